@@ -1,0 +1,528 @@
+#include "Cli.h"
+
+#include "DeviceRegistry.h"
+#include "ProgressBar.h"
+#include "ReplayDevice.h"
+#include "ResultStore.h"
+#include "Session.h"
+#include "StrategyFactory.h"
+#include "TrialExporter.h"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QStandardPaths>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+
+namespace dv {
+
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kFailed = 1;
+constexpr int kBadInput = 2;
+
+void err(const QString& text) { std::fprintf(stderr, "dejavu-tune: %s\n", qPrintable(text)); }
+void out(const QString& text) { std::fprintf(stdout, "%s\n", text.toUtf8().constData()); }
+
+std::atomic<Session*> g_running{nullptr};
+
+extern "C" void onInterrupt(int)
+{
+    // Only an atomic store: safe in a signal handler. The session ends after the trial in flight.
+    if (Session* s = g_running.load())
+        s->stop();
+}
+
+QString defaultDatabase()
+{
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    return dir + QStringLiteral("/results.sqlite");
+}
+
+/// Parses a subcommand's options; prints the problem and returns false on bad usage.
+bool parse(QCommandLineParser& p, const QStringList& args, const QString& command)
+{
+    p.setApplicationDescription(command);
+    p.addHelpOption();
+    if (!p.parse(args)) {
+        err(p.errorText());
+        return false;
+    }
+    if (p.isSet(QStringLiteral("help"))) {
+        std::fprintf(stdout, "%s", qPrintable(p.helpText()));
+        std::exit(kOk);
+    }
+    if (!p.positionalArguments().isEmpty() && command != QLatin1String("space")) {
+        err(QStringLiteral("unexpected argument '%1'").arg(p.positionalArguments().first()));
+        return false;
+    }
+    return true;
+}
+
+bool intOption(const QCommandLineParser& p, const QString& name, qint64 minimum, qint64& value)
+{
+    if (!p.isSet(name))
+        return true;
+    bool ok = false;
+    const qint64 v = p.value(name).toLongLong(&ok);
+    if (!ok || v < minimum) {
+        err(QStringLiteral("--%1: expected an integer >= %2, got '%3'").arg(name).arg(minimum).arg(p.value(name)));
+        return false;
+    }
+    value = v;
+    return true;
+}
+
+bool doubleOption(const QCommandLineParser& p, const QString& name, double& value)
+{
+    if (!p.isSet(name))
+        return true;
+    bool ok = false;
+    const double v = p.value(name).toDouble(&ok);
+    if (!ok || v < 0) {
+        err(QStringLiteral("--%1: expected a non-negative number, got '%2'").arg(name, p.value(name)));
+        return false;
+    }
+    value = v;
+    return true;
+}
+
+QString compactJson(const QJsonObject& o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }
+
+void printSummary(const SessionRecord& record, const QVector<Trial>& trials, const QString& reason, double seconds,
+                  const QString& db)
+{
+    int fromStore = 0;
+    QMap<int, int> byStatus;
+    const Trial* best = nullptr;
+    for (const Trial& t : trials) {
+        fromStore += t.fromStore ? 1 : 0;
+        byStatus[int(t.measurement.status)]++;
+        if (t.measurement.isOk() && (!best || t.measurement.objectiveMs < best->measurement.objectiveMs))
+            best = &t;
+    }
+    std::fprintf(stderr, "session %lld %s (%s): %d evaluations (%d answered from the store) in %.2f s on %s\n",
+                 record.id, qPrintable(record.state), qPrintable(reason), int(trials.size()), fromStore, seconds,
+                 qPrintable(record.device.id));
+    if (best)
+        std::fprintf(stderr, "best: %.6g ms  %s  (evaluation %d)\n", best->measurement.objectiveMs,
+                     qPrintable(compactJson(best->config)), best->sequence);
+    else
+        std::fprintf(stderr, "best: none (no configuration succeeded)\n");
+    QStringList parts;
+    for (Status s : kAllStatuses) {
+        if (byStatus.value(int(s)) > 0)
+            parts.append(QStringLiteral("%1 %2").arg(statusName(s)).arg(byStatus.value(int(s))));
+    }
+    std::fprintf(stderr, "statuses: %s\n", qPrintable(parts.join(QStringLiteral(", "))));
+    if (record.state != QLatin1String("finished") || reason == QLatin1String("budget"))
+        std::fprintf(stderr, "continue with: dejavu-tune tune --db %s --resume %lld [--budget N]\n", qPrintable(db),
+                     record.id);
+}
+
+} // namespace
+
+int Cli::usage()
+{
+    std::fprintf(stderr,
+                 "usage: dejavu-tune <command> [options]   (dejavu-tune <command> --help for details)\n\n"
+                 "commands:\n"
+                 "  devices   list the devices (built-in recorded landscapes)\n"
+                 "  tune      run or resume a tuning session, stored in a result database\n"
+                 "  replay    run one search on a dataset and print every evaluation as a JSON line\n"
+                 "  sessions  list the sessions of a result database\n"
+                 "  export    write a session's trials as CSV or as a Kernel Tuner cache file\n"
+                 "  space     check a configuration-space file and count its valid configurations\n");
+    return kBadInput;
+}
+
+int Cli::run(const QStringList& arguments)
+{
+    if (arguments.size() < 2)
+        return usage();
+    const QString command = arguments.at(1);
+    QStringList rest = arguments;
+    rest.removeAt(1); // keep argv[0] for QCommandLineParser
+    if (command == QLatin1String("devices"))
+        return devices(rest);
+    if (command == QLatin1String("tune"))
+        return tune(rest);
+    if (command == QLatin1String("replay"))
+        return replay(rest);
+    if (command == QLatin1String("sessions"))
+        return sessions(rest);
+    if (command == QLatin1String("export"))
+        return exportTrials(rest);
+    if (command == QLatin1String("space"))
+        return space(rest);
+    if (command == QLatin1String("--version")) {
+        out(QStringLiteral("dejavu-tune 0.1.0"));
+        return kOk;
+    }
+    if (command != QLatin1String("--help") && command != QLatin1String("-h") && command != QLatin1String("help"))
+        err(QStringLiteral("unknown command '%1'").arg(command));
+    return usage();
+}
+
+int Cli::devices(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.addOption({QStringLiteral("json"), QStringLiteral("One JSON object per device.")});
+    p.addOption({QStringLiteral("licenses"), QStringLiteral("Print the licence notices of the shipped datasets.")});
+    if (!parse(p, args, QStringLiteral("List the devices that can be tuned.")))
+        return kBadInput;
+    if (p.isSet(QStringLiteral("licenses"))) {
+        out(DeviceRegistry::datasetNotices());
+        return kOk;
+    }
+    auto list = DeviceRegistry::list();
+    if (!list) {
+        err(list.error());
+        return kFailed;
+    }
+    for (const auto& e : list.value()) {
+        if (p.isSet(QStringLiteral("json"))) {
+            out(compactJson(QJsonObject{{QStringLiteral("id"), e.id}, {QStringLiteral("device"), e.deviceName},
+                                        {QStringLiteral("kernel"), e.kernel}, {QStringLiteral("problem"), e.problem},
+                                        {QStringLiteral("configurations"), e.configurations}}));
+        } else {
+            out(QStringLiteral("%1\n    %2 | kernel %3 | problem %4 | %5 configurations (%6)")
+                    .arg(e.id, e.deviceName, e.kernel, e.problem).arg(e.configurations).arg(e.description));
+        }
+    }
+    if (!p.isSet(QStringLiteral("json")))
+        out(QStringLiteral("\nAny Kernel Tuner cache file (.json or .json.gz) can be used as a device by its path.\n"
+                           "GPU workers (cuda:N, triton:N, hip:N) are not part of this build yet."));
+    return kOk;
+}
+
+int Cli::tune(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.addOption({QStringLiteral("device"), QStringLiteral("Device id (see `devices`) or a Kernel Tuner cache file."), QStringLiteral("D")});
+    p.addOption({QStringLiteral("strategy"), QStringLiteral("Search strategy: %1.").arg(StrategyFactory::names().join(QStringLiteral(", "))), QStringLiteral("NAME"), QStringLiteral("random")});
+    p.addOption({QStringLiteral("budget"), QStringLiteral("Number of evaluations (default: the whole space)."), QStringLiteral("N")});
+    p.addOption({QStringLiteral("time-limit"), QStringLiteral("Wall-time limit in seconds."), QStringLiteral("SEC")});
+    p.addOption({QStringLiteral("seed"), QStringLiteral("Random seed (default 0)."), QStringLiteral("S"), QStringLiteral("0")});
+    p.addOption({QStringLiteral("db"), QStringLiteral("Result database (default %1).").arg(defaultDatabase()), QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("resume"), QStringLiteral("Continue stored session ID."), QStringLiteral("ID")});
+    p.addOption({QStringLiteral("latency-ms"), QStringLiteral("Replay devices: pause this long per evaluation, as a GPU would."), QStringLiteral("MS")});
+    p.addOption({QStringLiteral("quiet"), QStringLiteral("No progress bar.")});
+    if (!parse(p, args, QStringLiteral("Run or resume a tuning session.")))
+        return kBadInput;
+
+    qint64 budget = 0, seed = 0, resumeId = 0, latency = 0;
+    double seconds = 0;
+    if (!intOption(p, QStringLiteral("budget"), 1, budget) || !intOption(p, QStringLiteral("seed"), 0, seed)
+        || !intOption(p, QStringLiteral("resume"), 1, resumeId) || !intOption(p, QStringLiteral("latency-ms"), 0, latency)
+        || !doubleOption(p, QStringLiteral("time-limit"), seconds))
+        return kBadInput;
+    const QString db = p.isSet(QStringLiteral("db")) ? p.value(QStringLiteral("db")) : defaultDatabase();
+
+    QString deviceId = p.value(QStringLiteral("device"));
+    std::unique_ptr<ResultStore> store;
+    if (resumeId > 0) {
+        if (!QFileInfo::exists(db)) {
+            err(QStringLiteral("%1: no such result database").arg(db));
+            return kBadInput;
+        }
+        auto opened = ResultStore::open(db);
+        if (!opened) {
+            err(opened.error());
+            return kBadInput;
+        }
+        store = std::move(opened.value());
+        auto record = store->session(resumeId);
+        if (!record) {
+            err(record.error());
+            return kBadInput;
+        }
+        if (deviceId.isEmpty())
+            deviceId = record->device.id;
+    } else {
+        if (deviceId.isEmpty()) {
+            err(QStringLiteral("--device is required (see `dejavu-tune devices`)"));
+            return kBadInput;
+        }
+        auto strategy = StrategyFactory::create(p.value(QStringLiteral("strategy")));
+        if (!strategy) {
+            err(QStringLiteral("--strategy: ") + strategy.error());
+            return kBadInput;
+        }
+    }
+
+    auto opened = DeviceRegistry::open(deviceId);
+    if (!opened) {
+        err(opened.error());
+        return kBadInput;
+    }
+    std::shared_ptr<Device> device(std::move(opened.value()));
+    if (latency > 0) {
+        if (auto* replay = dynamic_cast<ReplayDevice*>(device.get()))
+            replay->setSimulatedLatencyMs(int(latency));
+    }
+
+    if (!store) {
+        // Only now, with every input checked, may the database be created.
+        QDir().mkpath(QFileInfo(db).absolutePath());
+        auto created = ResultStore::open(db);
+        if (!created) {
+            err(created.error());
+            return kBadInput;
+        }
+        store = std::move(created.value());
+    }
+
+    Result<std::unique_ptr<Session>> session = resumeId > 0
+        ? Session::resume(*store, device, resumeId, int(budget), seconds)
+        : Session::create(*store, device,
+                          SessionOptions{p.value(QStringLiteral("strategy")), {}, quint64(seed), int(budget), seconds});
+    if (!session) {
+        err(session.error());
+        return kBadInput;
+    }
+    Session& s = *session.value();
+
+    ProgressBar bar(stderr);
+    double best = std::numeric_limits<double>::infinity();
+    const bool quiet = p.isSet(QStringLiteral("quiet"));
+    QObject::connect(&s, &Session::trialFinished, [&](const Trial& t) {
+        if (t.measurement.isOk())
+            best = std::min(best, t.measurement.objectiveMs);
+    });
+    QObject::connect(&s, &Session::progress, [&](int done, int total) {
+        if (!quiet)
+            bar.update(done, total, std::isfinite(best) ? QStringLiteral("best %1 ms").arg(best, 0, 'g', 5) : QString());
+    });
+
+    std::fprintf(stderr, "session %lld: %s on %s (%s), %lld configurations, strategy %s, seed %llu\n", s.id(),
+                 qPrintable(s.record().kernel), qPrintable(device->info().name), qPrintable(deviceId),
+                 device->workload().space.size(), qPrintable(s.record().strategy), s.record().seed);
+    g_running = &s;
+    auto previous = std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    QElapsedTimer clock;
+    clock.start();
+    auto ended = s.run();
+    std::signal(SIGINT, previous);
+    std::signal(SIGTERM, SIG_DFL);
+    g_running = nullptr;
+    bar.finish();
+    if (!ended) {
+        err(ended.error());
+        return kFailed;
+    }
+    auto trials = store->trials(s.id());
+    auto record = store->session(s.id());
+    if (!trials || !record) {
+        err(!trials ? trials.error() : record.error());
+        return kFailed;
+    }
+    printSummary(record.value(), trials.value(), ended.value(), double(clock.nsecsElapsed()) / 1e9, db);
+    return kOk;
+}
+
+int Cli::replay(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.addOption({QStringLiteral("dataset"), QStringLiteral("Kernel Tuner cache file, or a built-in replay id."), QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("strategy"), QStringLiteral("Search strategy: %1.").arg(StrategyFactory::names().join(QStringLiteral(", "))), QStringLiteral("NAME")});
+    p.addOption({QStringLiteral("budget"), QStringLiteral("Number of evaluations."), QStringLiteral("N")});
+    p.addOption({QStringLiteral("seed"), QStringLiteral("Random seed."), QStringLiteral("S"), QStringLiteral("0")});
+    if (!parse(p, args, QStringLiteral("Run one search on a recorded dataset; print each evaluation as a JSON line.")))
+        return kBadInput;
+    for (const char* required : {"dataset", "strategy", "budget"}) {
+        if (!p.isSet(QLatin1String(required))) {
+            err(QStringLiteral("--%1 is required").arg(QLatin1String(required)));
+            return kBadInput;
+        }
+    }
+    qint64 budget = 0, seed = 0;
+    if (!intOption(p, QStringLiteral("budget"), 1, budget) || !intOption(p, QStringLiteral("seed"), 0, seed))
+        return kBadInput;
+    auto strategy = StrategyFactory::create(p.value(QStringLiteral("strategy")));
+    if (!strategy) {
+        err(QStringLiteral("--strategy: ") + strategy.error());
+        return kBadInput;
+    }
+    auto opened = DeviceRegistry::open(p.value(QStringLiteral("dataset")));
+    if (!opened) {
+        err(opened.error());
+        return kBadInput;
+    }
+    std::shared_ptr<Device> device(std::move(opened.value()));
+    // A private in-memory store: the replay interface compares strategies, so nothing may be
+    // answered from earlier sessions.
+    auto store = ResultStore::open(QStringLiteral(":memory:"));
+    if (!store) {
+        err(store.error());
+        return kFailed;
+    }
+    auto session = Session::create(*store.value(), device,
+                                   SessionOptions{p.value(QStringLiteral("strategy")), {}, quint64(seed), int(budget), 0});
+    if (!session) {
+        err(session.error());
+        return kFailed;
+    }
+    const ConfigSpace space = device->workload().space;
+    QObject::connect(session.value().get(), &Session::trialFinished, [&space](const Trial& t) {
+        QByteArray line = "{\"i\": " + QByteArray::number(t.sequence) + ", \"config\": {";
+        const auto& params = space.parameters();
+        for (int i = 0; i < params.size(); ++i) {
+            const QJsonValue v = t.config.value(params[i].name);
+            QByteArray value = QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact);
+            line += (i ? ", " : "") + QJsonDocument(QJsonArray{params[i].name}).toJson(QJsonDocument::Compact).mid(1).chopped(1)
+                  + ": " + value.mid(1, value.size() - 2);
+        }
+        line += "}, \"status\": \"" + statusName(t.measurement.status).toUtf8() + "\", \"objective\": ";
+        line += t.measurement.isOk() ? QByteArray::number(t.measurement.objectiveMs, 'g', QLocale::FloatingPointShortest) : QByteArray("null");
+        line += "}\n";
+        std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
+    });
+    auto ended = session.value()->run();
+    std::fflush(stdout);
+    if (!ended) {
+        err(ended.error());
+        return kFailed;
+    }
+    return kOk;
+}
+
+int Cli::sessions(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.addOption({QStringLiteral("db"), QStringLiteral("Result database."), QStringLiteral("FILE")});
+    if (!parse(p, args, QStringLiteral("List the sessions of a result database.")))
+        return kBadInput;
+    const QString db = p.isSet(QStringLiteral("db")) ? p.value(QStringLiteral("db")) : defaultDatabase();
+    if (!QFileInfo::exists(db)) {
+        err(QStringLiteral("%1: no such result database").arg(db));
+        return kBadInput;
+    }
+    auto store = ResultStore::open(db);
+    if (!store) {
+        err(store.error());
+        return kBadInput;
+    }
+    auto list = store.value()->sessions();
+    if (!list) {
+        err(list.error());
+        return kFailed;
+    }
+    out(QStringLiteral("%1  %2  %3  %4  %5  %6").arg(QStringLiteral("id"), 4).arg(QStringLiteral("state"), -9)
+            .arg(QStringLiteral("evals"), 6).arg(QStringLiteral("best ms"), 10).arg(QStringLiteral("strategy"), -8)
+            .arg(QStringLiteral("kernel / device")));
+    for (const SessionRecord& r : list.value()) {
+        out(QStringLiteral("%1  %2  %3  %4  %5  %6 on %7").arg(r.id, 4).arg(r.state, -9).arg(r.trialCount, 6)
+                .arg(r.bestMs ? QString::number(*r.bestMs, 'g', 5) : QStringLiteral("-"), 10).arg(r.strategy, -8)
+                .arg(r.kernel, r.device.id));
+    }
+    return kOk;
+}
+
+int Cli::exportTrials(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.addOption({QStringLiteral("db"), QStringLiteral("Result database."), QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("format"), QStringLiteral("%1.").arg(TrialExporter::formats().join(QStringLiteral(" or "))), QStringLiteral("FORMAT")});
+    p.addOption({QStringLiteral("out"), QStringLiteral("Output file (.gz compresses)."), QStringLiteral("PATH")});
+    p.addOption({QStringLiteral("session"), QStringLiteral("Session id (default: the newest)."), QStringLiteral("ID")});
+    if (!parse(p, args, QStringLiteral("Write the trials of a session.")))
+        return kBadInput;
+    for (const char* required : {"db", "format", "out"}) {
+        if (!p.isSet(QLatin1String(required))) {
+            err(QStringLiteral("--%1 is required").arg(QLatin1String(required)));
+            return kBadInput;
+        }
+    }
+    if (!TrialExporter::formats().contains(p.value(QStringLiteral("format")))) {
+        err(QStringLiteral("--format: unknown format '%1' (known: %2)").arg(p.value(QStringLiteral("format")),
+                                                                          TrialExporter::formats().join(QStringLiteral(", "))));
+        return kBadInput;
+    }
+    qint64 id = 0;
+    if (!intOption(p, QStringLiteral("session"), 1, id))
+        return kBadInput;
+    const QString db = p.value(QStringLiteral("db"));
+    if (!QFileInfo::exists(db)) {
+        err(QStringLiteral("%1: no such result database").arg(db));
+        return kBadInput;
+    }
+    auto store = ResultStore::open(db);
+    if (!store) {
+        err(store.error());
+        return kBadInput;
+    }
+    if (id == 0) {
+        auto list = store.value()->sessions();
+        if (!list || list->isEmpty()) {
+            err(list ? QStringLiteral("%1: the database holds no session").arg(db) : list.error());
+            return kBadInput;
+        }
+        id = list->first().id;
+    }
+    auto record = store.value()->session(id);
+    if (!record) {
+        err(record.error());
+        return kBadInput;
+    }
+    auto trials = store.value()->trials(id);
+    if (!trials) {
+        err(trials.error());
+        return kFailed;
+    }
+    auto written = TrialExporter::write(p.value(QStringLiteral("format")), record.value(), trials.value(),
+                                        p.value(QStringLiteral("out")));
+    if (!written) {
+        err(written.error());
+        return kFailed;
+    }
+    std::fprintf(stderr, "wrote %d trials of session %lld to %s\n", int(trials->size()), id,
+                 qPrintable(p.value(QStringLiteral("out"))));
+    return kOk;
+}
+
+int Cli::space(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.addPositionalArgument(QStringLiteral("file"), QStringLiteral("Space file (docs/space-format.md)."));
+    p.addOption({QStringLiteral("list"), QStringLiteral("Print the first N valid configurations."), QStringLiteral("N")});
+    if (!parse(p, args, QStringLiteral("Check a configuration-space file and count its valid configurations.")))
+        return kBadInput;
+    if (p.positionalArguments().size() != 1) {
+        err(QStringLiteral("space: expected one space file"));
+        return kBadInput;
+    }
+    qint64 list = 0;
+    if (!intOption(p, QStringLiteral("list"), 0, list))
+        return kBadInput;
+    const QString path = p.positionalArguments().first();
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        err(QStringLiteral("%1: cannot open: %2").arg(path, file.errorString()));
+        return kBadInput;
+    }
+    QElapsedTimer clock;
+    clock.start();
+    auto space = ConfigSpace::fromJson(file.readAll(), path);
+    if (!space) {
+        err(space.error());
+        return kBadInput;
+    }
+    out(QStringLiteral("%1: %2 parameters, %3 combinations, %4 valid after %5 constraints (%6 ms)")
+            .arg(path).arg(space->dimensions()).arg(space->productSize()).arg(space->size())
+            .arg(space->constraints().size()).arg(double(clock.nsecsElapsed()) / 1e6, 0, 'f', 1));
+    for (qint64 i = 0; i < std::min<qint64>(list, space->size()); ++i)
+        out(space->key(i));
+    return kOk;
+}
+
+} // namespace dv

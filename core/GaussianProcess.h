@@ -1,0 +1,101 @@
+#pragma once
+
+#include <Eigen/Dense>
+
+#include <functional>
+#include <random>
+#include <vector>
+
+namespace dv {
+
+/// Options for GaussianProcess::fit.
+struct GpOptions {
+    /// Random restarts of the hyper-parameter search (the previous optimum, if any, is tried in addition).
+    int restarts = 3;
+    /// L-BFGS iterations per start.
+    int maxIterations = 60;
+    /// false: keep the previous hyper-parameters and only refactorise (fitted anyway if there are none yet).
+    bool refitHyper = true;
+    /// Hyper-parameters are fitted on a subsample of at most this many points (the best quarter plus a random
+    /// rest); the final model always conditions on all points.
+    int maxHyperPoints = 160;
+    /// The predictive variance conditions on at most this many training points (the best half plus a
+    /// space-filling rest). Above that the variance is an upper bound of the exact one; the mean is always exact.
+    int maxVariancePoints = 128;
+};
+
+/// Gaussian-process regression surrogate (Matern 5/2, ARD length scales, Gaussian noise) for Bayesian
+/// optimisation over configurations encoded in [0,1]^d. Targets are standardised internally; hyper-parameters
+/// are the MAP estimate under weak log-normal priors, found by multi-start L-BFGS on the log marginal likelihood.
+class GaussianProcess {
+public:
+    /// Fits the model to X (n x d, columns scaled to [0,1]) and y (n targets, e.g. log(time)).
+    /// Throws std::invalid_argument on empty, mismatched or non-finite input.
+    void fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, std::mt19937_64& rng,
+             const GpOptions& options = {});
+
+    /// Posterior mean and latent-function variance (noise excluded) of m points (m x d), in the caller's units.
+    /// Throws std::logic_error if the model is not fitted.
+    void predict(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean, Eigen::VectorXd& variance) const;
+
+    /// Posterior mean only (cheaper than predict()).
+    Eigen::VectorXd predictMean(const Eigen::MatrixXd& Xs) const;
+
+    /// Log marginal likelihood of the standardised targets under the current hyper-parameters (no prior).
+    double logMarginalLikelihood() const { return m_logMarginalLikelihood; }
+
+    /// ARD length scales, in the [0,1] input units.
+    const Eigen::VectorXd& lengthScales() const { return m_lengthScales; }
+    /// Signal variance, in standardised target units.
+    double signalVariance() const { return m_signalVariance; }
+    /// Noise variance, in standardised target units (includes any jitter that was needed).
+    double noiseVariance() const { return m_noiseVariance; }
+    /// Number of training points the model conditions on.
+    int size() const { return static_cast<int>(m_Xs.rows()); }
+    bool isFitted() const { return m_fitted; }
+
+    /// Matern 5/2 cross-covariance k(A_i, B_j) = s2 (1 + t + t^2/3) exp(-t), t = sqrt(5) |(A_i - B_j) / l|.
+    static Eigen::MatrixXd maternKernel(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B,
+                                        const Eigen::VectorXd& lengthScales, double signalVariance);
+
+    /// Bounds of the hyper-parameters, enforced in log space.
+    static constexpr double kMinLengthScale = 0.01;
+    static constexpr double kMaxLengthScale = 10.0;
+    static constexpr double kMinNoise = 1e-6;
+    static constexpr double kMaxNoise = 1.0;
+    static constexpr double kMinSignal = 0.05;
+    static constexpr double kMaxSignal = 20.0;
+
+private:
+    double negLogPosterior(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& theta,
+                           Eigen::VectorXd& grad) const;
+    Eigen::VectorXd optimiseHyper(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, std::mt19937_64& rng,
+                                  const GpOptions& options) const;
+    std::vector<int> varianceSubset(const Eigen::MatrixXd& Xs, const Eigen::VectorXd& y, int r) const;
+    void factorise(const Eigen::MatrixXd& X, const Eigen::VectorXd& yStd, int maxVariancePoints);
+
+    Eigen::MatrixXd m_Xs;           // training inputs divided by the length scales, variance subset first
+    Eigen::VectorXd m_XsNorm;       // squared row norms of m_Xs
+    Eigen::VectorXd m_alpha;        // K^-1 y (standardised), same row order as m_Xs
+    Eigen::MatrixXd m_varianceL;    // lower Cholesky factor of K over the first m_varianceCount rows of m_Xs
+    int m_varianceCount = 0;
+    Eigen::VectorXd m_theta;        // log hyper-parameters (length scales..., signal, noise) of the last fit
+    Eigen::VectorXd m_lengthScales;
+    double m_signalVariance = 1.0;
+    double m_noiseVariance = 1e-3;
+    double m_yMean = 0.0;
+    double m_yScale = 1.0;
+    double m_logMarginalLikelihood = 0.0;
+    bool m_fitted = false;
+};
+
+/// Objective for minimizeInBox: returns f(x) and writes df/dx into grad.
+using BoxObjective = std::function<double(const Eigen::VectorXd& x, Eigen::VectorXd& grad)>;
+
+/// Minimises f over the box [lower, upper] with L-BFGS on a smooth sigmoid reparametrisation of the box,
+/// starting from x (clamped inside) and leaving the best point found in x. Returns the best f.
+/// Shared by the GP and the feasibility model.
+double minimizeInBox(const BoxObjective& f, Eigen::VectorXd& x, const Eigen::VectorXd& lower,
+                     const Eigen::VectorXd& upper, int maxIterations);
+
+} // namespace dv

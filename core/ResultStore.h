@@ -1,0 +1,74 @@
+#pragma once
+
+#include "Device.h"
+#include "Result.h"
+#include "Trial.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QJsonObject>
+#include <QString>
+#include <QVector>
+
+#include <memory>
+#include <optional>
+
+namespace dv {
+
+/// A tuning session as stored: what was tuned where, how, and how far it got.
+struct SessionRecord {
+    qint64 id = 0;
+    QString state; ///< "running", "stopped", "finished", "failed"
+    DeviceInfo device;
+    QString kernel;
+    QString problem;
+    QJsonObject space;
+    QString strategy;
+    QJsonObject strategyOptions;
+    quint64 seed = 0;
+    int budgetEvaluations = 0; ///< 0: until the space is exhausted
+    double budgetSeconds = 0;  ///< 0: no time limit
+    double elapsedMs = 0;      ///< wall time spent in the session so far, over all runs
+    QDateTime createdAt;
+    QDateTime updatedAt;
+    int trialCount = 0;
+    std::optional<double> bestMs;
+};
+
+/// The SQLite result store (Qt SQL, WAL journal, synchronous=FULL). Every trial is committed in
+/// its own transaction before the session moves on, so killing the process loses nothing that
+/// finished. One instance per thread: Qt SQL connections belong to the thread that opened them.
+class ResultStore {
+public:
+    /// Opens or creates the database; ":memory:" gives a private in-memory store.
+    static Result<std::unique_ptr<ResultStore>> open(const QString& path);
+    ~ResultStore();
+    ResultStore(const ResultStore&) = delete;
+    ResultStore& operator=(const ResultStore&) = delete;
+
+    const QString& path() const { return m_path; }
+
+    Result<qint64> createSession(const SessionRecord& record);
+    Result<SessionRecord> session(qint64 id);
+    /// All sessions, newest first.
+    Result<QVector<SessionRecord>> sessions();
+    Result<void> setSessionState(qint64 id, const QString& state);
+    Result<void> setSessionBudget(qint64 id, int evaluations, double seconds);
+
+    /// Commits one trial and the session's elapsed time in a single transaction.
+    Result<void> appendTrial(const Trial& trial, double sessionElapsedMs);
+    /// The session's trials in evaluation order.
+    Result<QVector<Trial>> trials(qint64 sessionId);
+    /// Every configuration already measured (not itself answered from the store) for this
+    /// kernel, problem, device name and toolchain: config key -> measurement.
+    Result<QHash<QString, Measurement>> knownMeasurements(const QString& kernel, const QString& problem,
+                                                          const DeviceInfo& device);
+
+private:
+    explicit ResultStore(QString path, QString connection);
+    Result<void> migrate();
+    QString m_path;
+    QString m_connection;
+};
+
+} // namespace dv

@@ -1,0 +1,184 @@
+#include "Session.h"
+
+#include "StrategyFactory.h"
+
+#include <QElapsedTimer>
+
+namespace dv {
+
+Session::Session(ResultStore& store, std::shared_ptr<Device> device, SessionRecord record)
+    : m_store(store)
+    , m_device(std::move(device))
+    , m_record(std::move(record))
+{
+    qRegisterMetaType<dv::Trial>();
+}
+
+Result<std::unique_ptr<Session>> Session::create(ResultStore& store, std::shared_ptr<Device> device,
+                                                 const SessionOptions& options)
+{
+    if (options.maxEvaluations < 0 || options.maxSeconds < 0)
+        return Error{QStringLiteral("the budget must not be negative")};
+    auto strategy = StrategyFactory::create(options.strategy, options.strategyOptions);
+    if (!strategy)
+        return Error{strategy.error()};
+    const Workload& w = device->workload();
+    SessionRecord r;
+    r.state = QStringLiteral("running");
+    r.device = device->info();
+    r.kernel = w.kernel;
+    r.problem = w.problem;
+    r.space = w.space.toJson();
+    r.strategy = options.strategy;
+    r.strategyOptions = options.strategyOptions;
+    r.seed = options.seed;
+    r.budgetEvaluations = options.maxEvaluations;
+    r.budgetSeconds = options.maxSeconds;
+    auto id = store.createSession(r);
+    if (!id)
+        return Error{id.error()};
+    r.id = id.value();
+    std::unique_ptr<Session> session(new Session(store, std::move(device), std::move(r)));
+    session->m_strategy = std::move(strategy.value());
+    auto prepared = session->prepare();
+    if (!prepared)
+        return Error{prepared.error()};
+    return session;
+}
+
+Result<std::unique_ptr<Session>> Session::resume(ResultStore& store, std::shared_ptr<Device> device, qint64 id,
+                                                 int maxEvaluations, double maxSeconds)
+{
+    auto record = store.session(id);
+    if (!record)
+        return Error{record.error()};
+    SessionRecord r = record.value();
+    const DeviceInfo info = device->info();
+    const Workload& w = device->workload();
+    if (info.name != r.device.name || info.toolchain != r.device.toolchain || w.kernel != r.kernel
+        || w.problem != r.problem)
+        return Error{QStringLiteral("session %1 tuned %2 %3 on %4 (%5); the device given is %6 %7 on %8 (%9)")
+                         .arg(id).arg(r.kernel, r.problem, r.device.name, r.device.toolchain, w.kernel, w.problem,
+                              info.name, info.toolchain)};
+    if (maxEvaluations > 0 || maxSeconds > 0) {
+        r.budgetEvaluations = maxEvaluations;
+        r.budgetSeconds = maxSeconds;
+        auto updated = store.setSessionBudget(id, maxEvaluations, maxSeconds);
+        if (!updated)
+            return Error{updated.error()};
+    }
+    auto strategy = StrategyFactory::create(r.strategy, r.strategyOptions);
+    if (!strategy)
+        return Error{strategy.error()};
+    std::unique_ptr<Session> session(new Session(store, std::move(device), std::move(r)));
+    session->m_strategy = std::move(strategy.value());
+    auto prepared = session->prepare();
+    if (!prepared)
+        return Error{prepared.error()};
+    return session;
+}
+
+Result<void> Session::prepare()
+{
+    const ConfigSpace& space = m_device->workload().space;
+    m_history = SearchHistory(space.size());
+    auto earlier = m_store.trials(m_record.id);
+    if (!earlier)
+        return Error{earlier.error()};
+    for (const Trial& t : earlier.value()) {
+        const qint64 index = space.indexOf(t.config);
+        if (index < 0)
+            return Error{QStringLiteral("session %1: stored trial %2 is not in the device's space").arg(m_record.id).arg(t.sequence)};
+        m_history.add(Observation{index, t.measurement.status, t.measurement.objectiveMs});
+    }
+    auto known = m_store.knownMeasurements(m_record.kernel, m_record.problem, m_record.device);
+    if (!known)
+        return Error{known.error()};
+    m_known = std::move(known.value());
+    m_strategy->initialize(space, m_record.seed);
+    return {};
+}
+
+int Session::evaluationBudget() const
+{
+    const qint64 size = m_device->workload().space.size();
+    return int(m_record.budgetEvaluations > 0 ? std::min<qint64>(m_record.budgetEvaluations, size) : size);
+}
+
+Result<QString> Session::run()
+{
+    const ConfigSpace& space = m_device->workload().space;
+    const int budget = evaluationBudget();
+    m_stopRequested = false;
+    m_store.setSessionState(m_record.id, QStringLiteral("running"));
+    QElapsedTimer clock;
+    clock.start();
+    const double elapsedBefore = m_record.elapsedMs;
+    auto fail = [&](const QString& message) -> Result<QString> {
+        m_store.setSessionState(m_record.id, QStringLiteral("failed"));
+        emit failed(message);
+        return Error{message};
+    };
+
+    QString reason;
+    emit progress(m_history.count(), budget);
+    while (true) {
+        if (m_stopRequested) {
+            reason = QStringLiteral("stopped");
+            break;
+        }
+        if (m_history.count() >= budget) {
+            reason = m_history.takenCount() >= space.size() ? QStringLiteral("exhausted") : QStringLiteral("budget");
+            break;
+        }
+        const double elapsed = elapsedBefore + double(clock.nsecsElapsed()) / 1e6;
+        if (m_record.budgetSeconds > 0 && elapsed >= m_record.budgetSeconds * 1000.0) {
+            reason = QStringLiteral("time limit");
+            break;
+        }
+        const std::vector<qint64> next = m_strategy->propose(m_history, 1);
+        if (next.empty()) {
+            reason = QStringLiteral("exhausted");
+            break;
+        }
+        const qint64 index = next.front();
+        if (index < 0 || index >= space.size() || m_history.isTaken(index))
+            return fail(QStringLiteral("strategy '%1' proposed configuration %2, which is outside the space or already taken")
+                            .arg(m_record.strategy).arg(index));
+
+        Trial trial;
+        trial.sessionId = m_record.id;
+        trial.sequence = m_history.count() + 1;
+        trial.spaceIndex = index;
+        trial.config = space.config(index);
+        trial.configKey = ConfigSpace::keyOf(trial.config);
+        trial.startedAt = QDateTime::currentDateTimeUtc();
+        const auto known = m_known.constFind(trial.configKey);
+        if (known != m_known.constEnd()) {
+            trial.measurement = known.value();
+            trial.fromStore = true;
+        } else {
+            trial.measurement = m_device->evaluate(trial.config);
+        }
+        trial.finishedAt = QDateTime::currentDateTimeUtc();
+        m_record.elapsedMs = elapsedBefore + double(clock.nsecsElapsed()) / 1e6;
+
+        // Committed before anything else happens: a kill after this line loses nothing.
+        auto stored = m_store.appendTrial(trial, m_record.elapsedMs);
+        if (!stored)
+            return fail(stored.error());
+        if (!trial.fromStore)
+            m_known.insert(trial.configKey, trial.measurement);
+        m_history.add(Observation{index, trial.measurement.status, trial.measurement.objectiveMs});
+        ++m_record.trialCount;
+        emit trialFinished(trial);
+        emit progress(m_history.count(), budget);
+    }
+    m_record.state = reason == QLatin1String("stopped") || reason == QLatin1String("time limit")
+        ? QStringLiteral("stopped") : QStringLiteral("finished");
+    m_store.setSessionState(m_record.id, m_record.state);
+    emit finished(reason);
+    return reason;
+}
+
+} // namespace dv

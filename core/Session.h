@@ -1,0 +1,75 @@
+#pragma once
+
+#include "Device.h"
+#include "ResultStore.h"
+#include "SearchHistory.h"
+#include "Strategy.h"
+#include "Trial.h"
+
+#include <QObject>
+
+#include <atomic>
+#include <memory>
+
+namespace dv {
+
+/// How a new session searches and when it stops.
+struct SessionOptions {
+    QString strategy = QStringLiteral("random");
+    QJsonObject strategyOptions;
+    quint64 seed = 0;
+    int maxEvaluations = 0; ///< 0: until the strategy has nothing more to propose
+    double maxSeconds = 0;  ///< 0: no wall-time limit
+};
+
+/// Runs a strategy against a device under a budget, committing every trial to the result store
+/// before the next one starts. A configuration already measured for the same kernel, problem,
+/// device and toolchain is answered from the store instead of the device.
+///
+/// run() blocks; call it in a worker thread for the studio (the store must be opened in that
+/// thread) and connect to the signals with queued connections. stop() may be called from any thread.
+class Session : public QObject {
+    Q_OBJECT
+public:
+    /// Starts a new session on `device`'s workload.
+    static Result<std::unique_ptr<Session>> create(ResultStore& store, std::shared_ptr<Device> device,
+                                                   const SessionOptions& options);
+    /// Reopens stored session `id` to continue it on `device`, which must be the same device
+    /// (name and toolchain) and workload. A budget > 0 replaces the stored one.
+    static Result<std::unique_ptr<Session>> resume(ResultStore& store, std::shared_ptr<Device> device,
+                                                   qint64 id, int maxEvaluations = 0, double maxSeconds = 0);
+
+    qint64 id() const { return m_record.id; }
+    const SessionRecord& record() const { return m_record; }
+    const SearchHistory& history() const { return m_history; }
+    /// Budget in evaluations, or the space size when unlimited.
+    int evaluationBudget() const;
+
+    /// Runs until the budget is spent, the strategy is exhausted, stop() is called or the store
+    /// fails. Returns the reason it ended ("budget", "time limit", "exhausted", "stopped").
+    Result<QString> run();
+    /// Asks a running session to end after the trial in progress.
+    void stop() { m_stopRequested = true; }
+
+signals:
+    void trialFinished(const dv::Trial& trial);
+    void progress(int evaluations, int budget);
+    void finished(const QString& reason);
+    void failed(const QString& message);
+
+private:
+    Session(ResultStore& store, std::shared_ptr<Device> device, SessionRecord record);
+    Result<void> prepare();
+
+    ResultStore& m_store;
+    std::shared_ptr<Device> m_device;
+    SessionRecord m_record;
+    std::unique_ptr<Strategy> m_strategy;
+    SearchHistory m_history;
+    QHash<QString, Measurement> m_known;
+    std::atomic<bool> m_stopRequested{false};
+};
+
+} // namespace dv
+
+Q_DECLARE_METATYPE(dv::Trial)

@@ -1,0 +1,29 @@
+#pragma once
+
+#include "ConfigSpace.h"
+#include "SearchHistory.h"
+
+#include <QJsonObject>
+#include <QString>
+
+#include <vector>
+
+namespace dv {
+
+/// A search strategy: proposes which configurations to evaluate next, given what has been seen.
+///
+/// Strategies are deterministic for a given seed and history, which is what makes a stopped
+/// session resumable (a new instance with the same seed, fed the stored history, continues the
+/// same search) and benchmarks reproducible.
+class Strategy {
+public:
+    virtual ~Strategy() = default;
+    virtual QString name() const = 0;
+    /// Called once before the first proposal.
+    virtual void initialize(const ConfigSpace& space, quint64 seed) = 0;
+    /// Up to `maxCount` distinct indices that are not taken in `history` (neither evaluated nor
+    /// pending). Fewer, or none, means the strategy has nothing more to propose.
+    virtual std::vector<qint64> propose(const SearchHistory& history, int maxCount) = 0;
+};
+
+} // namespace dv

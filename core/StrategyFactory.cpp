@@ -1,0 +1,23 @@
+#include "StrategyFactory.h"
+
+#include "GridStrategy.h"
+#include "RandomStrategy.h"
+
+namespace dv {
+
+QStringList StrategyFactory::names() { return {QStringLiteral("grid"), QStringLiteral("random")}; }
+
+Result<std::unique_ptr<Strategy>> StrategyFactory::create(const QString& name, const QJsonObject& options)
+{
+    Q_UNUSED(options);
+    std::unique_ptr<Strategy> s;
+    if (name == QLatin1String("grid"))
+        s = std::make_unique<GridStrategy>();
+    else if (name == QLatin1String("random"))
+        s = std::make_unique<RandomStrategy>();
+    else
+        return Error{QStringLiteral("unknown strategy '%1' (known: %2)").arg(name, names().join(QStringLiteral(", ")))};
+    return s;
+}
+
+} // namespace dv
