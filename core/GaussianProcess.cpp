@@ -7,6 +7,10 @@
 #include <numeric>
 #include <stdexcept>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace dv {
 
 namespace {
@@ -31,18 +35,59 @@ double logPriorTerm(double v, double mean, double sd, double& grad)
     return -0.5 * z * z;
 }
 
+// exp(-t) for 0 <= t <= 700 as 2^k * exp(r), |r| <= ln2/2, Taylor to degree 10 (relative error < 3e-13).
+// Eigen's SSE2 exp for doubles is slower than scalar std::exp, and this is the hot loop of prediction.
+#if defined(__SSE2__)
+inline __m128d expNegSse2(__m128d t)
+{
+    const __m128d shifter = _mm_set1_pd(6755399441055744.0); // 1.5 * 2^52: rounds to an integer in the low bits
+    const __m128d x = _mm_sub_pd(_mm_setzero_pd(), t);
+    __m128d kd = _mm_add_pd(_mm_mul_pd(x, _mm_set1_pd(1.4426950408889634)), shifter);
+    const __m128i kBits = _mm_castpd_si128(kd);
+    kd = _mm_sub_pd(kd, shifter);
+    const __m128d r = _mm_sub_pd(_mm_sub_pd(x, _mm_mul_pd(kd, _mm_set1_pd(0.6931471803691238))),
+                                 _mm_mul_pd(kd, _mm_set1_pd(1.9082149292705877e-10)));
+    static constexpr double kCoeff[] = {1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0,
+                                        1.0 / 120.0,     1.0 / 24.0,     1.0 / 6.0,     0.5,          1.0, 1.0};
+    __m128d p = _mm_set1_pd(kCoeff[0]);
+    for (int c = 1; c < 11; ++c)
+        p = _mm_add_pd(_mm_mul_pd(p, r), _mm_set1_pd(kCoeff[c]));
+    // 2^k from the low bits of the shifted value: (k + 1023) << 52 is the IEEE pattern of 2^k.
+    const __m128i scale = _mm_slli_epi64(_mm_add_epi64(kBits, _mm_set1_epi64x(1023)), 52);
+    return _mm_mul_pd(p, _mm_castsi128_pd(scale));
+}
+#endif
+
+// One column of a cross-kernel block: on input -2 a_i.b (from the GEMM), on output s2 * matern52 with
+// r^2 = |a_i|^2 + |b|^2 - 2 a_i.b. The kernel is flat at r = 0, so rounding in r^2 there is harmless.
+void maternColumn(double* v, const double* aNorm, double bNorm, Eigen::Index rows, double s2)
+{
+    Eigen::Index i = 0;
+#if defined(__SSE2__)
+    const __m128d vb = _mm_set1_pd(bNorm), vs2 = _mm_set1_pd(s2), one = _mm_set1_pd(1.0);
+    const __m128d five = _mm_set1_pd(5.0), third = _mm_set1_pd(1.0 / 3.0), tMax = _mm_set1_pd(700.0);
+    for (; i + 2 <= rows; i += 2) {
+        const __m128d r2 = _mm_max_pd(_mm_add_pd(_mm_add_pd(_mm_loadu_pd(v + i), _mm_loadu_pd(aNorm + i)), vb),
+                                      _mm_setzero_pd());
+        const __m128d t = _mm_min_pd(_mm_sqrt_pd(_mm_mul_pd(r2, five)), tMax);
+        const __m128d poly = _mm_add_pd(_mm_add_pd(one, t), _mm_mul_pd(_mm_mul_pd(t, t), third));
+        _mm_storeu_pd(v + i, _mm_mul_pd(_mm_mul_pd(vs2, poly), expNegSse2(t)));
+    }
+#endif
+    for (; i < rows; ++i) {
+        const double t = std::sqrt(5.0 * std::max(v[i] + aNorm[i] + bNorm, 0.0));
+        v[i] = s2 * (1.0 + t + t * t * (1.0 / 3.0)) * std::exp(-t);
+    }
+}
+
 // Matern 5/2 on inputs already divided by the length scales; aNorm/bNorm are squared row norms.
-// Squared distances come from one GEMM; the kernel is flat at r = 0 so its rounding there is harmless.
 Eigen::MatrixXd kernelScaled(const Eigen::MatrixXd& As, const Eigen::VectorXd& aNorm, const Eigen::MatrixXd& Bs,
                              const Eigen::VectorXd& bNorm, double s2)
 {
     Eigen::MatrixXd K(As.rows(), Bs.rows());
     K.noalias() = -2.0 * As * Bs.transpose();
-    K.colwise() += aNorm;
-    K.rowwise() += bNorm.transpose();
-    auto t = K.array();
-    t = (5.0 * t.max(0.0)).sqrt();
-    t = s2 * (1.0 + t + t.square() * (1.0 / 3.0)) * (-t).exp();
+    for (Eigen::Index j = 0; j < K.cols(); ++j)
+        maternColumn(K.col(j).data(), aNorm.data(), bNorm[j], K.rows(), s2);
     return K;
 }
 
