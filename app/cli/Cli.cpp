@@ -48,9 +48,9 @@ QString defaultDatabase()
 }
 
 /// Parses a subcommand's options; prints the problem and returns false on bad usage.
-bool parse(QCommandLineParser& p, const QStringList& args, const QString& command)
+bool parse(QCommandLineParser& p, const QStringList& args, const QString& description, bool positional = false)
 {
-    p.setApplicationDescription(command);
+    p.setApplicationDescription(description);
     p.addHelpOption();
     if (!p.parse(args)) {
         err(p.errorText());
@@ -60,7 +60,7 @@ bool parse(QCommandLineParser& p, const QStringList& args, const QString& comman
         std::fprintf(stdout, "%s", qPrintable(p.helpText()));
         std::exit(kOk);
     }
-    if (!p.positionalArguments().isEmpty() && command != QLatin1String("space")) {
+    if (!p.positionalArguments().isEmpty() && !positional) {
         err(QStringLiteral("unexpected argument '%1'").arg(p.positionalArguments().first()));
         return false;
     }
@@ -495,7 +495,7 @@ int Cli::space(const QStringList& args)
     QCommandLineParser p;
     p.addPositionalArgument(QStringLiteral("file"), QStringLiteral("Space file (docs/space-format.md)."));
     p.addOption({QStringLiteral("list"), QStringLiteral("Print the first N valid configurations."), QStringLiteral("N")});
-    if (!parse(p, args, QStringLiteral("Check a configuration-space file and count its valid configurations.")))
+    if (!parse(p, args, QStringLiteral("Check a configuration-space file and count its valid configurations."), true))
         return kBadInput;
     if (p.positionalArguments().size() != 1) {
         err(QStringLiteral("space: expected one space file"));
