@@ -1,11 +1,16 @@
 #include "StrategyFactory.h"
 
+#include "GeneticStrategy.h"
 #include "GridStrategy.h"
+#include "LocalSearchStrategy.h"
 #include "RandomStrategy.h"
 
 namespace dv {
 
-QStringList StrategyFactory::names() { return {QStringLiteral("grid"), QStringLiteral("random")}; }
+QStringList StrategyFactory::names()
+{
+    return {QStringLiteral("grid"), QStringLiteral("random"), QStringLiteral("local"), QStringLiteral("genetic")};
+}
 
 Result<std::unique_ptr<Strategy>> StrategyFactory::create(const QString& name, const QJsonObject& options)
 {
@@ -15,6 +20,10 @@ Result<std::unique_ptr<Strategy>> StrategyFactory::create(const QString& name, c
         s = std::make_unique<GridStrategy>();
     else if (name == QLatin1String("random"))
         s = std::make_unique<RandomStrategy>();
+    else if (name == QLatin1String("local"))
+        s = std::make_unique<LocalSearchStrategy>();
+    else if (name == QLatin1String("genetic"))
+        s = std::make_unique<GeneticStrategy>();
     else
         return Error{QStringLiteral("unknown strategy '%1' (known: %2)").arg(name, names().join(QStringLiteral(", ")))};
     return s;

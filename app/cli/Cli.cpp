@@ -140,7 +140,8 @@ int Cli::usage()
                  "  replay    run one search on a dataset and print every evaluation as a JSON line\n"
                  "  sessions  list the sessions of a result database\n"
                  "  export    write a session's trials as CSV or as a Kernel Tuner cache file\n"
-                 "  space     check a configuration-space file and count its valid configurations\n");
+                 "  space     check a configuration-space file and count its valid configurations\n"
+                 "  bench-strategies  score search strategies on recorded landscapes\n");
     return kBadInput;
 }
 
@@ -163,6 +164,8 @@ int Cli::run(const QStringList& arguments)
         return exportTrials(rest);
     if (command == QLatin1String("space"))
         return space(rest);
+    if (command == QLatin1String("bench-strategies"))
+        return benchStrategies(rest);
     if (command == QLatin1String("--version")) {
         out(QStringLiteral("dejavu-tune 0.1.0"));
         return kOk;

@@ -17,6 +17,7 @@ private:
     static int sessions(const QStringList& args);
     static int exportTrials(const QStringList& args);
     static int space(const QStringList& args);
+    static int benchStrategies(const QStringList& args);
     static int usage();
 };
 

@@ -1,0 +1,199 @@
+// `dejavu-tune bench-strategies`: scores search strategies on recorded landscapes.
+#include "Cli.h"
+
+#include "DeviceRegistry.h"
+#include "KernelTunerCache.h"
+#include "Landscape.h"
+#include "ReplayDevice.h"
+#include "StrategyBenchmark.h"
+#include "StrategyFactory.h"
+
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QRegularExpression>
+#include <QThread>
+
+#include <glob.h>
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+namespace dv {
+
+namespace {
+
+void err(const QString& text) { std::fprintf(stderr, "dejavu-tune: %s\n", qPrintable(text)); }
+
+/// Built-in ids matching the pattern (with or without the "replay:" prefix), else files matching it.
+QStringList resolveDatasets(const QString& patterns)
+{
+    QStringList out;
+    for (const QString& pattern : patterns.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        // '*' matches across '/' here, so "*" selects every built-in dataset.
+        QString rx = QRegularExpression::escape(pattern);
+        rx.replace(QLatin1String("\\*"), QLatin1String(".*")).replace(QLatin1String("\\?"), QLatin1String("."));
+        const QRegularExpression re(QRegularExpression::anchoredPattern(rx));
+        bool matched = false;
+        for (const QString& id : DeviceRegistry::builtinReplayIds()) {
+            if (re.match(id).hasMatch() || re.match(id.mid(7)).hasMatch()) {
+                out.append(id);
+                matched = true;
+            }
+        }
+        if (matched)
+            continue;
+        glob_t g{};
+        if (::glob(pattern.toLocal8Bit().constData(), 0, nullptr, &g) == 0) {
+            for (size_t i = 0; i < g.gl_pathc; ++i)
+                out.append(QString::fromLocal8Bit(g.gl_pathv[i]));
+        }
+        globfree(&g);
+    }
+    out.removeDuplicates();
+    return out;
+}
+
+QString fmt(double x, int digits = 2)
+{
+    return std::isfinite(x) ? QString::number(x, 'f', digits) : QStringLiteral("-");
+}
+
+} // namespace
+
+int Cli::benchStrategies(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral("Score search strategies on recorded landscapes (docs/benchmarks.md explains the measures)."));
+    p.addHelpOption();
+    p.addOption({QStringLiteral("datasets"), QStringLiteral("Comma-separated globs over built-in ids (e.g. 'h100/*') or file paths."), QStringLiteral("GLOB"), QStringLiteral("*")});
+    p.addOption({QStringLiteral("strategies"), QStringLiteral("Comma-separated strategies (%1).").arg(StrategyFactory::names().join(QStringLiteral(", "))), QStringLiteral("LIST"), QStringLiteral("random")});
+    p.addOption({QStringLiteral("budgets"), QStringLiteral("Comma-separated evaluation budgets."), QStringLiteral("LIST"), QStringLiteral("50,100,200")});
+    p.addOption({QStringLiteral("seeds"), QStringLiteral("Runs per strategy and landscape (seeds 1..N)."), QStringLiteral("N"), QStringLiteral("30")});
+    p.addOption({QStringLiteral("threads"), QStringLiteral("Threads (default: the number of cores)."), QStringLiteral("N")});
+    if (!p.parse(args)) {
+        err(p.errorText());
+        return 2;
+    }
+    if (p.isSet(QStringLiteral("help"))) {
+        std::fprintf(stdout, "%s", qPrintable(p.helpText()));
+        return 0;
+    }
+    bool ok = false;
+    const int seeds = p.value(QStringLiteral("seeds")).toInt(&ok);
+    if (!ok || seeds < 1) {
+        err(QStringLiteral("--seeds: expected a positive integer, got '%1'").arg(p.value(QStringLiteral("seeds"))));
+        return 2;
+    }
+    int threads = QThread::idealThreadCount();
+    if (p.isSet(QStringLiteral("threads"))) {
+        threads = p.value(QStringLiteral("threads")).toInt(&ok);
+        if (!ok || threads < 1) {
+            err(QStringLiteral("--threads: expected a positive integer"));
+            return 2;
+        }
+    }
+    std::vector<int> budgets;
+    for (const QString& b : p.value(QStringLiteral("budgets")).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const int v = b.trimmed().toInt(&ok);
+        if (!ok || v < 1) {
+            err(QStringLiteral("--budgets: '%1' is not a positive integer").arg(b));
+            return 2;
+        }
+        budgets.push_back(v);
+    }
+    if (budgets.empty()) {
+        err(QStringLiteral("--budgets: give at least one budget"));
+        return 2;
+    }
+    const QStringList strategies = p.value(QStringLiteral("strategies")).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    for (const QString& s : strategies) {
+        if (!StrategyFactory::create(s.trimmed())) {
+            err(QStringLiteral("--strategies: unknown strategy '%1' (known: %2)").arg(s, StrategyFactory::names().join(QStringLiteral(", "))));
+            return 2;
+        }
+    }
+    const QStringList datasets = resolveDatasets(p.value(QStringLiteral("datasets")));
+    if (datasets.isEmpty()) {
+        err(QStringLiteral("--datasets: '%1' matches no built-in dataset and no file").arg(p.value(QStringLiteral("datasets"))));
+        return 2;
+    }
+
+    std::vector<Landscape> landscapes;
+    for (const QString& id : datasets) {
+        auto device = DeviceRegistry::open(id);
+        if (!device) {
+            err(device.error());
+            return 2;
+        }
+        auto* replay = dynamic_cast<ReplayDevice*>(device.value().get());
+        const QString name = id.startsWith(QLatin1String("replay:")) && !QFileInfo(id.mid(7)).isAbsolute()
+            ? id.mid(7) : QFileInfo(id).fileName();
+        landscapes.push_back(Landscape::fromCache(replay->cache(), name));
+        if (!std::isfinite(landscapes.back().bestMs())) {
+            err(QStringLiteral("%1: no valid configuration; cannot score strategies on it").arg(id));
+            return 2;
+        }
+    }
+
+    // results[budget][strategy] -> one score per landscape
+    std::map<int, std::map<QString, std::vector<StrategyScore>>> results;
+    for (const Landscape& l : landscapes) {
+        for (const QString& s : strategies) {
+            QElapsedTimer clock;
+            clock.start();
+            auto scores = StrategyBenchmark::score(l, s.trimmed(), {}, budgets, seeds, threads);
+            if (!scores) {
+                err(scores.error());
+                return 1;
+            }
+            std::fprintf(stderr, "%-45s %-8s %.1f s\n", qPrintable(l.name), qPrintable(s), double(clock.elapsed()) / 1000.0);
+            for (const StrategyScore& sc : scores.value())
+                results[sc.budget][s.trimmed()].push_back(sc);
+        }
+    }
+
+    std::printf("Strategy benchmark: %d seeds per strategy and landscape; every evaluation counts, failures included.\n"
+                "within5/within1: share of runs within 5%%/1%% of the optimum at the budget; evals-to-5%%: median evaluations "
+                "to get within 5%% (- if most runs never did); best/opt: mean ratio at the budget; P: methodology score "
+                "(Willemsen et al. 2024; 0 = random search, 1 = optimum at once); ms/proposal: the strategy's own time.\n",
+                seeds);
+    for (const auto& [budget, byStrategy] : results) {
+        std::printf("\n### Budget %d\n\n| landscape | strategy | within5 | within1 | evals-to-5%% | best/opt | P | ms/proposal |\n"
+                    "|---|---|---|---|---|---|---|---|\n", budget);
+        for (size_t li = 0; li < landscapes.size(); ++li) {
+            for (const QString& s : strategies) {
+                const StrategyScore& sc = byStrategy.at(s.trimmed())[li];
+                std::printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", qPrintable(sc.landscape), qPrintable(sc.strategy),
+                            qPrintable(fmt(sc.shareWithin5)), qPrintable(fmt(sc.shareWithin1)),
+                            qPrintable(std::isfinite(sc.medianEvalsTo5) ? QString::number(sc.medianEvalsTo5) : QStringLiteral("-")),
+                            qPrintable(fmt(sc.meanBestOverOptimum, 3)), qPrintable(fmt(sc.methodologyScore)),
+                            qPrintable(fmt(sc.meanProposalMs, 3)));
+            }
+        }
+        std::printf("\n| strategy (mean over %d landscapes) | within5 | within1 | median of evals-to-5%% | best/opt | P |\n"
+                    "|---|---|---|---|---|---|\n", int(landscapes.size()));
+        for (const QString& s : strategies) {
+            const auto& v = byStrategy.at(s.trimmed());
+            double w5 = 0, w1 = 0, ratio = 0, score = 0;
+            std::vector<double> evals;
+            for (const StrategyScore& sc : v) {
+                w5 += sc.shareWithin5 / v.size();
+                w1 += sc.shareWithin1 / v.size();
+                ratio += sc.meanBestOverOptimum / v.size();
+                score += sc.methodologyScore / v.size();
+                evals.push_back(sc.medianEvalsTo5);
+            }
+            std::sort(evals.begin(), evals.end());
+            const size_t m = evals.size();
+            const double med = m % 2 ? evals[m / 2] : 0.5 * (evals[m / 2 - 1] + evals[m / 2]);
+            std::printf("| %s | %s | %s | %s | %s | %s |\n", qPrintable(s.trimmed()), qPrintable(fmt(w5)), qPrintable(fmt(w1)),
+                        qPrintable(std::isfinite(med) ? QString::number(med) : QStringLiteral("-")),
+                        qPrintable(fmt(ratio, 3)), qPrintable(fmt(score)));
+        }
+    }
+    return 0;
+}
+
+} // namespace dv
