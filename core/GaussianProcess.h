@@ -18,10 +18,12 @@ struct GpOptions {
     bool refitHyper = true;
     /// Hyper-parameters are fitted on a subsample of at most this many points (the best quarter plus a random
     /// rest); the final model always conditions on all points.
-    int maxHyperPoints = 160;
+    int maxHyperPoints = 128;
     /// The predictive variance conditions on at most this many training points (the best half plus a
     /// space-filling rest). Above that the variance is an upper bound of the exact one; the mean is always exact.
     int maxVariancePoints = 128;
+    /// Worker threads for prediction and for the restarts of the hyper-parameter search; 0: one per core.
+    int threads = 0;
 };
 
 /// Gaussian-process regression surrogate (Matern 5/2, ARD length scales, Gaussian noise) for Bayesian
@@ -58,6 +60,11 @@ public:
     static Eigen::MatrixXd maternKernel(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B,
                                         const Eigen::VectorXd& lengthScales, double signalVariance);
 
+    /// K(A, B) * W for many rows of A without forming K (blocked, on `threads` threads; 0: one per core).
+    static Eigen::MatrixXd maternKernelProduct(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B,
+                                               const Eigen::VectorXd& lengthScales, double signalVariance,
+                                               const Eigen::MatrixXd& W, int threads = 0);
+
     /// Bounds of the hyper-parameters, enforced in log space.
     static constexpr double kMinLengthScale = 0.01;
     static constexpr double kMaxLengthScale = 10.0;
@@ -73,8 +80,10 @@ private:
                                   const GpOptions& options) const;
     std::vector<int> varianceSubset(const Eigen::MatrixXd& Xs, const Eigen::VectorXd& y, int r) const;
     void factorise(const Eigen::MatrixXd& X, const Eigen::VectorXd& yStd, int maxVariancePoints);
+    void predictImpl(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean, Eigen::VectorXd* variance) const;
 
-    Eigen::MatrixXd m_Xs;           // training inputs divided by the length scales, variance subset first
+    Eigen::RowVectorXd m_centre;    // mean training input, subtracted before scaling
+    Eigen::MatrixXd m_Xs;           // centred training inputs divided by the length scales, variance subset first
     Eigen::VectorXd m_XsNorm;       // squared row norms of m_Xs
     Eigen::VectorXd m_alpha;        // K^-1 y (standardised), same row order as m_Xs
     Eigen::MatrixXd m_varianceL;    // lower Cholesky factor of K over the first m_varianceCount rows of m_Xs
@@ -86,14 +95,15 @@ private:
     double m_yMean = 0.0;
     double m_yScale = 1.0;
     double m_logMarginalLikelihood = 0.0;
+    int m_threads = 1;
     bool m_fitted = false;
 };
 
 /// Objective for minimizeInBox: returns f(x) and writes df/dx into grad.
 using BoxObjective = std::function<double(const Eigen::VectorXd& x, Eigen::VectorXd& grad)>;
 
-/// Minimises f over the box [lower, upper] with L-BFGS on a smooth sigmoid reparametrisation of the box,
-/// starting from x (clamped inside) and leaving the best point found in x. Returns the best f.
+/// Minimises f over the box [lower, upper] by projected L-BFGS, starting from x (clamped into the box) and
+/// leaving the best point found in x. Returns the best f (non-finite values count as failures).
 /// Shared by the GP and the feasibility model.
 double minimizeInBox(const BoxObjective& f, Eigen::VectorXd& x, const Eigen::VectorXd& lower,
                      const Eigen::VectorXd& upper, int maxIterations);

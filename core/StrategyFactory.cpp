@@ -1,5 +1,6 @@
 #include "StrategyFactory.h"
 
+#include "BayesianStrategy.h"
 #include "GeneticStrategy.h"
 #include "GridStrategy.h"
 #include "LocalSearchStrategy.h"
@@ -9,12 +10,12 @@ namespace dv {
 
 QStringList StrategyFactory::names()
 {
-    return {QStringLiteral("grid"), QStringLiteral("random"), QStringLiteral("local"), QStringLiteral("genetic")};
+    return {QStringLiteral("grid"), QStringLiteral("random"), QStringLiteral("local"), QStringLiteral("genetic"),
+            QStringLiteral("bayes")};
 }
 
 Result<std::unique_ptr<Strategy>> StrategyFactory::create(const QString& name, const QJsonObject& options)
 {
-    Q_UNUSED(options);
     std::unique_ptr<Strategy> s;
     if (name == QLatin1String("grid"))
         s = std::make_unique<GridStrategy>();
@@ -24,6 +25,8 @@ Result<std::unique_ptr<Strategy>> StrategyFactory::create(const QString& name, c
         s = std::make_unique<LocalSearchStrategy>();
     else if (name == QLatin1String("genetic"))
         s = std::make_unique<GeneticStrategy>();
+    else if (name == QLatin1String("bayes"))
+        s = std::make_unique<BayesianStrategy>(options);
     else
         return Error{QStringLiteral("unknown strategy '%1' (known: %2)").arg(name, names().join(QStringLiteral(", ")))};
     return s;
