@@ -161,8 +161,15 @@ Result<QVector<Parameter>> ConfigSpace::parametersFromJson(const QJsonObject& ro
             const double s = start.toDouble(), e = stop.toDouble(), st = step.isUndefined() ? 1.0 : step.toDouble();
             if (!(st > 0) || e < s || (e - s) / st > 1e6)
                 return fail(at + QStringLiteral(".range"), QStringLiteral("needs step > 0, stop >= start and at most 1e6 values"));
-            for (double x = s; x <= e + 1e-9 * st; x += st)
+            // start + k * step rather than a running sum, and fractions rounded to 15 digits, so a
+            // decimal step gives the decimals the user wrote (0.3, not 0.30000000000000004).
+            const qint64 count = qint64(std::floor((e - s) / st + 1e-9)) + 1;
+            for (qint64 k = 0; k < count; ++k) {
+                double x = s + double(k) * st;
+                if (x != std::floor(x))
+                    x = QString::number(x, 'g', 15).toDouble();
                 values.append(x);
+            }
         } else {
             const QJsonValue v = p.value(QLatin1String("values"));
             if (!v.isArray() || v.toArray().isEmpty())

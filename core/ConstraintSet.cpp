@@ -51,6 +51,33 @@ ConstraintSet& ConstraintSet::operator=(ConstraintSet&&) noexcept = default;
 
 int ConstraintSet::count() const { return int(m_impl->parsers.size()); }
 
+// Python's `not` binds looser than comparisons (`not a == b` is `not (a == b)`), C's `!` tighter,
+// so `not X` becomes `!(X)` with X running to the next and/or, ?, :, comma or unmatched ')'.
+// Runs after string literals became numbers, so no quoted text is left to scan.
+static QString scopePythonNot(QString s)
+{
+    static const QRegularExpression notWord(QStringLiteral(R"(\bnot\b)"));
+    for (auto m = notWord.match(s); m.hasMatch(); m = notWord.match(s)) {
+        qsizetype end = m.capturedEnd();
+        int depth = 0;
+        for (; end < s.size(); ++end) {
+            const QChar c = s[end];
+            const QStringView two = QStringView(s).mid(end, 2);
+            if (c == QLatin1Char('('))
+                ++depth;
+            else if (c == QLatin1Char(')') && --depth < 0)
+                break;
+            else if (depth == 0
+                     && (two == QLatin1String("&&") || two == QLatin1String("||") || c == QLatin1Char('?')
+                         || c == QLatin1Char(':') || c == QLatin1Char(',')))
+                break;
+        }
+        s = s.left(m.capturedStart()) + QStringLiteral("!(") + s.mid(m.capturedEnd(), end - m.capturedEnd())
+          + QStringLiteral(")") + s.mid(end);
+    }
+    return s;
+}
+
 static QString rewriteExpression(const QString& expression, QHash<QString, double>& stringIds,
                                  QString* error)
 {
@@ -59,13 +86,11 @@ static QString rewriteExpression(const QString& expression, QHash<QString, doubl
     static const QRegularExpression literal(QStringLiteral(R"re("([^"]*)"|'([^']*)')re"));
     static const QRegularExpression andWord(QStringLiteral(R"(\band\b)"));
     static const QRegularExpression orWord(QStringLiteral(R"(\bor\b)"));
-    static const QRegularExpression notWord(QStringLiteral(R"(\bnot\b)"));
     QString out;
     qsizetype last = 0;
     auto words = [](QString s) {
         s.replace(andWord, QStringLiteral("&&"));
         s.replace(orWord, QStringLiteral("||"));
-        s.replace(notWord, QStringLiteral("!"));
         return s;
     };
     auto it = literal.globalMatch(expression);
@@ -83,7 +108,7 @@ static QString rewriteExpression(const QString& expression, QHash<QString, doubl
     if (rest.count(QLatin1Char('"')) % 2 != 0 || rest.count(QLatin1Char('\'')) % 2 != 0)
         *error = QStringLiteral("unterminated string literal");
     out += words(rest);
-    return out;
+    return scopePythonNot(out);
 }
 
 Result<ConstraintSet> ConstraintSet::compile(const QVector<Parameter>& parameters,

@@ -233,8 +233,11 @@ QByteArray KernelTunerCache::toJson() const
     out += "\"problem_size\": " + compact(problemSize.isUndefined() ? QJsonValue() : problemSize) + ",\n";
     out += "\"tune_params_keys\": " + compact(keys) + ",\n";
     out += "\"tune_params\": " + compact(tuneParams) + ",\n";
-    for (auto it = extraHeader.begin(); it != extraHeader.end(); ++it)
-        out += compact(it.key()) + ": " + compact(it.value()) + ",\n";
+    // "objective" is written below (entries always hold "time"); writing a read one too would repeat the name.
+    for (auto it = extraHeader.begin(); it != extraHeader.end(); ++it) {
+        if (it.key() != QLatin1String("objective"))
+            out += compact(it.key()) + ": " + compact(it.value()) + ",\n";
+    }
     out += "\"objective\": \"time\",\n\"cache\": {";
     for (qint64 i = 0; i < space.size(); ++i) {
         const QJsonObject config = space.config(i);
@@ -264,7 +267,9 @@ QByteArray KernelTunerCache::toJson() const
             if (!m.error.isEmpty())
                 entry += ", \"dejavu_error\": " + compact(m.error);
         }
-        entry += ", \"compile_time\": " + compact(std::isfinite(m.compileTimeMs) ? m.compileTimeMs : 0.0);
+        // An unknown compile time stays unknown rather than becoming 0.
+        if (std::isfinite(m.compileTimeMs))
+            entry += ", \"compile_time\": " + compact(m.compileTimeMs);
         for (auto it = m.extra.begin(); it != m.extra.end(); ++it) {
             if (it.key() == QLatin1String("benchmark_time") || it.key() == QLatin1String("verification_time")
                 || it.key() == QLatin1String("timestamp"))

@@ -1,5 +1,7 @@
 #include "SearchHistory.h"
 
+#include <cmath>
+
 namespace dv {
 
 SearchHistory::SearchHistory(qint64 spaceSize)
@@ -16,7 +18,9 @@ void SearchHistory::add(const Observation& observation)
         ++m_taken;
     s = 2;
     m_observations.push_back(observation);
-    if (observation.ok()
+    // An ok status without a finite time (a worker that reported no samples) is no candidate:
+    // a NaN best would compare false against every later value and hide all improvements.
+    if (observation.ok() && std::isfinite(observation.objectiveMs)
         && (m_bestPosition < 0 || observation.objectiveMs < m_observations[size_t(m_bestPosition)].objectiveMs))
         m_bestPosition = qint64(m_observations.size()) - 1;
 }

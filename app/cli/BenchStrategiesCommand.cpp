@@ -10,6 +10,7 @@
 
 #include <QCommandLineParser>
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QFileInfo>
 #include <QRegularExpression>
 #include <QThread>
@@ -71,6 +72,7 @@ int Cli::benchStrategies(const QStringList& args)
     p.addOption({QStringLiteral("strategies"), QStringLiteral("Comma-separated strategies (%1).").arg(StrategyFactory::names().join(QStringLiteral(", "))), QStringLiteral("LIST"), QStringLiteral("random")});
     p.addOption({QStringLiteral("budgets"), QStringLiteral("Comma-separated evaluation budgets."), QStringLiteral("LIST"), QStringLiteral("50,100,200")});
     p.addOption({QStringLiteral("seeds"), QStringLiteral("Runs per strategy and landscape (seeds 1..N)."), QStringLiteral("N"), QStringLiteral("30")});
+    p.addOption({QStringLiteral("warm-start"), QStringLiteral("TARGET=SOURCE: also run bayes on landscapes matching TARGET warm-started from the landscape SOURCE (repeatable)."), QStringLiteral("PAIR")});
     p.addOption({QStringLiteral("threads"), QStringLiteral("Threads (default: the number of cores)."), QStringLiteral("N")});
     if (!p.parse(args)) {
         err(p.errorText());
@@ -137,6 +139,39 @@ int Cli::benchStrategies(const QStringList& args)
         }
     }
 
+    // Warm starts: (target landscape position, source landscape, strategy label).
+    struct Warm {
+        size_t target;
+        Landscape source;
+    };
+    std::vector<Warm> warms;
+    for (const QString& pair : p.values(QStringLiteral("warm-start"))) {
+        const QStringList parts = pair.split(QLatin1Char('='));
+        if (parts.size() != 2) {
+            err(QStringLiteral("--warm-start: expected TARGET=SOURCE, got '%1'").arg(pair));
+            return 2;
+        }
+        const QStringList sources = resolveDatasets(parts[1]);
+        if (sources.size() != 1) {
+            err(QStringLiteral("--warm-start: '%1' must name exactly one dataset").arg(parts[1]));
+            return 2;
+        }
+        auto device = DeviceRegistry::open(sources.first());
+        if (!device) {
+            err(device.error());
+            return 2;
+        }
+        const Landscape source = Landscape::fromCache(dynamic_cast<ReplayDevice*>(device.value().get())->cache(),
+                                                      sources.first().mid(7));
+        const QStringList targets = resolveDatasets(parts[0]);
+        for (size_t li = 0; li < landscapes.size(); ++li) {
+            for (const QString& t : targets) {
+                if (t.mid(7) == landscapes[li].name && landscapes[li].name != source.name)
+                    warms.push_back(Warm{li, source});
+            }
+        }
+    }
+
     // results[budget][strategy] -> one score per landscape
     std::map<int, std::map<QString, std::vector<StrategyScore>>> results;
     for (const Landscape& l : landscapes) {
@@ -151,6 +186,27 @@ int Cli::benchStrategies(const QStringList& args)
             std::fprintf(stderr, "%-45s %-8s %.1f s\n", qPrintable(l.name), qPrintable(s), double(clock.elapsed()) / 1000.0);
             for (const StrategyScore& sc : scores.value())
                 results[sc.budget][s.trimmed()].push_back(sc);
+        }
+    }
+    std::map<int, std::vector<StrategyScore>> warmResults;
+    for (const Warm& w : warms) {
+        QJsonArray prior;
+        for (qint64 i = 0; i < w.source.size(); ++i) {
+            prior.append(QJsonObject{{QStringLiteral("config"), w.source.space.config(i)},
+                                     {QStringLiteral("objective"), w.source.isOk(i) ? QJsonValue(w.source.objectiveMs[size_t(i)])
+                                                                                    : QJsonValue()}});
+        }
+        const QJsonObject options{{QStringLiteral("prior"), prior}};
+        for (const char* name : {"bayes"}) {
+            auto scores = StrategyBenchmark::score(landscapes[w.target], QLatin1String(name), options, budgets, seeds, threads);
+            if (!scores) {
+                err(scores.error());
+                return 1;
+            }
+            for (StrategyScore sc : scores.value()) {
+                sc.strategy = QStringLiteral("%1, warm from %2").arg(QLatin1String(name), w.source.name);
+                warmResults[sc.budget].push_back(sc);
+            }
         }
     }
 
@@ -171,6 +227,13 @@ int Cli::benchStrategies(const QStringList& args)
                             qPrintable(fmt(sc.meanBestOverOptimum, 3)), qPrintable(fmt(sc.methodologyScore)),
                             qPrintable(fmt(sc.meanProposalMs, 3)));
             }
+        }
+        for (const StrategyScore& sc : warmResults[budget]) {
+            std::printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", qPrintable(sc.landscape), qPrintable(sc.strategy),
+                        qPrintable(fmt(sc.shareWithin5)), qPrintable(fmt(sc.shareWithin1)),
+                        qPrintable(std::isfinite(sc.medianEvalsTo5) ? QString::number(sc.medianEvalsTo5) : QStringLiteral("-")),
+                        qPrintable(fmt(sc.meanBestOverOptimum, 3)), qPrintable(fmt(sc.methodologyScore)),
+                        qPrintable(fmt(sc.meanProposalMs, 3)));
         }
         std::printf("\n| strategy (mean over %d landscapes) | within5 | within1 | median of evals-to-5%% | best/opt | P |\n"
                     "|---|---|---|---|---|---|\n", int(landscapes.size()));
