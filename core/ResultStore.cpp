@@ -132,6 +132,16 @@ Result<void> ResultStore::migrate()
     QSqlDatabase db = QSqlDatabase::database(m_connection);
     QSqlQuery q(db);
     // A file that is not SQLite fails on the first statement; say so rather than "file is not a database".
+    // Nothing is written before the schema version is known, so a newer store is refused untouched.
+    if (!q.exec(QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'")) || !q.next())
+        return sqlError(QStringLiteral("not a usable SQLite database"), q.lastError());
+    if (q.value(0).toInt() > 0) {
+        if (!q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'")))
+            return sqlError(QStringLiteral("reading the schema version"), q.lastError());
+        if (q.next() && q.value(0).toInt() > kSchemaVersion)
+            return Error{QStringLiteral("the result store was written by a newer version (schema %1; this program reads %2)")
+                             .arg(q.value(0).toInt()).arg(kSchemaVersion)};
+    }
     if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")))
         return sqlError(QStringLiteral("not a usable SQLite database"), q.lastError());
     const char* statements[] = {
