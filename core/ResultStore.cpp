@@ -48,7 +48,7 @@ Error sqlError(const QString& what, const QSqlError& e)
 const char* kSessionColumns =
     "s.id, s.state, s.device_id, s.device_name, s.backend, s.toolchain, s.device_details, s.kernel, "
     "s.problem, s.space, s.strategy, s.strategy_options, s.seed, s.budget_evaluations, s.budget_seconds, "
-    "s.elapsed_ms, s.created_at, s.updated_at, "
+    "s.elapsed_ms, s.created_at, s.updated_at, s.budget_stall, "
     "(SELECT COUNT(*) FROM trials t WHERE t.session_id = s.id), "
     "(SELECT MIN(objective_ms) FROM trials t WHERE t.session_id = s.id AND t.status = 'ok')";
 
@@ -73,9 +73,10 @@ SessionRecord sessionFrom(const QSqlQuery& q)
     r.elapsedMs = q.value(15).toDouble();
     r.createdAt = timeFrom(q.value(16));
     r.updatedAt = timeFrom(q.value(17));
-    r.trialCount = q.value(18).toInt();
-    if (!q.value(19).isNull())
-        r.bestMs = q.value(19).toDouble();
+    r.budgetStall = q.value(18).toInt();
+    r.trialCount = q.value(19).toInt();
+    if (!q.value(20).isNull())
+        r.bestMs = q.value(20).toDouble();
     return r;
 }
 
@@ -153,7 +154,8 @@ Result<void> ResultStore::migrate()
         " device_id TEXT NOT NULL, device_name TEXT NOT NULL, backend TEXT NOT NULL, toolchain TEXT NOT NULL,"
         " device_details TEXT, kernel TEXT NOT NULL, problem TEXT NOT NULL, space TEXT NOT NULL,"
         " strategy TEXT NOT NULL, strategy_options TEXT, seed INTEGER NOT NULL,"
-        " budget_evaluations INTEGER NOT NULL, budget_seconds REAL NOT NULL, elapsed_ms REAL NOT NULL,"
+        " budget_evaluations INTEGER NOT NULL, budget_seconds REAL NOT NULL, budget_stall INTEGER NOT NULL DEFAULT 0,"
+        " elapsed_ms REAL NOT NULL,"
         " created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS trials("
         " id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -169,6 +171,12 @@ Result<void> ResultStore::migrate()
         if (!q.exec(QString::fromLatin1(s)))
             return sqlError(QStringLiteral("creating the schema"), q.lastError());
     }
+    // Stores written before the stall budget existed get the column (schema 1 grew it in place).
+    if (!q.exec(QStringLiteral("SELECT COUNT(*) FROM pragma_table_info('sessions') WHERE name = 'budget_stall'")))
+        return sqlError(QStringLiteral("reading the schema"), q.lastError());
+    if (q.next() && q.value(0).toInt() == 0
+        && !q.exec(QStringLiteral("ALTER TABLE sessions ADD COLUMN budget_stall INTEGER NOT NULL DEFAULT 0")))
+        return sqlError(QStringLiteral("upgrading the schema"), q.lastError());
     if (!q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'")))
         return sqlError(QStringLiteral("reading the schema version"), q.lastError());
     if (q.next()) {
@@ -190,15 +198,15 @@ Result<qint64> ResultStore::createSession(const SessionRecord& r)
     QSqlQuery q(db);
     q.prepare(QStringLiteral(
         "INSERT INTO sessions(state, device_id, device_name, backend, toolchain, device_details, kernel, problem,"
-        " space, strategy, strategy_options, seed, budget_evaluations, budget_seconds, elapsed_ms, created_at, updated_at)"
-        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+        " space, strategy, strategy_options, seed, budget_evaluations, budget_seconds, budget_stall, elapsed_ms, created_at,"
+        " updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     const QString now = timeText(QDateTime::currentDateTimeUtc());
     for (const QVariant& v : {QVariant(r.state.isEmpty() ? QStringLiteral("running") : r.state), QVariant(r.device.id),
                               QVariant(r.device.name), QVariant(r.device.backend), QVariant(r.device.toolchain),
                               QVariant(toText(r.device.details)), QVariant(r.kernel), QVariant(r.problem),
                               QVariant(toText(r.space)), QVariant(r.strategy), QVariant(toText(r.strategyOptions)),
                               QVariant(qint64(r.seed)), QVariant(r.budgetEvaluations), QVariant(r.budgetSeconds),
-                              QVariant(r.elapsedMs), QVariant(now), QVariant(now)})
+                              QVariant(r.budgetStall), QVariant(r.elapsedMs), QVariant(now), QVariant(now)})
         q.addBindValue(v);
     if (!q.exec())
         return sqlError(QStringLiteral("creating a session"), q.lastError());

@@ -28,6 +28,7 @@ struct SessionRecord {
     quint64 seed = 0;
     int budgetEvaluations = 0; ///< 0: until the space is exhausted
     double budgetSeconds = 0;  ///< 0: no time limit
+    int budgetStall = 0;       ///< stop after this many evaluations without improvement; 0: never
     double elapsedMs = 0;      ///< wall time spent in the session so far, over all runs
     QDateTime createdAt;
     QDateTime updatedAt;

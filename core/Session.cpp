@@ -1,8 +1,14 @@
 #include "Session.h"
 
+#include "AnyOf.h"
+#include "EvaluationLimit.h"
+#include "NoImprovement.h"
 #include "StrategyFactory.h"
+#include "TimeLimit.h"
 
 #include <QElapsedTimer>
+
+#include <limits>
 
 namespace dv {
 
@@ -17,7 +23,7 @@ Session::Session(ResultStore& store, std::shared_ptr<Device> device, SessionReco
 Result<std::unique_ptr<Session>> Session::create(ResultStore& store, std::shared_ptr<Device> device,
                                                  const SessionOptions& options)
 {
-    if (options.maxEvaluations < 0 || options.maxSeconds < 0)
+    if (options.maxEvaluations < 0 || options.maxSeconds < 0 || options.stallEvaluations < 0)
         return Error{QStringLiteral("the budget must not be negative")};
     auto strategy = StrategyFactory::create(options.strategy, options.strategyOptions);
     if (!strategy)
@@ -34,6 +40,7 @@ Result<std::unique_ptr<Session>> Session::create(ResultStore& store, std::shared
     r.seed = options.seed;
     r.budgetEvaluations = options.maxEvaluations;
     r.budgetSeconds = options.maxSeconds;
+    r.budgetStall = options.stallEvaluations;
     auto id = store.createSession(r);
     if (!id)
         return Error{id.error()};
@@ -120,6 +127,23 @@ Result<QString> Session::run()
         return Error{message};
     };
 
+    AnyOf stop;
+    stop.add(std::make_unique<EvaluationLimit>(budget));
+    if (m_record.budgetSeconds > 0)
+        stop.add(std::make_unique<TimeLimit>(m_record.budgetSeconds));
+    if (m_record.budgetStall > 0)
+        stop.add(std::make_unique<NoImprovement>(m_record.budgetStall));
+    // Evaluations since the best time last improved, over the stored history too.
+    int sinceImprovement = 0;
+    double best = std::numeric_limits<double>::infinity();
+    for (const Observation& o : m_history.observations()) {
+        ++sinceImprovement;
+        if (o.ok() && o.objectiveMs < best) {
+            best = o.objectiveMs;
+            sinceImprovement = 0;
+        }
+    }
+
     QString reason;
     emit progress(m_history.count(), budget);
     while (true) {
@@ -127,13 +151,10 @@ Result<QString> Session::run()
             reason = QStringLiteral("stopped");
             break;
         }
-        if (m_history.count() >= budget) {
-            reason = m_history.takenCount() >= space.size() ? QStringLiteral("exhausted") : QStringLiteral("budget");
-            break;
-        }
         const double elapsed = elapsedBefore + double(clock.nsecsElapsed()) / 1e6;
-        if (m_record.budgetSeconds > 0 && elapsed >= m_record.budgetSeconds * 1000.0) {
-            reason = QStringLiteral("time limit");
+        if (auto why = stop.check(StopContext{m_history.count(), elapsed / 1000.0, sinceImprovement})) {
+            reason = *why == QLatin1String("budget") && m_history.takenCount() >= space.size()
+                ? QStringLiteral("exhausted") : *why;
             break;
         }
         const std::vector<qint64> next = m_strategy->propose(m_history, 1);
@@ -170,11 +191,17 @@ Result<QString> Session::run()
         if (!trial.fromStore)
             m_known.insert(trial.configKey, trial.measurement);
         m_history.add(Observation{index, trial.measurement.status, trial.measurement.objectiveMs});
+        ++sinceImprovement;
+        if (trial.measurement.isOk() && trial.measurement.objectiveMs < best) {
+            best = trial.measurement.objectiveMs;
+            sinceImprovement = 0;
+        }
         ++m_record.trialCount;
         emit trialFinished(trial);
         emit progress(m_history.count(), budget);
     }
     m_record.state = reason == QLatin1String("stopped") || reason == QLatin1String("time limit")
+            || reason == QLatin1String("no improvement")
         ? QStringLiteral("stopped") : QStringLiteral("finished");
     m_store.setSessionState(m_record.id, m_record.state);
     emit finished(reason);

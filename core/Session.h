@@ -20,6 +20,7 @@ struct SessionOptions {
     quint64 seed = 0;
     int maxEvaluations = 0; ///< 0: until the strategy has nothing more to propose
     double maxSeconds = 0;  ///< 0: no wall-time limit
+    int stallEvaluations = 0; ///< stop after this many evaluations without improvement; 0: never
 };
 
 /// Runs a strategy against a device under a budget, committing every trial to the result store
@@ -46,7 +47,7 @@ public:
     int evaluationBudget() const;
 
     /// Runs until the budget is spent, the strategy is exhausted, stop() is called or the store
-    /// fails. Returns the reason it ended ("budget", "time limit", "exhausted", "stopped").
+    /// fails. Returns the reason it ended ("budget", "time limit", "no improvement", "exhausted", "stopped").
     Result<QString> run();
     /// Asks a running session to end after the trial in progress.
     void stop() { m_stopRequested = true; }

@@ -214,6 +214,7 @@ int Cli::tune(const QStringList& args)
     p.addOption({QStringLiteral("strategy"), QStringLiteral("Search strategy: %1.").arg(StrategyFactory::names().join(QStringLiteral(", "))), QStringLiteral("NAME"), QStringLiteral("random")});
     p.addOption({QStringLiteral("budget"), QStringLiteral("Number of evaluations (default: the whole space)."), QStringLiteral("N")});
     p.addOption({QStringLiteral("time-limit"), QStringLiteral("Wall-time limit in seconds."), QStringLiteral("SEC")});
+    p.addOption({QStringLiteral("patience"), QStringLiteral("Stop after N evaluations without improvement."), QStringLiteral("N")});
     p.addOption({QStringLiteral("seed"), QStringLiteral("Random seed (default 0)."), QStringLiteral("S"), QStringLiteral("0")});
     p.addOption({QStringLiteral("db"), QStringLiteral("Result database (default %1).").arg(defaultDatabase()), QStringLiteral("FILE")});
     p.addOption({QStringLiteral("resume"), QStringLiteral("Continue stored session ID."), QStringLiteral("ID")});
@@ -222,9 +223,10 @@ int Cli::tune(const QStringList& args)
     if (!parse(p, args, QStringLiteral("Run or resume a tuning session.")))
         return kBadInput;
 
-    qint64 budget = 0, seed = 0, resumeId = 0, latency = 0;
+    qint64 budget = 0, seed = 0, resumeId = 0, latency = 0, patience = 0;
     double seconds = 0;
     if (!intOption(p, QStringLiteral("budget"), 1, budget) || !intOption(p, QStringLiteral("seed"), 0, seed)
+        || !intOption(p, QStringLiteral("patience"), 1, patience)
         || !intOption(p, QStringLiteral("resume"), 1, resumeId) || !intOption(p, QStringLiteral("latency-ms"), 0, latency)
         || !doubleOption(p, QStringLiteral("time-limit"), seconds))
         return kBadInput;
@@ -287,7 +289,7 @@ int Cli::tune(const QStringList& args)
     Result<std::unique_ptr<Session>> session = resumeId > 0
         ? Session::resume(*store, device, resumeId, int(budget), seconds)
         : Session::create(*store, device,
-                          SessionOptions{p.value(QStringLiteral("strategy")), {}, quint64(seed), int(budget), seconds});
+                          SessionOptions{p.value(QStringLiteral("strategy")), {}, quint64(seed), int(budget), seconds, int(patience)});
     if (!session) {
         err(session.error());
         return kBadInput;

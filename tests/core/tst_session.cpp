@@ -9,6 +9,8 @@
 #include <QProcess>
 #include <QSet>
 #include <QSignalSpy>
+
+#include <limits>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QSqlRecord>
@@ -149,6 +151,7 @@ private slots:
     void unlimitedBudgetExhaustsTheSpace_data();
     void unlimitedBudgetExhaustsTheSpace();
     void wallTimeBudget();
+    void noImprovementStops();
     void stopFromTrialFinishedThenResume();
     void secondSessionIsAnsweredFromTheStore();
     void resumeWithADifferentDeviceIsRefused();
@@ -291,6 +294,38 @@ void TestSession::wallTimeBudget()
     QVERIFY(again.ok());
     QCOMPARE(again.value(), QStringLiteral("time limit"));
     QCOMPARE(store->trials(s.id())->size(), n);
+}
+
+void TestSession::noImprovementStops()
+{
+    auto store = openStore(QStringLiteral(":memory:"));
+    const int patience = 25;
+    auto created = Session::create(*store, openDevice(kMatmul),
+                                   SessionOptions{QStringLiteral("random"), {}, 9, 0, 0, patience});
+    QVERIFY(created.ok());
+    auto ended = created.value()->run();
+    QVERIFY(ended.ok());
+    QCOMPARE(ended.value(), QStringLiteral("no improvement"));
+    // The last `patience` trials did not improve on the best before them, and the one before did.
+    const QVector<Trial> trials = store->trials(created.value()->id()).value();
+    QVERIFY(trials.size() > patience && trials.size() < 384);
+    double best = std::numeric_limits<double>::infinity();
+    int lastImprovement = 0;
+    for (const Trial& t : trials) {
+        if (t.measurement.isOk() && t.measurement.objectiveMs < best) {
+            best = t.measurement.objectiveMs;
+            lastImprovement = t.sequence;
+        }
+    }
+    QCOMPARE(int(trials.size()) - lastImprovement, patience);
+    QCOMPARE(store->session(created.value()->id())->budgetStall, patience);
+    QCOMPARE(store->session(created.value()->id())->state, QStringLiteral("stopped"));
+
+    // The count survives a resume: with nothing new it stops at once.
+    auto resumed = Session::resume(*store, openDevice(kMatmul), created.value()->id());
+    QVERIFY(resumed.ok());
+    QCOMPARE(resumed.value()->run().value(), QStringLiteral("no improvement"));
+    QCOMPARE(store->trials(created.value()->id())->size(), trials.size());
 }
 
 void TestSession::stopFromTrialFinishedThenResume()

@@ -1,0 +1,87 @@
+// Time of one proposal of each strategy with many observations and candidates.
+// Target (issue 3): bayes under 100 ms per proposal with 500 observations and 20,000 candidates
+// on the 2-core development machine.
+#include "ConfigSpace.h"
+#include "Rng.h"
+#include "SearchHistory.h"
+#include "StrategyFactory.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QJsonObject>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+using namespace dv;
+
+namespace {
+
+ConfigSpace makeSpace(qint64 target)
+{
+    // Six parameters with 4..7 values each, enough combinations that the valid set has `target`.
+    QVector<Parameter> params;
+    const int sizes[] = {7, 6, 6, 5, 5, 4};
+    for (int i = 0; i < 6; ++i) {
+        Parameter p;
+        p.name = QStringLiteral("p%1").arg(i);
+        for (int v = 0; v < sizes[i]; ++v)
+            p.values.append(1 << v);
+        params.append(p);
+    }
+    // 25,200 combinations; the constraint keeps about 20,000.
+    auto space = ConfigSpace::create(QStringLiteral("bench"), params, {QStringLiteral("p0 * p1 <= 2048")});
+    (void)target;
+    return space.value();
+}
+
+double objective(const ConfigSpace& space, qint64 index)
+{
+    const auto v = space.valueIndices(index);
+    double x = 0;
+    for (size_t i = 0; i < v.size(); ++i)
+        x += std::pow(double(v[i]) - 2.0, 2) * (1.0 + 0.3 * double(i)) + 0.2 * std::sin(3.0 * v[i] * (i + 1));
+    return std::exp(0.2 * x);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    const ConfigSpace space = makeSpace(20000);
+    std::printf("space: %lld valid configurations\n\n", space.size());
+    std::printf("| strategy | observations | candidates | batch | median ms | max ms |\n|---|---|---|---|---|---|\n");
+    for (const char* name : {"random", "local", "genetic", "bayes"}) {
+        for (int observed : {100, 500}) {
+            for (int batch : {1, 4}) {
+                auto strategy = StrategyFactory::create(QString::fromLatin1(name), QJsonObject{}).value();
+                strategy->initialize(space, 1);
+                SearchHistory history(space.size());
+                Rng rng(5);
+                while (history.count() < observed) {
+                    const qint64 i = qint64(rng.below(quint64(space.size())));
+                    if (history.isTaken(i))
+                        continue;
+                    const bool fails = rng.uniform() < 0.1;
+                    history.add(Observation{i, fails ? Status::CompileError : Status::Ok, objective(space, i)});
+                }
+                std::vector<double> ms;
+                for (int r = 0; r < 7; ++r) {
+                    QElapsedTimer t;
+                    t.start();
+                    const auto proposals = strategy->propose(history, batch);
+                    ms.push_back(double(t.nsecsElapsed()) / 1e6);
+                    if (int(proposals.size()) != batch)
+                        return 1;
+                }
+                std::sort(ms.begin(), ms.end());
+                std::printf("| %s | %d | %lld | %d | %.2f | %.2f |\n", name, observed, space.size() - observed, batch,
+                            ms[ms.size() / 2], ms.back());
+                std::fflush(stdout);
+            }
+        }
+    }
+    return 0;
+}
