@@ -4,23 +4,24 @@
 
 namespace dv {
 
-// Acquisition functions for minimisation. They take the posterior mean and *variance* (as returned by
-// GaussianProcess::predict) and the best (lowest) observed value; larger acquisition values are better,
-// except for lowerConfidenceBound, which is minimised like the objective itself.
+// Acquisition functions for minimisation. They take the posterior mean and *variance* (as returned
+// by GaussianProcess::predict) and the best (lowest) observed value; larger acquisition values are
+// better, except for lowerConfidenceBound, which is minimised like the objective itself.
 
-/// Expected improvement E[max(best - xi - f, 0)] for f ~ N(mean, sigma^2); exact limit max(best - xi - mean, 0)
-/// as sigma -> 0.
+/// Expected improvement E[max(best - xi - f, 0)] for f ~ N(mean, sigma^2), with the exact limit
+/// max(best - xi - mean, 0) as sigma -> 0.
 double expectedImprovement(double mean, double sigma, double best, double xi = 0.0);
 
 /// Vectorised expected improvement over mean/variance vectors of equal size.
-Eigen::VectorXd expectedImprovement(const Eigen::VectorXd& mean, const Eigen::VectorXd& variance, double best,
-                                    double xi = 0.0);
+Eigen::VectorXd expectedImprovement(const Eigen::VectorXd& mean, const Eigen::VectorXd& variance,
+                                    double best, double xi = 0.0);
 
 /// Probability of improvement P(f < best - xi); a step function as sigma -> 0.
 double probabilityOfImprovement(double mean, double sigma, double best, double xi = 0.0);
 
 /// Vectorised probability of improvement.
-Eigen::VectorXd probabilityOfImprovement(const Eigen::VectorXd& mean, const Eigen::VectorXd& variance, double best,
+Eigen::VectorXd probabilityOfImprovement(const Eigen::VectorXd& mean,
+                                         const Eigen::VectorXd& variance, double best,
                                          double xi = 0.0);
 
 /// Lower confidence bound mean - kappa * sigma (smaller is more promising).

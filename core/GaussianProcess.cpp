@@ -16,33 +16,34 @@ namespace dv {
 
 namespace {
 
-constexpr double kSqrt5 = 2.23606797749978969641;
 constexpr double kLog2Pi = 1.83787706640934548356;
 constexpr int kPredictBlock = 256;
 
-// Weak log-normal priors (means and standard deviations of the log parameters). They only matter with few
-// points: they stop the marginal likelihood from collapsing a length scale or explaining everything as noise.
+// Weak log-normal priors (means and standard deviations of the log parameters). They only matter
+// with few points: they stop the marginal likelihood from collapsing a length scale or explaining
+// everything as noise.
 constexpr double kLengthPriorMean = -0.6931471805599453; // log 0.5: half the unit cube
 constexpr double kLengthPriorSd = 1.5;
-constexpr double kSignalPriorMean = 0.0;                  // targets are standardised
+constexpr double kSignalPriorMean = 0.0; // targets are standardised
 constexpr double kSignalPriorSd = 1.5;
-constexpr double kNoisePriorMean = -6.907755278982137;    // log 1e-3: timings are repeatable to a few percent
+// log 1e-3: repeated timings agree to a few percent, small against the spread of log(time).
+constexpr double kNoisePriorMean = -6.907755278982137;
 constexpr double kNoisePriorSd = 3.0;
 
-double logPriorTerm(double v, double mean, double sd, double& grad)
-{
+double logPriorTerm(double v, double mean, double sd, double& grad) {
     const double z = (v - mean) / sd;
     grad = -z / sd;
     return -0.5 * z * z;
 }
 
 // exp(-t) for 0 <= t <= 700 as 2^k * exp(r), |r| <= ln2/2, with the [5/5] Pade approximant
-// exp(r) ~ P(r)/P(-r), P(r) = 1 + r/2 + r^2/9 + r^3/72 + r^4/1008 + r^5/30240 (relative error ~1e-15).
-// Eigen's SSE2 exp for doubles is slower than scalar std::exp, and this is the hot loop of prediction.
+// exp(r) ~ P(r)/P(-r), P(r) = 1 + r/2 + r^2/9 + r^3/72 + r^4/1008 + r^5/30240 (relative error
+// ~1e-15). Eigen's SSE2 exp for doubles is slower than scalar std::exp, and this is the hot loop
+// of prediction.
 #if defined(__SSE2__)
-inline __m128d expNegSse2(__m128d t)
-{
-    const __m128d shifter = _mm_set1_pd(6755399441055744.0); // 1.5 * 2^52: rounds to an integer in the low bits
+inline __m128d expNegSse2(__m128d t) {
+    // Adding 1.5 * 2^52 rounds to an integer that lands in the low mantissa bits.
+    const __m128d shifter = _mm_set1_pd(6755399441055744.0);
     const __m128d x = _mm_sub_pd(_mm_setzero_pd(), t);
     __m128d kd = _mm_add_pd(_mm_mul_pd(x, _mm_set1_pd(1.4426950408889634)), shifter);
     const __m128i kBits = _mm_castpd_si128(kd);
@@ -51,11 +52,14 @@ inline __m128d expNegSse2(__m128d t)
                                  _mm_mul_pd(kd, _mm_set1_pd(1.9082149292705877e-10)));
     const __m128d r2 = _mm_mul_pd(r, r);
     const __m128d even = _mm_add_pd(
-        _mm_mul_pd(_mm_add_pd(_mm_mul_pd(r2, _mm_set1_pd(1.0 / 1008.0)), _mm_set1_pd(1.0 / 9.0)), r2),
+        _mm_mul_pd(_mm_add_pd(_mm_mul_pd(r2, _mm_set1_pd(1.0 / 1008.0)), _mm_set1_pd(1.0 / 9.0)),
+                   r2),
         _mm_set1_pd(1.0));
-    const __m128d odd = _mm_mul_pd(
-        r, _mm_add_pd(_mm_mul_pd(_mm_add_pd(_mm_mul_pd(r2, _mm_set1_pd(1.0 / 30240.0)), _mm_set1_pd(1.0 / 72.0)), r2),
-                      _mm_set1_pd(0.5)));
+    const __m128d odd =
+        _mm_mul_pd(r, _mm_add_pd(_mm_mul_pd(_mm_add_pd(_mm_mul_pd(r2, _mm_set1_pd(1.0 / 30240.0)),
+                                                       _mm_set1_pd(1.0 / 72.0)),
+                                            r2),
+                                 _mm_set1_pd(0.5)));
     const __m128d expR = _mm_div_pd(_mm_add_pd(even, odd), _mm_sub_pd(even, odd));
     // 2^k from the low bits of the shifted value: (k + 1023) << 52 is the IEEE pattern of 2^k.
     const __m128i scale = _mm_slli_epi64(_mm_add_epi64(kBits, _mm_set1_epi64x(1023)), 52);
@@ -63,17 +67,19 @@ inline __m128d expNegSse2(__m128d t)
 }
 #endif
 
-// One column of a cross-kernel block: on input -2 a_i.b (from the GEMM), on output s2 * matern52 with
-// r^2 = |a_i|^2 + |b|^2 - 2 a_i.b. The kernel is flat at r = 0, so rounding in r^2 there is harmless.
-void maternColumn(double* v, const double* aNorm, double bNorm, Eigen::Index rows, double s2)
-{
+// One column of a cross-kernel block: on input -2 a_i.b (from the GEMM), on output s2 * matern52
+// with r^2 = |a_i|^2 + |b|^2 - 2 a_i.b. The kernel is flat at r = 0, so rounding in r^2 there is
+// harmless.
+void maternColumn(double* v, const double* aNorm, double bNorm, Eigen::Index rows, double s2) {
     Eigen::Index i = 0;
 #if defined(__SSE2__)
     const __m128d vb = _mm_set1_pd(bNorm), vs2 = _mm_set1_pd(s2), one = _mm_set1_pd(1.0);
-    const __m128d five = _mm_set1_pd(5.0), third = _mm_set1_pd(1.0 / 3.0), tMax = _mm_set1_pd(700.0);
+    const __m128d five = _mm_set1_pd(5.0), third = _mm_set1_pd(1.0 / 3.0),
+                  tMax = _mm_set1_pd(700.0);
     for (; i + 2 <= rows; i += 2) {
-        const __m128d r2 = _mm_max_pd(_mm_add_pd(_mm_add_pd(_mm_loadu_pd(v + i), _mm_loadu_pd(aNorm + i)), vb),
-                                      _mm_setzero_pd());
+        const __m128d r2 =
+            _mm_max_pd(_mm_add_pd(_mm_add_pd(_mm_loadu_pd(v + i), _mm_loadu_pd(aNorm + i)), vb),
+                       _mm_setzero_pd());
         const __m128d t = _mm_min_pd(_mm_sqrt_pd(_mm_mul_pd(r2, five)), tMax);
         const __m128d poly = _mm_add_pd(_mm_add_pd(one, t), _mm_mul_pd(_mm_mul_pd(t, t), third));
         _mm_storeu_pd(v + i, _mm_mul_pd(_mm_mul_pd(vs2, poly), expNegSse2(t)));
@@ -85,11 +91,11 @@ void maternColumn(double* v, const double* aNorm, double bNorm, Eigen::Index row
     }
 }
 
-// Matern 5/2 on inputs already divided by the length scales; aNorm/bNorm are squared row norms. Callers centre
-// the inputs first: |a|^2 + |b|^2 - 2 a.b loses precision in proportion to the norms.
-Eigen::MatrixXd kernelScaled(const Eigen::MatrixXd& As, const Eigen::VectorXd& aNorm, const Eigen::MatrixXd& Bs,
-                             const Eigen::VectorXd& bNorm, double s2)
-{
+// Matern 5/2 on inputs already divided by the length scales; aNorm/bNorm are squared row norms.
+// Callers centre the inputs first: |a|^2 + |b|^2 - 2 a.b loses precision in proportion to the
+// norms.
+Eigen::MatrixXd kernelScaled(const Eigen::MatrixXd& As, const Eigen::VectorXd& aNorm,
+                             const Eigen::MatrixXd& Bs, const Eigen::VectorXd& bNorm, double s2) {
     Eigen::MatrixXd K(As.rows(), Bs.rows());
     K.noalias() = -2.0 * As * Bs.transpose();
     for (Eigen::Index j = 0; j < K.cols(); ++j)
@@ -98,9 +104,10 @@ Eigen::MatrixXd kernelScaled(const Eigen::MatrixXd& As, const Eigen::VectorXd& a
 }
 
 // Runs work(begin, end) over [0, count) split into `threads` contiguous ranges, one per thread.
-void parallelFor(int threads, Eigen::Index count, const std::function<void(Eigen::Index, Eigen::Index)>& work)
-{
-    threads = static_cast<int>(std::clamp<Eigen::Index>(threads, 1, std::max<Eigen::Index>(count, 1)));
+void parallelFor(int threads, Eigen::Index count,
+                 const std::function<void(Eigen::Index, Eigen::Index)>& work) {
+    threads =
+        static_cast<int>(std::clamp<Eigen::Index>(threads, 1, std::max<Eigen::Index>(count, 1)));
     std::vector<std::thread> pool;
     for (int t = 1; t < threads; ++t)
         pool.emplace_back(work, count * t / threads, count * (t + 1) / threads);
@@ -110,12 +117,12 @@ void parallelFor(int threads, Eigen::Index count, const std::function<void(Eigen
 }
 
 // Indices of the k smallest entries of y, in increasing order of y.
-std::vector<int> bestIndices(const Eigen::VectorXd& y, int k)
-{
+std::vector<int> bestIndices(const Eigen::VectorXd& y, int k) {
     std::vector<int> idx(static_cast<size_t>(y.size()));
     std::iota(idx.begin(), idx.end(), 0);
     k = std::min<int>(k, static_cast<int>(idx.size()));
-    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int a, int b) { return y[a] < y[b]; });
+    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
+                      [&](int a, int b) { return y[a] < y[b]; });
     idx.resize(static_cast<size_t>(k));
     return idx;
 }
@@ -123,11 +130,10 @@ std::vector<int> bestIndices(const Eigen::VectorXd& y, int k)
 } // namespace
 
 double minimizeInBox(const BoxObjective& f, Eigen::VectorXd& x, const Eigen::VectorXd& lower,
-                     const Eigen::VectorXd& upper, int maxIterations)
-{
-    // Projected L-BFGS: variables held at a bound by the gradient are frozen for the step, the rest follow the
-    // quasi-Newton direction, and the line search projects back into the box. With a handful of variables this
-    // converges about as fast as L-BFGS-B, at a fraction of its code.
+                     const Eigen::VectorXd& upper, int maxIterations) {
+    // Projected L-BFGS: variables held at a bound by the gradient are frozen for the step, the rest
+    // follow the quasi-Newton direction, and the line search projects back into the box. With a
+    // handful of variables this converges about as fast as L-BFGS-B, at a fraction of its code.
     const Eigen::Index n = x.size();
     auto project = [&](Eigen::VectorXd& v) { v = v.cwiseMax(lower).cwiseMin(upper); };
     project(x);
@@ -165,10 +171,13 @@ double minimizeInBox(const BoxObjective& f, Eigen::VectorXd& x, const Eigen::Vec
             if (frozen(i))
                 d[i] = 0.0;
         if (!(gFree.dot(d) < 0.0)) {
-            sMem.clear(); yMem.clear(); rhoMem.clear();
+            sMem.clear();
+            yMem.clear();
+            rhoMem.clear();
             d = -gFree;
         }
-        // Backtracking (Armijo) search along the projected path; the first step moves at most one unit.
+        // Backtracking (Armijo) search along the projected path; the first step moves at most one
+        // unit.
         double step = sMem.empty() ? std::min(1.0, 1.0 / d.lpNorm<Eigen::Infinity>()) : 1.0;
         double fNew = std::numeric_limits<double>::infinity();
         bool accepted = false;
@@ -185,7 +194,9 @@ double minimizeInBox(const BoxObjective& f, Eigen::VectorXd& x, const Eigen::Vec
         if (!accepted) {
             if (sMem.empty())
                 break;
-            sMem.clear(); yMem.clear(); rhoMem.clear();
+            sMem.clear();
+            yMem.clear();
+            rhoMem.clear();
             continue;
         }
         Eigen::VectorXd s = xNew - x;
@@ -193,7 +204,9 @@ double minimizeInBox(const BoxObjective& f, Eigen::VectorXd& x, const Eigen::Vec
         const double sy = s.dot(yv);
         if (sy > 1e-12 * s.norm() * yv.norm()) {
             if (static_cast<int>(sMem.size()) == kMemory) {
-                sMem.pop_front(); yMem.pop_front(); rhoMem.pop_front();
+                sMem.pop_front();
+                yMem.pop_front();
+                rhoMem.pop_front();
             }
             sMem.push_back(std::move(s));
             yMem.push_back(std::move(yv));
@@ -214,19 +227,21 @@ double minimizeInBox(const BoxObjective& f, Eigen::VectorXd& x, const Eigen::Vec
 }
 
 Eigen::MatrixXd GaussianProcess::maternKernel(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B,
-                                              const Eigen::VectorXd& lengthScales, double signalVariance)
-{
+                                              const Eigen::VectorXd& lengthScales,
+                                              double signalVariance) {
     const Eigen::VectorXd inv = lengthScales.cwiseInverse();
     const Eigen::RowVectorXd centre = B.colwise().mean();
     const Eigen::MatrixXd As = (A.rowwise() - centre) * inv.asDiagonal();
     const Eigen::MatrixXd Bs = (B.rowwise() - centre) * inv.asDiagonal();
-    return kernelScaled(As, As.rowwise().squaredNorm(), Bs, Bs.rowwise().squaredNorm(), signalVariance);
+    return kernelScaled(As, As.rowwise().squaredNorm(), Bs, Bs.rowwise().squaredNorm(),
+                        signalVariance);
 }
 
-Eigen::MatrixXd GaussianProcess::maternKernelProduct(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B,
-                                                     const Eigen::VectorXd& lengthScales, double signalVariance,
-                                                     const Eigen::MatrixXd& W, int threads)
-{
+Eigen::MatrixXd GaussianProcess::maternKernelProduct(const Eigen::MatrixXd& A,
+                                                     const Eigen::MatrixXd& B,
+                                                     const Eigen::VectorXd& lengthScales,
+                                                     double signalVariance,
+                                                     const Eigen::MatrixXd& W, int threads) {
     if (A.cols() != B.cols() || lengthScales.size() != A.cols() || W.rows() != B.rows())
         throw std::invalid_argument("GaussianProcess::maternKernelProduct: dimension mismatch");
     const Eigen::VectorXd inv = lengthScales.cwiseInverse();
@@ -257,15 +272,15 @@ Eigen::MatrixXd GaussianProcess::maternKernelProduct(const Eigen::MatrixXd& A, c
 }
 
 double GaussianProcess::negLogPosterior(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
-                                        const Eigen::VectorXd& theta, Eigen::VectorXd& grad) const
-{
+                                        const Eigen::VectorXd& theta, Eigen::VectorXd& grad) const {
     const Eigen::Index n = X.rows();
     const Eigen::Index d = X.cols();
     const Eigen::ArrayXd ls = theta.head(d).array().exp();
     const double s2 = std::exp(theta[d]);
     double noise = std::exp(theta[d + 1]);
 
-    const Eigen::MatrixXd Z = (X.rowwise() - X.colwise().mean()) * ls.inverse().matrix().asDiagonal();
+    const Eigen::MatrixXd Z =
+        (X.rowwise() - X.colwise().mean()) * ls.inverse().matrix().asDiagonal();
     Eigen::MatrixXd R2(n, n);
     R2.noalias() = -2.0 * Z * Z.transpose();
     const Eigen::VectorXd zn = Z.rowwise().squaredNorm();
@@ -296,7 +311,8 @@ double GaussianProcess::negLogPosterior(const Eigen::MatrixXd& X, const Eigen::V
     grad.resize(d + 2);
     grad[d] = 0.5 * (W.array() * Kf.array()).sum();
     grad[d + 1] = 0.5 * noise * W.trace();
-    // dk/dlog l_k = s2 (5/3)(1 + t) exp(-t) (dz_k)^2; sum_ij M_ij (z_ik - z_jk)^2 expands into two GEMV-like terms.
+    // dk/dlog l_k = s2 (5/3)(1 + t) exp(-t) (dz_k)^2; sum_ij M_ij (z_ik - z_jk)^2 expands into two
+    // GEMV-like terms.
     const Eigen::MatrixXd M = (W.array() * (s2 * (5.0 / 3.0)) * (1.0 + t) * e).matrix();
     const Eigen::VectorXd rowSum = M.rowwise().sum();
     const Eigen::MatrixXd MZ = M * Z;
@@ -322,8 +338,8 @@ double GaussianProcess::negLogPosterior(const Eigen::MatrixXd& X, const Eigen::V
 }
 
 Eigen::VectorXd GaussianProcess::optimiseHyper(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
-                                               std::mt19937_64& rng, const GpOptions& options) const
-{
+                                               std::mt19937_64& rng,
+                                               const GpOptions& options) const {
     const Eigen::Index d = X.cols();
     Eigen::VectorXd lower(d + 2), upper(d + 2);
     lower.head(d).setConstant(std::log(kMinLengthScale));
@@ -360,11 +376,13 @@ Eigen::VectorXd GaussianProcess::optimiseHyper(const Eigen::MatrixXd& X, const E
     };
     // Starts are drawn before any thread runs, so the result does not depend on the thread count.
     std::vector<double> values(starts.size(), std::numeric_limits<double>::infinity());
-    parallelFor(m_threads, static_cast<Eigen::Index>(starts.size()), [&](Eigen::Index begin, Eigen::Index end) {
-        for (Eigen::Index i = begin; i < end; ++i)
-            values[static_cast<size_t>(i)] =
-                minimizeInBox(objective, starts[static_cast<size_t>(i)], lower, upper, options.maxIterations);
-    });
+    parallelFor(m_threads, static_cast<Eigen::Index>(starts.size()),
+                [&](Eigen::Index begin, Eigen::Index end) {
+                    for (Eigen::Index i = begin; i < end; ++i)
+                        values[static_cast<size_t>(i)] =
+                            minimizeInBox(objective, starts[static_cast<size_t>(i)], lower, upper,
+                                          options.maxIterations);
+                });
     size_t best = 0;
     for (size_t i = 1; i < values.size(); ++i)
         if (values[i] < values[best])
@@ -372,10 +390,11 @@ Eigen::VectorXd GaussianProcess::optimiseHyper(const Eigen::MatrixXd& X, const E
     return starts[best];
 }
 
-std::vector<int> GaussianProcess::varianceSubset(const Eigen::MatrixXd& Xs, const Eigen::VectorXd& y, int r) const
-{
-    // The best points carry the acquisition decision, so their neighbourhoods get exact variance; the rest is
-    // spread by farthest-point sampling (in length-scale units) so that no region is left wildly overestimated.
+std::vector<int> GaussianProcess::varianceSubset(const Eigen::MatrixXd& Xs,
+                                                 const Eigen::VectorXd& y, int r) const {
+    // The best points carry the acquisition decision, so their neighbourhoods get exact variance;
+    // the rest is spread by farthest-point sampling (in length-scale units) so that no region is
+    // left wildly overestimated.
     const int n = static_cast<int>(Xs.rows());
     std::vector<int> chosen = bestIndices(y, r / 2);
     std::vector<char> taken(static_cast<size_t>(n), 0);
@@ -401,14 +420,16 @@ std::vector<int> GaussianProcess::varianceSubset(const Eigen::MatrixXd& Xs, cons
     return chosen;
 }
 
-void GaussianProcess::factorise(const Eigen::MatrixXd& X, const Eigen::VectorXd& yStd, int maxVariancePoints)
-{
+void GaussianProcess::factorise(const Eigen::MatrixXd& X, const Eigen::VectorXd& yStd,
+                                int maxVariancePoints) {
     const int n = static_cast<int>(X.rows());
     m_centre = X.colwise().mean();
-    const Eigen::MatrixXd Xs = (X.rowwise() - m_centre) * m_lengthScales.cwiseInverse().asDiagonal();
+    const Eigen::MatrixXd Xs =
+        (X.rowwise() - m_centre) * m_lengthScales.cwiseInverse().asDiagonal();
     const int r = std::clamp(maxVariancePoints, 1, n);
 
-    // Put the variance subset first: the leading block of the full Cholesky factor is then its own factor.
+    // Put the variance subset first: the leading block of the full Cholesky factor is then its own
+    // factor.
     std::vector<int> order;
     if (r < n) {
         order = varianceSubset(Xs, yStd, r);
@@ -443,15 +464,14 @@ void GaussianProcess::factorise(const Eigen::MatrixXd& X, const Eigen::VectorXd&
         m_noiseVariance += 1e-8 * m_signalVariance * std::pow(10.0, attempt);
     }
     m_alpha = llt.solve(yP);
-    m_logMarginalLikelihood = -0.5 * yP.dot(m_alpha) - llt.matrixLLT().diagonal().array().log().sum()
-                              - 0.5 * n * kLog2Pi;
+    m_logMarginalLikelihood =
+        -0.5 * yP.dot(m_alpha) - llt.matrixLLT().diagonal().array().log().sum() - 0.5 * n * kLog2Pi;
     m_varianceCount = r;
     m_varianceL = llt.matrixLLT().topLeftCorner(r, r).triangularView<Eigen::Lower>();
 }
 
 void GaussianProcess::fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, std::mt19937_64& rng,
-                          const GpOptions& options)
-{
+                          const GpOptions& options) {
     const Eigen::Index n = X.rows();
     const Eigen::Index d = X.cols();
     if (n == 0 || d == 0 || y.size() != n)
@@ -460,10 +480,12 @@ void GaussianProcess::fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, st
         throw std::invalid_argument("GaussianProcess::fit: non-finite input");
 
     m_fitted = false;
-    m_threads = options.threads > 0 ? options.threads
-                                    : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+    m_threads = options.threads > 0
+                    ? options.threads
+                    : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
     m_yMean = y.mean();
-    const double var = n > 1 ? (y.array() - m_yMean).square().sum() / static_cast<double>(n - 1) : 0.0;
+    const double var =
+        n > 1 ? (y.array() - m_yMean).square().sum() / static_cast<double>(n - 1) : 0.0;
     // A constant target carries no scale; keep unit scale so predictions stay in sensible units.
     m_yScale = var > 1e-24 * std::max(1.0, m_yMean * m_yMean) ? std::sqrt(var) : 1.0;
     const Eigen::VectorXd yStd = (y.array() - m_yMean) / m_yScale;
@@ -473,8 +495,8 @@ void GaussianProcess::fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, st
     const bool haveHyper = m_theta.size() == d + 2;
     if ((options.refitHyper || !haveHyper) && n >= 3) {
         if (n > options.maxHyperPoints && options.maxHyperPoints >= 3) {
-            // The best quarter keeps the length scales honest where the optimiser will look; the random rest
-            // keeps the global picture.
+            // The best quarter keeps the length scales honest where the optimiser will look; the
+            // random rest keeps the global picture.
             const int h = options.maxHyperPoints;
             std::vector<int> idx = bestIndices(yStd, h / 4);
             std::vector<char> taken(static_cast<size_t>(n), 0);
@@ -511,24 +533,26 @@ void GaussianProcess::fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, st
     m_fitted = true;
 }
 
-Eigen::VectorXd GaussianProcess::predictMean(const Eigen::MatrixXd& Xs) const
-{
+Eigen::VectorXd GaussianProcess::predictMean(const Eigen::MatrixXd& Xs) const {
     Eigen::VectorXd mean;
     predictImpl(Xs, mean, nullptr);
     return mean;
 }
 
-void GaussianProcess::predict(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean, Eigen::VectorXd& variance) const
-{
+void GaussianProcess::predict(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean,
+                              Eigen::VectorXd& variance) const {
     predictImpl(Xs, mean, &variance);
 }
 
-void GaussianProcess::predictImpl(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean, Eigen::VectorXd* variance) const
-{
+void GaussianProcess::predictImpl(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean,
+                                  Eigen::VectorXd* variance) const {
     if (!m_fitted)
         throw std::logic_error("GaussianProcess::predict: model not fitted");
     if (Xs.cols() != m_Xs.cols())
         throw std::invalid_argument("GaussianProcess::predict: dimension mismatch");
+    // The SIMD kernel maps NaN distances to zero, so a bad candidate would get a plausible answer.
+    if (!Xs.allFinite())
+        throw std::invalid_argument("GaussianProcess::predict: non-finite input");
     const Eigen::Index m = Xs.rows();
     const Eigen::Index n = m_Xs.rows();
     mean.resize(m);
@@ -538,8 +562,8 @@ void GaussianProcess::predictImpl(const Eigen::MatrixXd& Xs, Eigen::VectorXd& me
     const double scale2 = m_yScale * m_yScale;
     const double floor = 1e-12 * m_signalVariance;
 
-    // Rows [begin, end) in blocks small enough for the cache; buffers are reused because a fresh multi-megabyte
-    // allocation per block costs more in page faults than the arithmetic.
+    // Rows [begin, end) in blocks small enough for the cache; buffers are reused because a fresh
+    // multi-megabyte allocation per block costs more in page faults than the arithmetic.
     auto work = [&](Eigen::Index begin, Eigen::Index end) {
         Eigen::MatrixXd A, K, V;
         Eigen::VectorXd aNorm;
@@ -558,7 +582,9 @@ void GaussianProcess::predictImpl(const Eigen::MatrixXd& Xs, Eigen::VectorXd& me
             V = K.leftCols(m_varianceCount).transpose();
             m_varianceL.triangularView<Eigen::Lower>().solveInPlace(V);
             variance->segment(start, b) =
-                ((m_signalVariance - V.colwise().squaredNorm().transpose().array()).max(floor) * scale2).matrix();
+                ((m_signalVariance - V.colwise().squaredNorm().transpose().array()).max(floor) *
+                 scale2)
+                    .matrix();
         }
     };
     const double flops = static_cast<double>(m) * static_cast<double>(n) * (variance ? 2.0 : 1.0);

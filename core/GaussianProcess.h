@@ -1,7 +1,6 @@
 #pragma once
 
 #include <Eigen/Dense>
-
 #include <functional>
 #include <random>
 #include <vector>
@@ -10,25 +9,30 @@ namespace dv {
 
 /// Options for GaussianProcess::fit.
 struct GpOptions {
-    /// Random restarts of the hyper-parameter search (the previous optimum, if any, is tried in addition).
+    /// Random restarts of the hyper-parameter search (the previous optimum, if any, is tried in
+    /// addition).
     int restarts = 3;
     /// L-BFGS iterations per start.
     int maxIterations = 60;
-    /// false: keep the previous hyper-parameters and only refactorise (fitted anyway if there are none yet).
+    /// false: keep the previous hyper-parameters and only refactorise (fitted anyway if there are
+    /// none yet).
     bool refitHyper = true;
-    /// Hyper-parameters are fitted on a subsample of at most this many points (the best quarter plus a random
-    /// rest); the final model always conditions on all points.
+    /// Hyper-parameters are fitted on a subsample of at most this many points (the best quarter
+    /// plus a random rest); the final model always conditions on all points.
     int maxHyperPoints = 128;
-    /// The predictive variance conditions on at most this many training points (the best half plus a
-    /// space-filling rest). Above that the variance is an upper bound of the exact one; the mean is always exact.
-    int maxVariancePoints = 128;
-    /// Worker threads for prediction and for the restarts of the hyper-parameter search; 0: one per core.
+    /// The predictive variance conditions on at most this many training points (the best half plus
+    /// a space-filling rest). Above that the variance is an upper bound of the exact one (never
+    /// overconfident); the mean is always exact. Cost per candidate grows with its square.
+    int maxVariancePoints = 64;
+    /// Worker threads for prediction and for the restarts of the hyper-parameter search; 0: one per
+    /// core.
     int threads = 0;
 };
 
-/// Gaussian-process regression surrogate (Matern 5/2, ARD length scales, Gaussian noise) for Bayesian
-/// optimisation over configurations encoded in [0,1]^d. Targets are standardised internally; hyper-parameters
-/// are the MAP estimate under weak log-normal priors, found by multi-start L-BFGS on the log marginal likelihood.
+/// Gaussian-process regression surrogate (Matern 5/2, ARD length scales, Gaussian noise) for
+/// Bayesian optimisation over configurations encoded in [0,1]^d. Targets are standardised
+/// internally; hyper-parameters are the MAP estimate under weak log-normal priors, found by
+/// multi-start L-BFGS on the log marginal likelihood.
 class GaussianProcess {
 public:
     /// Fits the model to X (n x d, columns scaled to [0,1]) and y (n targets, e.g. log(time)).
@@ -36,14 +40,16 @@ public:
     void fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, std::mt19937_64& rng,
              const GpOptions& options = {});
 
-    /// Posterior mean and latent-function variance (noise excluded) of m points (m x d), in the caller's units.
-    /// Throws std::logic_error if the model is not fitted.
+    /// Posterior mean and latent-function variance (noise excluded) of m points (m x d), in the
+    /// caller's units. Throws std::logic_error if not fitted, std::invalid_argument on a dimension
+    /// mismatch or non-finite input.
     void predict(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean, Eigen::VectorXd& variance) const;
 
     /// Posterior mean only (cheaper than predict()).
     Eigen::VectorXd predictMean(const Eigen::MatrixXd& Xs) const;
 
-    /// Log marginal likelihood of the standardised targets under the current hyper-parameters (no prior).
+    /// Log marginal likelihood of the standardised targets under the current hyper-parameters (no
+    /// prior).
     double logMarginalLikelihood() const { return m_logMarginalLikelihood; }
 
     /// ARD length scales, in the [0,1] input units.
@@ -56,14 +62,17 @@ public:
     int size() const { return static_cast<int>(m_Xs.rows()); }
     bool isFitted() const { return m_fitted; }
 
-    /// Matern 5/2 cross-covariance k(A_i, B_j) = s2 (1 + t + t^2/3) exp(-t), t = sqrt(5) |(A_i - B_j) / l|.
+    /// Matern 5/2 cross-covariance k(A_i, B_j) = s2 (1 + t + t^2/3) exp(-t),
+    /// t = sqrt(5) |(A_i - B_j) / l|.
     static Eigen::MatrixXd maternKernel(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B,
                                         const Eigen::VectorXd& lengthScales, double signalVariance);
 
-    /// K(A, B) * W for many rows of A without forming K (blocked, on `threads` threads; 0: one per core).
+    /// K(A, B) * W for many rows of A without forming K (blocked, on `threads` threads; 0: one per
+    /// core).
     static Eigen::MatrixXd maternKernelProduct(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B,
-                                               const Eigen::VectorXd& lengthScales, double signalVariance,
-                                               const Eigen::MatrixXd& W, int threads = 0);
+                                               const Eigen::VectorXd& lengthScales,
+                                               double signalVariance, const Eigen::MatrixXd& W,
+                                               int threads = 0);
 
     /// Bounds of the hyper-parameters, enforced in log space.
     static constexpr double kMinLengthScale = 0.01;
@@ -74,21 +83,27 @@ public:
     static constexpr double kMaxSignal = 20.0;
 
 private:
-    double negLogPosterior(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& theta,
-                           Eigen::VectorXd& grad) const;
-    Eigen::VectorXd optimiseHyper(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, std::mt19937_64& rng,
-                                  const GpOptions& options) const;
-    std::vector<int> varianceSubset(const Eigen::MatrixXd& Xs, const Eigen::VectorXd& y, int r) const;
+    double negLogPosterior(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
+                           const Eigen::VectorXd& theta, Eigen::VectorXd& grad) const;
+    Eigen::VectorXd optimiseHyper(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
+                                  std::mt19937_64& rng, const GpOptions& options) const;
+    std::vector<int> varianceSubset(const Eigen::MatrixXd& Xs, const Eigen::VectorXd& y,
+                                    int r) const;
     void factorise(const Eigen::MatrixXd& X, const Eigen::VectorXd& yStd, int maxVariancePoints);
-    void predictImpl(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean, Eigen::VectorXd* variance) const;
+    void predictImpl(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean,
+                     Eigen::VectorXd* variance) const;
 
-    Eigen::RowVectorXd m_centre;    // mean training input, subtracted before scaling
-    Eigen::MatrixXd m_Xs;           // centred training inputs divided by the length scales, variance subset first
-    Eigen::VectorXd m_XsNorm;       // squared row norms of m_Xs
-    Eigen::VectorXd m_alpha;        // K^-1 y (standardised), same row order as m_Xs
-    Eigen::MatrixXd m_varianceL;    // lower Cholesky factor of K over the first m_varianceCount rows of m_Xs
+    // Mean training input, subtracted before scaling.
+    Eigen::RowVectorXd m_centre;
+    // Centred training inputs divided by the length scales, the variance subset first.
+    Eigen::MatrixXd m_Xs;
+    Eigen::VectorXd m_XsNorm; // squared row norms of m_Xs
+    Eigen::VectorXd m_alpha;  // K^-1 y (standardised), same row order as m_Xs
+    // Lower Cholesky factor of K over the first m_varianceCount rows of m_Xs.
+    Eigen::MatrixXd m_varianceL;
     int m_varianceCount = 0;
-    Eigen::VectorXd m_theta;        // log hyper-parameters (length scales..., signal, noise) of the last fit
+    // Log hyper-parameters (length scales..., signal, noise) of the last fit: the next warm start.
+    Eigen::VectorXd m_theta;
     Eigen::VectorXd m_lengthScales;
     double m_signalVariance = 1.0;
     double m_noiseVariance = 1e-3;
@@ -102,9 +117,9 @@ private:
 /// Objective for minimizeInBox: returns f(x) and writes df/dx into grad.
 using BoxObjective = std::function<double(const Eigen::VectorXd& x, Eigen::VectorXd& grad)>;
 
-/// Minimises f over the box [lower, upper] by projected L-BFGS, starting from x (clamped into the box) and
-/// leaving the best point found in x. Returns the best f (non-finite values count as failures).
-/// Shared by the GP and the feasibility model.
+/// Minimises f over the box [lower, upper] by projected L-BFGS, starting from x (clamped into the
+/// box) and leaving the best point found in x. Returns the best f (non-finite values count as
+/// failures). Shared by the GP and the feasibility model.
 double minimizeInBox(const BoxObjective& f, Eigen::VectorXd& x, const Eigen::VectorXd& lower,
                      const Eigen::VectorXd& upper, int maxIterations);
 
