@@ -7,6 +7,7 @@
 #include <QJsonArray>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -18,12 +19,52 @@ namespace {
 constexpr double kLcbKappa = 1.96;
 constexpr double kHedgeEta = 1.0;
 
-double median(std::vector<double> v)
+// Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9).
+double normalQuantile(double p)
 {
-    if (v.empty())
-        return 0.0;
-    std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(v.size() / 2), v.end());
-    return v[v.size() / 2];
+    static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                               1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00};
+    static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                               6.680131188771972e+01, -1.328068155288572e+01};
+    static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                               -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00};
+    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                               3.754408661907416e+00};
+    constexpr double low = 0.02425;
+    if (p < low) {
+        const double q = std::sqrt(-2 * std::log(p));
+        return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+               ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    }
+    if (p > 1 - low)
+        return -normalQuantile(1 - p);
+    const double q = p - 0.5, r = q * q;
+    return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+           (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+
+// Gaussian copula of the targets: each value becomes the normal quantile of its rank ((r + 0.5) / n, ties
+// sharing their mean rank). Run times span orders of magnitude and the slow tail would otherwise dominate the
+// GP's signal variance and length scales, leaving no resolution among the fast configurations that matter.
+std::vector<double> normalScores(const std::vector<double>& v)
+{
+    const size_t n = v.size();
+    std::vector<size_t> order(n);
+    for (size_t i = 0; i < n; ++i)
+        order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return v[x] < v[y]; });
+    std::vector<double> out(n);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j + 1 < n && v[order[j + 1]] == v[order[i]])
+            ++j;
+        const double rank = 0.5 * double(i + j);
+        const double z = normalQuantile((rank + 0.5) / double(n));
+        for (size_t k = i; k <= j; ++k)
+            out[order[k]] = z;
+        i = j + 1;
+    }
+    return out;
 }
 
 } // namespace
@@ -81,7 +122,7 @@ void BayesianStrategy::initialize(const ConfigSpace& space, quint64 seed)
     const int dims = std::max(1, m_encoder->dimensions());
     m_initialSize = m_options.contains(QLatin1String("initial"))
         ? std::max(1, m_options.value(QLatin1String("initial")).toInt())
-        : std::clamp(dims + 1, 4, 10);
+        : std::clamp(dims / 2 + 2, 3, 6);
     m_initialDesign.clear();
     if (!priorBest.empty()) {
         m_initialSize = std::max(2, m_initialSize / 2);
@@ -99,7 +140,16 @@ void BayesianStrategy::initialize(const ConfigSpace& space, quint64 seed)
             sample.push_back(qint64(rng.below(quint64(n))));
     }
     if (!sample.empty() && m_encoder->dimensions() > 0) {
+        // The design starts at the configuration nearest the centre of the encoded cube (mid-range tiles and
+        // unrolls are a good first guess on a GPU, and the first evaluations weigh most when the budget is
+        // small), then spreads by maximin, which covers the extremes where some kernels have their optimum.
+        // One-hot and two-valued columns are equidistant from the centre, so the ordinal parameters with three
+        // or more values decide which configuration is central.
         const Eigen::MatrixXd X = m_encoder->encode(sample);
+        const Eigen::RowVectorXd centre = Eigen::RowVectorXd::Constant(X.cols(), 0.5);
+        Eigen::VectorXd radius = (X.rowwise() - centre).rowwise().squaredNorm();
+        for (Eigen::Index i = 0; i < radius.size(); ++i) // seeded tie-break among equally central points
+            radius[i] += 1e-9 * rng.uniform();
         Eigen::VectorXd nearest = Eigen::VectorXd::Constant(X.rows(), std::numeric_limits<double>::infinity());
         auto take = [&](Eigen::Index row) {
             m_initialDesign.push_back(sample[size_t(row)]);
@@ -110,8 +160,11 @@ void BayesianStrategy::initialize(const ConfigSpace& space, quint64 seed)
             if (it != sample.end())
                 nearest = nearest.cwiseMin((X.rowwise() - X.row(it - sample.begin())).rowwise().squaredNorm());
         }
-        if (m_initialDesign.empty())
-            take(Eigen::Index(rng.below(sample.size())));
+        if (m_initialDesign.empty()) {
+            Eigen::Index central = 0;
+            radius.minCoeff(&central);
+            take(central);
+        }
         while (int(m_initialDesign.size()) < m_initialSize && int(m_initialDesign.size()) < pool) {
             Eigen::Index far = 0;
             nearest.maxCoeff(&far);
@@ -148,20 +201,29 @@ void BayesianStrategy::initialize(const ConfigSpace& space, quint64 seed)
             keep.push_back(failed[(k * failed.size()) / std::min<size_t>(failed.size(), 32)]);
         std::vector<qint64> rows;
         std::vector<double> times;
-        std::vector<double> okTimes;
         m_priorValid.clear();
         for (size_t i : keep) {
             rows.push_back(priorIndex[i]);
             m_priorValid.push_back(priorValid[i]);
             times.push_back(priorTimes[i]);
-            if (priorValid[i])
-                okTimes.push_back(priorTimes[i]);
         }
         m_priorX = encodeRows(rows, 1.0);
-        const double centre = median(okTimes);
-        m_priorLogTime = Eigen::VectorXd(Eigen::Index(times.size()));
-        for (size_t i = 0; i < times.size(); ++i)
-            m_priorLogTime[Eigen::Index(i)] = times[i] - centre;
+        // Normal scores over every valid prior observation (before the subset), so they are quantiles of the
+        // other landscape, on the same scale as this one's.
+        std::vector<double> allOk;
+        for (size_t i = 0; i < priorTimes.size(); ++i)
+            if (priorValid[i])
+                allOk.push_back(priorTimes[i]);
+        std::sort(allOk.begin(), allOk.end());
+        m_priorLogTime = Eigen::VectorXd::Zero(Eigen::Index(times.size()));
+        for (size_t i = 0; i < times.size(); ++i) {
+            if (!m_priorValid[i])
+                continue;
+            const auto lo = std::lower_bound(allOk.begin(), allOk.end(), times[i]);
+            const auto hi = std::upper_bound(allOk.begin(), allOk.end(), times[i]);
+            const double rank = 0.5 * double((lo - allOk.begin()) + (hi - allOk.begin()) - 1);
+            m_priorLogTime[Eigen::Index(i)] = normalQuantile((rank + 0.5) / double(allOk.size()));
+        }
     }
 }
 
@@ -223,6 +285,26 @@ std::vector<qint64> BayesianStrategy::candidates(const SearchHistory& history, c
     return out;
 }
 
+std::vector<qint64> BayesianStrategy::localCandidates(const SearchHistory& history,
+                                                     const std::vector<qint64>& batch) const
+{
+    std::vector<Observation> ok;
+    for (const Observation& o : history.observations())
+        if (o.ok() && std::isfinite(o.objectiveMs))
+            ok.push_back(o);
+    const size_t top = std::min<size_t>(3, ok.size());
+    std::partial_sort(ok.begin(), ok.begin() + std::ptrdiff_t(top), ok.end(),
+                      [](const Observation& a, const Observation& b) { return a.objectiveMs < b.objectiveMs; });
+    std::vector<qint64> out;
+    for (size_t i = 0; i < top; ++i)
+        for (qint64 nb : m_neighbourhood->hamming(ok[i].index))
+            if (!history.isTaken(nb) && std::find(batch.begin(), batch.end(), nb) == batch.end())
+                out.push_back(nb);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
 std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int maxCount)
 {
     std::vector<qint64> out;
@@ -249,9 +331,10 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
             continue;
         }
         // Training data: successes, the batch so far as liars at the best time, and the prior.
-        const double bestLog = *std::min_element(okLog.begin(), okLog.end());
+        const std::vector<double> okScore = normalScores(okLog);
+        const double bestLog = *std::min_element(okScore.begin(), okScore.end());
         std::vector<qint64> rows = okIndex;
-        std::vector<double> ys = okLog;
+        std::vector<double> ys = okScore;
         for (qint64 pending : out) {
             rows.push_back(pending);
             ys.push_back(bestLog);
@@ -259,7 +342,6 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
         Eigen::MatrixXd X = encodeRows(rows, 0.0);
         Eigen::VectorXd y = Eigen::Map<const Eigen::VectorXd>(ys.data(), Eigen::Index(ys.size()));
         if (m_hasPrior) {
-            const double centre = median(okLog);
             std::vector<Eigen::Index> priorOk;
             for (Eigen::Index i = 0; i < m_priorX.rows(); ++i)
                 if (m_priorValid[size_t(i)])
@@ -270,7 +352,7 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
             ya.head(y.size()) = y;
             for (size_t k = 0; k < priorOk.size(); ++k) {
                 Xa.row(X.rows() + Eigen::Index(k)) = m_priorX.row(priorOk[k]);
-                ya[y.size() + Eigen::Index(k)] = m_priorLogTime[priorOk[k]] + centre;
+                ya[y.size() + Eigen::Index(k)] = m_priorLogTime[priorOk[k]];
             }
             X = std::move(Xa);
             y = std::move(ya);
@@ -376,7 +458,36 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
             for (size_t a = 0; a < 3; ++a)
                 m_lastNominees[a] = cand[size_t(nominee[a])];
         }
-        out.push_back(cand[size_t(nominee[arm])]);
+        Eigen::Index pick = nominee[arm];
+        // Every third model-based proposal searches only the one-parameter changes of the best few
+        // configurations: a stationary GP smooths over sharp interactions (a tile that is fast only with
+        // more warps), and the best configurations usually sit next to the best seen so far.
+        const int step = history.count() + int(out.size()) - m_initialSize;
+        if (step % 3 == 2) {
+            const std::vector<qint64> local = localCandidates(history, out);
+            Eigen::Index localPick = -1;
+            double bestEi = 0, bestLcb = -std::numeric_limits<double>::infinity();
+            Eigen::Index lcbPick = -1;
+            for (qint64 index : local) {
+                const auto it = std::lower_bound(cand.begin(), cand.end(), index);
+                if (it == cand.end() || *it != index)
+                    continue;
+                const Eigen::Index i = it - cand.begin();
+                if (ei[i] > bestEi) {
+                    bestEi = ei[i];
+                    localPick = i;
+                }
+                if (lcbScore[i] > bestLcb) {
+                    bestLcb = lcbScore[i];
+                    lcbPick = i;
+                }
+            }
+            if (localPick < 0)
+                localPick = lcbPick;
+            if (localPick >= 0)
+                pick = localPick;
+        }
+        out.push_back(cand[size_t(pick)]);
     }
     return out;
 }

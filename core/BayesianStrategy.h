@@ -17,19 +17,22 @@ namespace dv {
 /// Bayesian optimisation over a discrete configuration space.
 ///
 /// - Surrogate: a Gaussian process (Matérn 5/2, ARD length scales fitted by marginal likelihood)
-///   on log(time) of the successful configurations; failures do not enter the regression.
+///   on the normal scores (Gaussian copula of the ranks) of the successful run times, so the slow tail
+///   does not dominate the fit; failures do not enter the regression.
 /// - Failures: a feasibility model learns p(valid) from every outcome and weights the acquisition.
 /// - Acquisition: expected improvement, probability of improvement and a lower confidence bound,
 ///   chosen by a GP-Hedge portfolio (Hoffman et al. 2011) that favours whichever has been nominating
-///   configurations the model now believes are fast.
+///   configurations the model now believes are fast. Every third model-based proposal is local: the
+///   best acquisition among the one-parameter changes of the three best configurations so far.
 /// - Candidates: every untried valid configuration when the space is small, otherwise a large random
 ///   sample plus the neighbours of the best configurations so far.
-/// - Initial design: maximin over the valid set, sized by the number of informative dimensions.
-/// - Batches: constant liar (pending points count as observed at the best time so far).
+/// - Initial design: the configuration nearest the centre of the encoded space, then maximin over the
+///   valid set, sized by the number of informative dimensions.
+/// - Batches: constant liar (pending points count as observed at the best value so far).
 /// - Warm start: prior observations of the same kernel on another GPU or problem size (option
 ///   "prior": [{"config": {...}, "objective": ms or null}]) seed the first proposals and enter the
-///   surrogate through an extra "task" input whose length scale is learnt, so the model decides
-///   how much the other landscape says about this one.
+///   surrogate (as normal scores within the prior landscape) through an extra "task" input whose
+///   length scale is learnt, so the model decides how much the other landscape says about this one.
 ///
 /// Options: "initial" (initial design size), "candidates" (maximum candidates, default 20000),
 /// "threads" (model threads, default 1), "prior".
@@ -43,6 +46,8 @@ public:
 private:
     qint64 nextInitial(const SearchHistory& history, const std::vector<qint64>& batch);
     std::vector<qint64> candidates(const SearchHistory& history, const std::vector<qint64>& batch);
+    /// Untaken configurations one parameter away from the best few seen so far, sorted.
+    std::vector<qint64> localCandidates(const SearchHistory& history, const std::vector<qint64>& batch) const;
     Eigen::MatrixXd encodeRows(const std::vector<qint64>& indices, double task) const;
 
     QJsonObject m_options;
