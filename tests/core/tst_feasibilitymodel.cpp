@@ -59,7 +59,7 @@ private slots:
     void irrelevantDimensionIsSmoothedOver();
     void subsamplingKeepsAccuracy();
     void keepsLengthScalesWhenNotRefitting();
-    void predictsManyCandidatesQuickly();
+    void predictsManyCandidates();
     void invalidUseThrows();
 };
 
@@ -180,21 +180,22 @@ void TestFeasibilityModel::keepsLengthScalesWhenNotRefitting() {
     QVERIFY(accuracy(model, valid, uniformPoints(2000, 2, rng)) > 0.85);
 }
 
-void TestFeasibilityModel::predictsManyCandidatesQuickly() {
+void TestFeasibilityModel::predictsManyCandidates() {
+    // Speed is measured in bench/bench_gaussian_process; here only that a large batch is answered
+    // and agrees with the rule the model learnt.
     std::mt19937_64 rng(8);
     const Eigen::MatrixXd X = uniformPoints(500, 6, rng);
+    const auto rule = [](const Eigen::RowVectorXd& x) { return x[0] * x[1] < 0.4; };
     FeasibilityModel model;
-    model.fit(X, label([](const Eigen::RowVectorXd& x) { return x[0] * x[1] < 0.4; }, X), rng);
+    model.fit(X, label(rule, X), rng);
     const Eigen::MatrixXd candidates = uniformPoints(20000, 6, rng);
-    QElapsedTimer timer;
-    timer.start();
     const Eigen::VectorXd p = model.predict(candidates);
-    const qint64 ms = timer.elapsed();
     QCOMPARE(p.size(), Eigen::Index(20000));
     QVERIFY((p.array() >= 0.0).all() && (p.array() <= 1.0).all());
-    qInfo("predict: 20000 candidates against %d points in %lld ms", 256,
-          static_cast<long long>(ms));
-    QVERIFY(ms < 1000); // generous: catches an accidental O(m n^2), not machine noise
+    int agree = 0;
+    for (Eigen::Index i = 0; i < candidates.rows(); ++i)
+        agree += (p[i] >= 0.5) == rule(candidates.row(i)) ? 1 : 0;
+    QVERIFY2(agree > 0.85 * 20000, qPrintable(QString::number(agree)));
 }
 
 void TestFeasibilityModel::invalidUseThrows() {
