@@ -1,0 +1,234 @@
+// The deployment formats of `dejavu-tune export` (dejavu, vllm): a ladder of replayed sessions
+// goes in, the consumer's files come out, and bad input exits 2 with nothing written.
+#include "DejavuDeployment.h"
+#include "VllmConfigExporter.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace dv;
+
+namespace {
+
+struct Run {
+    int exitCode = -1;
+    QByteArray err;
+};
+
+QByteArray readFile(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+QStringList cacheFiles(const QString& root)
+{
+    QStringList out;
+    QDirIterator it(root, {QStringLiteral("cache.json")}, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext())
+        out.append(it.next());
+    return out;
+}
+
+} // namespace
+
+class TestCliExport : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void dejavuLadder();
+    void dejavuErrors_data();
+    void dejavuErrors();
+    void vllmLadder();
+    void vllmErrors_data();
+    void vllmErrors();
+
+private:
+    Run cli(const QStringList& args) const;
+    QString path(const QString& name) const { return m_dir.filePath(name); }
+    QTemporaryDir m_dir;
+};
+
+Run TestCliExport::cli(const QStringList& args) const
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath(QStringLiteral("xdg-data")));
+    env.insert(QStringLiteral("HOME"), m_dir.path());
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(DEJAVU_TUNE_PATH), args);
+    Run r;
+    if (!p.waitForStarted(10000) || !p.waitForFinished(120000)) {
+        p.kill();
+        p.waitForFinished(5000);
+        r.err = "did not run to the end";
+        return r;
+    }
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+void TestCliExport::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    // Sessions 1-3: RMSNorm rows 1, 16, 256; sessions 1-2 of m.sqlite: matmul M 1024, 4096.
+    for (const char* rows : {"1", "16", "256"}) {
+        const Run r = cli({QStringLiteral("tune"), QStringLiteral("--device"),
+                           QStringLiteral("replay:h100/triton_rmsnorm_fp16_rows%1_N4096").arg(QLatin1String(rows)),
+                           QStringLiteral("--db"), path(QStringLiteral("r.sqlite")), QStringLiteral("--strategy"),
+                           QStringLiteral("grid"), QStringLiteral("--quiet")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+    }
+    for (const char* m : {"1024", "4096"}) {
+        const Run r = cli({QStringLiteral("tune"), QStringLiteral("--device"),
+                           QStringLiteral("replay:h100/triton_matmul_fp16_M%1_N%1_K%1").arg(QLatin1String(m)),
+                           QStringLiteral("--db"), path(QStringLiteral("m.sqlite")), QStringLiteral("--budget"),
+                           QStringLiteral("40"), QStringLiteral("--quiet")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+    }
+    const QJsonObject deployment{
+        {QStringLiteral("triton_version"), QStringLiteral("3.3.1")},
+        {QStringLiteral("tool_output"), QStringLiteral("Cuda compilation tools, release 12.4, V12.4.99")},
+        {QStringLiteral("gpu_name"), QStringLiteral("NVIDIA H100 80GB HBM3")},
+        {QStringLiteral("kernel"),
+         QJsonObject{{QStringLiteral("signature"), QStringLiteral("JITFunction(norms:rmsnorm_kernel)")},
+                     {QStringLiteral("src"), QStringLiteral("def rmsnorm_kernel(x, w, y, n_rows, N, BLOCK: tl.constexpr):\n    pass\n")},
+                     {QStringLiteral("arg_dtypes"), QJsonArray{QStringLiteral("torch.float16"), QStringLiteral("torch.float16"),
+                                                               QStringLiteral("torch.float16")}}}},
+        {QStringLiteral("key"), QJsonArray{QStringLiteral("n_rows")}},
+        {QStringLiteral("config_space"),
+         QJsonObject{{QStringLiteral("kwargs"), QJsonArray{QJsonArray{QStringLiteral("BLOCK"),
+                                                                      QJsonArray{256, 512, 1024, 2048, 4096, 8192, 16384}}}},
+                     {QStringLiteral("options"), QJsonObject{{QStringLiteral("num_warps"), QJsonArray{1, 2, 4, 8, 16, 32}},
+                                                             {QStringLiteral("num_stages"), QJsonArray{1, 2, 3}}}}}}};
+    QFile f(path(QStringLiteral("deployment.json")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QJsonDocument(deployment).toJson());
+}
+
+void TestCliExport::dejavuLadder()
+{
+    const QString out = path(QStringLiteral("dejavu-store"));
+    const QStringList args{QStringLiteral("export"), QStringLiteral("--db"), path(QStringLiteral("r.sqlite")),
+                           QStringLiteral("--format"), QStringLiteral("dejavu"), QStringLiteral("--deployment"),
+                           path(QStringLiteral("deployment.json")), QStringLiteral("--session"), QStringLiteral("1,2,3"),
+                           QStringLiteral("--out"), out};
+    Run r = cli(args);
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QStringList files = cacheFiles(out);
+    QCOMPARE(files.size(), 1);
+    QVERIFY(files.first().contains(QLatin1String("/dejavu_0.7/triton_3.3.1/cuda_12.4/gpu_NVIDIA_H100_80GB_HBM3/rmsnorm_kernel/")));
+    const QJsonObject cache = QJsonDocument::fromJson(readFile(files.first())).object();
+    QCOMPARE(cache.value(QLatin1String("evaluated_configs")).toInt(), 7 * 6 * 3);
+    const QJsonObject entries = cache.value(QLatin1String("cache")).toObject();
+    QCOMPARE(entries.size(), 3);
+    for (const char* rows : {"1", "16", "256"})
+        QVERIFY(entries.contains(QStringLiteral("('%1', 'torch.float16', 'torch.float16', 'torch.float16')").arg(QLatin1String(rows))));
+    // Grid search saw every configuration and the landscape is at hand: each key is its own best.
+    QVERIFY2(r.err.contains("       256        256"), r.err.constData());
+    QVERIFY(r.err.contains("1.000"));
+    // Again: identical, accepted; no second tree.
+    r = cli(args);
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(cacheFiles(out).size(), 1);
+}
+
+void TestCliExport::dejavuErrors_data()
+{
+    QTest::addColumn<QStringList>("extra");
+    QTest::addColumn<QByteArray>("deployment");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("no deployment") << QStringList() << QByteArray()
+                                   << QStringLiteral("--deployment is required for --format dejavu (docs/exports.md)");
+    QTest::newRow("bad field") << QStringList() << QByteArray("{\"triton_version\": 3}")
+                               << QStringLiteral("bad.json: triton_version: expected a string, got 3");
+    QTest::newRow("other gpu") << QStringList{QStringLiteral("a100")} << QByteArray()
+                               << QStringLiteral("measured on 'NVIDIA H100 80GB HBM3' but gpu_name is 'NVIDIA A100-SXM4-80GB'");
+}
+
+void TestCliExport::dejavuErrors()
+{
+    QFETCH(QStringList, extra);
+    QFETCH(QByteArray, deployment);
+    QFETCH(QString, message);
+    const QString out = path(QStringLiteral("dejavu-bad"));
+    QStringList args{QStringLiteral("export"), QStringLiteral("--db"), path(QStringLiteral("r.sqlite")),
+                     QStringLiteral("--format"), QStringLiteral("dejavu"), QStringLiteral("--out"), out};
+    if (!deployment.isEmpty()) {
+        QFile f(path(QStringLiteral("bad.json")));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(deployment);
+        f.close();
+        args += {QStringLiteral("--deployment"), f.fileName()};
+    } else if (extra.contains(QStringLiteral("a100"))) {
+        QJsonObject d = QJsonDocument::fromJson(readFile(path(QStringLiteral("deployment.json")))).object();
+        d.insert(QStringLiteral("gpu_name"), QStringLiteral("NVIDIA A100-SXM4-80GB"));
+        QFile f(path(QStringLiteral("a100.json")));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QJsonDocument(d).toJson());
+        f.close();
+        args += {QStringLiteral("--deployment"), f.fileName()};
+    }
+    const Run r = cli(args);
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
+    QVERIFY(!QFileInfo::exists(out));
+}
+
+void TestCliExport::vllmLadder()
+{
+    const QString out = path(QStringLiteral("vllm-configs"));
+    const Run r = cli({QStringLiteral("export"), QStringLiteral("--db"), path(QStringLiteral("m.sqlite")), QStringLiteral("--format"),
+                       QStringLiteral("vllm"), QStringLiteral("--experts"), QStringLiteral("8"), QStringLiteral("--n"),
+                       QStringLiteral("14336"), QStringLiteral("--session"), QStringLiteral("1"), QStringLiteral("--session"),
+                       QStringLiteral("2"), QStringLiteral("--out"), out});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QString file = out + QStringLiteral("/E=8,N=14336,device_name=NVIDIA_H100_80GB_HBM3.json");
+    auto configs = VllmConfigExporter::parse(readFile(file), file);
+    QVERIFY2(configs, qPrintable(configs.error()));
+    QCOMPARE(configs->keys(), (QList<qint64>{1024, 4096}));
+    QVERIFY(r.err.contains("      2048       1024")); // nearest M, ties to the smaller
+}
+
+void TestCliExport::vllmErrors_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("message");
+    const QStringList base{QStringLiteral("--experts"), QStringLiteral("8"), QStringLiteral("--n"), QStringLiteral("14336")};
+    QTest::newRow("no experts") << QStringList{QStringLiteral("--n"), QStringLiteral("1")}
+                                << QStringLiteral("--experts and --n are required for --format vllm");
+    QTest::newRow("fp16 dtype") << base + QStringList{QStringLiteral("--dtype"), QStringLiteral("float16")}
+                                << QStringLiteral("dtype: vLLM looks up float16 configurations without a dtype in the name");
+    QTest::newRow("rmsnorm is no moe") << base + QStringList{QStringLiteral("--db-rmsnorm")}
+                                       << QStringLiteral("'BLOCK' is no parameter of vLLM's fused MoE kernel");
+    QTest::newRow("bad block shape") << base + QStringList{QStringLiteral("--block-shape"), QStringLiteral("128x128")}
+                                     << QStringLiteral("--block-shape: expected N,K (two integers), got '128x128'");
+}
+
+void TestCliExport::vllmErrors()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, message);
+    const QString out = path(QStringLiteral("vllm-bad"));
+    const bool rms = args.removeAll(QStringLiteral("--db-rmsnorm")) > 0;
+    const Run r = cli(QStringList{QStringLiteral("export"), QStringLiteral("--db"),
+                                  path(rms ? QStringLiteral("r.sqlite") : QStringLiteral("m.sqlite")),
+                                  QStringLiteral("--format"), QStringLiteral("vllm"), QStringLiteral("--session"),
+                                  QStringLiteral("1,2"), QStringLiteral("--out"), out}
+                      + args);
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
+    QVERIFY(!QFileInfo::exists(out));
+}
+
+QTEST_GUILESS_MAIN(TestCliExport)
+#include "tst_cliexport.moc"
