@@ -1,6 +1,7 @@
 #include "DeviceRegistry.h"
 
 #include "ReplayDevice.h"
+#include "WorkerDevice.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -57,6 +58,16 @@ Result<QVector<DeviceRegistry::Entry>> DeviceRegistry::list()
 
 Result<std::unique_ptr<Device>> DeviceRegistry::open(const QString& id)
 {
+    // "worker:[OPTIONS] COMMAND [ARGS...]" starts a worker process (docs/worker-protocol.md).
+    if (id.startsWith(QLatin1String("worker:"))) {
+        auto options = WorkerDevice::optionsFromId(id);
+        if (!options)
+            return Error{options.error()};
+        auto worker = WorkerDevice::open(options.value());
+        if (!worker)
+            return Error{worker.error()};
+        return std::unique_ptr<Device>(std::move(worker.value()));
+    }
     QString path;
     QString name = id.startsWith(kPrefix) ? id.mid(kPrefix.size()) : id;
     if (id.startsWith(kPrefix))

@@ -1,0 +1,376 @@
+#include "WorkerDevice.h"
+
+#include "JsonUtil.h"
+#include "WorkerProcess.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+#include <QThread>
+
+namespace dv {
+
+namespace {
+
+using WorkerProtocol::Reply;
+
+// A POSIX-shell-like split (single quotes literal, double quotes with backslash escapes,
+// backslash outside quotes), so that JSON with its double quotes can be written in single quotes.
+Result<QStringList> splitShellWords(const QString& text)
+{
+    QStringList words;
+    QString word;
+    bool inWord = false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text[i];
+        if (c.isSpace()) {
+            if (inWord)
+                words.append(word);
+            word.clear();
+            inWord = false;
+            continue;
+        }
+        inWord = true;
+        if (c == QLatin1Char('\'')) {
+            const qsizetype end = text.indexOf(QLatin1Char('\''), i + 1);
+            if (end < 0)
+                return Error{QStringLiteral("unterminated single quote at column %1").arg(i + 1)};
+            word += text.mid(i + 1, end - i - 1);
+            i = end;
+        } else if (c == QLatin1Char('"')) {
+            qsizetype j = i + 1;
+            for (; j < text.size() && text[j] != QLatin1Char('"'); ++j) {
+                if (text[j] == QLatin1Char('\\') && j + 1 < text.size()
+                    && QStringLiteral("\"\\$`").contains(text[j + 1]))
+                    ++j;
+                word += text[j];
+            }
+            if (j >= text.size())
+                return Error{QStringLiteral("unterminated double quote at column %1").arg(i + 1)};
+            i = j;
+        } else if (c == QLatin1Char('\\') && i + 1 < text.size()) {
+            word += text[++i];
+        } else {
+            word += c;
+        }
+    }
+    if (inWord)
+        words.append(word);
+    return words;
+}
+
+QString withLastWords(QString text, const QStringList& lines)
+{
+    if (lines.isEmpty())
+        return text + QStringLiteral(" (nothing on stderr)");
+    return text + QStringLiteral("; its last words on stderr:\n") + lines.join(QLatin1Char('\n'));
+}
+
+} // namespace
+
+WorkerDevice::WorkerDevice(WorkerOptions options)
+    : m_options(std::move(options))
+    , m_trialTimeoutMs(m_options.trialTimeoutMs)
+{
+    // Without an application object there is no event loop to queue requests to; then the
+    // caller's thread drives the process itself.
+    if (QCoreApplication::instance()) {
+        m_thread = std::make_unique<QThread>();
+        m_thread->setObjectName(QStringLiteral("dejavu-worker-io"));
+        m_context = new QObject;
+        m_context->moveToThread(m_thread.get());
+        m_thread->start();
+    }
+}
+
+template <typename F>
+void WorkerDevice::inWorkerThread(F&& function)
+{
+    if (!m_thread || QThread::currentThread() == m_thread.get())
+        function();
+    else
+        QMetaObject::invokeMethod(m_context, std::forward<F>(function), Qt::BlockingQueuedConnection);
+}
+
+WorkerDevice::~WorkerDevice()
+{
+    inWorkerThread([this] { shutdownHere(); });
+    if (m_thread) {
+        m_thread->quit();
+        m_thread->wait();
+        delete m_context; // its thread has ended: no event can reach it any more
+    }
+}
+
+Result<std::unique_ptr<WorkerDevice>> WorkerDevice::open(WorkerOptions options)
+{
+    if (options.command.isEmpty() || options.command.first().isEmpty())
+        return Error{QStringLiteral("the worker command line is empty")};
+    if (options.trialTimeoutMs <= 0 || options.startTimeoutMs <= 0)
+        return Error{QStringLiteral("worker timeouts must be positive")};
+    std::unique_ptr<WorkerDevice> device(new WorkerDevice(std::move(options)));
+    Result<void> started;
+    device->inWorkerThread([&] { started = device->startWorker(); });
+    if (!started)
+        return Error{started.error()};
+    return device;
+}
+
+QString WorkerDevice::commandText() const
+{
+    return m_options.command.join(QLatin1Char(' '));
+}
+
+Result<void> WorkerDevice::startWorker()
+{
+    using namespace WorkerProtocol;
+    const QString who = QStringLiteral("worker '%1'").arg(commandText());
+    const QDeadlineTimer deadline(m_options.startTimeoutMs);
+    m_process = std::make_unique<WorkerProcess>(m_options.stderrLines);
+    m_pid = 0;
+    auto started = m_process->start(m_options.command, deadline);
+    if (!started)
+        return Error{QStringLiteral("%1: %2").arg(who, started.error())};
+    ++m_starts;
+    m_pid = m_process->pid();
+
+    // Every failure below leaves no process behind.
+    auto fail = [&](const QString& message) -> Result<void> {
+        QStringList lines = m_process->lastStderrLines();
+        m_process->kill();
+        m_pid = 0;
+        return Error{withLastWords(who + QStringLiteral(": ") + message, lines)};
+    };
+    auto readAnswer = [&](const QString& what, QByteArray& line) -> Result<void> {
+        switch (m_process->readLine(line, deadline)) {
+        case WorkerProcess::ReadOutcome::Line: return {};
+        case WorkerProcess::ReadOutcome::Timeout:
+            return Error{QStringLiteral("no %1 within %2 s").arg(what).arg(m_options.startTimeoutMs / 1000.0)};
+        case WorkerProcess::ReadOutcome::TooLong:
+            return Error{QStringLiteral("protocol error: a line longer than %1 bytes").arg(kMaxLineBytes)};
+        case WorkerProcess::ReadOutcome::Exited:
+            m_process->waitForExit(QDeadlineTimer(1000));
+            return Error{QStringLiteral("%1 before its %2").arg(m_process->exitDescription(), what)};
+        }
+        return Error{QStringLiteral("unreachable")};
+    };
+
+    QByteArray line;
+    if (auto got = readAnswer(QStringLiteral("hello"), line); !got)
+        return fail(got.error());
+    auto hello = parseHello(line);
+    if (!hello)
+        return fail(QStringLiteral("protocol error: ") + hello.error());
+    const auto gpu = std::find_if(hello->devices.cbegin(), hello->devices.cend(),
+                                  [&](const GpuInfo& g) { return g.index == m_options.device; });
+    if (gpu == hello->devices.cend())
+        return fail(QStringLiteral("has no device %1 (it announces %2)").arg(m_options.device).arg(hello->devices.size()));
+
+    const qint64 id = m_nextId++;
+    auto written = m_process->write(encode(loadMessage(LoadRequest{id, m_options.kernel, m_options.problem, m_options.device})),
+                                    deadline);
+    if (!written)
+        return fail(written.error());
+    if (auto got = readAnswer(QStringLiteral("answer to load"), line); !got)
+        return fail(got.error());
+    auto reply = parseReply(line, id, kLoaded);
+    if (!reply)
+        return fail(QStringLiteral("protocol error: ") + reply.error());
+    if (reply->type == kError) {
+        auto error = parseError(reply.value());
+        if (!error)
+            return fail(QStringLiteral("protocol error: ") + error.error());
+        return fail(QStringLiteral("cannot load kernel '%1' with problem %2: %3: %4")
+                        .arg(m_options.kernel.isEmpty() ? QStringLiteral("(default)") : m_options.kernel,
+                             QString::fromUtf8(QJsonDocument(m_options.problem).toJson(QJsonDocument::Compact)),
+                             error->code, error->message));
+    }
+    auto loaded = parseLoaded(reply.value());
+    if (!loaded)
+        return fail(QStringLiteral("protocol error: ") + loaded.error());
+
+    if (m_starts == 1) {
+        m_hello = hello.value();
+        m_loaded = loaded.value();
+        QJsonObject gpuJson = helloMessage(Hello{kVersion, {}, 1, {*gpu}, {}})
+                                  .value(QLatin1String("devices")).toArray().first().toObject();
+        QJsonObject versions;
+        for (auto it = m_hello.versions.cbegin(); it != m_hello.versions.cend(); ++it)
+            versions.insert(it.key(), it.value());
+        m_info.id = m_options.id.isEmpty() ? QStringLiteral("%1:%2").arg(m_hello.backend).arg(gpu->index) : m_options.id;
+        m_info.name = gpu->name;
+        m_info.backend = m_hello.backend;
+        // Measurements are reused only for the same kernel build, so its identity is part of it.
+        m_info.toolchain = toolchainText(m_hello.backend, m_hello.versions) + QStringLiteral(", kernel ") + m_loaded.identity;
+        m_info.details = QJsonObject{{QStringLiteral("protocol"), kVersion},
+                                     {QStringLiteral("command"), QJsonArray::fromStringList(m_options.command)},
+                                     {QStringLiteral("gpu"), gpuJson},
+                                     {QStringLiteral("versions"), versions},
+                                     {QStringLiteral("kernel_identity"), m_loaded.identity}};
+        m_workload = Workload{m_loaded.kernel, m_loaded.problem, m_loaded.space};
+    } else if (loaded->identity != m_loaded.identity || loaded->problem != m_loaded.problem
+               || loaded->space.toJson() != m_loaded.space.toJson() || hello->versions != m_hello.versions) {
+        // Measurements of a different kernel or toolchain must not join this device's session.
+        return fail(QStringLiteral("the restarted worker loaded a different kernel, problem, space or toolchain (identity '%1', was '%2')")
+                        .arg(loaded->identity, m_loaded.identity));
+    }
+    return {};
+}
+
+DeviceInfo WorkerDevice::info() const
+{
+    return m_info;
+}
+
+const Workload& WorkerDevice::workload() const
+{
+    return m_workload;
+}
+
+Measurement WorkerDevice::evaluate(const QJsonObject& config)
+{
+    // Checked here: an invalid configuration must not cost a round trip, let alone a restart.
+    if (m_workload.space.indexOf(config) < 0)
+        return Measurement::failure(Status::Invalid, QStringLiteral("configuration %1 is not in the space of %2")
+                                                         .arg(ConfigSpace::keyOf(config), m_workload.kernel));
+    Measurement m;
+    inWorkerThread([&] { m = evaluateHere(config); });
+    return m;
+}
+
+Measurement WorkerDevice::abandonWorker(Status status, const QString& what)
+{
+    const QStringList lines = m_process->lastStderrLines();
+    m_process->kill();
+    m_pid = 0;
+    return Measurement::failure(status, withLastWords(what, lines));
+}
+
+Measurement WorkerDevice::evaluateHere(const QJsonObject& config)
+{
+    using namespace WorkerProtocol;
+    if (!m_process || !m_process->isRunning()) {
+        auto started = startWorker();
+        if (!started)
+            return Measurement::failure(Status::Crashed, QStringLiteral("cannot restart the worker: ") + started.error());
+    }
+    const int timeoutMs = m_trialTimeoutMs;
+    const QDeadlineTimer deadline(timeoutMs);
+    const qint64 pid = m_process->pid();
+    const qint64 id = m_nextId++;
+    EvaluateOptions options = m_options.evaluate;
+    options.timeoutMs = timeoutMs;
+    auto written = m_process->write(encode(evaluateMessage(EvaluateRequest{id, config, options})), deadline);
+    if (!written) {
+        m_process->waitForExit(QDeadlineTimer(1000));
+        return abandonWorker(Status::Crashed, QStringLiteral("the worker (pid %1) %2: %3")
+                                                  .arg(pid).arg(m_process->exitDescription(), written.error()));
+    }
+
+    QByteArray line;
+    switch (m_process->readLine(line, deadline)) {
+    case WorkerProcess::ReadOutcome::Line: break;
+    case WorkerProcess::ReadOutcome::Timeout:
+        return abandonWorker(Status::Timeout, QStringLiteral("no answer within %1 s; the worker (pid %2) was killed")
+                                                  .arg(timeoutMs / 1000.0).arg(pid));
+    case WorkerProcess::ReadOutcome::Exited:
+        m_process->waitForExit(QDeadlineTimer(1000));
+        return abandonWorker(Status::Crashed, QStringLiteral("the worker (pid %1) %2 during the evaluation")
+                                                  .arg(pid).arg(m_process->exitDescription()));
+    case WorkerProcess::ReadOutcome::TooLong:
+        return abandonWorker(Status::Crashed, QStringLiteral("protocol error: a line longer than %1 bytes; the worker (pid %2) was killed")
+                                                  .arg(kMaxLineBytes).arg(pid));
+    }
+
+    auto protocolError = [&](const QString& message) {
+        return abandonWorker(Status::Crashed, QStringLiteral("protocol error: %1; the worker (pid %2) was killed").arg(message).arg(pid));
+    };
+    auto reply = parseReply(line, id, kMeasurement);
+    if (!reply)
+        return protocolError(reply.error());
+    if (reply->type == kError) {
+        auto error = parseError(reply.value());
+        if (!error)
+            return protocolError(error.error());
+        // The worker is alive and in step with us; only this configuration failed.
+        return Measurement::failure(Status::RuntimeError, QStringLiteral("worker error %1: %2").arg(error->code, error->message));
+    }
+    auto measurement = parseMeasurement(reply.value());
+    if (!measurement)
+        return protocolError(measurement.error());
+    return measurement.value();
+}
+
+void WorkerDevice::shutdownHere()
+{
+    using namespace WorkerProtocol;
+    if (!m_process)
+        return;
+    if (m_process->isRunning()) {
+        const QDeadlineTimer deadline(2000);
+        const qint64 id = m_nextId++;
+        if (m_process->write(encode(shutdownMessage(id)), deadline)) {
+            QByteArray line;
+            // The answer is a courtesy; the exit is what counts.
+            if (m_process->readLine(line, deadline) == WorkerProcess::ReadOutcome::Line)
+                m_process->waitForExit(deadline);
+        }
+    }
+    m_process.reset(); // kills it if it is still running
+    m_pid = 0;
+}
+
+Result<WorkerOptions> WorkerDevice::optionsFromId(const QString& id)
+{
+    const QString prefix = QStringLiteral("worker:");
+    if (!id.startsWith(prefix))
+        return Error{QStringLiteral("'%1' is not a worker device id (expected 'worker:COMMAND')").arg(id)};
+    auto words = splitShellWords(id.mid(prefix.size()));
+    if (!words)
+        return Error{QStringLiteral("device '%1': %2").arg(id, words.error())};
+    WorkerOptions options;
+    options.id = id;
+    static const QRegularExpression optionPattern(QStringLiteral("^([A-Za-z_][A-Za-z0-9_]*)=(.*)$"),
+                                                  QRegularExpression::DotMatchesEverythingOption);
+    QStringList rest = words.value();
+    while (!rest.isEmpty()) {
+        const auto match = optionPattern.match(rest.first());
+        if (!match.hasMatch())
+            break;
+        const QString key = match.captured(1);
+        const QString value = match.captured(2);
+        auto bad = [&](const QString& why) {
+            return Error{QStringLiteral("device '%1': %2=%3: %4").arg(id, key, value, why)};
+        };
+        if (key == QLatin1String("kernel")) {
+            options.kernel = value;
+        } else if (key == QLatin1String("problem")) {
+            auto problem = parseJsonObject(value.toUtf8(), QStringLiteral("problem"));
+            if (!problem)
+                return bad(problem.error());
+            options.problem = problem.value();
+        } else if (key == QLatin1String("device")) {
+            bool ok = false;
+            options.device = value.toInt(&ok);
+            if (!ok || options.device < 0)
+                return bad(QStringLiteral("expected a device index (0, 1, ...)"));
+        } else if (key == QLatin1String("timeout")) {
+            bool ok = false;
+            const double seconds = value.toDouble(&ok);
+            if (!ok || !(seconds > 0) || seconds > 86400)
+                return bad(QStringLiteral("expected a number of seconds > 0"));
+            options.trialTimeoutMs = int(seconds * 1000);
+        } else {
+            return bad(QStringLiteral("unknown option (expected kernel, problem, device or timeout before the command; "
+                                       "to set environment variables, start the command with 'env')"));
+        }
+        rest.removeFirst();
+    }
+    if (rest.isEmpty())
+        return Error{QStringLiteral("device '%1': no worker command (expected 'worker:[OPTIONS] COMMAND [ARGS...]')").arg(id)};
+    options.command = rest;
+    return options;
+}
+
+} // namespace dv

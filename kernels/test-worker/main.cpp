@@ -1,0 +1,406 @@
+// dejavu-test-worker: speaks the worker protocol (docs/worker-protocol.md) with a synthetic
+// kernel whose time is a smooth function of its configuration, and misbehaves on request, so
+// that the engine's fault handling can be tested without a GPU.
+//
+//   dejavu-test-worker [--FAULT-on JSON]... [--hello MODE] [--delay-ms N]
+//
+// FAULT is one of segv, abort, exit, hang, wrong, compile-error, runtime-error, garbage,
+// error-reply, bad-measurement, stale-id; JSON is an object of parameter values, and the fault
+// happens for every configuration holding all of them ('{}' matches every configuration).
+// MODE is normal, garbage, version, silent or die, and changes the first line.
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr int kProtocolVersion = 1;
+
+struct Options {
+    std::multimap<std::string, json> faults; // fault name -> partial configuration
+    std::string helloMode = "normal";
+    int delayMs = 0;
+};
+
+struct RequestError : std::runtime_error {
+    RequestError(std::string code, const std::string& message)
+        : std::runtime_error(message)
+        , code(std::move(code))
+    {}
+    std::string code;
+};
+
+const std::vector<std::string> kFaults = {"segv",  "abort",         "exit",        "hang",
+                                          "wrong", "compile-error", "runtime-error", "garbage",
+                                          "error-reply", "bad-measurement", "stale-id"};
+
+void send(const json& message)
+{
+    std::cout << message.dump() << '\n' << std::flush;
+}
+
+void say(const std::string& text)
+{
+    std::cerr << "dejavu-test-worker: " << text << '\n' << std::flush;
+}
+
+[[noreturn]] void usage(const std::string& problem)
+{
+    std::cerr << "dejavu-test-worker: " << problem << "\n"
+              << "usage: dejavu-test-worker [--FAULT-on JSON]... [--hello normal|garbage|version|silent|die] [--delay-ms N]\n";
+    std::exit(2);
+}
+
+Options parseArguments(int argc, char** argv)
+{
+    Options options;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (i + 1 >= argc)
+            usage("missing value after " + arg);
+        const std::string value = argv[++i];
+        if (arg == "--hello") {
+            options.helloMode = value;
+        } else if (arg == "--delay-ms") {
+            options.delayMs = std::atoi(value.c_str());
+        } else if (arg.size() > 5 && arg.compare(0, 2, "--") == 0 && arg.compare(arg.size() - 3, 3, "-on") == 0) {
+            const std::string fault = arg.substr(2, arg.size() - 5);
+            if (std::find(kFaults.begin(), kFaults.end(), fault) == kFaults.end())
+                usage("unknown fault '" + fault + "'");
+            json match = json::parse(value, nullptr, false);
+            if (!match.is_object())
+                usage(arg + " expects a JSON object, got " + value);
+            options.faults.emplace(fault, match);
+        } else {
+            usage("unknown argument " + arg);
+        }
+    }
+    return options;
+}
+
+// The synthetic kernel: three parameters, one constraint, a smooth landscape.
+struct Param {
+    const char* name;
+    std::vector<int> values;
+};
+const std::vector<Param> kParams = {{"BLOCK", {16, 32, 64, 128, 256}}, {"UNROLL", {1, 2, 4, 8}}, {"VEC", {1, 2, 4}}};
+
+json spaceJson()
+{
+    json params = json::array();
+    for (const Param& p : kParams)
+        params.push_back({{"name", p.name}, {"values", p.values}});
+    return {{"name", "synthetic"}, {"parameters", params}, {"constraints", {"BLOCK * UNROLL <= 1024"}}};
+}
+
+// Why `config` is not a member of the space, or "".
+std::string invalidReason(const json& config)
+{
+    for (const Param& p : kParams) {
+        if (!config.contains(p.name))
+            return std::string("missing parameter ") + p.name;
+        const json& v = config[p.name];
+        if (!v.is_number_integer() || std::find(p.values.begin(), p.values.end(), v.get<int>()) == p.values.end())
+            return std::string("value ") + v.dump() + " of " + p.name + " is not in the space";
+    }
+    for (auto it = config.begin(); it != config.end(); ++it) {
+        if (std::none_of(kParams.begin(), kParams.end(), [&](const Param& p) { return it.key() == p.name; }))
+            return "unknown parameter " + it.key();
+    }
+    if (config["BLOCK"].get<int>() * config["UNROLL"].get<int>() > 1024)
+        return "violates BLOCK * UNROLL <= 1024";
+    return {};
+}
+
+double syntheticMs(const json& config, std::int64_t n)
+{
+    const double b = std::log2(config["BLOCK"].get<double>()) - 6.0;
+    const double u = std::log2(config["UNROLL"].get<double>()) - 1.5;
+    const double v = config["VEC"].get<double>() - 2.5;
+    return 0.05 * double(n) / 1024.0 * (1.0 + 0.3 * b * b) * (1.0 + 0.2 * u * u) * (1.0 + 0.1 * v * v);
+}
+
+std::uint64_t fnv1a(const std::string& text)
+{
+    std::uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : text) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+double quantile(std::vector<double> samples, double q)
+{
+    std::sort(samples.begin(), samples.end());
+    const double pos = q * double(samples.size() - 1);
+    const auto lo = std::size_t(std::floor(pos));
+    const auto hi = std::min(lo + 1, samples.size() - 1);
+    return samples[lo] + (samples[hi] - samples[lo]) * (pos - double(lo));
+}
+
+bool matches(const json& config, const json& partial)
+{
+    for (auto it = partial.begin(); it != partial.end(); ++it) {
+        if (!config.contains(it.key()) || config[it.key()] != it.value())
+            return false;
+    }
+    return true;
+}
+
+template <typename T>
+T field(const json& object, const char* where, const char* key, bool required = true, T fallback = T())
+{
+    if (!object.contains(key) || object[key].is_null()) {
+        if (required)
+            throw RequestError("bad_request", std::string(where) + ": missing field '" + key + "'");
+        return fallback;
+    }
+    const json& v = object[key];
+    bool ok = false;
+    if constexpr (std::is_same_v<T, std::string>)
+        ok = v.is_string();
+    else if constexpr (std::is_same_v<T, bool>)
+        ok = v.is_boolean();
+    else if constexpr (std::is_integral_v<T>)
+        ok = v.is_number_integer();
+    else if constexpr (std::is_floating_point_v<T>)
+        ok = v.is_number();
+    else
+        ok = v.is_object();
+    if (!ok)
+        throw RequestError("bad_request", std::string(where) + "." + key + ": wrong type, got " + v.dump());
+    return v.get<T>();
+}
+
+class Worker {
+public:
+    explicit Worker(Options options)
+        : m_options(std::move(options))
+    {}
+
+    void hello()
+    {
+        if (m_options.helloMode == "garbage") {
+            std::cout << "Welcome to the test worker!\n" << std::flush;
+            return;
+        }
+        if (m_options.helloMode == "silent") {
+            for (;;)
+                pause();
+        }
+        if (m_options.helloMode == "die") {
+            say("cannot initialise the device: no CUDA-capable device is detected");
+            std::_Exit(2);
+        }
+        json device = {{"index", 0},     {"name", "Synthetic Test Device"}, {"arch", "synthetic"},
+                       {"multiprocessors", 4}, {"memory_bytes", std::int64_t(1) << 30}};
+        send({{"type", "hello"},
+              {"protocol", m_options.helloMode == "version" ? 99 : kProtocolVersion},
+              {"backend", "test"},
+              {"pid", std::int64_t(getpid())},
+              {"devices", json::array({device})},
+              {"versions", {{"worker", "1.0"}}}});
+    }
+
+    // Answers one request line; false after shutdown.
+    bool handle(const std::string& line)
+    {
+        json request = json::parse(line, nullptr, false);
+        json id = nullptr;
+        try {
+            if (!request.is_object())
+                throw RequestError("bad_request", "not a JSON object: " + line.substr(0, 80));
+            if (request.contains("id") && request["id"].is_number_integer())
+                id = request["id"];
+            const auto type = field<std::string>(request, "request", "type");
+            field<std::int64_t>(request, type.c_str(), "id");
+            if (type == "load")
+                load(request);
+            else if (type == "evaluate")
+                evaluate(request);
+            else if (type == "shutdown") {
+                send({{"type", "bye"}, {"id", id}});
+                return false;
+            } else
+                throw RequestError("unsupported", "unknown request type '" + type + "'");
+        } catch (const RequestError& e) {
+            send({{"type", "error"}, {"id", id}, {"code", e.code}, {"message", e.what()}});
+        }
+        return true;
+    }
+
+private:
+    void load(const json& request)
+    {
+        const auto kernel = field<std::string>(request, "load", "kernel", false, "synthetic");
+        if (kernel != "synthetic")
+            throw RequestError("unknown_kernel", "unknown kernel '" + kernel + "' (this worker has: synthetic)");
+        const auto problem = field<json>(request, "load", "problem");
+        if (field<std::int64_t>(request, "load", "device", false, 0) != 0)
+            throw RequestError("bad_request", "load.device: this worker has only device 0");
+        std::int64_t n = 1024;
+        for (auto it = problem.begin(); it != problem.end(); ++it) {
+            if (it.key() != "n" || !it->is_number_integer() || it->get<std::int64_t>() < 1)
+                throw RequestError("bad_problem", "problem." + it.key() + ": expected n, an integer >= 1");
+            n = it->get<std::int64_t>();
+        }
+        m_n = n;
+        send({{"type", "loaded"},
+              {"id", request["id"]},
+              {"kernel", "synthetic"},
+              {"problem", json{{"n", n}}.dump()},
+              {"identity", "synthetic@1"},
+              {"space", spaceJson()}});
+    }
+
+    bool fault(const std::string& name, const json& config) const
+    {
+        const auto range = m_options.faults.equal_range(name);
+        return std::any_of(range.first, range.second, [&](const auto& f) { return matches(config, f.second); });
+    }
+
+    void evaluate(const json& request)
+    {
+        if (m_n == 0)
+            throw RequestError("not_loaded", "evaluate before load");
+        const json id = request["id"];
+        const auto config = field<json>(request, "evaluate", "config");
+        const auto options = field<json>(request, "evaluate", "options");
+        const auto warmup = field<int>(options, "evaluate.options", "warmup");
+        const auto repetitions = field<int>(options, "evaluate.options", "repetitions");
+        const auto minTimeMs = field<double>(options, "evaluate.options", "min_time_ms");
+        const auto maxRepetitions = field<int>(options, "evaluate.options", "max_repetitions");
+        field<bool>(options, "evaluate.options", "flush_l2");
+        field<double>(options, "evaluate.options", "timeout_ms");
+        (void)warmup;
+
+        say("evaluating " + config.dump());
+        if (m_options.delayMs > 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(m_options.delayMs));
+
+        json answer = {{"type", "measurement"}, {"id", id}, {"samples_ms", json::array()}};
+        const std::string invalid = invalidReason(config);
+        if (!invalid.empty()) {
+            answer["status"] = "invalid";
+            answer["error"] = invalid;
+            send(answer);
+            return;
+        }
+        if (fault("segv", config)) {
+            say("CUDA error: an illegal memory access was encountered (address 0x0) for " + config.dump());
+            std::signal(SIGSEGV, SIG_DFL);
+            std::raise(SIGSEGV);
+        }
+        if (fault("abort", config)) {
+            say("assertion 'tile < shared_size' failed for " + config.dump());
+            std::abort();
+        }
+        if (fault("exit", config)) {
+            say("fatal: giving up on " + config.dump());
+            std::_Exit(3); // no atexit handlers: a sanitizer's leak check must not change the code
+        }
+        if (fault("hang", config)) {
+            say("launched " + config.dump() + "; it never returns");
+            for (;;)
+                pause();
+        }
+        if (fault("garbage", config)) {
+            std::cout << "Segmentation fault (core dumped)? no: just a stray print from a library\n" << std::flush;
+            return;
+        }
+        if (fault("error-reply", config))
+            throw RequestError("internal", "the kernel cache is corrupt");
+        if (fault("bad-measurement", config)) {
+            send({{"type", "measurement"}, {"id", id}, {"status", "fast"}, {"samples_ms", json::array()}});
+            return;
+        }
+        if (fault("stale-id", config)) {
+            send({{"type", "measurement"}, {"id", id.get<std::int64_t>() + 1000}, {"status", "ok"},
+                  {"samples_ms", {1.0}}, {"objective_ms", 1.0}, {"p20_ms", 1.0}, {"p80_ms", 1.0}});
+            return;
+        }
+
+        const int block = config["BLOCK"].get<int>();
+        const int unroll = config["UNROLL"].get<int>();
+        answer["compile_ms"] = 20.0 + 2.0 * unroll;
+        if (fault("compile-error", config)) {
+            answer["status"] = "compile_error";
+            answer["error"] = "synthetic.cu(42): error: too many unrolled iterations (UNROLL=" + std::to_string(unroll) + ")";
+            send(answer);
+            return;
+        }
+        if (fault("runtime-error", config)) {
+            answer["status"] = "runtime_error";
+            answer["error"] = "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES: too many resources requested for launch";
+            send(answer);
+            return;
+        }
+        if (fault("wrong", config)) {
+            answer["status"] = "wrong_result";
+            answer["error"] = "output differs from the reference: max abs error 0.5 at index 17 (tolerance 0.001)";
+            send(answer);
+            return;
+        }
+
+        const double t = syntheticMs(config, m_n);
+        int count = std::max(repetitions, int(std::ceil(minTimeMs / t)));
+        count = std::max(1, std::min(count, maxRepetitions));
+        std::mt19937_64 rng(fnv1a(config.dump()));
+        std::uniform_real_distribution<double> noise(-0.01, 0.01);
+        std::vector<double> samples;
+        for (int i = 0; i < count; ++i)
+            samples.push_back(t * (1.0 + noise(rng)));
+        answer["status"] = "ok";
+        answer["samples_ms"] = samples;
+        answer["objective_ms"] = quantile(samples, 0.5);
+        answer["p20_ms"] = quantile(samples, 0.2);
+        answer["p80_ms"] = quantile(samples, 0.8);
+        answer["registers"] = 32 + 8 * unroll;
+        answer["shared_memory_bytes"] = block * unroll * 4 * config["VEC"].get<int>();
+        answer["clock_mhz"] = 1980;
+        answer["temperature_c"] = 41.5;
+        send(answer);
+    }
+
+    Options m_options;
+    std::int64_t m_n = 0;
+};
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    // Injected crashes must not litter the working directory with core files.
+    const rlimit noCore{0, 0};
+    setrlimit(RLIMIT_CORE, &noCore);
+
+    Worker worker(parseArguments(argc, argv));
+    worker.hello();
+    std::string line;
+    while (std::getline(std::cin, line)) {
+        if (line.find_first_not_of(" \t\r") == std::string::npos)
+            continue;
+        if (!worker.handle(line))
+            break;
+    }
+    return 0; // end of input: the engine has gone
+}
