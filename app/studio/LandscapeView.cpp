@@ -1,0 +1,195 @@
+#include "LandscapeView.h"
+
+#include "StatusColors.h"
+
+#include <QComboBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QToolTip>
+#include <QVBoxLayout>
+#include <qcustomplot.h>
+
+#include <cmath>
+
+namespace dv::studio {
+
+namespace {
+
+const QColor kFailed = statusColor(Status::RuntimeError);
+const QColor kInvalid = QColor(0xBB, 0xBB, 0xBB);
+
+QString valueText(const QJsonValue& v)
+{
+    return v.isString() ? v.toString() : QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact)).mid(1).chopped(1);
+}
+
+QSharedPointer<QCPAxisTickerText> valueTicker(const QVector<QJsonValue>& values)
+{
+    auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+    for (int i = 0; i < values.size(); ++i)
+        ticker->addTick(i, valueText(values[i]));
+    return ticker;
+}
+
+} // namespace
+
+LandscapeView::LandscapeView(QWidget* parent)
+    : QWidget(parent)
+    , m_xCombo(new QComboBox(this))
+    , m_yCombo(new QComboBox(this))
+    , m_plot(new QCustomPlot(this))
+    , m_summary(new QLabel(this))
+{
+    m_xCombo->setObjectName(QStringLiteral("landscapeXCombo"));
+    m_yCombo->setObjectName(QStringLiteral("landscapeYCombo"));
+    auto* pickers = new QHBoxLayout;
+    pickers->addWidget(new QLabel(tr("Columns:"), this));
+    pickers->addWidget(m_xCombo, 1);
+    pickers->addWidget(new QLabel(tr("Rows:"), this));
+    pickers->addWidget(m_yCombo, 1);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(pickers);
+    layout->addWidget(m_plot, 1);
+    layout->addWidget(m_summary);
+    m_summary->setText(tr("<span style='color:%1'>&#9632;</span> failed &nbsp; "
+                          "<span style='color:%2'>&#9632;</span> invalid (excluded by constraints) &nbsp; "
+                          "&#9633; not measured yet")
+                           .arg(kFailed.name(), kInvalid.name()));
+
+    // Two maps on top of each other: the states below with fixed colours, the times above with
+    // NaN transparent, so a cell shows its time when it has one and its state otherwise.
+    m_states = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);
+    QCPColorGradient stateColors;
+    stateColors.setColorStops({{0.0, kFailed}, {1.0, kInvalid}});
+    stateColors.setLevelCount(2);
+    stateColors.setNanHandling(QCPColorGradient::nhTransparent);
+    m_states->setGradient(stateColors);
+    m_states->setDataRange(QCPRange(1, 2));
+    m_states->setInterpolate(false);
+
+    m_times = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);
+    // Viridis (QCustomPlot 2.1 lacks it): perceptually uniform and readable in grey and by
+    // colour-blind users; the failure colours above are outside it.
+    QCPColorGradient timeColors;
+    timeColors.setColorStops({{0.0, QColor(0x44, 0x01, 0x54)}, {0.25, QColor(0x3b, 0x52, 0x8b)},
+                              {0.5, QColor(0x21, 0x91, 0x8c)}, {0.75, QColor(0x5e, 0xc9, 0x62)},
+                              {1.0, QColor(0xfd, 0xe7, 0x25)}});
+    timeColors.setNanHandling(QCPColorGradient::nhTransparent);
+    m_times->setGradient(timeColors);
+    m_times->setInterpolate(false);
+    m_times->setDataScaleType(QCPAxis::stLogarithmic);
+
+    m_scale = new QCPColorScale(m_plot);
+    m_scale->setType(QCPAxis::atRight);
+    m_scale->setDataScaleType(QCPAxis::stLogarithmic);
+    m_scale->axis()->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+    m_scale->axis()->setNumberFormat(QStringLiteral("gb"));
+    m_scale->axis()->setLabel(tr("Best time in cell (ms)"));
+    m_plot->plotLayout()->addElement(0, 1, m_scale);
+    m_times->setColorScale(m_scale);
+    // The scale's gradient wins over the map's once they are linked, so set it there.
+    m_scale->setGradient(timeColors);
+    auto* margins = new QCPMarginGroup(m_plot);
+    m_plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+    m_scale->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+    m_plot->xAxis->grid()->setVisible(false);
+    m_plot->yAxis->grid()->setVisible(false);
+
+    connect(m_xCombo, &QComboBox::currentIndexChanged, this, &LandscapeView::onAxisPicked);
+    connect(m_yCombo, &QComboBox::currentIndexChanged, this, &LandscapeView::onAxisPicked);
+    connect(m_plot, &QCustomPlot::mouseMove, this, &LandscapeView::showCellToolTip);
+}
+
+void LandscapeView::setSpace(const ConfigSpace& space)
+{
+    m_space = space;
+    const QSignalBlocker bx(m_xCombo), by(m_yCombo);
+    m_xCombo->clear();
+    m_yCombo->clear();
+    QVector<int> varying;
+    for (int p = 0; p < space.dimensions(); ++p) {
+        m_xCombo->addItem(space.parameters()[p].name);
+        m_yCombo->addItem(space.parameters()[p].name);
+        if (space.parameters()[p].values.size() > 1)
+            varying.append(p);
+    }
+    m_xCombo->setCurrentIndex(varying.value(0, 0));
+    m_yCombo->setCurrentIndex(varying.value(1, space.dimensions() > 1 ? 1 : 0));
+    onAxisPicked();
+}
+
+int LandscapeView::xParameter() const { return m_xCombo->currentIndex(); }
+int LandscapeView::yParameter() const { return m_yCombo->currentIndex(); }
+
+void LandscapeView::onAxisPicked()
+{
+    if (xParameter() >= 0 && yParameter() >= 0 && xParameter() != yParameter())
+        emit axesChanged(xParameter(), yParameter());
+}
+
+void LandscapeView::setGrid(const LandscapeGrid& grid)
+{
+    m_grid = grid;
+    const int cols = grid.columns(), rows = grid.rows();
+    for (QCPColorMap* map : {m_states, m_times}) {
+        map->data()->setSize(cols, rows);
+        map->data()->setRange(QCPRange(0, cols - 1), QCPRange(0, rows - 1));
+    }
+    const double nan = std::nan("");
+    for (int c = 0; c < cols; ++c) {
+        for (int r = 0; r < rows; ++r) {
+            const LandscapeGrid::Cell cell = grid.cell(c, r);
+            m_states->data()->setCell(c, r, cell == LandscapeGrid::Cell::Failed    ? 1.0
+                                            : cell == LandscapeGrid::Cell::Invalid ? 2.0
+                                                                                   : nan);
+            m_times->data()->setCell(c, r, grid.bestMs(c, r));
+        }
+    }
+    if (std::isfinite(grid.minMs()))
+        m_times->setDataRange(QCPRange(grid.minMs(), std::max(grid.maxMs(), grid.minMs() * 1.01)));
+    m_plot->xAxis->setTicker(valueTicker(grid.xValues()));
+    m_plot->yAxis->setTicker(valueTicker(grid.yValues()));
+    m_plot->xAxis->setLabel(m_xCombo->currentText());
+    m_plot->yAxis->setLabel(m_yCombo->currentText());
+    m_plot->xAxis->setRange(-0.5, cols - 0.5);
+    m_plot->yAxis->setRange(-0.5, rows - 0.5);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void LandscapeView::showCellToolTip(QMouseEvent* event)
+{
+    if (m_grid.columns() == 0)
+        return;
+    const int c = int(std::lround(m_plot->xAxis->pixelToCoord(event->position().x())));
+    const int r = int(std::lround(m_plot->yAxis->pixelToCoord(event->position().y())));
+    if (c < 0 || r < 0 || c >= m_grid.columns() || r >= m_grid.rows()) {
+        QToolTip::hideText();
+        return;
+    }
+    QString text;
+    switch (m_grid.cell(c, r)) {
+    case LandscapeGrid::Cell::Ok:
+        text = tr("best %1 ms\n%2").arg(QString::number(m_grid.bestMs(c, r), 'g', 4),
+                                        m_space.key(m_grid.bestIndex(c, r)));
+        break;
+    case LandscapeGrid::Cell::Failed:
+        text = tr("every measured configuration failed");
+        break;
+    case LandscapeGrid::Cell::Invalid:
+        text = tr("no valid configuration (constraints)");
+        break;
+    case LandscapeGrid::Cell::Unmeasured:
+        text = tr("not measured yet");
+        break;
+    }
+    QToolTip::showText(event->globalPosition().toPoint(),
+                       QStringLiteral("%1 = %2, %3 = %4\n%5")
+                           .arg(m_xCombo->currentText(), valueText(m_grid.xValues()[c]), m_yCombo->currentText(),
+                                valueText(m_grid.yValues()[r]), text),
+                       m_plot);
+}
+
+} // namespace dv::studio

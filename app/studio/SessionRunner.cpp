@@ -1,0 +1,80 @@
+#include "SessionRunner.h"
+
+#include "DeviceRegistry.h"
+#include "Landscape.h"
+#include "ReplayDevice.h"
+#include "StrategyBenchmark.h"
+
+#include <QMutexLocker>
+
+#include <algorithm>
+
+namespace dv::studio {
+
+void SessionRunner::requestStop()
+{
+    m_stopRequested = true;
+    QMutexLocker lock(&m_mutex);
+    if (m_session)
+        m_session->stop();
+}
+
+void SessionRunner::run(const RunRequest& request)
+{
+    m_stopRequested = false;
+    auto store = ResultStore::open(request.databasePath);
+    if (!store) {
+        emit failed(store.error());
+        return;
+    }
+    auto opened = DeviceRegistry::open(request.deviceId);
+    if (!opened) {
+        emit failed(opened.error());
+        return;
+    }
+    std::shared_ptr<Device> device(std::move(opened.value()));
+    auto* replay = dynamic_cast<ReplayDevice*>(device.get());
+    if (replay)
+        replay->setSimulatedLatencyMs(request.simulatedLatencyMs);
+
+    auto created = request.resumeId > 0
+        ? Session::resume(*store.value(), device, request.resumeId, request.options.maxEvaluations)
+        : Session::create(*store.value(), device, request.options);
+    if (!created) {
+        emit failed(created.error());
+        return;
+    }
+    Session& session = *created.value();
+    // Direct connections: these fire in this thread and re-emit; the GUI's connections to this
+    // object are queued because it lives in another thread.
+    connect(&session, &Session::trialFinished, this, &SessionRunner::trialFinished, Qt::DirectConnection);
+    connect(&session, &Session::progress, this, &SessionRunner::progress, Qt::DirectConnection);
+
+    const SessionRecord& r = session.record();
+    emit started(r.id, QStringLiteral("%1 on %2 (%3, session %4)").arg(r.kernel, r.device.name, r.strategy).arg(r.id),
+                 device->workload().space);
+    if (replay) {
+        const Landscape landscape = Landscape::fromCache(replay->cache(), request.deviceId);
+        const int t = int(std::min<qint64>(session.evaluationBudget(), landscape.size()));
+        const std::vector<double> curve = StrategyBenchmark::expectedRandomBest(landscape, t);
+        emit referenceReady(QVector<double>(curve.begin(), curve.end()));
+    }
+
+    {
+        QMutexLocker lock(&m_mutex);
+        m_session = &session;
+        if (m_stopRequested)
+            session.stop();
+    }
+    auto reason = session.run();
+    {
+        QMutexLocker lock(&m_mutex);
+        m_session = nullptr;
+    }
+    if (reason)
+        emit finished(reason.value());
+    else
+        emit failed(reason.error());
+}
+
+} // namespace dv::studio

@@ -1,0 +1,90 @@
+#include "MainWindow.h"
+#include "SessionListModel.h"
+#include "TrialTableModel.h"
+
+#include <QComboBox>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace dv::studio;
+
+namespace {
+const QString kA100 = QStringLiteral("replay:kerneltuner/convolution_A100");
+}
+
+class TestStudioWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void init()
+    {
+        QVERIFY(m_dir.isValid());
+        m_window = std::make_unique<MainWindow>(m_dir.filePath(QStringLiteral("results.sqlite")));
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    }
+    void cleanup() { m_window.reset(); }
+
+    // Pick a replay device and a budget, click Start, and watch the trials arrive.
+    void replaySessionFillsTheTable()
+    {
+        auto* device = m_window->findChild<QComboBox*>(QStringLiteral("deviceCombo"));
+        auto* budget = m_window->findChild<QSpinBox*>(QStringLiteral("budgetSpin"));
+        auto* start = m_window->findChild<QPushButton*>(QStringLiteral("startButton"));
+        auto* stop = m_window->findChild<QPushButton*>(QStringLiteral("stopButton"));
+        QVERIFY(device && budget && start && stop);
+        const int at = device->findText(kA100);
+        QVERIFY(at >= 0);
+        device->setCurrentIndex(at);
+        budget->selectAll();
+        QTest::keyClicks(budget, QStringLiteral("60"));
+        QCOMPARE(budget->value(), 60);
+
+        QSignalSpy ended(m_window.get(), &MainWindow::sessionEnded);
+        QTest::mouseClick(start, Qt::LeftButton);
+        QVERIFY(!start->isEnabled());
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->trialModel()->rowCount(), 60, 20000);
+        QTRY_COMPARE(ended.count(), 1);
+        QCOMPARE(ended.at(0).at(0).toString(), QStringLiteral("budget"));
+        QVERIFY(start->isEnabled());
+        QVERIFY(!stop->isEnabled());
+        // Evaluation numbers arrive in order, one per row.
+        for (int row = 0; row < 60; ++row)
+            QCOMPARE(m_window->trialModel()->trial(row).sequence, row + 1);
+        // The session list shows it, with the best time found.
+        QTRY_COMPARE(m_window->sessionModel()->rowCount(), 1);
+        QCOMPARE(m_window->sessionModel()->session(0).trialCount, 60);
+    }
+
+    // A slow replay stopped with the Stop button ends early as "stopped" and can be reopened.
+    void stopEndsTheSessionAndItReopens()
+    {
+        m_window->findChild<QComboBox*>(QStringLiteral("deviceCombo"))->setCurrentText(kA100);
+        m_window->findChild<QSpinBox*>(QStringLiteral("budgetSpin"))->setValue(0); // until exhausted
+        m_window->findChild<QSpinBox*>(QStringLiteral("latencySpin"))->setValue(5);
+        QSignalSpy ended(m_window.get(), &MainWindow::sessionEnded);
+        QTest::mouseClick(m_window->findChild<QPushButton*>(QStringLiteral("startButton")), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->trialModel()->rowCount() >= 5, 20000);
+        QTest::mouseClick(m_window->findChild<QPushButton*>(QStringLiteral("stopButton")), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 1, 20000);
+        QCOMPARE(ended.at(0).at(0).toString(), QStringLiteral("stopped"));
+        const int rows = m_window->trialModel()->rowCount();
+        QVERIFY(rows >= 5 && rows < 4362);
+        QVERIFY(!m_window->isRunning());
+
+        QTRY_VERIFY(m_window->sessionModel()->rowCount() >= 1);
+        const qint64 id = m_window->sessionModel()->session(0).id;
+        m_window->trialModel()->setTrials({}, {});
+        m_window->openStoredSession(id);
+        QCOMPARE(m_window->trialModel()->rowCount(), rows);
+    }
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+QTEST_MAIN(TestStudioWindow)
+#include "tst_studiowindow.moc"
