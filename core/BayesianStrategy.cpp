@@ -18,6 +18,19 @@ namespace {
 
 constexpr double kLcbKappa = 1.96;
 constexpr double kHedgeEta = 1.0;
+constexpr int kStall = 6;
+
+// A Beta(a, b) draw for integer a, b >= 1: the a-th smallest of a + b - 1 uniforms (portable, unlike
+// std::gamma_distribution).
+double betaSample(Rng& rng, double a, double b)
+{
+    const int n = int(a + b) - 1;
+    std::vector<double> u(size_t(std::max(1, n)));
+    for (double& x : u)
+        x = rng.uniform();
+    std::nth_element(u.begin(), u.begin() + std::ptrdiff_t(int(a) - 1), u.end());
+    return u[size_t(int(a) - 1)];
+}
 
 // Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9).
 double normalQuantile(double p)
@@ -174,71 +187,86 @@ void BayesianStrategy::initialize(const ConfigSpace& space, quint64 seed)
         }
     }
 
-    if (!priorIndex.empty()) {
-        m_hasPrior = true;
-        // Keep the model small: the best 48 successes, all failures up to 32, and a spread of 48 others.
-        std::vector<size_t> order(priorIndex.size());
-        for (size_t i = 0; i < order.size(); ++i)
-            order[i] = i;
-        std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-            if (priorValid[a] != priorValid[b])
-                return bool(priorValid[a]);
-            return priorTimes[a] < priorTimes[b];
-        });
-        std::vector<size_t> keep;
-        std::vector<size_t> okRest, failed;
-        for (size_t i : order) {
-            if (priorValid[i] && keep.size() < 48)
-                keep.push_back(i);
-            else if (priorValid[i])
-                okRest.push_back(i);
-            else
-                failed.push_back(i);
-        }
-        for (size_t k = 0; k < okRest.size() && k < 48; ++k)
-            keep.push_back(okRest[(k * okRest.size()) / std::min<size_t>(okRest.size(), 48)]);
-        for (size_t k = 0; k < failed.size() && k < 32; ++k)
-            keep.push_back(failed[(k * failed.size()) / std::min<size_t>(failed.size(), 32)]);
-        std::vector<qint64> rows;
-        std::vector<double> times;
-        m_priorValid.clear();
-        for (size_t i : keep) {
-            rows.push_back(priorIndex[i]);
-            m_priorValid.push_back(priorValid[i]);
-            times.push_back(priorTimes[i]);
-        }
-        m_priorX = encodeRows(rows, 1.0);
-        // Normal scores over every valid prior observation (before the subset), so they are quantiles of the
-        // other landscape, on the same scale as this one's.
+    m_operatorOf.clear();
+    m_priorFeature.resize(0);
+    m_priorFailX.resize(0, 0);
+    if (!priorBest.empty() && m_encoder->dimensions() > 0) {
+        // Fit the prior landscape once: the best 64 successes and a spread of 64 others, as normal scores over
+        // every valid prior observation (quantiles of the other landscape). The target GP then sees the prior's
+        // posterior mean as one more input, and its learnt length scale says how far the landscapes agree: a
+        // short one where the ranking transfers, a long one (ignored) where it does not. Cheap per proposal,
+        // unlike conditioning on the prior points themselves.
         std::vector<double> allOk;
-        for (size_t i = 0; i < priorTimes.size(); ++i)
-            if (priorValid[i])
+        std::vector<size_t> okOrder, failed;
+        for (size_t i = 0; i < priorIndex.size(); ++i) {
+            if (priorValid[i]) {
                 allOk.push_back(priorTimes[i]);
+                okOrder.push_back(i);
+            } else {
+                failed.push_back(i);
+            }
+        }
         std::sort(allOk.begin(), allOk.end());
-        m_priorLogTime = Eigen::VectorXd::Zero(Eigen::Index(times.size()));
-        for (size_t i = 0; i < times.size(); ++i) {
-            if (!m_priorValid[i])
-                continue;
-            const auto lo = std::lower_bound(allOk.begin(), allOk.end(), times[i]);
-            const auto hi = std::upper_bound(allOk.begin(), allOk.end(), times[i]);
+        std::sort(okOrder.begin(), okOrder.end(), [&](size_t x, size_t y) { return priorTimes[x] < priorTimes[y]; });
+        std::vector<size_t> keep;
+        const size_t head = std::min<size_t>(64, okOrder.size());
+        keep.assign(okOrder.begin(), okOrder.begin() + std::ptrdiff_t(head));
+        const size_t rest = okOrder.size() - head;
+        for (size_t k = 0; k < rest && k < 64; ++k)
+            keep.push_back(okOrder[head + (k * rest) / std::min<size_t>(rest, 64)]);
+        std::vector<qint64> rows;
+        Eigen::VectorXd y(Eigen::Index(keep.size()));
+        for (size_t k = 0; k < keep.size(); ++k) {
+            rows.push_back(priorIndex[keep[k]]);
+            const double t = priorTimes[keep[k]];
+            const auto lo = std::lower_bound(allOk.begin(), allOk.end(), t);
+            const auto hi = std::upper_bound(allOk.begin(), allOk.end(), t);
             const double rank = 0.5 * double((lo - allOk.begin()) + (hi - allOk.begin()) - 1);
-            m_priorLogTime[Eigen::Index(i)] = normalQuantile((rank + 0.5) / double(allOk.size()));
+            y[Eigen::Index(k)] = normalQuantile((rank + 0.5) / double(allOk.size()));
+        }
+        GpOptions po;
+        po.threads = m_threads;
+        po.restarts = 2;
+        po.maxIterations = 60;
+        std::mt19937_64 priorEngine(proposalSeed(seed, -3));
+        try {
+            m_priorGp.fit(encodeRows(rows), y, priorEngine, po); // m_hasPrior is still false: no extra column
+            m_priorLo = y.minCoeff();
+            m_priorHi = std::max(y.maxCoeff(), m_priorLo + 1e-9);
+            m_hasPrior = true;
+            if (m_encodedAll.rows() > 0)
+                m_priorFeature = ((m_priorGp.predictMean(m_encodedAll).array() - m_priorLo) / (m_priorHi - m_priorLo))
+                                     .matrix();
+        } catch (const std::exception&) {
+            m_hasPrior = false;
+        }
+        if (m_hasPrior && !failed.empty()) {
+            std::vector<qint64> fr;
+            for (size_t k = 0; k < failed.size() && k < 32; ++k)
+                fr.push_back(priorIndex[failed[(k * failed.size()) / std::min<size_t>(failed.size(), 32)]]);
+            m_priorFailX = encodeRows(fr);
         }
     }
 }
 
-Eigen::MatrixXd BayesianStrategy::encodeRows(const std::vector<qint64>& indices, double task) const
+Eigen::MatrixXd BayesianStrategy::encodeRows(const std::vector<qint64>& indices) const
 {
     const int d = m_encoder->dimensions();
-    Eigen::MatrixXd X(Eigen::Index(indices.size()), d + (m_hasPrior || task > 0 ? 1 : 0));
+    Eigen::MatrixXd X(Eigen::Index(indices.size()), d + (m_hasPrior ? 1 : 0));
     if (m_encodedAll.rows() > 0) {
         for (size_t i = 0; i < indices.size(); ++i)
             X.row(Eigen::Index(i)).head(d) = m_encodedAll.row(Eigen::Index(indices[i]));
     } else {
         X.leftCols(d) = m_encoder->encode(indices);
     }
-    if (X.cols() > d)
-        X.col(d).setConstant(task);
+    if (m_hasPrior) {
+        if (m_priorFeature.size() > 0) {
+            for (size_t i = 0; i < indices.size(); ++i)
+                X(Eigen::Index(i), d) = m_priorFeature[Eigen::Index(indices[i])];
+        } else if (X.rows() > 0) {
+            X.col(d) = ((m_priorGp.predictMean(X.leftCols(d)).array() - m_priorLo) / (m_priorHi - m_priorLo)).matrix();
+        }
+    }
     return X;
 }
 
@@ -305,6 +333,58 @@ std::vector<qint64> BayesianStrategy::localCandidates(const SearchHistory& histo
     return out;
 }
 
+qint64 BayesianStrategy::crossoverChild(const SearchHistory& history, const std::vector<qint64>& batch, Rng& rng) const
+{
+    auto taken = [&](qint64 i) { return history.isTaken(i) || std::find(batch.begin(), batch.end(), i) != batch.end(); };
+    std::vector<Observation> ok;
+    for (const Observation& o : history.observations())
+        if (o.ok() && std::isfinite(o.objectiveMs))
+            ok.push_back(o);
+    if (ok.size() < 2)
+        return -1;
+    std::sort(ok.begin(), ok.end(), [](const Observation& a, const Observation& b) { return a.objectiveMs < b.objectiveMs; });
+    ok.resize(std::min<size_t>(ok.size(), 8));
+    auto tournament = [&] {
+        size_t best = size_t(rng.below(ok.size()));
+        for (int i = 0; i < 2; ++i)
+            best = std::min(best, size_t(rng.below(ok.size()))); // sorted: a smaller position is fitter
+        return best;
+    };
+    const size_t ia = tournament();
+    size_t ib = tournament();
+    if (ib == ia)
+        ib = (ia + 1 + size_t(rng.below(ok.size() - 1))) % ok.size();
+    const std::vector<int> a = m_space.valueIndices(ok[ia].index);
+    const std::vector<int> b = m_space.valueIndices(ok[ib].index);
+    const int dims = int(a.size());
+    const auto& params = m_space.parameters();
+    auto mutate = [&](std::vector<int>& genes) {
+        const int p = int(rng.below(quint64(dims)));
+        const int radix = int(params[p].values.size());
+        if (radix < 2)
+            return;
+        if (m_neighbourhood->isCategorical(p) || rng.uniform() < 0.2) {
+            const int v = int(rng.below(quint64(radix - 1)));
+            genes[size_t(p)] = v >= genes[size_t(p)] ? v + 1 : v;
+        } else {
+            genes[size_t(p)] = std::clamp(genes[size_t(p)] + (rng.uniform() < 0.5 ? -1 : 1), 0, radix - 1);
+        }
+    };
+    std::vector<int> child(a.size());
+    for (int p = 0; p < dims; ++p)
+        child[size_t(p)] = rng.uniform() < 0.5 ? a[size_t(p)] : b[size_t(p)];
+    for (int p = 0; p < dims; ++p)
+        if (rng.uniform() < 1.0 / dims)
+            mutate(child);
+    for (int attempt = 0; attempt < 32; ++attempt) {
+        const qint64 index = m_neighbourhood->indexOf(child);
+        if (index >= 0 && !taken(index))
+            return index;
+        mutate(child);
+    }
+    return -1;
+}
+
 std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int maxCount)
 {
     std::vector<qint64> out;
@@ -318,6 +398,25 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
         if (o.ok() && o.objectiveMs > 0) {
             okIndex.push_back(o.index);
             okLog.push_back(std::log(o.objectiveMs));
+        }
+    }
+    // Operator statistics, replayed from the history: a success is an evaluation that beat every earlier one.
+    std::array<double, 2> successes{{0, 0}}, failures{{0, 0}};
+    int stalled = 0;
+    {
+        double running = std::numeric_limits<double>::infinity();
+        for (const Observation& o : history.observations()) {
+            const bool improved = o.ok() && o.objectiveMs < running;
+            for (const auto& [index, op] : m_operatorOf) {
+                if (index == o.index)
+                    (improved ? successes : failures)[size_t(op)] += 1;
+            }
+            if (improved) {
+                running = o.objectiveMs;
+                stalled = 0;
+            } else {
+                ++stalled;
+            }
         }
     }
     bool hedgeUpdated = false;
@@ -339,24 +438,8 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
             rows.push_back(pending);
             ys.push_back(bestLog);
         }
-        Eigen::MatrixXd X = encodeRows(rows, 0.0);
-        Eigen::VectorXd y = Eigen::Map<const Eigen::VectorXd>(ys.data(), Eigen::Index(ys.size()));
-        if (m_hasPrior) {
-            std::vector<Eigen::Index> priorOk;
-            for (Eigen::Index i = 0; i < m_priorX.rows(); ++i)
-                if (m_priorValid[size_t(i)])
-                    priorOk.push_back(i);
-            Eigen::MatrixXd Xa(X.rows() + Eigen::Index(priorOk.size()), X.cols());
-            Eigen::VectorXd ya(y.size() + Eigen::Index(priorOk.size()));
-            Xa.topRows(X.rows()) = X;
-            ya.head(y.size()) = y;
-            for (size_t k = 0; k < priorOk.size(); ++k) {
-                Xa.row(X.rows() + Eigen::Index(k)) = m_priorX.row(priorOk[k]);
-                ya[y.size() + Eigen::Index(k)] = m_priorLogTime[priorOk[k]];
-            }
-            X = std::move(Xa);
-            y = std::move(ya);
-        }
+        const Eigen::MatrixXd X = encodeRows(rows);
+        const Eigen::VectorXd y = Eigen::Map<const Eigen::VectorXd>(ys.data(), Eigen::Index(ys.size()));
         GpOptions gpOptions;
         gpOptions.threads = m_threads;
         gpOptions.restarts = 2;
@@ -378,22 +461,22 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
         const std::vector<qint64> cand = candidates(history, out);
         if (cand.empty())
             break;
-        const Eigen::MatrixXd Xc = encodeRows(cand, 0.0);
+        const Eigen::MatrixXd Xc = encodeRows(cand);
         Eigen::VectorXd mean, variance;
         m_gp.predict(Xc, mean, variance);
 
         Eigen::VectorXd pValid = Eigen::VectorXd::Ones(Xc.rows());
         const bool anyFailure = std::find(allValid.begin(), allValid.end(), false) != allValid.end()
-            || (m_hasPrior && std::find(m_priorValid.begin(), m_priorValid.end(), false) != m_priorValid.end());
+            || m_priorFailX.rows() > 0;
         if (anyFailure && out.empty()) {
-            Eigen::MatrixXd Xf = encodeRows(allIndex, 0.0);
+            Eigen::MatrixXd Xf = encodeRows(allIndex);
             std::vector<bool> valid = allValid;
-            if (m_hasPrior) {
-                Eigen::MatrixXd Xb(Xf.rows() + m_priorX.rows(), Xf.cols());
+            if (m_priorFailX.rows() > 0) { // the prior's failures (a shared-memory limit usually carries over)
+                Eigen::MatrixXd Xb(Xf.rows() + m_priorFailX.rows(), Xf.cols());
                 Xb.topRows(Xf.rows()) = Xf;
-                Xb.bottomRows(m_priorX.rows()) = m_priorX;
+                Xb.bottomRows(m_priorFailX.rows()) = m_priorFailX;
                 Xf = std::move(Xb);
-                valid.insert(valid.end(), m_priorValid.begin(), m_priorValid.end());
+                valid.insert(valid.end(), size_t(m_priorFailX.rows()), false);
             }
             FeasibilityOptions fo;
             fo.threads = m_threads;
@@ -418,7 +501,7 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
                 if (m_lastNominees[a] < 0)
                     continue;
                 Eigen::VectorXd mu, var;
-                m_gp.predict(encodeRows({m_lastNominees[a]}, 0.0), mu, var);
+                m_gp.predict(encodeRows({m_lastNominees[a]}), mu, var);
                 m_gains[a] += -(mu[0] - meanY) / scale;
             }
         }
@@ -462,30 +545,72 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
         // Every third model-based proposal searches only the one-parameter changes of the best few
         // configurations: a stationary GP smooths over sharp interactions (a tile that is fast only with
         // more warps), and the best configurations usually sit next to the best seen so far.
+        // Every third model-based proposal (two in three while the incumbent has not improved for
+        // kStall evaluations) comes from a model-light operator instead: a stationary GP smooths over sharp
+        // interactions (a tile that is fast only with more warps), which these find by working from the
+        // best configurations themselves. Local: the best acquisition among the one-parameter changes of
+        // the three best. Crossover: uniform crossover of two of the best plus mutation (as the genetic
+        // strategy), the first child the feasibility model expects to run. The operator is drawn by Thompson
+        // sampling from Beta posteriors of how often each one's proposals improved the incumbent.
         const int step = history.count() + int(out.size()) - m_initialSize;
-        if (step % 3 == 2) {
-            const std::vector<qint64> local = localCandidates(history, out);
-            Eigen::Index localPick = -1;
-            double bestEi = 0, bestLcb = -std::numeric_limits<double>::infinity();
-            Eigen::Index lcbPick = -1;
-            for (qint64 index : local) {
-                const auto it = std::lower_bound(cand.begin(), cand.end(), index);
-                if (it == cand.end() || *it != index)
-                    continue;
-                const Eigen::Index i = it - cand.begin();
-                if (ei[i] > bestEi) {
-                    bestEi = ei[i];
-                    localPick = i;
+        if (step % 3 == 2 || (step % 3 == 1 && stalled >= kStall)) {
+            Rng rng(m_engine());
+            std::array<double, 2> draw{};
+            for (size_t k = 0; k < 2; ++k)
+                draw[k] = betaSample(rng, 1 + successes[k], 1 + failures[k]);
+            const int op = draw[1] > draw[0] ? 1 : 0;
+            qint64 chosen = -1;
+            if (op == 0) {
+                const std::vector<qint64> local = localCandidates(history, out);
+                Eigen::Index localPick = -1;
+                double bestEi = 0, bestLcb = -std::numeric_limits<double>::infinity();
+                Eigen::Index lcbPick = -1;
+                for (qint64 index : local) {
+                    const auto it = std::lower_bound(cand.begin(), cand.end(), index);
+                    if (it == cand.end() || *it != index)
+                        continue;
+                    const Eigen::Index i = it - cand.begin();
+                    if (ei[i] > bestEi) {
+                        bestEi = ei[i];
+                        localPick = i;
+                    }
+                    if (lcbScore[i] > bestLcb) {
+                        bestLcb = lcbScore[i];
+                        lcbPick = i;
+                    }
                 }
-                if (lcbScore[i] > bestLcb) {
-                    bestLcb = lcbScore[i];
-                    lcbPick = i;
+                if (localPick < 0)
+                    localPick = lcbPick;
+                if (localPick >= 0)
+                    chosen = cand[size_t(localPick)];
+            } else {
+                std::vector<qint64> children;
+                for (int attempt = 0; attempt < 12 && children.size() < 6; ++attempt) {
+                    const qint64 c = crossoverChild(history, out, rng);
+                    if (c >= 0 && std::find(children.begin(), children.end(), c) == children.end())
+                        children.push_back(c);
+                }
+                if (!children.empty()) {
+                    // Children are taken in the order bred, as by the genetic strategy (ranking them by the
+                    // model would undo the point of asking something other than the model), skipping any
+                    // the feasibility model expects to fail.
+                    chosen = children.front();
+                    if (anyFailure && m_feasibility.isFitted()) {
+                        const Eigen::VectorXd pv = m_feasibility.predict(encodeRows(children));
+                        Eigen::Index c = 0;
+                        for (c = 0; c < pv.size() && pv[c] < 0.5; ++c) {
+                        }
+                        if (c == pv.size())
+                            pv.maxCoeff(&c);
+                        chosen = children[size_t(c)];
+                    }
                 }
             }
-            if (localPick < 0)
-                localPick = lcbPick;
-            if (localPick >= 0)
-                pick = localPick;
+            if (chosen >= 0) {
+                m_operatorOf.emplace_back(chosen, op);
+                out.push_back(chosen);
+                continue;
+            }
         }
         out.push_back(cand[size_t(pick)]);
     }

@@ -4,6 +4,7 @@
 #include "FeasibilityModel.h"
 #include "GaussianProcess.h"
 #include "Neighbourhood.h"
+#include "Rng.h"
 #include "Strategy.h"
 
 #include <QJsonObject>
@@ -22,17 +23,24 @@ namespace dv {
 /// - Failures: a feasibility model learns p(valid) from every outcome and weights the acquisition.
 /// - Acquisition: expected improvement, probability of improvement and a lower confidence bound,
 ///   chosen by a GP-Hedge portfolio (Hoffman et al. 2011) that favours whichever has been nominating
-///   configurations the model now believes are fast. Every third model-based proposal is local: the
-///   best acquisition among the one-parameter changes of the three best configurations so far.
+///   configurations the model now believes are fast.
+/// - Operator portfolio: every third model-based proposal (two in three once the incumbent has not
+///   improved for a few evaluations) comes from a model-light operator, since a stationary kernel smooths
+///   over sharp interactions (num_warps x tile size): either the best acquisition among the one-parameter
+///   changes of the three best configurations, or a GA child (uniform crossover of two of the best eight
+///   plus mutation, repaired to an untaken valid configuration). Thompson sampling on Beta posteriors of
+///   each operator's improvements of the incumbent picks which; every draw is seeded.
 /// - Candidates: every untried valid configuration when the space is small, otherwise a large random
 ///   sample plus the neighbours of the best configurations so far.
 /// - Initial design: the configuration nearest the centre of the encoded space, then maximin over the
 ///   valid set, sized by the number of informative dimensions.
 /// - Batches: constant liar (pending points count as observed at the best value so far).
 /// - Warm start: prior observations of the same kernel on another GPU or problem size (option
-///   "prior": [{"config": {...}, "objective": ms or null}]) seed the first proposals and enter the
-///   surrogate (as normal scores within the prior landscape) through an extra "task" input whose
-///   length scale is learnt, so the model decides how much the other landscape says about this one.
+///   "prior": [{"config": {...}, "objective": ms or null}]). Their best two configurations are proposed
+///   first; a GP fitted once to the prior's normal scores gives every configuration a "prior score", an
+///   extra input of this landscape's GP whose learnt length scale decides how much the other landscape
+///   says about this one (so per-proposal cost is that of a cold start); prior failures enter the
+///   feasibility model.
 ///
 /// Options: "initial" (initial design size), "candidates" (maximum candidates, default 20000),
 /// "threads" (model threads, default 1), "prior".
@@ -48,7 +56,10 @@ private:
     std::vector<qint64> candidates(const SearchHistory& history, const std::vector<qint64>& batch);
     /// Untaken configurations one parameter away from the best few seen so far, sorted.
     std::vector<qint64> localCandidates(const SearchHistory& history, const std::vector<qint64>& batch) const;
-    Eigen::MatrixXd encodeRows(const std::vector<qint64>& indices, double task) const;
+    Eigen::MatrixXd encodeRows(const std::vector<qint64>& indices) const;
+    /// A child of two of the best configurations (uniform crossover, then mutation), repaired to an
+    /// untaken valid configuration, or -1.
+    qint64 crossoverChild(const SearchHistory& history, const std::vector<qint64>& batch, Rng& rng) const;
 
     QJsonObject m_options;
     ConfigSpace m_space;
@@ -64,11 +75,19 @@ private:
     FeasibilityModel m_feasibility;
     int m_fits = 0;
 
-    // Warm start: prior observations mapped into this space.
-    Eigen::MatrixXd m_priorX;
-    Eigen::VectorXd m_priorLogTime; // centred on its median
-    std::vector<bool> m_priorValid;
+    // Warm start: a GP fitted once to the prior landscape's normal scores; its posterior mean, scaled to
+    // [0,1], is an extra input column of this landscape's GP (m_priorFeature caches it for every
+    // configuration when the space is small). Prior failures inform the feasibility model.
+    GaussianProcess m_priorGp;
+    Eigen::VectorXd m_priorFeature;
+    double m_priorLo = 0, m_priorHi = 1;
+    Eigen::MatrixXd m_priorFailX;
     bool m_hasPrior = false;
+
+    // Operator portfolio of the non-model proposals: 0 = best-acquisition neighbour of the best few,
+    // 1 = crossover of two of the best. Which operator nominated which configuration; successes are
+    // evaluations that improved the incumbent.
+    std::vector<std::pair<qint64, int>> m_operatorOf;
 
     // GP-Hedge portfolio over {EI, PI, LCB}.
     std::array<double, 3> m_gains{{0, 0, 0}};
