@@ -1,6 +1,8 @@
 // `dejavu-tune bench-strategies`: scores search strategies on recorded landscapes.
 #include "Cli.h"
 
+#include "CliSupport.h"
+
 #include "DeviceRegistry.h"
 #include "KernelTunerCache.h"
 #include "Landscape.h"
@@ -23,9 +25,9 @@
 
 namespace dv {
 
-namespace {
+using namespace cli;
 
-void err(const QString& text) { std::fprintf(stderr, "dejavu-tune: %s\n", qPrintable(text)); }
+namespace {
 
 /// Built-in ids matching the pattern (with or without the "replay:" prefix), else files matching it.
 QStringList resolveDatasets(const QString& patterns)

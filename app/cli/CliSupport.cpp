@@ -1,0 +1,71 @@
+#include "CliSupport.h"
+
+#include <QCommandLineParser>
+#include <QJsonDocument>
+#include <QStandardPaths>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace dv::cli {
+
+void err(const QString& text) { std::fprintf(stderr, "dejavu-tune: %s\n", qPrintable(text)); }
+void out(const QString& text) { std::fprintf(stdout, "%s\n", text.toUtf8().constData()); }
+
+QString defaultDatabase()
+{
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    return dir + QStringLiteral("/results.sqlite");
+}
+
+/// Parses a subcommand's options; prints the problem and returns false on bad usage.
+bool parse(QCommandLineParser& p, const QStringList& args, const QString& description, bool positional)
+{
+    p.setApplicationDescription(description);
+    p.addHelpOption();
+    if (!p.parse(args)) {
+        err(p.errorText());
+        return false;
+    }
+    if (p.isSet(QStringLiteral("help"))) {
+        std::fprintf(stdout, "%s", qPrintable(p.helpText()));
+        std::exit(kOk);
+    }
+    if (!p.positionalArguments().isEmpty() && !positional) {
+        err(QStringLiteral("unexpected argument '%1'").arg(p.positionalArguments().first()));
+        return false;
+    }
+    return true;
+}
+
+bool intOption(const QCommandLineParser& p, const QString& name, qint64 minimum, qint64& value)
+{
+    if (!p.isSet(name))
+        return true;
+    bool ok = false;
+    const qint64 v = p.value(name).toLongLong(&ok);
+    if (!ok || v < minimum) {
+        err(QStringLiteral("--%1: expected an integer >= %2, got '%3'").arg(name).arg(minimum).arg(p.value(name)));
+        return false;
+    }
+    value = v;
+    return true;
+}
+
+bool doubleOption(const QCommandLineParser& p, const QString& name, double& value)
+{
+    if (!p.isSet(name))
+        return true;
+    bool ok = false;
+    const double v = p.value(name).toDouble(&ok);
+    if (!ok || v < 0) {
+        err(QStringLiteral("--%1: expected a non-negative number, got '%2'").arg(name, p.value(name)));
+        return false;
+    }
+    value = v;
+    return true;
+}
+
+QString compactJson(const QJsonObject& o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }
+
+} // namespace dv::cli
