@@ -1,6 +1,7 @@
 #include "BayesianStrategy.h"
 
 #include "Acquisition.h"
+#include "Recombination.h"
 #include "Rng.h"
 #include "StrategyUtil.h"
 
@@ -354,35 +355,8 @@ qint64 BayesianStrategy::crossoverChild(const SearchHistory& history, const std:
     size_t ib = tournament();
     if (ib == ia)
         ib = (ia + 1 + size_t(rng.below(ok.size() - 1))) % ok.size();
-    const std::vector<int> a = m_space.valueIndices(ok[ia].index);
-    const std::vector<int> b = m_space.valueIndices(ok[ib].index);
-    const int dims = int(a.size());
-    const auto& params = m_space.parameters();
-    auto mutate = [&](std::vector<int>& genes) {
-        const int p = int(rng.below(quint64(dims)));
-        const int radix = int(params[p].values.size());
-        if (radix < 2)
-            return;
-        if (m_neighbourhood->isCategorical(p) || rng.uniform() < 0.2) {
-            const int v = int(rng.below(quint64(radix - 1)));
-            genes[size_t(p)] = v >= genes[size_t(p)] ? v + 1 : v;
-        } else {
-            genes[size_t(p)] = std::clamp(genes[size_t(p)] + (rng.uniform() < 0.5 ? -1 : 1), 0, radix - 1);
-        }
-    };
-    std::vector<int> child(a.size());
-    for (int p = 0; p < dims; ++p)
-        child[size_t(p)] = rng.uniform() < 0.5 ? a[size_t(p)] : b[size_t(p)];
-    for (int p = 0; p < dims; ++p)
-        if (rng.uniform() < 1.0 / dims)
-            mutate(child);
-    for (int attempt = 0; attempt < 32; ++attempt) {
-        const qint64 index = m_neighbourhood->indexOf(child);
-        if (index >= 0 && !taken(index))
-            return index;
-        mutate(child);
-    }
-    return -1;
+    return Recombination::child(*m_neighbourhood, m_space.valueIndices(ok[ia].index),
+                                m_space.valueIndices(ok[ib].index), rng, taken);
 }
 
 std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int maxCount)

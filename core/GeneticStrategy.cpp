@@ -1,5 +1,6 @@
 #include "GeneticStrategy.h"
 
+#include "Recombination.h"
 #include "Rng.h"
 #include "StrategyUtil.h"
 
@@ -51,35 +52,9 @@ qint64 GeneticStrategy::breed(const SearchHistory& history, const std::vector<qi
     const ConfigSpace& space = m_neighbourhood->space();
     const std::vector<int> a = space.valueIndices(tournament());
     const std::vector<int> b = space.valueIndices(tournament());
-    const int dims = int(a.size());
-    const auto& params = space.parameters();
-
-    auto mutate = [&](std::vector<int>& genes) {
-        const int p = int(rng.below(quint64(dims)));
-        const int radix = int(params[p].values.size());
-        if (radix < 2)
-            return;
-        if (m_neighbourhood->isCategorical(p) || rng.uniform() < 0.2) {
-            int v = int(rng.below(quint64(radix - 1)));
-            genes[size_t(p)] = v >= genes[size_t(p)] ? v + 1 : v;
-        } else {
-            const int step = rng.uniform() < 0.5 ? -1 : 1;
-            genes[size_t(p)] = std::clamp(genes[size_t(p)] + step, 0, radix - 1);
-        }
-    };
-
-    std::vector<int> child(a.size());
-    for (int p = 0; p < dims; ++p)
-        child[size_t(p)] = rng.uniform() < 0.5 ? a[size_t(p)] : b[size_t(p)];
-    for (int p = 0; p < dims; ++p)
-        if (rng.uniform() < 1.0 / dims)
-            mutate(child);
-    for (int attempt = 0; attempt < 32; ++attempt) {
-        const qint64 index = m_neighbourhood->indexOf(child);
-        if (index >= 0 && !taken(index))
-            return index;
-        mutate(child);
-    }
+    const qint64 child = Recombination::child(*m_neighbourhood, a, b, rng, taken);
+    if (child >= 0)
+        return child;
     // Repair failed: an untried neighbour of the first parent, else anything untried.
     const qint64 parent = m_neighbourhood->indexOf(a);
     if (parent >= 0) {
