@@ -175,16 +175,9 @@ int Cli::tune(const QStringList& args)
     QString deviceId = p.value(QStringLiteral("device"));
     std::unique_ptr<ResultStore> store;
     if (resumeId > 0) {
-        if (!QFileInfo::exists(db)) {
-            err(QStringLiteral("%1: no such result database").arg(db));
+        store = openExistingStore(db);
+        if (!store)
             return kBadInput;
-        }
-        auto opened = ResultStore::open(db);
-        if (!opened) {
-            err(opened.error());
-            return kBadInput;
-        }
-        store = std::move(opened.value());
         auto record = store->session(resumeId);
         if (!record) {
             err(record.error());
@@ -348,16 +341,10 @@ int Cli::sessions(const QStringList& args)
     if (!parse(p, args, QStringLiteral("List the sessions of a result database.")))
         return kBadInput;
     const QString db = p.isSet(QStringLiteral("db")) ? p.value(QStringLiteral("db")) : defaultDatabase();
-    if (!QFileInfo::exists(db)) {
-        err(QStringLiteral("%1: no such result database").arg(db));
+    auto store = openExistingStore(db);
+    if (!store)
         return kBadInput;
-    }
-    auto store = ResultStore::open(db);
-    if (!store) {
-        err(store.error());
-        return kBadInput;
-    }
-    auto list = store.value()->sessions();
+    auto list = store->sessions();
     if (!list) {
         err(list.error());
         return kFailed;

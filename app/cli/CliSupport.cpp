@@ -1,6 +1,7 @@
 #include "CliSupport.h"
 
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QStandardPaths>
 
@@ -67,5 +68,19 @@ bool doubleOption(const QCommandLineParser& p, const QString& name, double& valu
 }
 
 QString compactJson(const QJsonObject& o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }
+
+std::unique_ptr<ResultStore> openExistingStore(const QString& path)
+{
+    if (!QFileInfo::exists(path)) {
+        err(QStringLiteral("%1: no such result database").arg(path));
+        return nullptr;
+    }
+    auto store = ResultStore::open(path);
+    if (!store) {
+        err(store.error());
+        return nullptr;
+    }
+    return std::move(store.value());
+}
 
 } // namespace dv::cli

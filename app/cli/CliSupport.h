@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ResultStore.h"
+
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
@@ -26,5 +28,8 @@ bool intOption(const QCommandLineParser& p, const QString& name, qint64 minimum,
 /// Reads an optional non-negative number option into `value`; false (after a message) when malformed.
 bool doubleOption(const QCommandLineParser& p, const QString& name, double& value);
 QString compactJson(const QJsonObject& o);
+/// Opens a result database that must already exist (a mistyped path must not create an empty one);
+/// null after a message naming the path.
+std::unique_ptr<ResultStore> openExistingStore(const QString& path);
 
 } // namespace dv::cli

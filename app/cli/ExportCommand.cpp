@@ -117,17 +117,11 @@ int Cli::exportTrials(const QStringList& args)
         }
     }
     const QString db = p.value(QStringLiteral("db"));
-    if (!QFileInfo::exists(db)) {
-        err(QStringLiteral("%1: no such result database").arg(db));
+    auto store = openExistingStore(db);
+    if (!store)
         return kBadInput;
-    }
-    auto store = ResultStore::open(db);
-    if (!store) {
-        err(store.error());
-        return kBadInput;
-    }
     if (ids.isEmpty()) {
-        auto list = store.value()->sessions();
+        auto list = store->sessions();
         if (!list || list->isEmpty()) {
             err(list ? QStringLiteral("%1: the database holds no session").arg(db) : list.error());
             return kBadInput;
@@ -138,12 +132,12 @@ int Cli::exportTrials(const QStringList& args)
                 ids.prepend(s.id); // oldest first
     }
     if (!deploy) {
-        auto record = store.value()->session(ids.first());
+        auto record = store->session(ids.first());
         if (!record) {
             err(record.error());
             return kBadInput;
         }
-        auto trials = store.value()->trials(ids.first());
+        auto trials = store->trials(ids.first());
         if (!trials) {
             err(trials.error());
             return kFailed;
@@ -163,12 +157,12 @@ int Cli::exportTrials(const QStringList& args)
     QMap<qint64, QStringList> keyValues; // ladder key -> the dejavu key values
     QMap<qint64, QString> deviceOf;
     for (qint64 id : ids) {
-        auto record = store.value()->session(id);
+        auto record = store->session(id);
         if (!record) {
             err(record.error());
             return kBadInput;
         }
-        auto trials = store.value()->trials(id);
+        auto trials = store->trials(id);
         if (!trials) {
             err(trials.error());
             return kFailed;
