@@ -151,6 +151,8 @@ void LandscapeView::setGrid(const LandscapeGrid& grid)
     if (std::isfinite(grid.minMs()))
         m_times->setDataRange(QCPRange(grid.minMs(), std::max(grid.maxMs(), grid.minMs() * 1.01)));
     m_plot->xAxis->setTicker(valueTicker(grid.xValues()));
+    // Many values (block_size_x has 16) do not fit side by side under the cells.
+    m_plot->xAxis->setTickLabelRotation(grid.xValues().size() > 8 ? -60 : 0);
     m_plot->yAxis->setTicker(valueTicker(grid.yValues()));
     m_plot->xAxis->setLabel(m_xCombo->currentText());
     m_plot->yAxis->setLabel(m_yCombo->currentText());

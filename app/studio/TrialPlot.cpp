@@ -44,8 +44,13 @@ TrialPlot::TrialPlot(QWidget* parent)
     m_best->setLineStyle(QCPGraph::lsStepLeft);
     m_best->setPen(QPen(QColor(0x00, 0x9E, 0x73), 2.5));
 
+    // The legend sits in a row of its own below the axes: inside them it hides trials.
     m_plot->legend->setVisible(true);
-    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    m_plot->axisRect()->insetLayout()->take(m_plot->legend);
+    m_plot->plotLayout()->addElement(1, 0, m_plot->legend);
+    m_plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
+    m_plot->legend->setBorderPen(Qt::NoPen);
+    m_plot->plotLayout()->setRowStretchFactor(1, 0.001);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
 }
 
