@@ -143,7 +143,9 @@ int Cli::devices(const QStringList& args)
     }
     if (!p.isSet(QStringLiteral("json")))
         out(QStringLiteral("\nAny Kernel Tuner cache file (.json or .json.gz) can be used as a device by its path.\n"
-                           "GPU workers (cuda:N, triton:N, hip:N) are not part of this build yet."));
+                           "A GPU worker is a device given by its command line (docs/worker-protocol.md), e.g.\n"
+                           "  \"worker:kernel=matmul 'problem={\\\"M\\\":4096,\\\"N\\\":4096,\\\"K\\\":4096}' timeout=60 "
+                           "python3 kernels/triton/dejavu_triton_worker.py\""));
     return kOk;
 }
 

@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "ComparisonView.h"
 #include "DeviceRegistry.h"
 #include "LandscapeView.h"
 #include "SessionListModel.h"
@@ -147,6 +148,10 @@ void MainWindow::buildMenus()
     QAction* stop = session->addAction(tr("S&top"), this, &MainWindow::stopSession);
     stop->setShortcut(Qt::CTRL | Qt::Key_Period);
     session->addAction(tr("&Refresh session list"), this, &MainWindow::refreshSessions);
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    QAction* compare = view->addAction(tr("Compare &GPUs…"), this, &MainWindow::showComparison);
+    compare->setObjectName(QStringLiteral("compareAction"));
+    compare->setShortcut(Qt::CTRL | Qt::Key_G);
 }
 
 void MainWindow::startSession()
@@ -249,6 +254,18 @@ void MainWindow::refreshSessions()
         m_sessionModel->setSessions(sessions.value());
     else
         m_statusText->setText(sessions.error());
+}
+
+void MainWindow::showComparison()
+{
+    if (!m_comparison) {
+        // A window of its own, so it can sit next to a running session on another screen.
+        m_comparison = new ComparisonView(this);
+        m_comparison->setWindowFlag(Qt::Window);
+    }
+    m_comparison->show();
+    m_comparison->raise();
+    m_comparison->activateWindow();
 }
 
 void MainWindow::openStoredSession(qint64 id)

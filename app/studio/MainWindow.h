@@ -18,6 +18,7 @@ class QTableView;
 
 namespace dv::studio {
 
+class ComparisonView;
 class LandscapeView;
 class SessionListModel;
 class SessionRunner;
@@ -42,6 +43,8 @@ public:
     TrialTableModel* trialModel() const { return m_trialModel; }
     SessionListModel* sessionModel() const { return m_sessionModel; }
     bool isRunning() const { return m_running; }
+    /// The GPU comparison window; nullptr until first opened (it loads every dataset of a kernel).
+    ComparisonView* comparisonView() const { return m_comparison; }
 
 public slots:
     void startSession();
@@ -49,6 +52,8 @@ public slots:
     /// Shows a stored session's trials (no device needed).
     void openStoredSession(qint64 id);
     void refreshSessions();
+    /// Opens (creating on first use) the "GPUs side by side" window.
+    void showComparison();
 
 signals:
     /// After the views show every trial of a session that ended (tests, screenshots).
@@ -78,6 +83,7 @@ private:
     QLabel* m_title;
     QLabel* m_statusText;
     QProgressBar* m_progress;
+    ComparisonView* m_comparison = nullptr;
 
     ConfigSpace m_space;
     QVector<Trial> m_trials;

@@ -1,3 +1,4 @@
+#include "ComparisonView.h"
 #include "MainWindow.h"
 #include "SetupPanel.h"
 
@@ -30,7 +31,9 @@ int main(int argc, char* argv[])
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
                                         QStringLiteral("Start a session, save the window to FILE when it ends, and quit."),
                                         QStringLiteral("file"));
-    parser.addOptions({database, device, strategy, budget, start, screenshot});
+    const QCommandLineOption compare(QStringLiteral("compare"),
+                                     QStringLiteral("Open the GPU comparison (with --screenshot: save it instead of a session)."));
+    parser.addOptions({database, device, strategy, budget, start, screenshot, compare});
     parser.process(app);
 
     QString dbPath = parser.value(database);
@@ -49,6 +52,20 @@ int main(int argc, char* argv[])
         window.setupPanel()->setBudget(parser.value(budget).toInt());
     window.show();
 
+    if (parser.isSet(compare)) {
+        window.showComparison();
+        if (parser.isSet(screenshot)) {
+            // The comparison computes synchronously; wait for its queued replots to paint.
+            QWidget* view = window.comparisonView();
+            const QString file = parser.value(screenshot);
+            QTimer::singleShot(500, view, [view, file] {
+                const bool saved = view->grab().save(file);
+                std::fprintf(stderr, "%s %s\n", saved ? "saved" : "could not save", qPrintable(file));
+                QApplication::exit(saved ? 0 : 1);
+            });
+            return app.exec();
+        }
+    }
     if (parser.isSet(screenshot)) {
         const QString file = parser.value(screenshot);
         QObject::connect(&window, &dv::studio::MainWindow::sessionEnded, &window, [&window, file] {

@@ -1,0 +1,378 @@
+#include "ComparisonView.h"
+
+#include "DeviceRegistry.h"
+#include "PortabilityModel.h"
+#include "Portability.h"
+#include "ReplayDevice.h"
+#include "SlowdownColors.h"
+
+#include <QComboBox>
+#include <QGroupBox>
+#include <QHeaderView>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QListWidget>
+#include <QSplitter>
+#include <QTableView>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <qcustomplot.h>
+
+#include <cmath>
+
+namespace dv::studio {
+
+namespace {
+
+QString valueText(const QJsonValue& v)
+{
+    return v.isString() ? v.toString() : QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact)).mid(1).chopped(1);
+}
+
+// "replay:kerneltuner/convolution_A100" -> "convolution_A100": the file name says the GPU.
+QString datasetName(const QString& id)
+{
+    return id.section(QLatin1Char('/'), -1);
+}
+
+// The GPU part of dataset names that share a prefix ("convolution_A100" -> "A100"), so the matrix
+// headers stay narrow; names without a shared prefix are kept whole.
+QString commonPrefix(const QStringList& names)
+{
+    if (names.size() < 2)
+        return {};
+    QString prefix = names.front();
+    for (const QString& n : names)
+        while (!n.startsWith(prefix))
+            prefix.chop(1);
+    const int cut = int(prefix.lastIndexOf(QLatin1Char('_')));
+    return cut < 0 ? QString() : prefix.left(cut + 1);
+}
+
+} // namespace
+
+ComparisonView::ComparisonView(QWidget* parent)
+    : QWidget(parent)
+    , m_kernel(new QComboBox(this))
+    , m_datasets(new QListWidget(this))
+    , m_message(new QLabel(this))
+    , m_model(new PortabilityModel(this))
+    , m_matrix(new QTableView(this))
+    , m_best(new QTableWidget(this))
+    , m_gpuA(new QComboBox(this))
+    , m_gpuB(new QComboBox(this))
+    , m_scatter(new QCustomPlot(this))
+{
+    setWindowTitle(tr("Compare GPUs — Deja Vu Studio"));
+    m_kernel->setObjectName(QStringLiteral("comparisonKernelCombo"));
+    m_datasets->setObjectName(QStringLiteral("comparisonDatasets"));
+    m_matrix->setObjectName(QStringLiteral("portabilityView"));
+    m_best->setObjectName(QStringLiteral("bestConfigTable"));
+    m_gpuA->setObjectName(QStringLiteral("scatterA"));
+    m_gpuB->setObjectName(QStringLiteral("scatterB"));
+    m_message->setWordWrap(true);
+
+    auto* left = new QWidget(this);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->addWidget(new QLabel(tr("Kernel:"), left));
+    leftLayout->addWidget(m_kernel);
+    leftLayout->addWidget(new QLabel(tr("Recorded landscapes to compare:"), left));
+    leftLayout->addWidget(m_datasets, 1);
+    leftLayout->addWidget(m_message);
+
+    m_matrix->setModel(m_model);
+    m_matrix->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_matrix->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_matrix->setSelectionMode(QAbstractItemView::NoSelection);
+    auto* matrixBox = new QGroupBox(tr("Portability: slowdown of one GPU's best configuration on another"), this);
+    auto* matrixLayout = new QVBoxLayout(matrixBox);
+    matrixLayout->addWidget(m_matrix, 1);
+    auto* legend = new QLabel(tr("Row: the GPU the configuration was tuned on. Column: the GPU it runs on. "
+                                 "Each cell is its time there divided by that GPU's own best "
+                                 "(1.00x = as fast; red = %1x or worse).")
+                                  .arg(kSlowdownRedAt),
+                              matrixBox);
+    legend->setWordWrap(true);
+    matrixLayout->addWidget(legend);
+
+    m_best->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_best->setSelectionMode(QAbstractItemView::NoSelection);
+    m_best->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    auto* bestBox = new QGroupBox(tr("Best configuration of each GPU (differences in bold)"), this);
+    auto* bestLayout = new QVBoxLayout(bestBox);
+    bestLayout->addWidget(m_best);
+
+    auto* pickers = new QHBoxLayout;
+    pickers->addWidget(new QLabel(tr("GPU A (x):"), this));
+    pickers->addWidget(m_gpuA, 1);
+    pickers->addWidget(new QLabel(tr("GPU B (y):"), this));
+    pickers->addWidget(m_gpuB, 1);
+    auto* scatterBox = new QGroupBox(tr("Same configuration, two GPUs"), this);
+    auto* scatterLayout = new QVBoxLayout(scatterBox);
+    scatterLayout->addLayout(pickers);
+    scatterLayout->addWidget(m_scatter, 1);
+    m_scatter->setMinimumSize(360, 300);
+    m_title = new QCPTextElement(m_scatter, QString(), QFont(font().family(), font().pointSize() + 1, QFont::Bold));
+    m_scatter->plotLayout()->insertRow(0);
+    m_scatter->plotLayout()->addElement(0, 0, m_title);
+    for (QCPAxis* axis : {m_scatter->xAxis, m_scatter->yAxis}) {
+        axis->setScaleType(QCPAxis::stLogarithmic);
+        axis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+        axis->setNumberFormat(QStringLiteral("gb"));
+    }
+    m_scatter->addGraph();
+    m_scatter->graph(0)->setLineStyle(QCPGraph::lsNone);
+    // Translucent so the dense middle of 4,000 points reads as density, not a blot.
+    m_scatter->graph(0)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, QColor(0x00, 0x72, 0xB2, 70), 4));
+
+    auto* tables = new QSplitter(Qt::Vertical, this);
+    tables->addWidget(matrixBox);
+    tables->addWidget(bestBox);
+    // The matrix has a handful of rows; the parameter diff needs the height (13 rows for convolution).
+    tables->setStretchFactor(1, 1);
+    tables->setSizes({250, 650});
+    auto* right = new QSplitter(Qt::Horizontal, this);
+    right->addWidget(tables);
+    right->addWidget(scatterBox);
+    right->setSizes({560, 560});
+    auto* all = new QSplitter(Qt::Horizontal, this);
+    all->addWidget(left);
+    all->addWidget(right);
+    all->setStretchFactor(1, 1);
+    all->setSizes({260, 1140});
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(all);
+
+    connect(m_kernel, &QComboBox::currentTextChanged, this, [this](const QString& kernel) {
+        fillDatasets(kernel);
+        recompute();
+    });
+    connect(m_datasets, &QListWidget::itemChanged, this, [this] {
+        if (!m_filling)
+            recompute();
+    });
+    connect(m_gpuA, &QComboBox::currentIndexChanged, this, &ComparisonView::drawScatter);
+    connect(m_gpuB, &QComboBox::currentIndexChanged, this, &ComparisonView::drawScatter);
+    fillKernels();
+    resize(1400, 900);
+}
+
+void ComparisonView::fillKernels()
+{
+    auto entries = DeviceRegistry::list();
+    if (!entries) {
+        m_message->setText(entries.error());
+        return;
+    }
+    QHash<QString, int> perKernel;
+    for (const DeviceRegistry::Entry& e : entries.value()) {
+        if (!e.id.startsWith(QLatin1String("replay:")))
+            continue;
+        m_kernelOf.insert(e.id, e.kernel);
+        ++perKernel[e.kernel];
+    }
+    QStringList kernels = perKernel.keys();
+    kernels.sort();
+    // Open on the kernel recorded on the most GPUs (the convolution landscapes): a comparison
+    // of one dataset shows nothing.
+    QString busiest;
+    for (const QString& k : std::as_const(kernels))
+        if (busiest.isEmpty() || perKernel[k] > perKernel[busiest])
+            busiest = k;
+    const QSignalBlocker block(m_kernel);
+    m_kernel->addItems(kernels);
+    m_kernel->setCurrentText(busiest);
+    fillDatasets(busiest);
+    recompute();
+}
+
+void ComparisonView::fillDatasets(const QString& kernel)
+{
+    m_filling = true;
+    m_datasets->clear();
+    QStringList ids;
+    for (auto it = m_kernelOf.cbegin(); it != m_kernelOf.cend(); ++it)
+        if (it.value() == kernel)
+            ids.append(it.key());
+    ids.sort();
+    QStringList names;
+    for (const QString& id : std::as_const(ids))
+        names.append(datasetName(id));
+    const QString prefix = commonPrefix(names);
+    for (const QString& id : std::as_const(ids)) {
+        m_labelOf.insert(id, datasetName(id).mid(prefix.size()));
+        auto* item = new QListWidgetItem(m_labelOf[id], m_datasets);
+        item->setData(Qt::UserRole, id);
+        item->setToolTip(id);
+        item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+        item->setCheckState(Qt::Checked);
+    }
+    m_filling = false;
+}
+
+QStringList ComparisonView::checkedIds() const
+{
+    QStringList ids;
+    for (int i = 0; i < m_datasets->count(); ++i)
+        if (m_datasets->item(i)->checkState() == Qt::Checked)
+            ids.append(m_datasets->item(i)->data(Qt::UserRole).toString());
+    return ids;
+}
+
+void ComparisonView::setChecked(const QStringList& ids)
+{
+    if (!ids.isEmpty() && m_kernelOf.contains(ids.front()) && m_kernel->currentText() != m_kernelOf[ids.front()]) {
+        const QSignalBlocker block(m_kernel);
+        m_kernel->setCurrentText(m_kernelOf[ids.front()]);
+        fillDatasets(m_kernel->currentText());
+    }
+    m_filling = true;
+    for (int i = 0; i < m_datasets->count(); ++i) {
+        QListWidgetItem* item = m_datasets->item(i);
+        item->setCheckState(ids.contains(item->data(Qt::UserRole).toString()) ? Qt::Checked : Qt::Unchecked);
+    }
+    m_filling = false;
+    recompute();
+}
+
+const Landscape* ComparisonView::landscape(const QString& id)
+{
+    auto it = m_loaded.find(id);
+    if (it != m_loaded.end())
+        return &it.value();
+    auto device = DeviceRegistry::open(id);
+    auto* replay = device ? dynamic_cast<ReplayDevice*>(device.value().get()) : nullptr;
+    if (!replay) {
+        m_message->setText(device ? tr("%1 is not a recorded landscape").arg(id) : device.error());
+        return nullptr;
+    }
+    return &m_loaded.insert(id, Landscape::fromCache(replay->cache(), m_labelOf.value(id, id))).value();
+}
+
+void ComparisonView::recompute()
+{
+    m_checked.clear();
+    m_message->clear();
+    for (const QString& id : checkedIds()) {
+        if (const Landscape* l = landscape(id))
+            m_checked.push_back(*l);
+    }
+    auto portability = Portability::compute(m_checked);
+    if (portability) {
+        m_model->setMatrix(portability.value());
+    } else {
+        m_model->clear();
+        if (m_message->text().isEmpty())
+            m_message->setText(portability.error());
+    }
+    fillBestTable();
+    fillPickers();
+    drawScatter();
+    emit updated();
+}
+
+void ComparisonView::fillBestTable()
+{
+    m_best->clear();
+    const Portability& p = m_model->matrix();
+    if (p.size() == 0 || m_checked.empty()) {
+        m_best->setRowCount(0);
+        m_best->setColumnCount(0);
+        return;
+    }
+    const ConfigSpace& space = m_checked.front().space;
+    QStringList rows{tr("best time (ms)")};
+    for (const Parameter& param : space.parameters())
+        rows.append(param.name);
+    m_best->setRowCount(int(rows.size()));
+    m_best->setColumnCount(p.size());
+    m_best->setVerticalHeaderLabels(rows);
+    m_best->setHorizontalHeaderLabels(p.names());
+    QVector<QJsonObject> configs;
+    for (int g = 0; g < p.size(); ++g) {
+        configs.append(m_checked[size_t(g)].space.config(m_checked[size_t(g)].bestIndex()));
+        m_best->setItem(0, g, new QTableWidgetItem(QString::number(p.bestMs(g), 'g', 4)));
+        m_best->item(0, g)->setToolTip(p.bestKey(g));
+    }
+    QFont bold = m_best->font();
+    bold.setBold(true);
+    for (int r = 1; r < rows.size(); ++r) {
+        const QString& name = rows[r];
+        bool differs = false;
+        for (const QJsonObject& c : std::as_const(configs))
+            differs = differs || c.value(name) != configs.front().value(name);
+        for (int g = 0; g < p.size(); ++g) {
+            auto* item = new QTableWidgetItem(valueText(configs[g].value(name)));
+            if (differs) {
+                item->setFont(bold);
+                item->setBackground(slowdownColor(3.0)); // the matrix's amber: "this is where they part"
+                item->setForeground(Qt::black);
+            }
+            m_best->setItem(r, g, item);
+        }
+    }
+    for (int c = 0; c < m_best->columnCount(); ++c)
+        for (int r = 0; r < m_best->rowCount(); ++r)
+            m_best->item(r, c)->setTextAlignment(Qt::AlignCenter);
+}
+
+void ComparisonView::fillPickers()
+{
+    const QString a = m_gpuA->currentText(), b = m_gpuB->currentText();
+    const QSignalBlocker ba(m_gpuA), bb(m_gpuB);
+    m_gpuA->clear();
+    m_gpuB->clear();
+    const QStringList names = m_model->matrix().names();
+    m_gpuA->addItems(names);
+    m_gpuB->addItems(names);
+    // Keep the user's pair when both are still checked; otherwise the first two.
+    m_gpuA->setCurrentIndex(names.contains(a) ? int(names.indexOf(a)) : 0);
+    m_gpuB->setCurrentIndex(names.contains(b) && b != m_gpuA->currentText() ? int(names.indexOf(b))
+                                                                              : (m_gpuA->currentIndex() == 0 ? 1 : 0));
+}
+
+QString ComparisonView::scatterTitle() const
+{
+    return m_title->text();
+}
+
+void ComparisonView::drawScatter()
+{
+    const int a = m_gpuA->currentIndex(), b = m_gpuB->currentIndex();
+    QVector<double> x, y;
+    if (a < 0 || b < 0 || size_t(a) >= m_checked.size() || size_t(b) >= m_checked.size() || m_model->rowCount() == 0) {
+        m_scatter->graph(0)->data()->clear();
+        m_title->setText(tr("Check two or more landscapes of the same kernel"));
+        m_scatter->replot(QCustomPlot::rpQueuedReplot);
+        return;
+    }
+    const Landscape& la = m_checked[size_t(a)];
+    const Landscape& lb = m_checked[size_t(b)];
+    // Pair the two landscapes by configuration key, as core does (their spaces may list
+    // configurations in different orders); only pairs that ran on both are drawn.
+    QHash<QString, qint64> inB;
+    for (qint64 k = 0; k < lb.size(); ++k)
+        inB.insert(lb.space.key(k), k);
+    for (qint64 i = 0; i < la.size(); ++i) {
+        const qint64 k = la.isOk(i) ? inB.value(la.space.key(i), -1) : -1;
+        if (k >= 0 && lb.isOk(k)) {
+            x.append(la.objectiveMs[size_t(i)]);
+            y.append(lb.objectiveMs[size_t(k)]);
+        }
+    }
+    const RankCorrelation rho = Portability::spearman(la, lb);
+    m_scatter->graph(0)->setData(x, y);
+    m_scatter->xAxis->setLabel(tr("%1 time (ms)").arg(la.name));
+    m_scatter->yAxis->setLabel(tr("%1 time (ms)").arg(lb.name));
+    m_title->setText(std::isfinite(rho.rho)
+                         ? tr("Spearman rank correlation %1 over %Ln common configurations", nullptr, rho.count)
+                               .arg(QString::number(rho.rho, 'f', 2))
+                         : tr("Too few common configurations for a rank correlation (%Ln)", nullptr, rho.count));
+    m_scatter->rescaleAxes();
+    // A margin on the log axes so the extreme points are not cut in half at the frame.
+    for (QCPAxis* axis : {m_scatter->xAxis, m_scatter->yAxis})
+        axis->setRange(axis->range().lower / 1.2, axis->range().upper * 1.2);
+    m_scatter->replot(QCustomPlot::rpQueuedReplot);
+}
+
+} // namespace dv::studio

@@ -1,0 +1,75 @@
+#pragma once
+
+#include "Landscape.h"
+
+#include <QHash>
+#include <QWidget>
+
+#include <vector>
+
+class QComboBox;
+class QCPTextElement;
+class QCustomPlot;
+class QLabel;
+class QListWidget;
+class QTableView;
+class QTableWidget;
+
+namespace dv::studio {
+
+class PortabilityModel;
+
+/// "GPUs side by side": recorded landscapes of one kernel space on several GPUs, compared through
+/// core's dv::Portability. Shows the portability matrix (the cost of running one GPU's best
+/// configuration on another), each GPU's best configuration with the parameters that differ
+/// highlighted, and a log-log scatter of two GPUs' times over their common ok configurations with
+/// Spearman's rank correlation. Every number is core's; this widget only lays them out.
+class ComparisonView : public QWidget {
+    Q_OBJECT
+public:
+    explicit ComparisonView(QWidget* parent = nullptr);
+
+    PortabilityModel* portabilityModel() const { return m_model; }
+    QListWidget* datasetList() const { return m_datasets; }
+    QTableWidget* bestTable() const { return m_best; }
+    QCustomPlot* scatter() const { return m_scatter; }
+    /// What the scatter's title says (also read by tests).
+    QString scatterTitle() const;
+    /// The ids of the checked datasets, in list order.
+    QStringList checkedIds() const;
+    /// Checks exactly these datasets (switching the kernel if needed) and recomputes once.
+    void setChecked(const QStringList& ids);
+
+signals:
+    /// After the matrix, best-configuration table and scatter show the checked datasets.
+    void updated();
+
+private:
+    void fillKernels();
+    void fillDatasets(const QString& kernel);
+    void recompute();
+    void fillBestTable();
+    void fillPickers();
+    void drawScatter();
+    /// The dataset's landscape, loaded once; nullptr (and the message shown) when it cannot be.
+    const Landscape* landscape(const QString& id);
+
+    QHash<QString, QString> m_kernelOf; ///< dataset id -> kernel name
+    QHash<QString, QString> m_labelOf;  ///< dataset id -> short GPU label ("A100")
+    QHash<QString, Landscape> m_loaded;
+    std::vector<Landscape> m_checked;   ///< what the matrix was computed on, in list order
+    bool m_filling = false;
+
+    QComboBox* m_kernel;
+    QListWidget* m_datasets;
+    QLabel* m_message;
+    PortabilityModel* m_model;
+    QTableView* m_matrix;
+    QTableWidget* m_best;
+    QComboBox* m_gpuA;
+    QComboBox* m_gpuB;
+    QCustomPlot* m_scatter;
+    QCPTextElement* m_title;
+};
+
+} // namespace dv::studio

@@ -1,0 +1,38 @@
+#pragma once
+
+#include "Portability.h"
+
+#include <QAbstractTableModel>
+
+namespace dv::studio {
+
+/// Core's portability matrix as a table: row i = the GPU a configuration was tuned on, column j =
+/// the GPU it runs on, each cell the slowdown of i's best configuration on j relative to j's own
+/// best ("1.00x", "20.4x") or the failure status when it did not run there. Thin by design: every
+/// number is dv::Portability's; the model only formats and colours them.
+class PortabilityModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Roles {
+        SlowdownRole = Qt::UserRole + 1, ///< double, core's slowdown(i, j); NaN when it did not run
+        StatusRole,                      ///< dv::Status as int, core's status(i, j)
+        BestKeyRole,                     ///< QString, the configuration key tuned on the row's GPU
+    };
+
+    using QAbstractTableModel::QAbstractTableModel;
+
+    void setMatrix(const Portability& portability);
+    void clear();
+    const Portability& matrix() const { return m_portability; }
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    QHash<int, QByteArray> roleNames() const override;
+
+private:
+    Portability m_portability;
+};
+
+} // namespace dv::studio
