@@ -27,16 +27,21 @@ public:
     }
     const QString& error() const { return m_error; }
 
+    // Marks the field as known and returns it; undefined when absent (an error if required).
+    QJsonValue field(const QString& n, bool required)
+    {
+        m_known.insert(n);
+        const QJsonValue v = m_o.value(n);
+        if (v.isUndefined() && required)
+            fail(n, QStringLiteral("missing"));
+        return v;
+    }
     void string(const char* name, QString& out, bool required = false)
     {
         const QString n = QLatin1String(name);
-        m_known.insert(n);
-        const QJsonValue v = m_o.value(n);
-        if (v.isUndefined()) {
-            if (required)
-                fail(n, QStringLiteral("missing"));
+        const QJsonValue v = field(n, required);
+        if (v.isUndefined())
             return;
-        }
         if (!v.isString())
             return fail(n, QStringLiteral("expected a string, got %1").arg(jsonText(v)));
         out = v.toString();
@@ -44,8 +49,7 @@ public:
     void boolean(const char* name, bool& out)
     {
         const QString n = QLatin1String(name);
-        m_known.insert(n);
-        const QJsonValue v = m_o.value(n);
+        const QJsonValue v = field(n, false);
         if (v.isUndefined())
             return;
         if (!v.isBool())
@@ -62,8 +66,7 @@ public:
     void optionalInteger(const char* name, std::optional<qint64>& out, qint64 minimum, bool nullAllowed = true)
     {
         const QString n = QLatin1String(name);
-        m_known.insert(n);
-        const QJsonValue v = m_o.value(n);
+        const QJsonValue v = field(n, false);
         if (v.isUndefined() || (nullAllowed && v.isNull()))
             return;
         const double d = v.toDouble(std::nan(""));
@@ -74,13 +77,9 @@ public:
     void strings(const char* name, QStringList& out, bool required = false)
     {
         const QString n = QLatin1String(name);
-        m_known.insert(n);
-        const QJsonValue v = m_o.value(n);
-        if (v.isUndefined()) {
-            if (required)
-                fail(n, QStringLiteral("missing"));
+        const QJsonValue v = field(n, required);
+        if (v.isUndefined())
             return;
-        }
         if (!v.isArray())
             return fail(n, QStringLiteral("expected a list of strings, got %1").arg(jsonText(v)));
         out.clear();
@@ -91,11 +90,7 @@ public:
             out.append(a[i].toString());
         }
     }
-    QJsonValue take(const char* name)
-    {
-        m_known.insert(QLatin1String(name));
-        return m_o.value(QLatin1String(name));
-    }
+    QJsonValue take(const char* name) { return field(QLatin1String(name), false); }
     void rejectUnknown()
     {
         for (auto it = m_o.begin(); it != m_o.end(); ++it)
