@@ -45,12 +45,7 @@ Result<std::unique_ptr<Session>> Session::create(ResultStore& store, std::shared
     if (!id)
         return Error{id.error()};
     r.id = id.value();
-    std::unique_ptr<Session> session(new Session(store, std::move(device), std::move(r)));
-    session->m_strategy = std::move(strategy.value());
-    auto prepared = session->prepare();
-    if (!prepared)
-        return Error{prepared.error()};
-    return session;
+    return assemble(store, std::move(device), std::move(r), std::move(strategy.value()));
 }
 
 Result<std::unique_ptr<Session>> Session::resume(ResultStore& store, std::shared_ptr<Device> device, qint64 id,
@@ -77,8 +72,14 @@ Result<std::unique_ptr<Session>> Session::resume(ResultStore& store, std::shared
     auto strategy = StrategyFactory::create(r.strategy, r.strategyOptions);
     if (!strategy)
         return Error{strategy.error()};
-    std::unique_ptr<Session> session(new Session(store, std::move(device), std::move(r)));
-    session->m_strategy = std::move(strategy.value());
+    return assemble(store, std::move(device), std::move(r), std::move(strategy.value()));
+}
+
+Result<std::unique_ptr<Session>> Session::assemble(ResultStore& store, std::shared_ptr<Device> device,
+                                                   SessionRecord record, std::unique_ptr<Strategy> strategy)
+{
+    std::unique_ptr<Session> session(new Session(store, std::move(device), std::move(record)));
+    session->m_strategy = std::move(strategy);
     auto prepared = session->prepare();
     if (!prepared)
         return Error{prepared.error()};

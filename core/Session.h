@@ -60,6 +60,9 @@ signals:
 
 private:
     Session(ResultStore& store, std::shared_ptr<Device> device, SessionRecord record);
+    /// The part of create() and resume() after the record exists: strategy, stored history, memory.
+    static Result<std::unique_ptr<Session>> assemble(ResultStore& store, std::shared_ptr<Device> device,
+                                                     SessionRecord record, std::unique_ptr<Strategy> strategy);
     Result<void> prepare();
 
     ResultStore& m_store;
