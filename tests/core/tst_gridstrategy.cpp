@@ -1,3 +1,4 @@
+#include "TestSupport.h"
 #include "ConfigSpace.h"
 #include "DeviceRegistry.h"
 #include "GridStrategy.h"
@@ -9,16 +10,9 @@
 #include <set>
 
 using namespace dv;
+using namespace dv::test;
 
 namespace {
-
-ConfigSpace datasetSpace(const QString& id)
-{
-    auto device = DeviceRegistry::open(id);
-    if (!device)
-        qFatal("cannot open %s: %s", qPrintable(id), qPrintable(device.error()));
-    return device.value()->workload().space;
-}
 
 Parameter intParameter(const QString& name, std::initializer_list<int> values)
 {

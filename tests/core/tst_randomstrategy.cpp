@@ -1,3 +1,4 @@
+#include "TestSupport.h"
 #include "ConfigSpace.h"
 #include "DeviceRegistry.h"
 #include "RandomStrategy.h"
@@ -10,16 +11,9 @@
 #include <set>
 
 using namespace dv;
+using namespace dv::test;
 
 namespace {
-
-ConfigSpace datasetSpace(const QString& id)
-{
-    auto device = DeviceRegistry::open(id);
-    if (!device)
-        qFatal("cannot open %s: %s", qPrintable(id), qPrintable(device.error()));
-    return device.value()->workload().space;
-}
 
 ConfigSpace smallSpace(int n)
 {

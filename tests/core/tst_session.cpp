@@ -1,3 +1,4 @@
+#include "TestSupport.h"
 #include "DeviceRegistry.h"
 #include "Gzip.h"
 #include "ReplayDevice.h"
@@ -20,27 +21,12 @@
 #include <cmath>
 
 using namespace dv;
+using namespace dv::test;
 
 namespace {
 
 const QString kMatmul = QStringLiteral("replay:h100/triton_matmul_fp16_M4096_N4096_K4096");
 const QString kRmsnorm = QStringLiteral("replay:h100/triton_rmsnorm_fp16_rows16_N4096");
-
-std::shared_ptr<Device> openDevice(const QString& id)
-{
-    auto device = DeviceRegistry::open(id);
-    if (!device)
-        qFatal("cannot open %s: %s", qPrintable(id), qPrintable(device.error()));
-    return std::shared_ptr<Device>(std::move(device.value()));
-}
-
-std::unique_ptr<ResultStore> openStore(const QString& path)
-{
-    auto store = ResultStore::open(path);
-    if (!store)
-        qFatal("%s", qPrintable(store.error()));
-    return std::move(store.value());
-}
 
 /// Forwards to a real device and records every configuration it was asked to evaluate.
 class CountingDevice : public Device {

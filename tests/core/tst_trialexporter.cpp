@@ -1,3 +1,4 @@
+#include "TestSupport.h"
 #include "DeviceRegistry.h"
 #include "Gzip.h"
 #include "ReplayDevice.h"
@@ -18,24 +19,9 @@
 #include <cmath>
 
 using namespace dv;
+using namespace dv::test;
 
 namespace {
-
-std::shared_ptr<Device> openDevice(const QString& id)
-{
-    auto device = DeviceRegistry::open(id);
-    if (!device)
-        qFatal("cannot open %s: %s", qPrintable(id), qPrintable(device.error()));
-    return std::shared_ptr<Device>(std::move(device.value()));
-}
-
-std::unique_ptr<ResultStore> openStore(const QString& path)
-{
-    auto store = ResultStore::open(path);
-    if (!store)
-        qFatal("%s", qPrintable(store.error()));
-    return std::move(store.value());
-}
 
 QByteArray readFile(const QString& path)
 {
