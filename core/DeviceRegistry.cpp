@@ -3,10 +3,14 @@
 #include "ReplayDevice.h"
 #include "WorkerDevice.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
+#include <QProcessEnvironment>
+#include <QRegularExpression>
+#include <QStandardPaths>
 
 namespace dv {
 
@@ -25,7 +29,78 @@ QString resourcePathFor(const QString& name)
     return {};
 }
 
+// "cuda:0", "hip:1/reduce", "triton:0/matmul problem={...} timeout=30 --some-worker-flag"
+const QRegularExpression kNamedWorker(QStringLiteral("^(cuda|hip|triton):(\\d+)(?:/([A-Za-z_][A-Za-z0-9_]*))?(?:\\s+(.*))?$"),
+                                      QRegularExpression::DotMatchesEverythingOption);
+
+// Where a program built in this tree (or installed next to this one) lies.
+QString findBuiltFile(const QStringList& relativePaths)
+{
+    QStringList roots;
+    if (QCoreApplication::instance())
+        roots.append(QCoreApplication::applicationDirPath());
+    roots.append(QDir::currentPath());
+    for (const QString& root : roots) {
+        for (const QString& rel : relativePaths) {
+            const QFileInfo f(QDir(root).filePath(rel));
+            if (f.isFile())
+                return f.absoluteFilePath();
+        }
+    }
+    return {};
+}
+
 } // namespace
+
+QStringList DeviceRegistry::workerCommand(const QString& backend)
+{
+    const QString variable = QStringLiteral("DEJAVU_%1_WORKER").arg(backend.toUpper());
+    const QString fromEnvironment = QProcessEnvironment::systemEnvironment().value(variable);
+    if (backend == QLatin1String("triton")) {
+        QString script = fromEnvironment;
+        if (script.isEmpty()) {
+            const QString rel = QStringLiteral("kernels/triton/dejavu_triton_worker.py");
+            // the current directory (a checkout), or the checkout above a build tree
+            script = findBuiltFile({rel, QStringLiteral("../") + rel, QStringLiteral("../../") + rel,
+                                    QStringLiteral("../../../") + rel});
+        }
+        return script.isEmpty() ? QStringList() : QStringList{QStringLiteral("python3"), script};
+    }
+    if (backend != QLatin1String("cuda") && backend != QLatin1String("hip"))
+        return {};
+    if (!fromEnvironment.isEmpty())
+        return {fromEnvironment};
+    const QString program = QStringLiteral("dejavu-%1-worker").arg(backend);
+    // Installed side by side; a build tree (app/cli/, app/studio/, tests/ -> kernels/cuda/).
+    QString path = findBuiltFile({program, QStringLiteral("../../kernels/cuda/") + program,
+                                  QStringLiteral("../kernels/cuda/") + program});
+    if (path.isEmpty())
+        path = QStandardPaths::findExecutable(program);
+    return path.isEmpty() ? QStringList() : QStringList{path};
+}
+
+QVector<DeviceRegistry::Entry> DeviceRegistry::namedWorkers()
+{
+    QVector<Entry> out;
+    const struct {
+        const char* backend;
+        const char* kernel;
+        const char* what;
+    } forms[] = {{"cuda", "gemm", "native CUDA worker (kernels gemm, reduce, conv2d)"},
+                 {"hip", "gemm", "native HIP worker (kernels gemm, reduce, conv2d)"},
+                 {"triton", "matmul", "Triton worker"}};
+    for (const auto& f : forms) {
+        const QString backend = QLatin1String(f.backend);
+        const QStringList command = workerCommand(backend);
+        if (command.isEmpty())
+            continue;
+        out.append(Entry{backend + QStringLiteral(":0"), QStringLiteral("GPU 0 of the %1").arg(QLatin1String(f.what)),
+                         QLatin1String(f.kernel), QString(), 0,
+                         QStringLiteral("%1:N[/KERNEL] [problem=JSON] [timeout=S] [WORKER ARGS]; starts %2")
+                             .arg(backend, command.join(QLatin1Char(' ')))});
+    }
+    return out;
+}
 
 QStringList DeviceRegistry::builtinReplayIds()
 {
@@ -58,6 +133,33 @@ Result<QVector<DeviceRegistry::Entry>> DeviceRegistry::list()
 
 Result<std::unique_ptr<Device>> DeviceRegistry::open(const QString& id)
 {
+    // "cuda:N[/KERNEL] [OPTIONS] [WORKER ARGS]" and its hip/triton siblings: the worker of this
+    // build, options as for "worker:"; anything after the options goes to the worker.
+    if (const auto named = kNamedWorker.match(id); named.hasMatch()) {
+        const QString backend = named.captured(1);
+        const QStringList command = workerCommand(backend);
+        if (command.isEmpty()) {
+            return Error{QStringLiteral("device '%1': no %2 worker here (build it, or name it with DEJAVU_%3_WORKER)")
+                             .arg(id, backend, backend.toUpper())};
+        }
+        // The worker: form parses the options; a placeholder stands for the command, after the
+        // worker's own arguments, and is replaced by the real command below.
+        const QString placeholder = QStringLiteral("dejavu-worker-command");
+        QString text = QStringLiteral("worker:device=") + named.captured(2);
+        if (!named.captured(3).isEmpty())
+            text += QStringLiteral(" kernel=") + named.captured(3);
+        text += QLatin1Char(' ') + named.captured(4) + QLatin1Char(' ') + placeholder;
+        auto options = WorkerDevice::optionsFromId(text);
+        if (!options)
+            return Error{QString(options.error()).replace(text, id)};
+        options->command.removeLast();
+        options->command = command + options->command;
+        options->id = id;
+        auto worker = WorkerDevice::open(options.value());
+        if (!worker)
+            return Error{worker.error()};
+        return std::unique_ptr<Device>(std::move(worker.value()));
+    }
     // "worker:[OPTIONS] COMMAND [ARGS...]" starts a worker process (docs/worker-protocol.md).
     if (id.startsWith(QLatin1String("worker:"))) {
         auto options = WorkerDevice::optionsFromId(id);

@@ -27,8 +27,20 @@ public:
     static QStringList builtinReplayIds();
     /// Every device that can be opened without further arguments, with a short description.
     static Result<QVector<Entry>> list();
-    /// Opens a device by id or by path to a Kernel Tuner cache file.
+    /// Opens a device by id or by path to a Kernel Tuner cache file. Besides "replay:" ids and
+    /// "worker:COMMAND", the GPU workers of this build have short names:
+    /// "cuda:N[/KERNEL] [OPTIONS] [WORKER ARGS...]" (dejavu-cuda-worker), "hip:N[/KERNEL] ..."
+    /// (dejavu-hip-worker) and "triton:N[/KERNEL] ..." (python3 kernels/triton/dejavu_triton_worker.py),
+    /// with the options of "worker:" (problem=JSON, timeout=SECONDS; docs/worker-protocol.md).
     static Result<std::unique_ptr<Device>> open(const QString& id);
+    /// The named worker forms (cuda:0, hip:0, triton:0) whose worker this installation has,
+    /// with the command each starts; nothing is started.
+    static QVector<Entry> namedWorkers();
+    /// The command line that starts the worker of `backend` (cuda, hip or triton): the
+    /// environment variable DEJAVU_CUDA_WORKER / DEJAVU_HIP_WORKER / DEJAVU_TRITON_WORKER, else
+    /// the worker next to this program or in its build tree, else on PATH (cuda, hip) or under
+    /// kernels/triton of the current directory (triton). Empty when there is none.
+    static QStringList workerCommand(const QString& backend);
     /// The licence notices of the shipped datasets (to be shown with them).
     static QString datasetNotices();
 };

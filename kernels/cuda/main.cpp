@@ -1,0 +1,1031 @@
+// dejavu-cuda-worker / dejavu-hip-worker: the native GPU worker of docs/worker-protocol.md.
+// Kernels and their manifests (kernels/cuda/<name>/) are built into the program; each
+// configuration is compiled at run time (NVRTC or hiprtc) with its parameters as macros,
+// verified against a naive reference kernel on fresh random inputs, and timed with events.
+//
+//   dejavu-cuda-worker                     speak the protocol on stdin/stdout
+//   dejavu-cuda-worker --version           versions, without touching a GPU
+//   dejavu-cuda-worker --list-kernels      check every manifest; one JSON line per kernel
+//   dejavu-cuda-worker --self-test         one evaluation per kernel on a small problem, and a
+//                                          dropped store that must be caught (exit 77: no GPU)
+// Options: --kernels-dir DIR (read kernels from DIR instead of the built-in copy),
+//   --compile-threads N (default: the host's cores), --precompile (queue the whole space of a
+//   kernel for compilation when it is loaded), --FAULT-on JSON with FAULT one of
+//   fault-illegal-address, fault-hang, fault-wrong (compile the matching configurations with
+//   an injected fault).
+
+#include "compiler.h"
+#include "gpu.h"
+#include "manifest.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using json = nlohmann::json;
+
+#if defined(DEJAVU_HIP)
+#define DV_PROGRAM "dejavu-hip-worker"
+#else
+#define DV_PROGRAM "dejavu-cuda-worker"
+#endif
+
+namespace dv {
+struct EmbeddedFile {
+    const char* path;
+    const unsigned char* data;
+    unsigned long size;
+};
+} // namespace dv
+extern const dv::EmbeddedFile dvEmbeddedFiles[];
+extern const unsigned long dvEmbeddedFileCount;
+
+#if !defined(DEJAVU_HIP)
+DvDriverApi dvDriver;
+
+std::string dvLoadDriver()
+{
+    void* library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!library)
+        return std::string("cannot load the CUDA driver (libcuda.so.1): ") + dlerror();
+#define DV_STR2(x) #x
+#define DV_STR(x) DV_STR2(x)
+#define DV_DRIVER_LOAD(f)                                                                   \
+    dvDriver.f = reinterpret_cast<decltype(dvDriver.f)>(dlsym(library, DV_STR(f)));         \
+    if (!dvDriver.f)                                                                        \
+        return std::string("the CUDA driver lacks ") + DV_STR(f) + " (too old for this worker)";
+    DV_DRIVER_FUNCTIONS(DV_DRIVER_LOAD)
+#undef DV_DRIVER_LOAD
+    return {};
+}
+#endif
+
+namespace dv {
+namespace {
+
+constexpr int kProtocolVersion = 1;
+constexpr const char* kWorkerVersion = "0.1.0";
+constexpr int kGraphLaunches = 20; // kernel launches per CUDA-graph replay
+
+struct RequestError : std::runtime_error {
+    RequestError(std::string c, const std::string& message)
+        : std::runtime_error(message)
+        , code(std::move(c))
+    {}
+    std::string code;
+};
+
+struct GpuError : std::runtime_error {
+    GpuError(dvResult r, const std::string& what)
+        : std::runtime_error(what + ": " + dvErrorName(r) + " (" + dvErrorString(r) + ")")
+        , result(r)
+    {}
+    dvResult result;
+};
+
+void check(dvResult r, const std::string& what)
+{
+    if (r != DV_SUCCESS)
+        throw GpuError(r, what);
+}
+
+void say(const std::string& text)
+{
+    std::cerr << DV_PROGRAM ": " << text << '\n' << std::flush;
+}
+
+// ---------------------------------------------------------------------------------------------
+// NVML (clock, temperature, driver version), opened with dlopen where present.
+
+struct Nvml {
+    using Init = int (*)();
+    using DriverVersion = int (*)(char*, unsigned);
+    using ByBus = int (*)(const char*, void**);
+    using Clock = int (*)(void*, int, unsigned*);
+    using Temperature = int (*)(void*, int, unsigned*);
+    DriverVersion driverVersion = nullptr;
+    ByBus byBus = nullptr;
+    Clock clock = nullptr;
+    Temperature temperature = nullptr;
+    bool ok = false;
+
+    void open()
+    {
+#if !defined(DEJAVU_HIP)
+        void* library = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+        if (!library)
+            return;
+        auto init = reinterpret_cast<Init>(dlsym(library, "nvmlInit_v2"));
+        driverVersion = reinterpret_cast<DriverVersion>(dlsym(library, "nvmlSystemGetDriverVersion"));
+        byBus = reinterpret_cast<ByBus>(dlsym(library, "nvmlDeviceGetHandleByPciBusId_v2"));
+        clock = reinterpret_cast<Clock>(dlsym(library, "nvmlDeviceGetClockInfo"));
+        temperature = reinterpret_cast<Temperature>(dlsym(library, "nvmlDeviceGetTemperature"));
+        ok = init && driverVersion && byBus && clock && temperature && init() == 0;
+#endif
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+
+struct Options {
+    std::multimap<int, json> faults; // DV_FAULT value -> partial configuration
+    std::string kernelsDir;
+    int compileThreads = -1;
+    bool precompile = false;
+};
+
+bool matches(const json& config, const json& partial)
+{
+    for (auto it = partial.begin(); it != partial.end(); ++it) {
+        if (!config.contains(it.key()) || config[it.key()] != it.value())
+            return false;
+    }
+    return true;
+}
+
+template <typename T>
+T field(const json& object, const std::string& where, const char* key, bool required = true, T fallback = T())
+{
+    if (!object.contains(key) || object[key].is_null()) {
+        if (required)
+            throw RequestError("bad_request", where + ": missing field '" + key + "'");
+        return fallback;
+    }
+    const json& v = object[key];
+    bool ok = false;
+    if constexpr (std::is_same_v<T, std::string>)
+        ok = v.is_string();
+    else if constexpr (std::is_same_v<T, bool>)
+        ok = v.is_boolean();
+    else if constexpr (std::is_integral_v<T>)
+        ok = v.is_number_integer();
+    else if constexpr (std::is_floating_point_v<T>)
+        ok = v.is_number();
+    else
+        ok = v.is_object() || v.is_array();
+    if (!ok)
+        throw RequestError("bad_request", where + "." + key + ": wrong type, got " + v.dump());
+    return v.get<T>();
+}
+
+double quantile(std::vector<double> samples, double q)
+{
+    std::sort(samples.begin(), samples.end());
+    const double pos = q * double(samples.size() - 1);
+    const auto lo = std::size_t(std::floor(pos));
+    const auto hi = std::min(lo + 1, samples.size() - 1);
+    return samples[lo] + (samples[hi] - samples[lo]) * (pos - double(lo));
+}
+
+SourceTree readTree(const std::string& dir)
+{
+    SourceTree tree;
+    if (dir.empty()) {
+        for (unsigned long i = 0; i < dvEmbeddedFileCount; ++i)
+            tree[dvEmbeddedFiles[i].path] = std::string(reinterpret_cast<const char*>(dvEmbeddedFiles[i].data), dvEmbeddedFiles[i].size);
+        return tree;
+    }
+    DIR* top = opendir(dir.c_str());
+    if (!top)
+        throw ManifestError(dir + ": cannot open the kernels directory");
+    while (dirent* sub = readdir(top)) {
+        const std::string name = sub->d_name;
+        if (name == "." || name == "..")
+            continue;
+        DIR* inner = opendir((dir + "/" + name).c_str());
+        if (!inner)
+            continue;
+        while (dirent* f = readdir(inner)) {
+            const std::string file = f->d_name;
+            const bool wanted = file == "manifest.json" || (file.size() > 3 && (file.compare(file.size() - 3, 3, ".cu") == 0
+                                                                                 || file.compare(file.size() - 4, 4, ".cuh") == 0));
+            if (!wanted)
+                continue;
+            std::ifstream in(dir + "/" + name + "/" + file, std::ios::binary);
+            std::ostringstream text;
+            text << in.rdbuf();
+            tree[name + "/" + file] = text.str();
+        }
+        closedir(inner);
+    }
+    closedir(top);
+    return tree;
+}
+
+struct DeviceInfo {
+    int ordinal = 0;
+    dvDevice device{};
+    std::string name, arch, pciBus;
+    int multiprocessors = 0;
+    std::int64_t memoryBytes = 0;
+    int l2Bytes = 0;
+};
+
+struct DeviceBuffer {
+    dvDevPtr ptr{};
+    std::size_t bytes = 0;
+};
+
+class Worker {
+public:
+    explicit Worker(Options options)
+        : m_options(std::move(options))
+        , m_tree(readTree(m_options.kernelsDir))
+        , m_pool(unsigned(m_options.compileThreads >= 0 ? m_options.compileThreads
+                                                        : int(std::max(1u, std::thread::hardware_concurrency()))))
+    {}
+
+    std::function<void(const json&)> out = [](const json& message) { std::cout << message.dump() << '\n' << std::flush; };
+
+    /// Initialises the driver and lists the devices; "" or why not.
+    std::string initialise()
+    {
+        std::string why = dvLoadDriver();
+        if (!why.empty())
+            return why;
+        dvResult r = dvInit();
+        if (r != DV_SUCCESS)
+            return std::string("cannot initialise the GPU driver: ") + dvErrorName(r) + " (" + dvErrorString(r) + ")";
+        int count = 0;
+        r = dvDeviceGetCount(&count);
+        if (r != DV_SUCCESS || count < 1)
+            return "no GPU found (device count " + std::to_string(count) + ")";
+        for (int i = 0; i < count; ++i) {
+            DeviceInfo d;
+            d.ordinal = i;
+            check(dvDeviceGet(&d.device, i), "device " + std::to_string(i));
+            char name[256] = {0};
+            check(dvDeviceGetName(name, sizeof name - 1, d.device), "device name");
+            d.name = name;
+            d.arch = dvArchName(i, d.device);
+            check(dvDeviceAttribute(&d.multiprocessors, DV_ATTR_MULTIPROCESSORS, d.device), "multiprocessor count");
+            check(dvDeviceAttribute(&d.l2Bytes, DV_ATTR_L2_BYTES, d.device), "L2 size");
+            std::size_t bytes = 0;
+            check(dvDeviceTotalMem(&bytes, d.device), "memory size");
+            d.memoryBytes = std::int64_t(bytes);
+#if !defined(DEJAVU_HIP)
+            char bus[64] = {0};
+            if (dvDriver.cuDeviceGetPCIBusId(bus, sizeof bus - 1, d.device) == CUDA_SUCCESS)
+                d.pciBus = bus;
+#endif
+            m_devices.push_back(d);
+        }
+        m_nvml.open();
+        return {};
+    }
+
+    json versions() const
+    {
+        json v = {{"worker", kWorkerVersion}};
+        int driver = 0;
+        if (dvDriverGetVersion(&driver) == DV_SUCCESS) {
+#if defined(DEJAVU_HIP)
+            v["hip"] = std::to_string(driver / 10000000) + "." + std::to_string(driver / 100000 % 100);
+            v["driver"] = std::to_string(driver);
+#else
+            v["cuda"] = std::to_string(driver / 1000) + "." + std::to_string(driver % 1000 / 10);
+#endif
+        }
+        int major = 0, minor = 0;
+        if (dvRtcVersion(&major, &minor) == DV_RTC_SUCCESS)
+            v[DV_BACKEND == std::string("hip") ? "hiprtc" : "nvrtc"] = std::to_string(major) + "." + std::to_string(minor);
+        if (m_nvml.ok) {
+            char text[96] = {0};
+            if (m_nvml.driverVersion(text, sizeof text - 1) == 0)
+                v["driver"] = text;
+        }
+        return v;
+    }
+
+    json hello() const
+    {
+        json devices = json::array();
+        for (const DeviceInfo& d : m_devices) {
+            json extra = {{"l2_bytes", d.l2Bytes}};
+            if (!d.pciBus.empty())
+                extra["pci_bus_id"] = d.pciBus;
+            devices.push_back({{"index", d.ordinal},
+                               {"name", d.name},
+                               {"arch", d.arch},
+                               {"multiprocessors", d.multiprocessors},
+                               {"memory_bytes", d.memoryBytes},
+                               {"extra", extra}});
+        }
+        return {{"type", "hello"},          {"protocol", kProtocolVersion}, {"backend", DV_BACKEND},
+                {"pid", std::int64_t(getpid())}, {"devices", devices},       {"versions", versions()},
+                {"capabilities", {"prepare"}}};
+    }
+
+    /// Answers one request line; false after shutdown.
+    bool handle(const std::string& line)
+    {
+        json request = json::parse(line, nullptr, false);
+        json id = nullptr;
+        try {
+            if (!request.is_object())
+                throw RequestError("bad_request", "not a JSON object: " + line.substr(0, 80));
+            if (request.contains("id") && request["id"].is_number_integer())
+                id = request["id"];
+            const auto type = field<std::string>(request, "request", "type");
+            field<std::int64_t>(request, type, "id");
+            if (type == "load") {
+                load(request);
+            } else if (type == "evaluate") {
+                evaluate(request);
+            } else if (type == "prepare") {
+                prepare(request);
+            } else if (type == "shutdown") {
+                out({{"type", "bye"}, {"id", id}});
+                return false;
+            } else {
+                throw RequestError("unsupported", "unknown request type '" + type + "'");
+            }
+        } catch (const RequestError& e) {
+            out({{"type", "error"}, {"id", id}, {"code", e.code}, {"message", e.what()}});
+        } catch (const GpuError& e) {
+            if (dvIsSticky(e.result))
+                die(e.what());
+            out({{"type", "error"}, {"id", id}, {"code", "internal"}, {"message", e.what()}});
+        } catch (const std::exception& e) {
+            out({{"type", "error"}, {"id", id}, {"code", "internal"}, {"message", e.what()}});
+        }
+        return true;
+    }
+
+    const Manifest* manifest() const { return m_manifest.get(); }
+    const SourceTree& tree() const { return m_tree; }
+    Options& options() { return m_options; }
+
+private:
+    [[noreturn]] void die(const std::string& why)
+    {
+        // The context is unusable after an illegal address or a failed launch: last words on
+        // stderr, then exit, so that the engine marks the trial crashed and starts a new worker.
+        say(why);
+        say("the GPU context cannot be used any more; exiting");
+        std::_Exit(3);
+    }
+
+    std::string prelude() const
+    {
+        const auto it = m_tree.find("common/prelude.cuh");
+        return it == m_tree.end() ? std::string() : it->second + "\n";
+    }
+
+    std::vector<std::string> macrosFor(const json& config, int fault) const
+    {
+        std::vector<std::string> macros;
+        for (auto it = config.begin(); it != config.end(); ++it)
+            macros.push_back(it.key() + "=" + std::to_string(it->get<std::int64_t>()));
+        for (auto it = m_problem.begin(); it != m_problem.end(); ++it)
+            macros.push_back(it.key() + "=" + std::to_string(it->get<std::int64_t>()));
+        for (const auto& [name, text] : m_manifest->macros) {
+            const double v = dv::evaluate(text, config, m_problem);
+            std::ostringstream s;
+            s.precision(17);
+            s << v;
+            macros.push_back(name + "=" + s.str());
+        }
+        if (fault)
+            macros.push_back("DV_FAULT=" + std::to_string(fault));
+        return macros;
+    }
+
+    int faultFor(const json& config) const
+    {
+        for (const auto& [fault, partial] : m_options.faults) {
+            if (matches(config, partial))
+                return fault;
+        }
+        return 0;
+    }
+
+    std::pair<std::string, std::shared_ptr<CompilePool::Job>> jobFor(const json& config) const
+    {
+        auto job = std::make_shared<CompilePool::Job>();
+        const int fault = faultFor(config);
+        job->source = prelude() + m_manifest->sourceText;
+        job->name = m_manifest->launch.source;
+        job->arch = m_device.arch;
+        job->macros = macrosFor(config, fault);
+        std::string key = m_manifest->name + "|" + m_problem.dump() + "|" + config.dump() + "|" + std::to_string(fault);
+        return {key, job};
+    }
+
+    dvModule compileOnce(const std::string& source, const std::string& name)
+    {
+        std::vector<std::string> macros;
+        for (auto it = m_problem.begin(); it != m_problem.end(); ++it)
+            macros.push_back(it.key() + "=" + std::to_string(it->get<std::int64_t>()));
+        const CompileResult r = compileSource(prelude() + source, name, m_device.arch, macros);
+        if (!r.ok)
+            throw RequestError("internal", "cannot compile " + name + ": " + r.log);
+        dvModule module{};
+        check(dvModuleLoadData(&module, r.code.data()), "loading " + name);
+        return module;
+    }
+
+    void releaseLoad()
+    {
+        for (auto& [name, b] : m_buffers) {
+            (void)name;
+            (void)dvMemFree(b.ptr);
+        }
+        m_buffers.clear();
+        if (m_flush.bytes)
+            (void)dvMemFree(m_flush.ptr);
+        m_flush = {};
+        for (dvModule* m : {&m_support, &m_reference}) {
+            if (*m)
+                (void)dvModuleUnload(*m);
+            *m = {};
+        }
+        if (m_stream) {
+            (void)dvEventDestroy(m_start);
+            (void)dvEventDestroy(m_stop);
+            (void)dvStreamDestroy(m_stream);
+            m_stream = {};
+        }
+    }
+
+    void load(const json& request)
+    {
+        const auto names = kernelNames(m_tree);
+        std::string fallback = names.empty() ? std::string() : names.front();
+        if (std::find(names.begin(), names.end(), "gemm") != names.end())
+            fallback = "gemm";
+        const auto kernel = field<std::string>(request, "load", "kernel", false, fallback);
+        if (std::find(names.begin(), names.end(), kernel) == names.end()) {
+            std::string list;
+            for (const std::string& n : names)
+                list += (list.empty() ? "" : ", ") + n;
+            throw RequestError("unknown_kernel", "unknown kernel '" + kernel + "' (this worker has: " + list + ")");
+        }
+        const auto problemRequest = field<json>(request, "load", "problem");
+        const auto device = field<std::int64_t>(request, "load", "device", false, 0);
+        if (device < 0 || device >= std::int64_t(m_devices.size()))
+            throw RequestError("bad_request", "load.device: " + std::to_string(device) + " is not one of the "
+                                                  + std::to_string(m_devices.size()) + " device(s)");
+        auto manifest = std::make_unique<Manifest>(readManifest(m_tree, kernel));
+        json problem;
+        try {
+            problem = manifest->completeProblem(problemRequest);
+        } catch (const ManifestError& e) {
+            throw RequestError("bad_problem", e.what());
+        }
+        const std::string bad = manifest->badProblemReason(problem);
+        if (!bad.empty())
+            throw RequestError("bad_problem", bad);
+
+        m_pool.clear();
+        releaseLoad();
+        m_manifest = std::move(manifest);
+        m_problem = problem;
+        m_device = m_devices[std::size_t(device)];
+        check(dvMakeCurrent(m_device.ordinal, m_device.device), "making the device current");
+        check(dvStreamCreate(&m_stream), "creating a stream");
+        check(dvEventCreate(&m_start), "creating an event");
+        check(dvEventCreate(&m_stop), "creating an event");
+        const auto support = m_tree.find("common/support.cu");
+        if (support == m_tree.end())
+            throw RequestError("internal", "common/support.cu is missing");
+        m_support = compileOnce(support->second, "support.cu");
+        m_reference = compileOnce(m_manifest->referenceText, m_manifest->reference.source);
+        check(dvModuleGetFunction(&m_fillUniform, m_support, "dv_fill_uniform"), "dv_fill_uniform");
+        check(dvModuleGetFunction(&m_fillInt, m_support, "dv_fill_int"), "dv_fill_int");
+        check(dvModuleGetFunction(&m_referenceFunction, m_reference, m_manifest->reference.entry.c_str()),
+              m_manifest->reference.entry);
+        // An L2 flush writes twice the L2 size.
+        m_flush.bytes = std::max<std::size_t>(std::size_t(m_device.l2Bytes) * 2, 1 << 20);
+        check(dvMemAlloc(&m_flush.ptr, m_flush.bytes), "allocating the L2 flush buffer");
+
+        out({{"type", "loaded"},
+             {"id", request["id"]},
+             {"kernel", m_manifest->name},
+             {"problem", m_problem.dump()},
+             {"identity", m_manifest->identity},
+             {"space", m_manifest->space()}});
+        if (m_options.precompile) {
+            int queued = 0;
+            for (const json& c : m_manifest->enumerate()) {
+                auto [key, job] = jobFor(c);
+                queued += m_pool.enqueue(key, job) ? 1 : 0;
+            }
+            say("queued " + std::to_string(queued) + " configurations for compilation on " + std::to_string(m_pool.threads())
+                + " threads");
+        }
+    }
+
+    void prepare(const json& request)
+    {
+        if (!m_manifest)
+            throw RequestError("not_loaded", "prepare before load");
+        const auto configs = field<json>(request, "prepare", "configs");
+        if (!configs.is_array())
+            throw RequestError("bad_request", "prepare.configs: expected an array");
+        int queued = 0;
+        for (const json& c : configs) {
+            if (!m_manifest->invalidReason(c).empty())
+                continue;
+            auto [key, job] = jobFor(c);
+            queued += m_pool.enqueue(key, job) ? 1 : 0;
+        }
+        out({{"type", "prepared"}, {"id", request["id"]}, {"queued", queued}});
+    }
+
+    dvDevPtr buffer(const BufferSpec& spec, std::size_t bytes)
+    {
+        DeviceBuffer& b = m_buffers[spec.name];
+        if (b.bytes < bytes) {
+            if (b.bytes)
+                check(dvMemFree(b.ptr), "freeing " + spec.name);
+            b = {};
+            check(dvMemAlloc(&b.ptr, bytes), "allocating " + std::to_string(bytes) + " bytes for " + spec.name);
+            b.bytes = bytes;
+        }
+        return b.ptr;
+    }
+
+    void waitStream(const std::string& what)
+    {
+        check(dvStreamSynchronize(m_stream), what);
+    }
+
+    struct Launch {
+        unsigned grid[3], block[3], shared;
+        std::vector<dvDevPtr> pointers;
+        std::vector<int> ints;
+        std::vector<void*> args;
+    };
+
+    Launch geometry(const LaunchSpec& spec, const json& config)
+    {
+        Launch l{};
+        for (int d = 0; d < 3; ++d) {
+            l.grid[d] = unsigned(evaluateCount(spec.grid[d], config, m_problem, "grid"));
+            l.block[d] = unsigned(evaluateCount(spec.block[d], config, m_problem, "block"));
+        }
+        l.shared = unsigned(evaluateCount(spec.sharedBytes, config, m_problem, "shared_bytes"));
+        l.pointers.reserve(spec.arguments.size());
+        l.ints.reserve(spec.arguments.size());
+        for (const std::string& a : spec.arguments) {
+            if (m_manifest->buffer(a)) {
+                l.pointers.push_back(m_buffers.at(a).ptr);
+                l.args.push_back(&l.pointers.back());
+            } else {
+                l.ints.push_back(int(evaluateCount(a, config, m_problem, "argument")));
+                l.args.push_back(&l.ints.back());
+            }
+        }
+        return l;
+    }
+
+    void launch(dvFunction f, Launch& l, const std::string& what)
+    {
+        check(dvLaunchKernel(f, l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2], l.shared, m_stream,
+                             l.args.data(), nullptr),
+              what);
+    }
+
+    void fill(const json& config)
+    {
+        ++m_seed;
+        const std::uint64_t seed = fnv1a(std::to_string(m_seed) + config.dump(), 0x243F6A8885A308D3ull)
+                                 ^ std::uint64_t(std::chrono::steady_clock::now().time_since_epoch().count());
+        for (const BufferSpec& spec : m_manifest->buffers) {
+            const std::size_t n = std::size_t(evaluateCount(spec.elements, config, m_problem, "buffer " + spec.name));
+            const dvDevPtr p = buffer(spec, std::max<std::size_t>(n, 1) * spec.elementBytes());
+            if (spec.init == "zero") {
+                check(dvMemsetD8(p, 0, n * spec.elementBytes()), "zeroing " + spec.name);
+            } else if (spec.init == "poison") {
+                // NaN in every f32 word and in every f64 (0x7FF8DEAD... has an all-ones exponent).
+                const unsigned pattern = spec.type == "f32" ? 0x7FC0DEADu : spec.type == "f64" ? 0x7FF8DEADu : 0xDEADBEEFu;
+                check(dvMemsetD32(p, pattern, n * spec.elementBytes() / 4), "poisoning " + spec.name);
+            } else {
+                dvDevPtr ptr = p;
+                unsigned long long count = n, s = seed + fnv1a(spec.name);
+                void* args[] = {&ptr, &count, &s};
+                check(dvLaunchKernel(spec.init == "int" ? m_fillInt : m_fillUniform, 1024, 1, 1, 256, 1, 1, 0, m_stream, args,
+                                     nullptr),
+                      "filling " + spec.name);
+            }
+        }
+        waitStream("filling the inputs");
+    }
+
+    std::vector<double> download(const std::string& name, std::size_t n)
+    {
+        const BufferSpec* spec = m_manifest->buffer(name);
+        std::vector<double> values(n);
+        if (spec->type == "f64") {
+            check(dvMemcpyDtoH(values.data(), m_buffers.at(name).ptr, n * 8), "reading " + name);
+        } else {
+            std::vector<float> f(n);
+            check(dvMemcpyDtoH(f.data(), m_buffers.at(name).ptr, n * 4), "reading " + name);
+            std::copy(f.begin(), f.end(), values.begin());
+        }
+        return values;
+    }
+
+    // "" when the output matches the reference, else the mismatch.
+    std::string compare(const json& config)
+    {
+        const BufferSpec* o = m_manifest->buffer(m_manifest->checkOutput);
+        const BufferSpec* r = m_manifest->buffer(m_manifest->checkReference);
+        const std::size_t n = std::size_t(evaluateCount(o->elements, config, m_problem, "buffer"));
+        if (std::size_t(evaluateCount(r->elements, config, m_problem, "buffer")) != n)
+            return "the output and reference buffers differ in size";
+        const std::vector<double> got = download(o->name, n);
+        const std::vector<double> want = download(r->name, n);
+        const double atol = dv::evaluate(m_manifest->atol, json::object(), m_problem);
+        const double rtol = dv::evaluate(m_manifest->rtol, json::object(), m_problem);
+        std::size_t bad = 0, worst = 0, firstNaN = n;
+        double worstExcess = -1.0, worstError = 0.0, worstTolerance = 0.0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (std::isnan(want[i]))
+                return "the reference left index " + std::to_string(i) + " unwritten";
+            const double tolerance = atol + rtol * std::fabs(want[i]);
+            if (std::isnan(got[i])) {
+                ++bad;
+                firstNaN = std::min(firstNaN, i);
+                continue;
+            }
+            const double error = std::fabs(got[i] - want[i]);
+            if (error > tolerance) {
+                ++bad;
+                if (error - tolerance > worstExcess) {
+                    worstExcess = error - tolerance;
+                    worst = i;
+                    worstError = error;
+                    worstTolerance = tolerance;
+                }
+            }
+        }
+        if (bad == 0)
+            return {};
+        std::ostringstream s;
+        if (worstExcess >= 0.0)
+            s << "max abs error " << worstError << " at index " << worst << " (tolerance " << worstTolerance << ")";
+        else
+            s << "NaN (never written) at index " << firstNaN;
+        s << "; " << bad << " of " << n << " elements differ from the reference";
+        return s.str();
+    }
+
+    void evaluate(const json& request)
+    {
+        if (!m_manifest)
+            throw RequestError("not_loaded", "evaluate before load");
+        const auto begin = std::chrono::steady_clock::now();
+        const json id = request["id"];
+        const auto config = field<json>(request, "evaluate", "config");
+        const auto opts = field<json>(request, "evaluate", "options");
+        const auto warmup = field<int>(opts, "evaluate.options", "warmup");
+        const auto repetitions = field<int>(opts, "evaluate.options", "repetitions");
+        const auto minTimeMs = field<double>(opts, "evaluate.options", "min_time_ms");
+        const auto maxRepetitions = field<int>(opts, "evaluate.options", "max_repetitions");
+        const auto flushL2 = field<bool>(opts, "evaluate.options", "flush_l2");
+        const auto timeoutMs = field<double>(opts, "evaluate.options", "timeout_ms");
+        const auto graph = field<bool>(opts, "evaluate.options", "graph", false, false);
+        auto elapsedMs = [&] { return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count(); };
+
+        json answer = {{"type", "measurement"}, {"id", id}, {"samples_ms", json::array()}};
+        auto fail = [&](const char* status, const std::string& error) {
+            answer["status"] = status;
+            answer["error"] = error.empty() ? std::string(status) : error.substr(0, 8000);
+            out(answer);
+        };
+        const std::string invalid = m_manifest->invalidReason(config);
+        if (!invalid.empty())
+            return fail("invalid", invalid);
+
+        auto [key, job] = jobFor(config);
+        const CompileResult compiled = m_pool.get(key, job);
+        answer["compile_ms"] = compiled.ms;
+        if (!compiled.ok)
+            return fail("compile_error", compiled.log);
+
+        dvModule module{};
+        struct Unload {
+            dvModule& m;
+            ~Unload()
+            {
+                if (m)
+                    (void)dvModuleUnload(m);
+            }
+        } unload{module};
+        try {
+            check(dvModuleLoadData(&module, compiled.code.data()), "loading the compiled kernel");
+            dvFunction function{};
+            check(dvModuleGetFunction(&function, module, m_manifest->launch.entry.c_str()), m_manifest->launch.entry);
+            int registers = 0, staticShared = 0, maxThreads = 0;
+            check(dvFuncGetAttribute(&registers, DV_FUNC_ATTRIBUTE_NUM_REGS, function), "registers");
+            check(dvFuncGetAttribute(&staticShared, DV_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, function), "shared memory");
+            check(dvFuncGetAttribute(&maxThreads, DV_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK, function), "max threads");
+            fill(config);
+            Launch kernel = geometry(m_manifest->launch, config);
+            answer["registers"] = registers;
+            answer["shared_memory_bytes"] = staticShared + int(kernel.shared);
+            const unsigned threads = kernel.block[0] * kernel.block[1] * kernel.block[2];
+            if (int(threads) > maxThreads)
+                return fail("runtime_error", "the launch needs " + std::to_string(threads) + " threads per block; the compiled kernel allows "
+                                                 + std::to_string(maxThreads) + " (" + std::to_string(registers) + " registers per thread)");
+
+            // Verify: the kernel once on fresh inputs into a poisoned output, then the reference.
+            launch(function, kernel, "launching the kernel");
+            waitStream("running the kernel");
+            Launch reference = geometry(m_manifest->reference, json::object());
+            launch(m_referenceFunction, reference, "launching the reference");
+            waitStream("running the reference");
+            const std::string mismatch = compare(config);
+            if (!mismatch.empty())
+                return fail("wrong_result", mismatch);
+
+            for (int i = 0; i < warmup; ++i)
+                launch(function, kernel, "warm-up");
+            waitStream("warm-up");
+
+            dvGraph g{};
+            dvGraphExec exec{};
+            struct GraphGuard {
+                dvGraph& g;
+                dvGraphExec& e;
+                ~GraphGuard()
+                {
+                    if (e)
+                        (void)dvGraphExecDestroy(e);
+                    if (g)
+                        (void)dvGraphDestroy(g);
+                }
+            } graphGuard{g, exec};
+            if (graph) {
+                check(dvStreamBeginCapture(m_stream), "capturing a graph");
+                for (int i = 0; i < kGraphLaunches; ++i)
+                    launch(function, kernel, "capturing a launch");
+                check(dvStreamEndCapture(m_stream, &g), "ending the capture");
+                check(dvGraphInstantiate(&exec, g), "instantiating the graph");
+                check(dvGraphLaunch(exec, m_stream), "graph warm-up");
+                waitStream("graph warm-up");
+            }
+
+            std::vector<double> samples;
+            double totalMs = 0.0;
+            const std::size_t flushWords = m_flush.bytes / 4;
+            while (int(samples.size()) < maxRepetitions
+                   && (int(samples.size()) < repetitions || totalMs < minTimeMs)) {
+                if (!samples.empty() && elapsedMs() > 0.5 * timeoutMs)
+                    break; // answer before the engine's deadline with what we have
+                if (flushL2)
+                    check(dvMemsetD32Async(m_flush.ptr, unsigned(samples.size()) + 1u, flushWords, m_stream), "flushing L2");
+                check(dvEventRecord(m_start, m_stream), "recording an event");
+                if (graph)
+                    check(dvGraphLaunch(exec, m_stream), "launching the graph");
+                else
+                    launch(function, kernel, "timed launch");
+                check(dvEventRecord(m_stop, m_stream), "recording an event");
+                waitStream("timed run");
+                float ms = 0.0f;
+                check(dvEventElapsedTime(&ms, m_start, m_stop), "reading the events");
+                const double sample = graph ? double(ms) / kGraphLaunches : double(ms);
+                samples.push_back(sample);
+                totalMs += double(ms);
+            }
+            if (samples.empty() || quantile(samples, 0.5) <= 0.0)
+                return fail("runtime_error", "no positive time was measured");
+            answer["status"] = "ok";
+            answer["samples_ms"] = samples;
+            answer["objective_ms"] = quantile(samples, 0.5);
+            answer["p20_ms"] = quantile(samples, 0.2);
+            answer["p80_ms"] = quantile(samples, 0.8);
+            json extra = {{"grid", {kernel.grid[0], kernel.grid[1], kernel.grid[2]}},
+                          {"block", {kernel.block[0], kernel.block[1], kernel.block[2]}},
+                          {"timing", graph ? "graph" : "events"},
+                          {"evaluation_ms", elapsedMs()}};
+            if (graph)
+                extra["graph_launches"] = kGraphLaunches;
+            answer["extra"] = extra;
+            sensors(answer);
+            out(answer);
+        } catch (const GpuError& e) {
+            if (dvIsSticky(e.result))
+                die(e.what() + std::string(" (configuration ") + config.dump() + ")");
+            // Errors that leave the context usable (too many resources, invalid launch).
+            return fail("runtime_error", e.what());
+        } catch (const expr::Error& e) {
+            return fail("runtime_error", e.what());
+        }
+    }
+
+    void sensors(json& answer) const
+    {
+#if !defined(DEJAVU_HIP)
+        if (!m_nvml.ok || m_device.pciBus.empty())
+            return;
+        void* handle = nullptr;
+        if (m_nvml.byBus(m_device.pciBus.c_str(), &handle) != 0)
+            return;
+        unsigned value = 0;
+        if (m_nvml.clock(handle, 1 /* NVML_CLOCK_SM */, &value) == 0)
+            answer["clock_mhz"] = value;
+        if (m_nvml.temperature(handle, 0 /* NVML_TEMPERATURE_GPU */, &value) == 0)
+            answer["temperature_c"] = value;
+#else
+        (void)answer;
+#endif
+    }
+
+    Options m_options;
+    SourceTree m_tree;
+    CompilePool m_pool;
+    Nvml m_nvml;
+    std::vector<DeviceInfo> m_devices;
+    DeviceInfo m_device;
+    std::unique_ptr<Manifest> m_manifest;
+    json m_problem;
+    dvStream m_stream{};
+    dvEvent m_start{}, m_stop{};
+    dvModule m_support{}, m_reference{};
+    dvFunction m_fillUniform{}, m_fillInt{}, m_referenceFunction{};
+    std::map<std::string, DeviceBuffer> m_buffers;
+    DeviceBuffer m_flush;
+    std::uint64_t m_seed = 0;
+};
+
+[[noreturn]] void usage(const std::string& problem)
+{
+    std::cerr << DV_PROGRAM ": " << problem << "\n"
+              << "usage: " DV_PROGRAM " [--version | --list-kernels | --self-test] [--kernels-dir DIR] [--compile-threads N]\n"
+              << "       [--precompile] [--fault-illegal-address-on JSON] [--fault-hang-on JSON] [--fault-wrong-on JSON]\n";
+    std::exit(2);
+}
+
+int listKernels(const SourceTree& tree)
+{
+    int failures = 0;
+    for (const std::string& name : kernelNames(tree)) {
+        try {
+            const Manifest m = readManifest(tree, name);
+            std::cout << json{{"kernel", m.name},
+                              {"identity", m.identity},
+                              {"configurations", m.enumerate().size()},
+                              {"problem", m.problem},
+                              {"space", m.space()}}
+                             .dump()
+                      << '\n';
+        } catch (const std::exception& e) {
+            std::cerr << DV_PROGRAM ": " << e.what() << '\n';
+            ++failures;
+        }
+    }
+    return failures ? 2 : 0;
+}
+
+// The GPU self-test: exit 77 (CTest's skip) when there is no driver or GPU.
+int selfTest(Options options)
+{
+    Worker worker(std::move(options));
+    const std::string why = worker.initialise();
+    if (!why.empty()) {
+        std::cout << "SKIP: no usable GPU: " << why << '\n';
+        return 77;
+    }
+    json last;
+    worker.out = [&](const json& message) {
+        std::cout << message.dump() << '\n' << std::flush;
+        last = message;
+    };
+    worker.out(worker.hello());
+    const json small = {{"gemm", {{"M", 512}, {"N", 256}, {"K", 96}}},
+                        {"reduce", {{"n", 1000003}}},
+                        {"conv2d", {{"H", 300}, {"W", 200}, {"F", 5}}}};
+    const json timing = {{"warmup", 1},       {"repetitions", 3},   {"min_time_ms", 1},
+                         {"max_repetitions", 10}, {"flush_l2", true}, {"timeout_ms", 60000}};
+    int failures = 0;
+    std::int64_t id = 0;
+    for (const std::string& name : kernelNames(worker.tree())) {
+        const json problem = small.contains(name) ? small[name] : json::object();
+        worker.handle(json{{"type", "load"}, {"id", ++id}, {"kernel", name}, {"problem", problem}}.dump());
+        if (last.value("type", "") != "loaded") {
+            ++failures;
+            continue;
+        }
+        const auto configs = worker.manifest()->enumerate();
+        // The first and the last configuration must be right; the last one with a dropped
+        // store must be caught.
+        for (const json& c : {configs.front(), configs.back()}) {
+            for (bool graph : {false, true}) {
+                json opts = timing;
+                opts["graph"] = graph;
+                worker.handle(json{{"type", "evaluate"}, {"id", ++id}, {"config", c}, {"options", opts}}.dump());
+                if (last.value("status", "") != "ok")
+                    ++failures;
+            }
+        }
+        worker.options().faults.emplace(3, configs.back());
+        worker.handle(json{{"type", "load"}, {"id", ++id}, {"kernel", name}, {"problem", problem}}.dump());
+        worker.handle(json{{"type", "evaluate"}, {"id", ++id}, {"config", configs.back()}, {"options", timing}}.dump());
+        if (last.value("status", "") != "wrong_result") {
+            say("a dropped store was not caught for " + name);
+            ++failures;
+        }
+        worker.options().faults.clear();
+    }
+    std::cout << (failures ? "FAILED: " + std::to_string(failures) + " check(s)" : std::string("PASSED")) << '\n';
+    return failures ? 1 : 0;
+}
+
+} // namespace
+} // namespace dv
+
+int main(int argc, char** argv)
+{
+    using namespace dv;
+    const rlimit noCore{0, 0};
+    setrlimit(RLIMIT_CORE, &noCore);
+
+    Options options;
+    std::string mode = "serve";
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc)
+                usage("missing value after " + arg);
+            return argv[++i];
+        };
+        if (arg == "--version" || arg == "--list-kernels" || arg == "--self-test") {
+            mode = arg.substr(2);
+        } else if (arg == "--kernels-dir") {
+            options.kernelsDir = value();
+        } else if (arg == "--compile-threads") {
+            options.compileThreads = std::atoi(value().c_str());
+        } else if (arg == "--precompile") {
+            options.precompile = true;
+        } else if (arg == "--fault-illegal-address-on" || arg == "--fault-hang-on" || arg == "--fault-wrong-on") {
+            const int fault = arg == "--fault-illegal-address-on" ? 1 : arg == "--fault-hang-on" ? 2 : 3;
+            const std::string text = value();
+            json match = json::parse(text, nullptr, false);
+            if (!match.is_object())
+                usage(arg + " expects a JSON object, got " + text);
+            options.faults.emplace(fault, match);
+        } else {
+            usage("unknown argument " + arg);
+        }
+    }
+
+    try {
+        if (mode == "version") {
+            int major = 0, minor = 0;
+            dvRtcVersion(&major, &minor);
+            std::cout << DV_PROGRAM " " << kWorkerVersion << " (backend " DV_BACKEND ", protocol " << kProtocolVersion
+#if defined(DEJAVU_HIP)
+                      << ", hiprtc "
+#else
+                      << ", built with CUDA " << CUDA_VERSION / 1000 << "." << CUDA_VERSION % 1000 / 10 << ", nvrtc "
+#endif
+                      << major << "." << minor << ", " << dvEmbeddedFileCount << " kernel files built in)\n";
+            return 0;
+        }
+        if (mode == "list-kernels")
+            return listKernels(readTree(options.kernelsDir));
+        if (mode == "self-test")
+            return selfTest(options);
+
+        Worker worker(options);
+        const std::string why = worker.initialise();
+        if (!why.empty()) {
+            say(why);
+            return 2;
+        }
+        worker.out(worker.hello());
+        std::string line;
+        while (std::getline(std::cin, line)) {
+            if (line.find_first_not_of(" \t\r") == std::string::npos)
+                continue;
+            if (!worker.handle(line))
+                break;
+        }
+    } catch (const std::exception& e) {
+        say(e.what());
+        return 2;
+    }
+    return 0;
+}
