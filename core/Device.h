@@ -6,6 +6,7 @@
 
 #include <QJsonObject>
 #include <QString>
+#include <QVector>
 
 namespace dv {
 
@@ -25,6 +26,14 @@ struct Workload {
     ConfigSpace space;
 };
 
+/// How a device times a configuration (docs/worker-protocol.md, evaluate options).
+struct TimingOptions {
+    bool flushL2 = true;   ///< false: hot-cache timing (L2 not flushed between timed runs)
+    bool cudaGraph = false; ///< time replays of a CUDA graph of many launches (launch-bound kernels)
+    bool isDefault() const { return flushL2 && !cudaGraph; }
+    bool operator==(const TimingOptions& o) const { return flushL2 == o.flushL2 && cudaGraph == o.cudaGraph; }
+};
+
 /// Evaluates configurations of one workload. Implementations may block (a GPU worker compiles
 /// and times); sessions call them from their own thread.
 class Device {
@@ -34,6 +43,23 @@ public:
     virtual const Workload& workload() const = 0;
     /// Compiles, verifies and times one configuration. Never throws: failures are statuses.
     virtual Measurement evaluate(const QJsonObject& config) = 0;
+
+    /// How many upcoming configurations the device can put to use before they are evaluated
+    /// (a worker that compiles ahead in parallel); 0: none, and prepare() is never called.
+    virtual int prepareAhead() const { return 0; }
+    /// Says which configurations will be evaluated next, in order; returns without waiting for
+    /// any work. A hint only: evaluate() is correct whether or not it was called.
+    virtual void prepare(const QVector<QJsonObject>& configs) { Q_UNUSED(configs); }
+    /// Changes how later evaluations are timed. A device that measures nothing itself (a replay)
+    /// accepts only the default. The timing is part of DeviceInfo::toolchain, so that
+    /// measurements taken differently are never mixed or reused for one another.
+    virtual Result<void> setTiming(const TimingOptions& timing)
+    {
+        if (timing.isDefault())
+            return {};
+        return Error{QStringLiteral("device '%1' does not time kernels itself (hot-cache and CUDA-graph timing need a GPU worker)")
+                         .arg(info().id)};
+    }
 };
 
 } // namespace dv

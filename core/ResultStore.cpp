@@ -1,10 +1,13 @@
 #include "ResultStore.h"
 
+#include "BestTrial.h"
+
 #include <QAtomicInteger>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSqlDatabase>
 #include <QSqlError>
+#include <QSet>
 #include <QSqlQuery>
 #include <QVariant>
 
@@ -14,7 +17,9 @@ namespace dv {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// 1: sessions and trials. 2: timing options and re-measurement settings of a session, and the
+// remeasurements table (a version-1 store is upgraded in place when opened).
+constexpr int kSchemaVersion = 2;
 
 QString toText(const QJsonObject& o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }
 QJsonObject toObject(const QVariant& v) { return QJsonDocument::fromJson(v.toString().toUtf8()).object(); }
@@ -50,7 +55,10 @@ const char* kSessionColumns =
     "s.problem, s.space, s.strategy, s.strategy_options, s.seed, s.budget_evaluations, s.budget_seconds, "
     "s.elapsed_ms, s.created_at, s.updated_at, s.budget_stall, "
     "(SELECT COUNT(*) FROM trials t WHERE t.session_id = s.id), "
-    "(SELECT MIN(objective_ms) FROM trials t WHERE t.session_id = s.id AND t.status = 'ok')";
+    "(SELECT MIN(objective_ms) FROM trials t WHERE t.session_id = s.id AND t.status = 'ok'), "
+    "s.flush_l2, s.cuda_graph, s.remeasure_top, s.remeasure_rounds, "
+    "(SELECT COUNT(*) FROM remeasurements r WHERE r.session_id = s.id)";
+constexpr int kRemeasurementCountColumn = 25;
 
 SessionRecord sessionFrom(const QSqlQuery& q)
 {
@@ -77,6 +85,10 @@ SessionRecord sessionFrom(const QSqlQuery& q)
     r.trialCount = q.value(19).toInt();
     if (!q.value(20).isNull())
         r.bestMs = q.value(20).toDouble();
+    r.timing.flushL2 = q.value(21).toInt() != 0;
+    r.timing.cudaGraph = q.value(22).toInt() != 0;
+    r.remeasureTop = q.value(23).toInt();
+    r.remeasureRounds = q.value(24).toInt();
     return r;
 }
 
@@ -156,7 +168,9 @@ Result<void> ResultStore::migrate()
         " strategy TEXT NOT NULL, strategy_options TEXT, seed INTEGER NOT NULL,"
         " budget_evaluations INTEGER NOT NULL, budget_seconds REAL NOT NULL, budget_stall INTEGER NOT NULL DEFAULT 0,"
         " elapsed_ms REAL NOT NULL,"
-        " created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
+        " created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+        " flush_l2 INTEGER NOT NULL DEFAULT 1, cuda_graph INTEGER NOT NULL DEFAULT 0,"
+        " remeasure_top INTEGER NOT NULL DEFAULT 0, remeasure_rounds INTEGER NOT NULL DEFAULT 0)",
         "CREATE TABLE IF NOT EXISTS trials("
         " id INTEGER PRIMARY KEY AUTOINCREMENT,"
         " session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
@@ -165,30 +179,77 @@ Result<void> ResultStore::migrate()
         " started_at TEXT NOT NULL, finished_at TEXT NOT NULL, from_store INTEGER NOT NULL,"
         " UNIQUE(session_id, seq), UNIQUE(session_id, config_key))",
         "CREATE INDEX IF NOT EXISTS trials_by_key ON trials(config_key)",
+        "CREATE TABLE IF NOT EXISTS remeasurements("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+        " pass INTEGER NOT NULL, round INTEGER NOT NULL, position INTEGER NOT NULL,"
+        " config_key TEXT NOT NULL, config TEXT NOT NULL,"
+        " status TEXT NOT NULL, objective_ms REAL, samples TEXT, compile_ms REAL, error TEXT, extra TEXT,"
+        " measured_at TEXT NOT NULL,"
+        " UNIQUE(session_id, pass, round, position))",
         "CREATE INDEX IF NOT EXISTS sessions_by_identity ON sessions(kernel, problem, device_name, toolchain)",
     };
     for (const char* s : statements) {
         if (!q.exec(QString::fromLatin1(s)))
             return sqlError(QStringLiteral("creating the schema"), q.lastError());
     }
-    // Stores written before the stall budget existed get the column (schema 1 grew it in place).
-    if (!q.exec(QStringLiteral("SELECT COUNT(*) FROM pragma_table_info('sessions') WHERE name = 'budget_stall'")))
-        return sqlError(QStringLiteral("reading the schema"), q.lastError());
-    if (q.next() && q.value(0).toInt() == 0
-        && !q.exec(QStringLiteral("ALTER TABLE sessions ADD COLUMN budget_stall INTEGER NOT NULL DEFAULT 0")))
-        return sqlError(QStringLiteral("upgrading the schema"), q.lastError());
     if (!q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'")))
         return sqlError(QStringLiteral("reading the schema version"), q.lastError());
     if (q.next()) {
-        if (q.value(0).toInt() > kSchemaVersion)
+        const int version = q.value(0).toInt();
+        q.finish();
+        if (version > kSchemaVersion)
             return Error{QStringLiteral("the result store was written by a newer version (schema %1; this program reads %2)")
-                             .arg(q.value(0).toInt()).arg(kSchemaVersion)};
+                             .arg(version).arg(kSchemaVersion)};
+        if (version < 2) {
+            if (auto upgraded = upgradeFrom1(); !upgraded)
+                return upgraded;
+        }
     } else {
         q.prepare(QStringLiteral("INSERT INTO meta(key, value) VALUES('schema_version', ?)"));
         q.addBindValue(QString::number(kSchemaVersion));
         if (!q.exec())
             return sqlError(QStringLiteral("writing the schema version"), q.lastError());
     }
+    return {};
+}
+
+Result<void> ResultStore::upgradeFrom1()
+{
+    // Version 1 (which also grew budget_stall in place) lacks the session's timing and
+    // re-measurement columns; the remeasurements table was created above. One transaction:
+    // a store is either still version 1 or wholly version 2.
+    QSqlDatabase db = QSqlDatabase::database(m_connection);
+    if (!db.transaction())
+        return sqlError(QStringLiteral("upgrading the schema from version 1"), db.lastError());
+    QSqlQuery q(db);
+    const char* columns[][2] = {{"budget_stall", "INTEGER NOT NULL DEFAULT 0"},
+                                {"flush_l2", "INTEGER NOT NULL DEFAULT 1"},
+                                {"cuda_graph", "INTEGER NOT NULL DEFAULT 0"},
+                                {"remeasure_top", "INTEGER NOT NULL DEFAULT 0"},
+                                {"remeasure_rounds", "INTEGER NOT NULL DEFAULT 0"}};
+    for (const auto& column : columns) {
+        const QString name = QString::fromLatin1(column[0]);
+        if (!q.exec(QStringLiteral("SELECT COUNT(*) FROM pragma_table_info('sessions') WHERE name = '%1'").arg(name)) || !q.next()) {
+            const QSqlError e = q.lastError();
+            db.rollback();
+            return sqlError(QStringLiteral("reading the schema"), e);
+        }
+        const bool missing = q.value(0).toInt() == 0;
+        q.finish();
+        if (missing && !q.exec(QStringLiteral("ALTER TABLE sessions ADD COLUMN %1 %2").arg(name, QString::fromLatin1(column[1])))) {
+            const QSqlError e = q.lastError();
+            db.rollback();
+            return sqlError(QStringLiteral("upgrading the schema from version 1 (column %1)").arg(name), e);
+        }
+    }
+    if (!q.exec(QStringLiteral("UPDATE meta SET value = '%1' WHERE key = 'schema_version'").arg(kSchemaVersion))) {
+        const QSqlError e = q.lastError();
+        db.rollback();
+        return sqlError(QStringLiteral("writing the schema version"), e);
+    }
+    if (!db.commit())
+        return sqlError(QStringLiteral("upgrading the schema from version 1"), db.lastError());
     return {};
 }
 
@@ -199,14 +260,16 @@ Result<qint64> ResultStore::createSession(const SessionRecord& r)
     q.prepare(QStringLiteral(
         "INSERT INTO sessions(state, device_id, device_name, backend, toolchain, device_details, kernel, problem,"
         " space, strategy, strategy_options, seed, budget_evaluations, budget_seconds, budget_stall, elapsed_ms, created_at,"
-        " updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+        " updated_at, flush_l2, cuda_graph, remeasure_top, remeasure_rounds) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     const QString now = timeText(QDateTime::currentDateTimeUtc());
     for (const QVariant& v : {QVariant(r.state.isEmpty() ? QStringLiteral("running") : r.state), QVariant(r.device.id),
                               QVariant(r.device.name), QVariant(r.device.backend), QVariant(r.device.toolchain),
                               QVariant(toText(r.device.details)), QVariant(r.kernel), QVariant(r.problem),
                               QVariant(toText(r.space)), QVariant(r.strategy), QVariant(toText(r.strategyOptions)),
                               QVariant(qint64(r.seed)), QVariant(r.budgetEvaluations), QVariant(r.budgetSeconds),
-                              QVariant(r.budgetStall), QVariant(r.elapsedMs), QVariant(now), QVariant(now)})
+                              QVariant(r.budgetStall), QVariant(r.elapsedMs), QVariant(now), QVariant(now),
+                              QVariant(r.timing.flushL2 ? 1 : 0), QVariant(r.timing.cudaGraph ? 1 : 0),
+                              QVariant(r.remeasureTop), QVariant(r.remeasureRounds)})
         q.addBindValue(v);
     if (!q.exec())
         return sqlError(QStringLiteral("creating a session"), q.lastError());
@@ -222,7 +285,24 @@ Result<SessionRecord> ResultStore::session(qint64 id)
         return sqlError(QStringLiteral("reading session %1").arg(id), q.lastError());
     if (!q.next())
         return Error{QStringLiteral("%1: no session %2 in this result store").arg(m_path).arg(id)};
-    return sessionFrom(q);
+    SessionRecord r = sessionFrom(q);
+    const int remeasured = q.value(kRemeasurementCountColumn).toInt();
+    q.finish();
+    if (auto applied = applyRemeasuredBest(r, remeasured); !applied)
+        return Error{applied.error()};
+    return r;
+}
+
+Result<void> ResultStore::applyRemeasuredBest(SessionRecord& record, int remeasurements)
+{
+    if (remeasurements == 0)
+        return {};
+    auto all = trials(record.id);
+    if (!all)
+        return Error{all.error()};
+    if (const auto best = BestTrial::of(all.value()))
+        record.bestMs = BestTrial::rankingMs(*best);
+    return {};
 }
 
 Result<QVector<SessionRecord>> ResultStore::sessions()
@@ -231,8 +311,16 @@ Result<QVector<SessionRecord>> ResultStore::sessions()
     if (!q.exec(QStringLiteral("SELECT %1 FROM sessions s ORDER BY s.id DESC").arg(QLatin1String(kSessionColumns))))
         return sqlError(QStringLiteral("listing sessions"), q.lastError());
     QVector<SessionRecord> out;
-    while (q.next())
+    QVector<int> remeasured;
+    while (q.next()) {
         out.append(sessionFrom(q));
+        remeasured.append(q.value(kRemeasurementCountColumn).toInt());
+    }
+    q.finish();
+    for (int i = 0; i < out.size(); ++i) {
+        if (auto applied = applyRemeasuredBest(out[i], remeasured[i]); !applied)
+            return Error{applied.error()};
+    }
     return out;
 }
 
@@ -321,7 +409,89 @@ Result<QVector<Trial>> ResultStore::trials(qint64 sessionId)
         t.fromStore = q.value(12).toInt() != 0;
         out.append(t);
     }
+    q.finish();
+
+    // The rounds of the latest re-measurement, per configuration; one failed round disqualifies it.
+    auto pass = lastRemeasurePass(sessionId);
+    if (!pass)
+        return Error{pass.error()};
+    if (pass.value() == 0)
+        return out;
+    auto rows = remeasurements(sessionId);
+    if (!rows)
+        return Error{rows.error()};
+    QHash<QString, QVector<double>> rounds;
+    QSet<QString> failed;
+    for (const Remeasurement& r : rows.value()) {
+        if (r.pass != pass.value())
+            continue;
+        if (r.measurement.isOk())
+            rounds[r.configKey].append(r.measurement.objectiveMs);
+        else
+            failed.insert(r.configKey);
+    }
+    for (Trial& t : out) {
+        if (!failed.contains(t.configKey))
+            t.remeasuredMs = rounds.value(t.configKey);
+    }
     return out;
+}
+
+Result<void> ResultStore::appendRemeasurement(const Remeasurement& r)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection);
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral(
+        "INSERT INTO remeasurements(session_id, pass, round, position, config_key, config, status, objective_ms, samples,"
+        " compile_ms, error, extra, measured_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    const Measurement& m = r.measurement;
+    for (const QVariant& v : {QVariant(r.sessionId), QVariant(r.pass), QVariant(r.round), QVariant(r.position),
+                              QVariant(r.configKey), QVariant(toText(r.config)), QVariant(statusName(m.status)),
+                              number(m.status == Status::Ok ? m.objectiveMs : std::nan("")),
+                              QVariant(samplesText(m.samplesMs)), number(m.compileTimeMs), QVariant(m.error),
+                              QVariant(toText(m.extra)), QVariant(timeText(r.measuredAt))})
+        q.addBindValue(v);
+    // A single statement outside a transaction is its own transaction (committed with synchronous=FULL).
+    if (!q.exec())
+        return sqlError(QStringLiteral("storing re-measurement round %1 position %2 of session %3")
+                            .arg(r.round).arg(r.position).arg(r.sessionId), q.lastError());
+    return {};
+}
+
+Result<QVector<Remeasurement>> ResultStore::remeasurements(qint64 sessionId)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral(
+        "SELECT status, objective_ms, samples, compile_ms, error, extra, pass, round, position, config_key, config,"
+        " measured_at FROM remeasurements WHERE session_id = ? ORDER BY id"));
+    q.addBindValue(sessionId);
+    if (!q.exec())
+        return sqlError(QStringLiteral("reading the re-measurements of session %1").arg(sessionId), q.lastError());
+    QVector<Remeasurement> out;
+    while (q.next()) {
+        Remeasurement r;
+        r.sessionId = sessionId;
+        r.measurement = measurementFrom(q, 0);
+        r.pass = q.value(6).toInt();
+        r.round = q.value(7).toInt();
+        r.position = q.value(8).toInt();
+        r.configKey = q.value(9).toString();
+        r.config = toObject(q.value(10));
+        r.measuredAt = timeFrom(q.value(11));
+        out.append(r);
+    }
+    return out;
+}
+
+Result<int> ResultStore::lastRemeasurePass(qint64 sessionId)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare(QStringLiteral("SELECT COALESCE(MAX(pass), 0) FROM remeasurements WHERE session_id = ?"));
+    q.addBindValue(sessionId);
+    if (!q.exec() || !q.next())
+        return sqlError(QStringLiteral("reading the re-measurements of session %1").arg(sessionId), q.lastError());
+    return q.value(0).toInt();
 }
 
 Result<QHash<QString, Measurement>> ResultStore::knownMeasurements(const QString& kernel, const QString& problem,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Device.h"
+#include "Remeasurement.h"
 #include "Result.h"
 #include "Trial.h"
 
@@ -29,10 +30,15 @@ struct SessionRecord {
     int budgetEvaluations = 0; ///< 0: until the space is exhausted
     double budgetSeconds = 0;  ///< 0: no time limit
     int budgetStall = 0;       ///< stop after this many evaluations without improvement; 0: never
+    TimingOptions timing{};    ///< how the device timed (hot cache, CUDA graphs)
+    int remeasureTop = 0;      ///< how many of the best configurations are re-measured at the end; 0: none
+    int remeasureRounds = 0;   ///< in how many interleaved rounds
     double elapsedMs = 0;      ///< wall time spent in the session so far, over all runs
     QDateTime createdAt;
     QDateTime updatedAt;
     int trialCount = 0;
+    /// The session's best time as BestTrial picks it: the median of the interleaved
+    /// re-measurement when the session has one, else the fastest ok trial.
     std::optional<double> bestMs;
 };
 
@@ -65,9 +71,19 @@ public:
     Result<QHash<QString, Measurement>> knownMeasurements(const QString& kernel, const QString& problem,
                                                           const DeviceInfo& device);
 
+    /// Commits one evaluation of a re-measurement in its own transaction.
+    Result<void> appendRemeasurement(const Remeasurement& r);
+    /// Every re-measurement of the session, in the order they were taken.
+    Result<QVector<Remeasurement>> remeasurements(qint64 sessionId);
+    /// The highest re-measurement pass of the session, 0 when it has none.
+    Result<int> lastRemeasurePass(qint64 sessionId);
+
 private:
     explicit ResultStore(QString path, QString connection);
     Result<void> migrate();
+    Result<void> upgradeFrom1();
+    /// Replaces the SQL's fastest-trial best by BestTrial's choice when the session was re-measured.
+    Result<void> applyRemeasuredBest(SessionRecord& record, int remeasurements);
     QString m_path;
     QString m_connection;
 };

@@ -1,13 +1,17 @@
 #include "Session.h"
 
 #include "AnyOf.h"
+#include "BestTrial.h"
 #include "EvaluationLimit.h"
 #include "NoImprovement.h"
 #include "StrategyFactory.h"
 #include "TimeLimit.h"
 
 #include <QElapsedTimer>
+#include <QSet>
 
+#include <algorithm>
+#include <deque>
 #include <limits>
 
 namespace dv {
@@ -25,6 +29,11 @@ Result<std::unique_ptr<Session>> Session::create(ResultStore& store, std::shared
 {
     if (options.maxEvaluations < 0 || options.maxSeconds < 0 || options.stallEvaluations < 0)
         return Error{QStringLiteral("the budget must not be negative")};
+    if (options.remeasureTop < 0 || options.remeasureRounds < 0)
+        return Error{QStringLiteral("the re-measurement counts must not be negative")};
+    // Before the device's identity is read: the timing is part of its toolchain.
+    if (auto timed = device->setTiming(options.timing); !timed)
+        return Error{timed.error()};
     auto strategy = StrategyFactory::create(options.strategy, options.strategyOptions);
     if (!strategy)
         return Error{strategy.error()};
@@ -41,6 +50,9 @@ Result<std::unique_ptr<Session>> Session::create(ResultStore& store, std::shared
     r.budgetEvaluations = options.maxEvaluations;
     r.budgetSeconds = options.maxSeconds;
     r.budgetStall = options.stallEvaluations;
+    r.timing = options.timing;
+    r.remeasureTop = options.remeasureRounds > 0 ? options.remeasureTop : 0;
+    r.remeasureRounds = options.remeasureTop > 0 ? options.remeasureRounds : 0;
     auto id = store.createSession(r);
     if (!id)
         return Error{id.error()};
@@ -55,6 +67,8 @@ Result<std::unique_ptr<Session>> Session::resume(ResultStore& store, std::shared
     if (!record)
         return Error{record.error()};
     SessionRecord r = record.value();
+    if (auto timed = device->setTiming(r.timing); !timed)
+        return Error{QStringLiteral("session %1: %2").arg(id).arg(timed.error())};
     const DeviceInfo info = device->info();
     const Workload& w = device->workload();
     if (info.name != r.device.name || info.toolchain != r.device.toolchain || w.kernel != r.kernel
@@ -146,6 +160,7 @@ Result<QString> Session::run()
     }
 
     QString reason;
+    std::deque<qint64> queue; // proposals of the current batch not yet evaluated
     emit progress(m_history.count(), budget);
     while (true) {
         if (m_stopRequested) {
@@ -158,15 +173,18 @@ Result<QString> Session::run()
                 ? QStringLiteral("exhausted") : *why;
             break;
         }
-        const std::vector<qint64> next = m_strategy->propose(m_history, 1);
-        if (next.empty()) {
-            reason = QStringLiteral("exhausted");
-            break;
+        if (queue.empty()) {
+            auto next = nextBatch(budget);
+            if (!next)
+                return fail(next.error());
+            if (next->empty()) {
+                reason = QStringLiteral("exhausted");
+                break;
+            }
+            queue.assign(next->begin(), next->end());
         }
-        const qint64 index = next.front();
-        if (index < 0 || index >= space.size() || m_history.isTaken(index))
-            return fail(QStringLiteral("strategy '%1' proposed configuration %2, which is outside the space or already taken")
-                            .arg(m_record.strategy).arg(index));
+        const qint64 index = queue.front();
+        queue.pop_front();
 
         Trial trial;
         trial.sessionId = m_record.id;
@@ -201,12 +219,89 @@ Result<QString> Session::run()
         emit trialFinished(trial);
         emit progress(m_history.count(), budget);
     }
+    if (reason != QLatin1String("stopped") && m_record.remeasureTop > 0 && m_record.remeasureRounds > 0) {
+        if (auto done = remeasure(); !done)
+            return fail(done.error());
+        if (m_stopRequested)
+            reason = QStringLiteral("stopped");
+    }
     m_record.state = reason == QLatin1String("stopped") || reason == QLatin1String("time limit")
             || reason == QLatin1String("no improvement")
         ? QStringLiteral("stopped") : QStringLiteral("finished");
     m_store.setSessionState(m_record.id, m_record.state);
     emit finished(reason);
     return reason;
+}
+
+Result<std::vector<qint64>> Session::nextBatch(int budget)
+{
+    const ConfigSpace& space = m_device->workload().space;
+    const int ahead = m_device->prepareAhead();
+    // A batch never reaches past the budget, so that the strategy proposes exactly what is evaluated.
+    const int count = ahead > 0 ? std::max(1, std::min(ahead, budget - m_history.count())) : 1;
+    std::vector<qint64> next = m_strategy->propose(m_history, count);
+    QSet<qint64> seen;
+    QVector<QJsonObject> unknown;
+    for (qint64 index : next) {
+        if (index < 0 || index >= space.size() || m_history.isTaken(index) || seen.contains(index))
+            return Error{QStringLiteral("strategy '%1' proposed configuration %2, which is outside the space or already taken")
+                             .arg(m_record.strategy).arg(index)};
+        seen.insert(index);
+        const QJsonObject config = space.config(index);
+        if (!m_known.contains(ConfigSpace::keyOf(config)))
+            unknown.append(config);
+    }
+    if (ahead > 0 && !unknown.isEmpty())
+        m_device->prepare(unknown);
+    return next;
+}
+
+Result<void> Session::remeasure()
+{
+    auto trials = m_store.trials(m_record.id);
+    if (!trials)
+        return Error{trials.error()};
+    // The best ok configurations of the search by their search time.
+    QVector<Trial> top;
+    for (const Trial& t : trials.value()) {
+        if (BestTrial::isExportable(t.measurement))
+            top.append(t);
+    }
+    std::stable_sort(top.begin(), top.end(), [](const Trial& a, const Trial& b) {
+        return a.measurement.objectiveMs < b.measurement.objectiveMs;
+    });
+    if (top.size() > m_record.remeasureTop)
+        top.resize(m_record.remeasureTop);
+    if (top.size() < 2)
+        return {}; // nothing to compare
+    auto last = m_store.lastRemeasurePass(m_record.id);
+    if (!last)
+        return Error{last.error()};
+    const int total = int(top.size()) * m_record.remeasureRounds;
+    int done = 0;
+    emit remeasureProgress(done, total);
+    // Round-robin: every round measures each configuration once, in the same order, so that
+    // a drift in clock or temperature reaches all of them alike.
+    for (int round = 1; round <= m_record.remeasureRounds; ++round) {
+        for (int position = 1; position <= top.size(); ++position) {
+            if (m_stopRequested)
+                return {};
+            const Trial& t = top[position - 1];
+            Remeasurement r;
+            r.sessionId = m_record.id;
+            r.pass = last.value() + 1;
+            r.round = round;
+            r.position = position;
+            r.configKey = t.configKey;
+            r.config = t.config;
+            r.measurement = m_device->evaluate(t.config);
+            r.measuredAt = QDateTime::currentDateTimeUtc();
+            if (auto stored = m_store.appendRemeasurement(r); !stored)
+                return stored;
+            emit remeasureProgress(++done, total);
+        }
+    }
+    return {};
 }
 
 } // namespace dv

@@ -21,11 +21,23 @@ struct SessionOptions {
     int maxEvaluations = 0; ///< 0: until the strategy has nothing more to propose
     double maxSeconds = 0;  ///< 0: no wall-time limit
     int stallEvaluations = 0; ///< stop after this many evaluations without improvement; 0: never
+    TimingOptions timing{};   ///< given to the device before the session starts (part of its toolchain)
+    /// At the end of the search the best `remeasureTop` ok configurations are measured again in
+    /// `remeasureRounds` interleaved rounds (A B C, A B C, ...); 0 for either: no re-measurement.
+    int remeasureTop = 5;
+    int remeasureRounds = 3;
 };
 
 /// Runs a strategy against a device under a budget, committing every trial to the result store
 /// before the next one starts. A configuration already measured for the same kernel, problem,
 /// device and toolchain is answered from the store instead of the device.
+///
+/// A device that can use configurations ahead of time (Device::prepareAhead() > 0, a worker
+/// that compiles in parallel) gets the strategy's proposals in batches of that size, announced
+/// with Device::prepare() before the first of them is evaluated. When the search ends (budget,
+/// time limit, no improvement, exhausted; not on stop()), the best configurations are
+/// re-measured in interleaved rounds and stored (ResultStore::appendRemeasurement); BestTrial
+/// then ranks by the median of the rounds.
 ///
 /// run() blocks; call it in a worker thread for the studio (the store must be opened in that
 /// thread) and connect to the signals with queued connections. stop() may be called from any thread.
@@ -55,6 +67,8 @@ public:
 signals:
     void trialFinished(const dv::Trial& trial);
     void progress(int evaluations, int budget);
+    /// During the final re-measurement: `done` of `total` evaluations.
+    void remeasureProgress(int done, int total);
     void finished(const QString& reason);
     void failed(const QString& message);
 
@@ -64,6 +78,9 @@ private:
     static Result<std::unique_ptr<Session>> assemble(ResultStore& store, std::shared_ptr<Device> device,
                                                      SessionRecord record, std::unique_ptr<Strategy> strategy);
     Result<void> prepare();
+    /// Proposals to evaluate next (one, or a batch for a device that prepares ahead); empty when exhausted.
+    Result<std::vector<qint64>> nextBatch(int budget);
+    Result<void> remeasure();
 
     ResultStore& m_store;
     std::shared_ptr<Device> m_device;

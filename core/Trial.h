@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QJsonObject>
 #include <QString>
+#include <QVector>
 
 namespace dv {
 
@@ -21,6 +22,10 @@ struct Trial {
     /// True when the answer came from the result store instead of the device (the
     /// configuration had been measured before for the same kernel, problem, device and toolchain).
     bool fromStore = false;
+    /// The objective of each round of the session's latest interleaved re-measurement of this
+    /// configuration (ResultStore::trials fills it); empty when it was not re-measured or one
+    /// of its rounds failed. BestTrial ranks by the median of these when there are any.
+    QVector<double> remeasuredMs;
 };
 
 } // namespace dv

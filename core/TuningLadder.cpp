@@ -1,5 +1,6 @@
 #include "TuningLadder.h"
 
+#include "BestTrial.h"
 #include "JsonUtil.h"
 
 #include <QJsonArray>
@@ -11,9 +12,7 @@ namespace dv {
 
 bool TuningLadder::isExportable(const Measurement& m)
 {
-    // A worker that could not check the output says so with "verified": false; such a result
-    // may be fast because it is wrong.
-    return m.isOk() && m.extra.value(QLatin1String("verified")) != QJsonValue(false);
+    return BestTrial::isExportable(m);
 }
 
 QVector<qint64> TuningLadder::powersOfTwo(qint64 first, qint64 last)
@@ -63,12 +62,13 @@ Result<void> TuningLadder::addTrials(qint64 key, const QVector<Trial>& trials, c
     rung.key = key;
     rung.evaluations += int(trials.size());
     rung.benchSeconds += benchSeconds;
-    for (const Trial& t : trials) {
-        if (!isExportable(t.measurement))
-            continue;
-        if (rung.config.isEmpty() || t.measurement.objectiveMs < rung.measurement.objectiveMs) {
-            rung.config = t.config;
-            rung.measurement = t.measurement;
+    // The session's best by the one rule (re-measured median when there is one); then the
+    // fastest of the sessions of this key.
+    if (const auto best = BestTrial::of(trials)) {
+        const Measurement reported = BestTrial::reported(*best);
+        if (rung.config.isEmpty() || reported.objectiveMs < rung.measurement.objectiveMs) {
+            rung.config = best->config;
+            rung.measurement = reported;
             rung.origin = origin;
         }
     }

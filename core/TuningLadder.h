@@ -52,8 +52,8 @@ public:
     /// The integer at `position` of a session's problem text ("[16, 4096]" or "16").
     static Result<qint64> problemValue(const QString& problem, int position);
 
-    /// Adds a session's trials for `key`, keeping the fastest exportable one (over all sessions
-    /// of that key). All keys must come from one GPU (`deviceName`).
+    /// Adds one session's trials for `key`: the session's best (BestTrial::of, the re-measured
+    /// median when the session has one) replaces the rung when it is faster. All keys must come from one GPU (`deviceName`).
     Result<void> addTrials(qint64 key, const QVector<Trial>& trials, const QString& deviceName, const QString& origin,
                            double benchSeconds = 0);
     /// A fully measured key, used for the coverage numbers.

@@ -193,7 +193,7 @@ Result<void> WorkerDevice::startWorker()
     if (m_starts == 1) {
         m_hello = hello.value();
         m_loaded = loaded.value();
-        QJsonObject gpuJson = helloMessage(Hello{kVersion, {}, 1, {*gpu}, {}})
+        QJsonObject gpuJson = helloMessage(Hello{kVersion, {}, 1, {*gpu}, {}, {}})
                                   .value(QLatin1String("devices")).toArray().first().toObject();
         QJsonObject versions;
         for (auto it = m_hello.versions.cbegin(); it != m_hello.versions.cend(); ++it)
@@ -208,6 +208,11 @@ Result<void> WorkerDevice::startWorker()
                                      {QStringLiteral("gpu"), gpuJson},
                                      {QStringLiteral("versions"), versions},
                                      {QStringLiteral("kernel_identity"), m_loaded.identity}};
+        if (!m_hello.capabilities.isEmpty())
+            m_info.details.insert(QStringLiteral("capabilities"), QJsonArray::fromStringList(m_hello.capabilities));
+        // What exporters need about the deployment (Triton's cache keys, ...), as the worker says.
+        if (m_loaded.extra.contains(QLatin1String("deployment")))
+            m_info.details.insert(QStringLiteral("deployment"), m_loaded.extra.value(QLatin1String("deployment")));
         m_workload = Workload{m_loaded.kernel, m_loaded.problem, m_loaded.space};
     } else if (loaded->identity != m_loaded.identity || loaded->problem != m_loaded.problem
                || loaded->space.toJson() != m_loaded.space.toJson() || hello->versions != m_hello.versions) {
@@ -220,7 +225,86 @@ Result<void> WorkerDevice::startWorker()
 
 DeviceInfo WorkerDevice::info() const
 {
-    return m_info;
+    DeviceInfo info = m_info;
+    // Times taken with a warm L2 or through graphs are not comparable with the default ones.
+    if (!m_options.evaluate.flushL2)
+        info.toolchain += QStringLiteral(", hot-cache");
+    if (m_options.evaluate.graph)
+        info.toolchain += QStringLiteral(", cuda-graph");
+    return info;
+}
+
+Result<void> WorkerDevice::setTiming(const TimingOptions& timing)
+{
+    m_options.evaluate.flushL2 = timing.flushL2;
+    m_options.evaluate.graph = timing.cudaGraph;
+    return {};
+}
+
+int WorkerDevice::prepareAhead() const
+{
+    return m_hello.can(WorkerProtocol::kCanPrepare) ? std::max(0, m_options.prepareAhead) : 0;
+}
+
+QString WorkerDevice::lastPrepareError() const
+{
+    QString error;
+    const_cast<WorkerDevice*>(this)->inWorkerThread([&] { error = m_prepareError; });
+    return error;
+}
+
+void WorkerDevice::prepare(const QVector<QJsonObject>& configs)
+{
+    if (prepareAhead() == 0)
+        return;
+    QVector<QJsonObject> valid;
+    for (const QJsonObject& c : configs) {
+        if (m_workload.space.indexOf(c) >= 0)
+            valid.append(c);
+    }
+    if (valid.isEmpty())
+        return;
+    inWorkerThread([&] { prepareHere(valid); });
+}
+
+void WorkerDevice::prepareHere(const QVector<QJsonObject>& configs)
+{
+    using namespace WorkerProtocol;
+    if (!m_process || !m_process->isRunning()) {
+        // After a crash: start the next worker now, so that it compiles while nothing waits.
+        auto started = startWorker();
+        if (!started) {
+            m_prepareError = started.error();
+            return; // the next evaluation tries again and reports it
+        }
+    }
+    // `prepared` comes at once; a worker that cannot say so soon is not well and is replaced
+    // by the next evaluation (which then reports its own fate).
+    const QDeadlineTimer deadline(std::min<int>(m_trialTimeoutMs, 30000));
+    const qint64 id = m_nextId++;
+    auto fail = [&](const QString& why) {
+        m_prepareError = why;
+        m_process->kill();
+        m_pid = 0;
+    };
+    if (auto written = m_process->write(encode(prepareMessage(PrepareRequest{id, configs})), deadline); !written)
+        return fail(written.error());
+    QByteArray line;
+    if (m_process->readLine(line, deadline) != WorkerProcess::ReadOutcome::Line)
+        return fail(QStringLiteral("no answer to prepare (the worker %1)").arg(m_process->exitDescription()));
+    auto reply = parseReply(line, id, kPrepared);
+    if (!reply)
+        return fail(QStringLiteral("protocol error: ") + reply.error());
+    if (reply->type == kError) {
+        auto error = parseError(reply.value());
+        m_prepareError = error ? QStringLiteral("worker error %1: %2").arg(error->code, error->message) : error.error();
+        return; // the worker stays usable
+    }
+    auto queued = parsePrepared(reply.value());
+    if (!queued)
+        return fail(QStringLiteral("protocol error: ") + queued.error());
+    m_prepareError.clear();
+    ++m_prepared;
 }
 
 const Workload& WorkerDevice::workload() const
@@ -355,6 +439,11 @@ Result<WorkerOptions> WorkerDevice::optionsFromId(const QString& id)
             options.device = value.toInt(&ok);
             if (!ok || options.device < 0)
                 return bad(QStringLiteral("expected a device index (0, 1, ...)"));
+        } else if (key == QLatin1String("prepare")) {
+            bool ok = false;
+            options.prepareAhead = value.toInt(&ok);
+            if (!ok || options.prepareAhead < 0 || options.prepareAhead > 1024)
+                return bad(QStringLiteral("expected how many configurations to announce ahead (0..1024; 0: never)"));
         } else if (key == QLatin1String("timeout")) {
             bool ok = false;
             const double seconds = value.toDouble(&ok);
@@ -362,7 +451,7 @@ Result<WorkerOptions> WorkerDevice::optionsFromId(const QString& id)
                 return bad(QStringLiteral("expected a number of seconds > 0"));
             options.trialTimeoutMs = int(seconds * 1000);
         } else {
-            return bad(QStringLiteral("unknown option (expected kernel, problem, device or timeout before the command; "
+            return bad(QStringLiteral("unknown option (expected kernel, problem, device, timeout or prepare before the command; "
                                        "to set environment variables, start the command with 'env')"));
         }
         rest.removeFirst();

@@ -27,6 +27,9 @@ struct WorkerOptions {
     int trialTimeoutMs = 60000;  ///< a trial not answered in this time is `timeout` and the worker killed
     WorkerProtocol::EvaluateOptions evaluate; ///< timing options sent with every evaluation
     int stderrLines = 20;   ///< how many of the worker's last stderr lines a crash reports
+    /// How many upcoming configurations to announce with `prepare` when the worker offers it
+    /// (capability "prepare"); 0 never sends `prepare`.
+    int prepareAhead = 8;
 };
 
 /// A device backed by a worker process (CUDA, HIP, Triton or the test worker) that speaks the
@@ -44,7 +47,7 @@ public:
     /// Starts the worker, reads its hello and loads the workload.
     static Result<std::unique_ptr<WorkerDevice>> open(WorkerOptions options);
     /// Parses a device id of the form documented in docs/worker-protocol.md:
-    /// "worker:[kernel=NAME] [problem=JSON] [device=N] [timeout=SECONDS] COMMAND [ARGS...]",
+    /// "worker:[kernel=NAME] [problem=JSON] [device=N] [timeout=SECONDS] [prepare=N] COMMAND [ARGS...]",
     /// split like a POSIX shell line (quotes and backslashes; no expansion).
     static Result<WorkerOptions> optionsFromId(const QString& id);
     /// Asks the worker to shut down (killing it if it does not).
@@ -53,9 +56,22 @@ public:
     DeviceInfo info() const override;
     const Workload& workload() const override;
     Measurement evaluate(const QJsonObject& config) override;
+    /// WorkerOptions::prepareAhead when the worker announced the "prepare" capability, else 0.
+    int prepareAhead() const override;
+    /// Sends `prepare` with the configurations of the space among `configs` and waits only for
+    /// the immediate `prepared`; a worker that fails it is restarted by the next evaluation.
+    void prepare(const QVector<QJsonObject>& configs) override;
+    /// Sets flush_l2 and graph of later evaluations; part of the toolchain text.
+    Result<void> setTiming(const TimingOptions& timing) override;
+    /// The last `prepare` that went wrong (empty when none did).
+    QString lastPrepareError() const;
+    /// How many `prepare` requests were answered `prepared`.
+    int preparedRequests() const { return m_prepared; }
 
     const WorkerProtocol::Hello& hello() const { return m_hello; }
     const WorkerOptions& options() const { return m_options; }
+    /// The answer to the first load (kernel, problem, identity, space, extra).
+    const WorkerProtocol::Loaded& loaded() const { return m_loaded; }
     /// Local process id of the running worker; 0 while none runs (after a crash, until the next
     /// evaluation starts one).
     qint64 workerPid() const { return m_pid; }
@@ -71,6 +87,7 @@ private:
     Result<void> startWorker();
     Measurement evaluateHere(const QJsonObject& config);
     Measurement abandonWorker(Status status, const QString& what);
+    void prepareHere(const QVector<QJsonObject>& configs);
     void shutdownHere();
     QString commandText() const;
 
@@ -82,6 +99,8 @@ private:
     std::atomic<qint64> m_pid{0};
     std::atomic<int> m_starts{0};
     std::atomic<int> m_trialTimeoutMs{0};
+    std::atomic<int> m_prepared{0};
+    QString m_prepareError; // written and read in m_thread
 
     WorkerProtocol::Hello m_hello;
     WorkerProtocol::Loaded m_loaded;

@@ -5,6 +5,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
+#include <QStringList>
 
 #include <algorithm>
 #include <cmath>
@@ -206,12 +207,15 @@ QJsonObject helloMessage(const Hello& hello)
     QJsonObject versions;
     for (auto it = hello.versions.begin(); it != hello.versions.end(); ++it)
         versions.insert(it.key(), it.value());
-    return QJsonObject{{QStringLiteral("type"), str(kHello)},
-                       {QStringLiteral("protocol"), hello.protocol},
-                       {QStringLiteral("backend"), hello.backend},
-                       {QStringLiteral("pid"), hello.pid},
-                       {QStringLiteral("devices"), devices},
-                       {QStringLiteral("versions"), versions}};
+    QJsonObject o{{QStringLiteral("type"), str(kHello)},
+                  {QStringLiteral("protocol"), hello.protocol},
+                  {QStringLiteral("backend"), hello.backend},
+                  {QStringLiteral("pid"), hello.pid},
+                  {QStringLiteral("devices"), devices},
+                  {QStringLiteral("versions"), versions}};
+    if (!hello.capabilities.isEmpty())
+        o.insert(QStringLiteral("capabilities"), QJsonArray::fromStringList(hello.capabilities));
+    return o;
 }
 
 QJsonObject loadMessage(const LoadRequest& request)
@@ -231,6 +235,8 @@ QJsonObject loadedMessage(const Loaded& loaded)
     o.insert(QStringLiteral("problem"), loaded.problem);
     o.insert(QStringLiteral("identity"), loaded.identity);
     o.insert(QStringLiteral("space"), loaded.spaceJson.isEmpty() ? loaded.space.toJson() : loaded.spaceJson);
+    if (!loaded.extra.isEmpty())
+        o.insert(QStringLiteral("extra"), loaded.extra);
     return o;
 }
 
@@ -239,13 +245,17 @@ QJsonObject evaluateMessage(const EvaluateRequest& request)
     const EvaluateOptions& opt = request.options;
     QJsonObject o = envelope(kEvaluate, request.id);
     o.insert(QStringLiteral("config"), request.config);
-    o.insert(QStringLiteral("options"),
-             QJsonObject{{QStringLiteral("warmup"), opt.warmup},
-                         {QStringLiteral("repetitions"), opt.repetitions},
-                         {QStringLiteral("min_time_ms"), opt.minTimeMs},
-                         {QStringLiteral("max_repetitions"), opt.maxRepetitions},
-                         {QStringLiteral("flush_l2"), opt.flushL2},
-                         {QStringLiteral("timeout_ms"), opt.timeoutMs}});
+    QJsonObject options{{QStringLiteral("warmup"), opt.warmup},
+                        {QStringLiteral("repetitions"), opt.repetitions},
+                        {QStringLiteral("min_time_ms"), opt.minTimeMs},
+                        {QStringLiteral("max_repetitions"), opt.maxRepetitions},
+                        {QStringLiteral("flush_l2"), opt.flushL2},
+                        {QStringLiteral("timeout_ms"), opt.timeoutMs}};
+    // Sent only when asked for, so that a worker written before graph timing existed still
+    // reads every ordinary request.
+    if (opt.graph)
+        options.insert(QStringLiteral("graph"), true);
+    o.insert(QStringLiteral("options"), options);
     return o;
 }
 
@@ -271,6 +281,23 @@ QJsonObject measurementMessage(qint64 id, const Measurement& m)
         if (m.extra.contains(k))
             o.insert(k, m.extra.value(k));
     }
+    return o;
+}
+
+QJsonObject prepareMessage(const PrepareRequest& request)
+{
+    QJsonObject o = envelope(kPrepare, request.id);
+    QJsonArray configs;
+    for (const QJsonObject& c : request.configs)
+        configs.append(c);
+    o.insert(QStringLiteral("configs"), configs);
+    return o;
+}
+
+QJsonObject preparedMessage(qint64 id, int queued)
+{
+    QJsonObject o = envelope(kPrepared, id);
+    o.insert(QStringLiteral("queued"), queued);
     return o;
 }
 
@@ -327,9 +354,15 @@ Result<Hello> parseHello(const QByteArray& line)
     h.pid = r.integer(QLatin1String("pid"), Need::Required, 1);
     const QJsonArray devices = r.array(QLatin1String("devices"));
     const QJsonObject versions = r.object(QLatin1String("versions"));
+    const QJsonArray capabilities = r.array(QLatin1String("capabilities"), Need::Optional);
     r.finish();
     if (r.failed())
         return Error{r.error()};
+    for (int i = 0; i < capabilities.size(); ++i) {
+        if (!capabilities[i].isString() || capabilities[i].toString().isEmpty())
+            return Error{QStringLiteral("hello.capabilities[%1]: expected a non-empty string, got %2").arg(i).arg(jsonText(capabilities[i]))};
+        h.capabilities.append(capabilities[i].toString());
+    }
     if (devices.isEmpty())
         return Error{QStringLiteral("hello.devices: the worker announces no device")};
     for (int i = 0; i < devices.size(); ++i) {
@@ -388,6 +421,7 @@ Result<Loaded> parseLoaded(const Reply& reply)
     l.problem = r.string(QLatin1String("problem"));
     l.identity = r.string(QLatin1String("identity"), Need::Required, false);
     l.spaceJson = r.object(QLatin1String("space"));
+    l.extra = r.object(QLatin1String("extra"), Need::Optional);
     r.finish();
     if (r.failed())
         return Error{r.error()};
@@ -474,6 +508,34 @@ Result<ErrorReply> parseError(const Reply& reply)
     return e;
 }
 
+Result<int> parsePrepared(const Reply& reply)
+{
+    Reader r(reply.body, str(kPrepared));
+    const qint64 queued = r.integer(QLatin1String("queued"), Need::Required, 0);
+    r.finish();
+    if (r.failed())
+        return Error{r.error()};
+    return int(std::min<qint64>(queued, std::numeric_limits<int>::max()));
+}
+
+Result<PrepareRequest> parsePrepare(const QJsonObject& message)
+{
+    Reader r(message, str(kPrepare));
+    r.has(QLatin1String("type"));
+    PrepareRequest p;
+    p.id = r.integer(QLatin1String("id"), Need::Required, 1);
+    const QJsonArray configs = r.array(QLatin1String("configs"));
+    r.finish();
+    if (r.failed())
+        return Error{r.error()};
+    for (int i = 0; i < configs.size(); ++i) {
+        if (!configs[i].isObject())
+            return Error{QStringLiteral("prepare.configs[%1]: expected an object, got %2").arg(i).arg(jsonText(configs[i]))};
+        p.configs.append(configs[i].toObject());
+    }
+    return p;
+}
+
 Result<LoadRequest> parseLoad(const QJsonObject& message)
 {
     Reader r(message, str(kLoad));
@@ -507,6 +569,7 @@ Result<EvaluateRequest> parseEvaluate(const QJsonObject& message)
     opt.minTimeMs = o.number(QLatin1String("min_time_ms"), Need::Required, 0);
     opt.maxRepetitions = int(o.integer(QLatin1String("max_repetitions"), Need::Required, 1));
     opt.flushL2 = o.boolean(QLatin1String("flush_l2"));
+    opt.graph = o.boolean(QLatin1String("graph"), Need::Optional, false);
     opt.timeoutMs = o.number(QLatin1String("timeout_ms"), Need::Required, 0);
     o.finish();
     if (o.failed())

@@ -32,6 +32,8 @@ inline constexpr QLatin1String kLoad("load");
 inline constexpr QLatin1String kLoaded("loaded");
 inline constexpr QLatin1String kEvaluate("evaluate");
 inline constexpr QLatin1String kMeasurement("measurement");
+inline constexpr QLatin1String kPrepare("prepare");
+inline constexpr QLatin1String kPrepared("prepared");
 inline constexpr QLatin1String kShutdown("shutdown");
 inline constexpr QLatin1String kBye("bye");
 inline constexpr QLatin1String kError("error");
@@ -43,6 +45,10 @@ inline constexpr QLatin1String kUnknownKernel("unknown_kernel");
 inline constexpr QLatin1String kBadProblem("bad_problem");
 inline constexpr QLatin1String kNotLoaded("not_loaded");        ///< evaluate before a successful load
 inline constexpr QLatin1String kInternal("internal");
+
+// Capabilities a worker may list in its hello ("capabilities"); optional, so that a worker
+// without them speaks the same protocol version.
+inline constexpr QLatin1String kCanPrepare("prepare"); ///< answers `prepare` and compiles ahead
 
 /// One GPU as a worker announces it.
 struct GpuInfo {
@@ -62,6 +68,9 @@ struct Hello {
     QVector<GpuInfo> devices;
     /// Component -> version: "worker", "driver", "cuda", "ptxas", "nvrtc", "hip", "triton", "torch", ...
     QMap<QString, QString> versions;
+    /// Optional features the worker offers (kCanPrepare, ...); unknown names are kept and ignored.
+    QStringList capabilities;
+    bool can(QLatin1String capability) const { return capabilities.contains(QString(capability)); }
 };
 
 /// What to load: a kernel (empty: the worker's default) and its problem parameters.
@@ -80,6 +89,7 @@ struct Loaded {
     QString identity; ///< changes whenever the kernel's source or build changes
     QJsonObject spaceJson;
     ConfigSpace space;
+    QJsonObject extra; ///< optional backend facts ("deployment": what exporters need, ...)
 };
 
 /// How to time one configuration. Every field is always sent.
@@ -89,6 +99,7 @@ struct EvaluateOptions {
     double minTimeMs = 100;   ///< ... and until this much GPU time is covered ...
     int maxRepetitions = 1000; ///< ... but never more than this
     bool flushL2 = true;      ///< flush the L2 cache before every timed run
+    bool graph = false;       ///< time replays of a CUDA graph of many launches (launch-bound kernels); sent only when true
     double timeoutMs = 60000; ///< the engine kills the worker after this long; a hint to stop early
 };
 
@@ -96,6 +107,12 @@ struct EvaluateRequest {
     qint64 id = 0;
     QJsonObject config;
     EvaluateOptions options;
+};
+
+/// Configurations the engine will evaluate soon; a worker with kCanPrepare compiles them ahead.
+struct PrepareRequest {
+    qint64 id = 0;
+    QVector<QJsonObject> configs;
 };
 
 /// An "error" answer: the worker could not serve the request.
@@ -121,6 +138,9 @@ QJsonObject loadedMessage(const Loaded& loaded);
 QJsonObject evaluateMessage(const EvaluateRequest& request);
 /// The answer to `evaluate` for `m`; p20/p80 are computed from the samples when `m` is ok.
 QJsonObject measurementMessage(qint64 id, const Measurement& m);
+QJsonObject prepareMessage(const PrepareRequest& request);
+/// The answer to `prepare`: how many of the configurations were newly queued for compilation.
+QJsonObject preparedMessage(qint64 id, int queued);
 QJsonObject shutdownMessage(qint64 id);
 QJsonObject byeMessage(qint64 id);
 QJsonObject errorMessage(const ErrorReply& error);
@@ -136,9 +156,12 @@ Result<Loaded> parseLoaded(const Reply& reply);
 /// The measurement; samples, p20/p80, registers, clock and temperature land in extra.
 Result<Measurement> parseMeasurement(const Reply& reply);
 Result<ErrorReply> parseError(const Reply& reply);
+/// The number of configurations the worker queued (>= 0).
+Result<int> parsePrepared(const Reply& reply);
 /// Requests, as a worker (or a test) reads them.
 Result<LoadRequest> parseLoad(const QJsonObject& message);
 Result<EvaluateRequest> parseEvaluate(const QJsonObject& message);
+Result<PrepareRequest> parsePrepare(const QJsonObject& message);
 
 /// The `q`-quantile (0..1) of samples by linear interpolation (numpy's default); NaN when empty.
 double quantile(QVector<double> samples, double q);

@@ -2,6 +2,7 @@
 
 #include "CliSupport.h"
 
+#include "BestTrial.h"
 #include "DeviceRegistry.h"
 #include "ProgressBar.h"
 #include "ReplayDevice.h"
@@ -42,21 +43,36 @@ void printSummary(const SessionRecord& record, const QVector<Trial>& trials, con
 {
     int fromStore = 0;
     QMap<int, int> byStatus;
-    const Trial* best = nullptr;
+    QVector<const Trial*> remeasured;
     for (const Trial& t : trials) {
         fromStore += t.fromStore ? 1 : 0;
         byStatus[int(t.measurement.status)]++;
-        if (t.measurement.isOk() && (!best || t.measurement.objectiveMs < best->measurement.objectiveMs))
-            best = &t;
+        if (BestTrial::isRemeasured(t))
+            remeasured.append(&t);
     }
     std::fprintf(stderr, "session %lld %s (%s): %d evaluations (%d answered from the store) in %.2f s on %s\n",
                  record.id, qPrintable(record.state), qPrintable(reason), int(trials.size()), fromStore, seconds,
                  qPrintable(record.device.id));
-    if (best)
-        std::fprintf(stderr, "best: %.6g ms  %s  (evaluation %d)\n", best->measurement.objectiveMs,
-                     qPrintable(compactJson(best->config)), best->sequence);
-    else
+    std::sort(remeasured.begin(), remeasured.end(),
+              [](const Trial* a, const Trial* b) { return BestTrial::rankingMs(*a) < BestTrial::rankingMs(*b); });
+    for (const Trial* t : remeasured) {
+        QStringList rounds;
+        for (double ms : t->remeasuredMs)
+            rounds.append(QString::number(ms, 'g', 5));
+        std::fprintf(stderr, "re-measured: median %.6g ms (rounds %s; search %.6g ms)  %s\n", BestTrial::rankingMs(*t),
+                     qPrintable(rounds.join(QStringLiteral(" "))), t->measurement.objectiveMs, qPrintable(compactJson(t->config)));
+    }
+    if (const auto best = BestTrial::of(trials)) {
+        if (BestTrial::isRemeasured(*best))
+            std::fprintf(stderr, "best: %.6g ms  %s  (evaluation %d; median of %d interleaved re-measurements, the search measured %.6g ms)\n",
+                         BestTrial::rankingMs(*best), qPrintable(compactJson(best->config)), best->sequence,
+                         int(best->remeasuredMs.size()), best->measurement.objectiveMs);
+        else
+            std::fprintf(stderr, "best: %.6g ms  %s  (evaluation %d)\n", best->measurement.objectiveMs,
+                         qPrintable(compactJson(best->config)), best->sequence);
+    } else {
         std::fprintf(stderr, "best: none (no configuration succeeded)\n");
+    }
     QStringList parts;
     for (Status s : kAllStatuses) {
         if (byStatus.value(int(s)) > 0)
@@ -81,7 +97,9 @@ int Cli::usage()
                  "  sessions  list the sessions of a result database\n"
                  "  export    write a session's trials as CSV or as a Kernel Tuner cache file\n"
                  "  space     check a configuration-space file and count its valid configurations\n"
-                 "  bench-strategies  score search strategies on recorded landscapes\n");
+                 "  bench-strategies  score search strategies on recorded landscapes\n"
+                 "  ladder    tune one session per problem key, warm-started; --coverage reports a ladder\n"
+                 "  bundle    create, inspect, verify, import or merge portable bundles of exports\n");
     return kBadInput;
 }
 
@@ -106,6 +124,10 @@ int Cli::run(const QStringList& arguments)
         return space(rest);
     if (command == QLatin1String("bench-strategies"))
         return benchStrategies(rest);
+    if (command == QLatin1String("ladder"))
+        return ladder(rest);
+    if (command == QLatin1String("bundle"))
+        return bundle(rest);
     if (command == QLatin1String("--version")) {
         out(QStringLiteral("dejavu-tune 0.1.0"));
         return kOk;
@@ -161,13 +183,19 @@ int Cli::tune(const QStringList& args)
     p.addOption({QStringLiteral("db"), QStringLiteral("Result database (default %1).").arg(defaultDatabase()), QStringLiteral("FILE")});
     p.addOption({QStringLiteral("resume"), QStringLiteral("Continue stored session ID."), QStringLiteral("ID")});
     p.addOption({QStringLiteral("latency-ms"), QStringLiteral("Replay devices: pause this long per evaluation, as a GPU would."), QStringLiteral("MS")});
+    p.addOption({QStringLiteral("hot-cache"), QStringLiteral("GPU workers: do not flush the L2 cache between timed runs.")});
+    p.addOption({QStringLiteral("cuda-graph"), QStringLiteral("GPU workers: time replays of a CUDA graph of many launches (launch-bound kernels).")});
+    p.addOption({QStringLiteral("remeasure"), QStringLiteral("Re-measure the best K configurations at the end, interleaved (default 5; 0: off)."), QStringLiteral("K"), QStringLiteral("5")});
+    p.addOption({QStringLiteral("remeasure-rounds"), QStringLiteral("Rounds of the re-measurement (default 3)."), QStringLiteral("R"), QStringLiteral("3")});
     p.addOption({QStringLiteral("quiet"), QStringLiteral("No progress bar.")});
     if (!parse(p, args, QStringLiteral("Run or resume a tuning session.")))
         return kBadInput;
 
-    qint64 budget = 0, seed = 0, resumeId = 0, latency = 0, patience = 0;
+    qint64 budget = 0, seed = 0, resumeId = 0, latency = 0, patience = 0, remeasureTop = 5, remeasureRounds = 3;
     double seconds = 0;
     if (!intOption(p, QStringLiteral("budget"), 1, budget) || !intOption(p, QStringLiteral("seed"), 0, seed)
+        || !intOption(p, QStringLiteral("remeasure"), 0, remeasureTop)
+        || !intOption(p, QStringLiteral("remeasure-rounds"), 1, remeasureRounds)
         || !intOption(p, QStringLiteral("patience"), 1, patience)
         || !intOption(p, QStringLiteral("resume"), 1, resumeId) || !intOption(p, QStringLiteral("latency-ms"), 0, latency)
         || !doubleOption(p, QStringLiteral("time-limit"), seconds))
@@ -187,6 +215,14 @@ int Cli::tune(const QStringList& args)
         }
         if (deviceId.isEmpty())
             deviceId = record->device.id;
+        // How a session times and re-measures is part of it; a resumed run keeps it.
+        for (const char* fixed : {"hot-cache", "cuda-graph", "remeasure", "remeasure-rounds"}) {
+            if (p.isSet(QLatin1String(fixed))) {
+                err(QStringLiteral("--%1 cannot change a stored session (session %2 keeps its own); start a new session instead")
+                        .arg(QLatin1String(fixed)).arg(resumeId));
+                return kBadInput;
+            }
+        }
     } else {
         if (deviceId.isEmpty()) {
             err(QStringLiteral("--device is required (see `dejavu-tune devices`)"));
@@ -224,7 +260,9 @@ int Cli::tune(const QStringList& args)
     Result<std::unique_ptr<Session>> session = resumeId > 0
         ? Session::resume(*store, device, resumeId, int(budget), seconds)
         : Session::create(*store, device,
-                          SessionOptions{p.value(QStringLiteral("strategy")), {}, quint64(seed), int(budget), seconds, int(patience)});
+                          SessionOptions{p.value(QStringLiteral("strategy")), {}, quint64(seed), int(budget), seconds, int(patience),
+                                         TimingOptions{!p.isSet(QStringLiteral("hot-cache")), p.isSet(QStringLiteral("cuda-graph"))},
+                                         int(remeasureTop), int(remeasureRounds)});
     if (!session) {
         err(session.error());
         return kBadInput;
@@ -241,6 +279,10 @@ int Cli::tune(const QStringList& args)
     QObject::connect(&s, &Session::progress, [&](int done, int total) {
         if (!quiet)
             bar.update(done, total, std::isfinite(best) ? QStringLiteral("best %1 ms").arg(best, 0, 'g', 5) : QString());
+    });
+    QObject::connect(&s, &Session::remeasureProgress, [&](int done, int total) {
+        if (!quiet)
+            bar.update(done, total, QStringLiteral("re-measuring the best, interleaved"));
     });
 
     std::fprintf(stderr, "session %lld: %s on %s (%s), %lld configurations, strategy %s, seed %llu\n", s.id(),

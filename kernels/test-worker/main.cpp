@@ -2,12 +2,18 @@
 // kernel whose time is a smooth function of its configuration, and misbehaves on request, so
 // that the engine's fault handling can be tested without a GPU.
 //
-//   dejavu-test-worker [--FAULT-on JSON]... [--hello MODE] [--delay-ms N]
+//   dejavu-test-worker [--FAULT-on JSON]... [--hello MODE] [--delay-ms N] [--prepare yes|garbage]
 //
 // FAULT is one of segv, abort, exit, hang, wrong, compile-error, runtime-error, garbage,
-// error-reply, bad-measurement, stale-id; JSON is an object of parameter values, and the fault
-// happens for every configuration holding all of them ('{}' matches every configuration).
-// MODE is normal, garbage, version, silent or die, and changes the first line.
+// error-reply, bad-measurement, stale-id, lucky, unverified; JSON is an object of parameter
+// values, and the fault happens for every configuration holding all of them ('{}' matches every
+// configuration). "lucky" makes the first evaluation of a configuration (in this process) 40 %
+// faster than every later one, as a clock boost would; "unverified" answers ok with
+// extra "verified": false. MODE is normal, garbage, version, silent or die, and changes the
+// first line. --prepare yes announces the capability "prepare", answers `prepare` at once and
+// marks each later measurement of an announced configuration with extra "prepared": true;
+// --prepare garbage announces it and answers `prepare` with a line that is not JSON.
+// --loaded-extra JSON sends that object as the `loaded` answer's extra.
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +26,7 @@
 #include <iostream>
 #include <map>
 #include <random>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -38,6 +45,8 @@ struct Options {
     std::multimap<std::string, json> faults; // fault name -> partial configuration
     std::string helloMode = "normal";
     int delayMs = 0;
+    std::string prepare; // "", "yes" or "garbage"
+    json loadedExtra;    // sent as loaded.extra when it is an object
 };
 
 struct RequestError : std::runtime_error {
@@ -50,7 +59,7 @@ struct RequestError : std::runtime_error {
 
 const std::vector<std::string> kFaults = {"segv",  "abort",         "exit",        "hang",
                                           "wrong", "compile-error", "runtime-error", "garbage",
-                                          "error-reply", "bad-measurement", "stale-id"};
+                                          "error-reply", "bad-measurement", "stale-id", "lucky", "unverified"};
 
 void send(const json& message)
 {
@@ -65,7 +74,8 @@ void say(const std::string& text)
 [[noreturn]] void usage(const std::string& problem)
 {
     std::cerr << "dejavu-test-worker: " << problem << "\n"
-              << "usage: dejavu-test-worker [--FAULT-on JSON]... [--hello normal|garbage|version|silent|die] [--delay-ms N]\n";
+              << "usage: dejavu-test-worker [--FAULT-on JSON]... [--hello normal|garbage|version|silent|die] [--delay-ms N]"
+                 " [--prepare yes|garbage] [--loaded-extra JSON]\n";
     std::exit(2);
 }
 
@@ -81,6 +91,14 @@ Options parseArguments(int argc, char** argv)
             options.helloMode = value;
         } else if (arg == "--delay-ms") {
             options.delayMs = std::atoi(value.c_str());
+        } else if (arg == "--loaded-extra") {
+            options.loadedExtra = json::parse(value, nullptr, false);
+            if (!options.loadedExtra.is_object())
+                usage("--loaded-extra expects a JSON object, got " + value);
+        } else if (arg == "--prepare") {
+            if (value != "yes" && value != "garbage")
+                usage("--prepare expects yes or garbage, got " + value);
+            options.prepare = value;
         } else if (arg.size() > 5 && arg.compare(0, 2, "--") == 0 && arg.compare(arg.size() - 3, 3, "-on") == 0) {
             const std::string fault = arg.substr(2, arg.size() - 5);
             if (std::find(kFaults.begin(), kFaults.end(), fault) == kFaults.end())
@@ -213,12 +231,15 @@ public:
         }
         json device = {{"index", 0},     {"name", "Synthetic Test Device"}, {"arch", "synthetic"},
                        {"multiprocessors", 4}, {"memory_bytes", std::int64_t(1) << 30}};
-        send({{"type", "hello"},
-              {"protocol", m_options.helloMode == "version" ? 99 : kProtocolVersion},
-              {"backend", "test"},
-              {"pid", std::int64_t(getpid())},
-              {"devices", json::array({device})},
-              {"versions", {{"worker", "1.0"}}}});
+        json hello = {{"type", "hello"},
+                      {"protocol", m_options.helloMode == "version" ? 99 : kProtocolVersion},
+                      {"backend", "test"},
+                      {"pid", std::int64_t(getpid())},
+                      {"devices", json::array({device})},
+                      {"versions", {{"worker", "1.0"}}}};
+        if (!m_options.prepare.empty())
+            hello["capabilities"] = json::array({"prepare"});
+        send(hello);
     }
 
     // Answers one request line; false after shutdown.
@@ -237,6 +258,8 @@ public:
                 load(request);
             else if (type == "evaluate")
                 evaluate(request);
+            else if (type == "prepare" && !m_options.prepare.empty())
+                prepare(request);
             else if (type == "shutdown") {
                 send({{"type", "bye"}, {"id", id}});
                 return false;
@@ -264,12 +287,34 @@ private:
             n = it->get<std::int64_t>();
         }
         m_n = n;
-        send({{"type", "loaded"},
-              {"id", request["id"]},
-              {"kernel", "synthetic"},
-              {"problem", json{{"n", n}}.dump()},
-              {"identity", "synthetic@1"},
-              {"space", spaceJson()}});
+        json loaded = {{"type", "loaded"},
+                       {"id", request["id"]},
+                       {"kernel", "synthetic"},
+                       {"problem", json{{"n", n}}.dump()},
+                       {"identity", "synthetic@1"},
+                       {"space", spaceJson()}};
+        if (m_options.loadedExtra.is_object())
+            loaded["extra"] = m_options.loadedExtra;
+        send(loaded);
+    }
+
+    void prepare(const json& request)
+    {
+        if (m_n == 0)
+            throw RequestError("not_loaded", "prepare before load");
+        if (!request.contains("configs") || !request["configs"].is_array())
+            throw RequestError("bad_request", "prepare.configs: expected an array");
+        say("prepare " + request["configs"].dump());
+        if (m_options.prepare == "garbage") {
+            std::cout << "compiling ahead...\n" << std::flush;
+            return;
+        }
+        int queued = 0;
+        for (const json& c : request["configs"]) {
+            if (m_prepared.insert(c.dump()).second)
+                ++queued;
+        }
+        send({{"type", "prepared"}, {"id", request["id"]}, {"queued", queued}});
     }
 
     bool fault(const std::string& name, const json& config) const
@@ -289,7 +334,8 @@ private:
         const auto repetitions = field<int>(options, "evaluate.options", "repetitions");
         const auto minTimeMs = field<double>(options, "evaluate.options", "min_time_ms");
         const auto maxRepetitions = field<int>(options, "evaluate.options", "max_repetitions");
-        field<bool>(options, "evaluate.options", "flush_l2");
+        const bool flushL2 = field<bool>(options, "evaluate.options", "flush_l2");
+        const bool graph = field<bool>(options, "evaluate.options", "graph", false, false);
         field<double>(options, "evaluate.options", "timeout_ms");
         (void)warmup;
 
@@ -361,7 +407,9 @@ private:
             return;
         }
 
-        const double t = syntheticMs(config, m_n);
+        double t = syntheticMs(config, m_n);
+        if (fault("lucky", config) && m_evaluated.insert(config.dump()).second)
+            t *= 0.6; // the first time only
         int count = std::max(repetitions, int(std::ceil(minTimeMs / t)));
         count = std::max(1, std::min(count, maxRepetitions));
         std::mt19937_64 rng(fnv1a(config.dump()));
@@ -378,11 +426,20 @@ private:
         answer["shared_memory_bytes"] = block * unroll * 4 * config["VEC"].get<int>();
         answer["clock_mhz"] = 1980;
         answer["temperature_c"] = 41.5;
+        // What the engine asked for, so that tests can see the options arrive.
+        json extra = {{"flush_l2", flushL2}, {"graph", graph}};
+        if (m_prepared.count(config.dump()))
+            extra["prepared"] = true;
+        if (fault("unverified", config))
+            extra["verified"] = false;
+        answer["extra"] = extra;
         send(answer);
     }
 
     Options m_options;
     std::int64_t m_n = 0;
+    std::set<std::string> m_prepared;  // configurations announced with prepare (as dumped JSON)
+    std::set<std::string> m_evaluated; // configurations evaluated once (for "lucky")
 };
 
 } // namespace

@@ -20,16 +20,30 @@ os.dup2(2, 1)
 sys.stdout = sys.stderr
 
 import argparse  # noqa: E402
+import concurrent.futures  # noqa: E402
 import hashlib  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
+import multiprocessing  # noqa: E402
 import platform  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
 
-WORKER_VERSION = "0.1.0"
+import compile_ahead  # noqa: E402  (next to this file)
+
+# deployment.py (next to this file) tells the exporters what a deployment of a kernel needs
+# (Triton's cache keys, triton-dejavu's folder values). A checkout without it still tunes; the
+# `loaded` answer then has no extra.deployment and says why in extra.deployment_error.
+DEPLOYMENT_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "deployment.py")
+if os.path.isfile(DEPLOYMENT_PATH):
+    import deployment  # noqa: E402
+else:
+    deployment = None
+
+# 0.2.0: graph timing, compile-ahead (prepare), "verified" in every ok measurement.
+WORKER_VERSION = "0.2.0"
 PROTOCOL = 1
 KERNEL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels")
 FLUSH_BYTES = 256 * 1024 * 1024
@@ -142,7 +156,7 @@ def hello_message():
     if drv:
         versions["driver"] = drv
     return {"type": "hello", "protocol": PROTOCOL, "backend": "triton", "pid": os.getpid(),
-            "devices": devices, "versions": versions}
+            "devices": devices, "versions": versions, "capabilities": ["prepare"]}
 
 
 class GpuState:
@@ -208,7 +222,7 @@ def import_kernel(name):
         log(traceback.format_exc())
         raise RequestError("internal", f"cannot import kernel module {path}: {describe(e)}")
     identity = f"{name}.py@{hashlib.sha256(source).hexdigest()[:16]}"
-    return module, identity
+    return module, identity, path, module_name
 
 
 def in_space(space, config):
@@ -276,6 +290,12 @@ class Worker:
         self.compile_errors = compile_error_types()
         self.context_lost = False
         self.kernel_name = None
+        self.problem = None
+        self.kernel_path = None
+        self.module_name = None
+        self.pool = None
+        self.ahead = {}  # config key -> (future, time submitted)
+        self.graph_launches = 0
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -297,6 +317,8 @@ class Worker:
                 send(self.load(request))
             elif rtype == "evaluate":
                 self.evaluate(request)
+            elif rtype == "prepare":
+                send(self.prepare(request))
             elif rtype == "shutdown":
                 send({"type": "bye", "id": req_id})
                 return False
@@ -317,7 +339,7 @@ class Worker:
                        required=False, default=0)
         if device >= torch.cuda.device_count():
             raise RequestError("bad_request", f"load.device: no device {device} (this worker sees {torch.cuda.device_count()})")
-        module, identity = import_kernel(kernel)
+        module, identity, path, module_name = import_kernel(kernel)
         merged = dict(self.default_problem if kernel == self.default_kernel else {})
         merged.update(problem)
         try:
@@ -325,15 +347,16 @@ class Worker:
         except ValueError as e:
             raise RequestError("bad_problem", clip(e))
 
-        # Drop the previous kernel's buffers before building the next ones.
+        # Drop the previous kernel's buffers (and compile processes) before building the next ones.
         self.module = self.state = self.ref = None
+        self.stop_pool()
         torch.cuda.set_device(device)
         self.device_index = device
         self.device = torch.device("cuda", device)
         torch.cuda.empty_cache()
         try:
             state = module.build(normalized, self.device)
-            ref = module.reference(state)
+            ref = module.reference(state) if hasattr(module, "reference") else None
             torch.cuda.synchronize(self.device)
         except Exception as e:
             log(traceback.format_exc())
@@ -344,9 +367,97 @@ class Worker:
             self.gpu_state = GpuState(device)
         self.module, self.state, self.ref = module, state, ref
         self.kernel_name = kernel
+        self.problem = normalized
+        self.kernel_path, self.module_name = path, module_name
         log(f"loaded {kernel} {module.canonical_problem(normalized)} ({identity}) on {torch.cuda.get_device_name(device)}")
-        return {"type": "loaded", "id": request["id"], "kernel": kernel,
-                "problem": module.canonical_problem(normalized), "identity": identity, "space": module.SPACE}
+        answer = {"type": "loaded", "id": request["id"], "kernel": kernel,
+                  "problem": module.canonical_problem(normalized), "identity": identity, "space": module.SPACE}
+        extra = self.deployment_extra(module, normalized)
+        if extra:
+            answer["extra"] = extra
+        return answer
+
+    def deployment_extra(self, module, problem):
+        """loaded.extra: what deployment.py says the exporters need, or why it could not."""
+        if deployment is None:
+            return {"deployment_error": f"{DEPLOYMENT_PATH} is missing"}
+        try:
+            return {"deployment": deployment.deployment_values(module, problem)}
+        except Exception as e:
+            log(f"deployment values of {module.NAME}: {describe(e)}")
+            return {"deployment_error": describe(e)}
+
+    # -- compile ahead ---------------------------------------------------------------------------
+
+    def prepare(self, request):
+        """Queues the configurations for the compile processes and answers at once."""
+        configs = field(request, "prepare", "configs", lambda v: isinstance(v, list), "an array")
+        if self.module is None:
+            raise RequestError("not_loaded", "prepare before load")
+        queued = 0
+        for i, config in enumerate(configs):
+            if not isinstance(config, dict):
+                raise RequestError("bad_request", f"prepare.configs[{i}]: expected an object, got {json.dumps(config)}")
+            why, clean = in_space(self.module.SPACE, config)
+            if why:
+                continue  # the evaluation will say so
+            key = json.dumps(clean, sort_keys=True)
+            if key in self.ahead:
+                continue
+            self.ahead[key] = (self.compile_pool().submit(compile_ahead.compile_config, clean), time.monotonic())
+            queued += 1
+        return {"type": "prepared", "id": request["id"], "queued": queued}
+
+    def compile_pool(self):
+        if self.pool is None:
+            try:
+                cores = len(os.sched_getaffinity(0))
+            except AttributeError:
+                cores = os.cpu_count() or 1
+            size = int(os.environ.get("DEJAVU_COMPILE_PROCESSES", "0") or 0) or cores
+            # spawn: this process has a CUDA context, which a forked child must not inherit.
+            self.pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=size, mp_context=multiprocessing.get_context("spawn"),
+                initializer=compile_ahead.init,
+                initargs=(self.kernel_path, self.module_name, self.problem, self.device_index))
+            log(f"compile-ahead pool of {size} processes for {self.kernel_name}")
+        return self.pool
+
+    def stop_pool(self):
+        self.ahead = {}
+        if self.pool is None:
+            return
+        pool, self.pool = self.pool, None
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:  # a compile in progress is not worth waiting for
+            try:
+                p.terminate()
+            except Exception:
+                pass
+
+    def await_ahead(self, config, deadline):
+        """Before the main process compiles `config`: waits for its compile process, if one has
+        it, so that the main process loads it from Triton's cache. What happened goes into the
+        measurement's extra."""
+        key = json.dumps(config, sort_keys=True)
+        entry = self.ahead.pop(key, None)
+        if entry is None:
+            return {}
+        future, submitted = entry
+        if future.cancel():  # not started yet: compiling here is as fast
+            return {"compiled_ahead": False}
+        t0 = time.monotonic()
+        try:
+            ok, ms, error, on_meta = future.result(timeout=max(0.0, min(deadline, t0 + 600) - t0))
+        except Exception as e:
+            log(f"compile ahead of {key}: {describe(e)}")
+            return {"compiled_ahead": False}
+        extra = {"compiled_ahead": bool(ok), "ahead_compile_ms": ms,
+                 "ahead_wait_ms": (time.monotonic() - t0) * 1000.0}
+        if not ok:
+            log(f"compile ahead of {key} failed: {error}")
+        return extra
 
     def evaluate(self, request):
         started = time.monotonic()
@@ -360,13 +471,14 @@ class Worker:
         max_repetitions = field(opts, w, "max_repetitions", lambda v: is_int(v) and v >= 1, "an integer >= 1")
         flush_l2 = field(opts, w, "flush_l2", lambda v: isinstance(v, bool), "true or false")
         timeout_ms = field(opts, w, "timeout_ms", lambda v: is_number(v) and v >= 0, "a number >= 0")
+        graph = field(opts, w, "graph", lambda v: isinstance(v, bool), "true or false", required=False, default=False)
         max_repetitions = max(max_repetitions, repetitions)
         if self.module is None:
             raise RequestError("not_loaded", "evaluate before load")
         # Leave a margin for answering before the engine's hard limit.
         deadline = started + 0.8 * timeout_ms / 1000.0 if timeout_ms > 0 else float("inf")
         self.context_lost = False
-        answer = self.measure(req_id, config, warmup, repetitions, min_time_ms, max_repetitions, flush_l2, deadline)
+        answer = self.measure(req_id, config, warmup, repetitions, min_time_ms, max_repetitions, flush_l2, graph, deadline)
         if self.context_lost:
             # Every later launch would fail too. Exit without answering: the engine then records
             # this configuration as crashed, with the error above in the worker's last words, and
@@ -404,13 +516,14 @@ class Worker:
             m["extra"] = extra
         return m
 
-    def measure(self, req_id, config, warmup, repetitions, min_time_ms, max_repetitions, flush_l2, deadline):
+    def measure(self, req_id, config, warmup, repetitions, min_time_ms, max_repetitions, flush_l2, graph, deadline):
         module, state = self.module, self.state
         why, config = in_space(module.SPACE, config)
         if why:
             return self.failure(req_id, "invalid", why)
         log(f"evaluating {json.dumps(config, sort_keys=True)}")
         run = lambda: module.launch(state, config)  # noqa: E731
+        ahead = self.await_ahead(config, deadline)
 
         # 1. compile: the first launch, into an output poisoned with NaN.
         phase = "compile"
@@ -430,9 +543,11 @@ class Worker:
             return self.fail_and_maybe_exit(req_id, status, describe(e), compile_ms)
 
         info = self.kernel_info(compiled)
-        # 2. verify.
+        info["extra"].update(ahead)
+        # 2. verify (a kernel module without a reference cannot be checked: its results say so).
+        verified = self.ref is not None
         try:
-            ok, message = self.verify()
+            ok, message = self.verify() if verified else (True, "")
         except Exception as e:
             log(traceback.format_exc())
             return self.fail_and_maybe_exit(req_id, "runtime_error", f"verification failed: {describe(e)}", compile_ms)
@@ -444,7 +559,8 @@ class Worker:
 
         # 3. time.
         try:
-            samples = self.time_it(run, warmup, repetitions, min_time_ms, max_repetitions, flush_l2, deadline)
+            timer = self.time_graph if graph else self.time_it
+            samples = timer(run, warmup, repetitions, min_time_ms, max_repetitions, flush_l2, deadline)
         except Exception as e:
             log(traceback.format_exc())
             return self.fail_and_maybe_exit(req_id, "runtime_error", describe(e), compile_ms)
@@ -465,6 +581,9 @@ class Worker:
                 m[key] = info[key]
         m.update(gpu)
         extra = dict(info.get("extra", {}))
+        extra["verified"] = verified
+        if graph:
+            extra["graph_launches"] = self.graph_launches
         try:
             extra.update({k: float(v) for k, v in module.metrics(state, objective).items()})
         except Exception:
@@ -528,6 +647,55 @@ class Worker:
                            f"expected {ref.flatten()[flat].item():.6g}; tolerance atol {atol} + rtol {rtol} * |expected|)")
         return True, ""
 
+    def time_graph(self, run, warmup, repetitions, min_time_ms, max_repetitions, flush_l2, deadline):
+        """CUDA-graph timing for launch-bound kernels: G launches are captured in one graph and
+        each sample is the time of one replay divided by G, so the CPU's launch cost is not in
+        it. With flush_l2 the L2 is flushed before each replay (only the first of its G launches
+        then starts cold); hot-cache timing (flush_l2 false) is the usual companion."""
+        dev = self.device
+        for _ in range(max(warmup, 1)):
+            run()
+        torch.cuda.synchronize(dev)
+        probe = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)) for _ in range(5)]
+        for start, end in probe:
+            start.record()
+            run()
+            end.record()
+        torch.cuda.synchronize(dev)
+        single = sorted(s.elapsed_time(e) for s, e in probe)[2]
+        launches = graph_size(single)
+        self.graph_launches = launches
+        g = torch.cuda.CUDAGraph()
+        side = torch.cuda.Stream(dev)
+        side.wait_stream(torch.cuda.current_stream(dev))
+        with torch.cuda.stream(side):
+            run()  # a launch on the capture stream before capturing, as torch recommends
+        torch.cuda.current_stream(dev).wait_stream(side)
+        torch.cuda.synchronize(dev)
+        with torch.cuda.graph(g):
+            for _ in range(launches):
+                run()
+        g.replay()
+        torch.cuda.synchronize(dev)
+        samples = []
+        while len(samples) < max_repetitions:
+            batch = min(max(repetitions - len(samples), 1), max_repetitions - len(samples), 100)
+            events = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)) for _ in range(batch)]
+            for start, end in events:
+                if flush_l2:
+                    self.flush_buffer.zero_()
+                start.record()
+                g.replay()
+                end.record()
+            torch.cuda.synchronize(dev)
+            samples.extend(float(s.elapsed_time(e)) / launches for s, e in events)
+            if len(samples) >= repetitions and sum(samples) * launches >= min_time_ms:
+                break
+            if time.monotonic() > deadline:
+                break
+        del g
+        return samples
+
     def time_it(self, run, warmup, repetitions, min_time_ms, max_repetitions, flush_l2, deadline):
         """Warm-up, then timed runs (each after an L2 flush when asked) until both `repetitions`
         runs and `min_time_ms` of GPU time are covered, at most `max_repetitions` runs."""
@@ -564,6 +732,12 @@ class Worker:
             # Large batches keep the GPU busy; small ones let the deadline be watched.
             batch = min(need, max_repetitions - len(samples), 1000)
         return samples
+
+
+def graph_size(single_ms):
+    """Launches per captured graph: enough that a replay lasts about 2 ms (launch overhead
+    amortised), at most 1000."""
+    return int(min(1000, max(1, math.ceil(2.0 / max(single_ms, 1e-4)))))
 
 
 def main():
@@ -603,6 +777,7 @@ def main():
             continue
         if not worker.handle(line):
             break
+    worker.stop_pool()
     return 0
 
 

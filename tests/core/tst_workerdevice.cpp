@@ -1,10 +1,12 @@
 #include "DeviceRegistry.h"
+#include "WorkerProtocol.h"
 #include "ResultStore.h"
 #include "Session.h"
 #include "WorkerDevice.h"
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -346,10 +348,10 @@ private slots:
                                     << QStringLiteral("device 'worker:kernel=gemm': no worker command (expected 'worker:[OPTIONS] COMMAND [ARGS...]')");
         QTest::newRow("empty") << QStringLiteral("worker:") << QStringLiteral("device 'worker:': no worker command (expected 'worker:[OPTIONS] COMMAND [ARGS...]')");
         QTest::newRow("unknown option") << QStringLiteral("worker:CUDA_VISIBLE_DEVICES=1 w")
-                                        << QStringLiteral("device 'worker:CUDA_VISIBLE_DEVICES=1 w': CUDA_VISIBLE_DEVICES=1: unknown option (expected kernel, problem, device or timeout "
+                                        << QStringLiteral("device 'worker:CUDA_VISIBLE_DEVICES=1 w': CUDA_VISIBLE_DEVICES=1: unknown option (expected kernel, problem, device, timeout or prepare "
                                                           "before the command; to set environment variables, start the command with 'env')");
         QTest::newRow("unknown lower-case option") << QStringLiteral("worker:kernal=gemm w")
-                                                   << QStringLiteral("device 'worker:kernal=gemm w': kernal=gemm: unknown option (expected kernel, problem, device or timeout "
+                                                   << QStringLiteral("device 'worker:kernal=gemm w': kernal=gemm: unknown option (expected kernel, problem, device, timeout or prepare "
                                                                       "before the command; to set environment variables, start the command with 'env')");
         QTest::newRow("bad problem") << QStringLiteral("worker:problem={M:1} w")
                                      << QStringLiteral("device 'worker:problem={M:1} w': problem={M:1}: problem:1:3: invalid JSON: unterminated object");
@@ -472,6 +474,123 @@ private slots:
         auto record = store.value()->session(session.value()->id());
         QVERIFY2(record, qPrintable(record.error()));
         QCOMPARE(record->bestMs.value_or(-1), best->measurement.objectiveMs);
+    }
+
+    void prepareReachesAWorkerThatOffersIt()
+    {
+        auto device = openWorker(options({QStringLiteral("--prepare"), QStringLiteral("yes")}));
+        QVERIFY(device->hello().can(WorkerProtocol::kCanPrepare));
+        QCOMPARE(device->prepareAhead(), 8);
+        QCOMPARE(device->info().details.value(QStringLiteral("capabilities")).toArray(), QJsonArray{QStringLiteral("prepare")});
+        // Configurations outside the space are left out; the rest are announced in one request.
+        device->prepare({cfg(64, 2, 2), cfg(32, 4, 1), cfg(256, 8, 1), cfg(17, 1, 1)});
+        QCOMPARE(device->preparedRequests(), 1);
+        QVERIFY2(device->lastPrepareError().isEmpty(), qPrintable(device->lastPrepareError()));
+        const Measurement announced = device->evaluate(cfg(32, 4, 1));
+        QVERIFY2(announced.isOk(), qPrintable(announced.error));
+        QCOMPARE(announced.extra.value(QStringLiteral("prepared")), QJsonValue(true));
+        const Measurement other = device->evaluate(cfg(16, 1, 1));
+        QVERIFY2(other.isOk(), qPrintable(other.error));
+        QVERIFY(!other.extra.contains(QStringLiteral("prepared")));
+        QCOMPARE(device->workerStarts(), 1);
+    }
+
+    void noPrepareWithoutTheCapability()
+    {
+        // The test worker without --prepare answers `prepare` with an error: the engine must
+        // never send it, and must work the same.
+        auto device = openWorker(options());
+        QCOMPARE(device->prepareAhead(), 0);
+        device->prepare({cfg(64, 2, 2)});
+        QCOMPARE(device->preparedRequests(), 0);
+        const Measurement m = device->evaluate(cfg(64, 2, 2));
+        QVERIFY2(m.isOk(), qPrintable(m.error));
+        QVERIFY(!m.extra.contains(QStringLiteral("prepared")));
+        // prepare=0 in the options turns it off for a worker that offers it.
+        WorkerOptions o = options({QStringLiteral("--prepare"), QStringLiteral("yes")});
+        o.prepareAhead = 0;
+        auto off = openWorker(o);
+        QCOMPARE(off->prepareAhead(), 0);
+        auto fromId = WorkerDevice::optionsFromId(QStringLiteral("worker:prepare=3 w"));
+        QVERIFY2(fromId, qPrintable(fromId.error()));
+        QCOMPARE(fromId->prepareAhead, 3);
+        auto bad = WorkerDevice::optionsFromId(QStringLiteral("worker:prepare=-1 w"));
+        QVERIFY(!bad);
+        QCOMPARE(bad.error(), QStringLiteral("device 'worker:prepare=-1 w': prepare=-1: expected how many configurations to announce ahead (0..1024; 0: never)"));
+    }
+
+    void aGarbledPrepareCostsOnlyARestart()
+    {
+        auto device = openWorker(options({QStringLiteral("--prepare"), QStringLiteral("garbage")}));
+        const qint64 first = device->workerPid();
+        device->prepare({cfg(64, 2, 2)});
+        QVERIFY2(device->lastPrepareError().startsWith(QLatin1String("protocol error: not JSON")), qPrintable(device->lastPrepareError()));
+        QCOMPARE(device->workerPid(), 0);
+        QTRY_VERIFY(!processExists(first));
+        const Measurement m = device->evaluate(cfg(64, 2, 2));
+        QVERIFY2(m.isOk(), qPrintable(m.error));
+        QCOMPARE(device->workerStarts(), 2);
+    }
+
+    void timingOptionsReachTheWorker()
+    {
+        auto device = openWorker(options());
+        const Measurement plain = device->evaluate(cfg(64, 2, 2));
+        QCOMPARE(plain.extra.value(QStringLiteral("flush_l2")), QJsonValue(true));
+        QCOMPARE(plain.extra.value(QStringLiteral("graph")), QJsonValue(false));
+        QVERIFY(device->setTiming(TimingOptions{false, true}));
+        QCOMPARE(device->info().toolchain, QStringLiteral("test, worker 1.0, kernel synthetic@1, hot-cache, cuda-graph"));
+        const Measurement timed = device->evaluate(cfg(64, 2, 2));
+        QCOMPARE(timed.extra.value(QStringLiteral("flush_l2")), QJsonValue(false));
+        QCOMPARE(timed.extra.value(QStringLiteral("graph")), QJsonValue(true));
+        // A replay measures nothing itself and refuses them.
+        auto replay = DeviceRegistry::open(QStringLiteral("replay:h100/triton_rmsnorm_fp16_rows16_N4096"));
+        QVERIFY2(replay, qPrintable(replay.error()));
+        QVERIFY(replay.value()->setTiming(TimingOptions{}));
+        auto refused = replay.value()->setTiming(TimingOptions{true, true});
+        QVERIFY(!refused);
+        QVERIFY2(refused.error().contains(QLatin1String("does not time kernels itself")), qPrintable(refused.error()));
+    }
+
+    void loadedExtraBecomesDeploymentDetails()
+    {
+        auto device = openWorker(options({QStringLiteral("--loaded-extra"),
+                                          QStringLiteral("{\"deployment\":{\"triton_version\":\"3.6.0\"}}")}));
+        QCOMPARE(device->loaded().extra.value(QStringLiteral("deployment")).toObject().value(QStringLiteral("triton_version")).toString(),
+                 QStringLiteral("3.6.0"));
+        QCOMPARE(device->info().details.value(QStringLiteral("deployment")).toObject().value(QStringLiteral("triton_version")).toString(),
+                 QStringLiteral("3.6.0"));
+    }
+
+    void sessionAnnouncesItsBatches()
+    {
+        QTemporaryDir dir;
+        auto store = ResultStore::open(dir.filePath(QStringLiteral("prepare.sqlite")));
+        QVERIFY2(store, qPrintable(store.error()));
+        std::shared_ptr<WorkerDevice> device = openWorker(options({QStringLiteral("--prepare"), QStringLiteral("yes")}));
+        SessionOptions so{QStringLiteral("random"), {}, 4, 20, 0};
+        so.remeasureTop = 0;
+        auto session = Session::create(*store.value(), device, so);
+        QVERIFY2(session, qPrintable(session.error()));
+        auto ended = session.value()->run();
+        QVERIFY2(ended, qPrintable(ended.error()));
+        auto trials = store.value()->trials(session.value()->id());
+        QCOMPARE(trials->size(), 20);
+        for (const Trial& t : trials.value())
+            QVERIFY2(t.measurement.extra.value(QStringLiteral("prepared")) == QJsonValue(true), qPrintable(t.configKey));
+        // Batches of 8, the last cut to the budget: 8 + 8 + 4.
+        QCOMPARE(device->preparedRequests(), 3);
+
+        // The same search without the capability evaluates the same configurations in the same order.
+        auto plainStore = ResultStore::open(QStringLiteral(":memory:"));
+        std::shared_ptr<WorkerDevice> plain = openWorker(options());
+        auto again = Session::create(*plainStore.value(), plain, so);
+        QVERIFY2(again, qPrintable(again.error()));
+        QVERIFY(again.value()->run());
+        auto plainTrials = plainStore.value()->trials(again.value()->id());
+        QCOMPARE(plainTrials->size(), 20);
+        for (int i = 0; i < 20; ++i)
+            QCOMPARE(plainTrials->at(i).configKey, trials->at(i).configKey);
     }
 };
 

@@ -174,8 +174,94 @@ private slots:
         QTest::newRow("version not text")
             << line(with(hello(), QStringLiteral("versions"), QJsonObject{{QStringLiteral("cuda"), 13}}))
             << QStringLiteral("hello.versions.cuda: expected a string, got 13");
+        QTest::newRow("capabilities not array") << line(with(hello(), QStringLiteral("capabilities"), QStringLiteral("prepare")))
+                                                << QStringLiteral("hello.capabilities: expected an array, got \"prepare\"");
+        QTest::newRow("capability not text") << line(with(hello(), QStringLiteral("capabilities"), QJsonArray{QStringLiteral("prepare"), 7}))
+                                             << QStringLiteral("hello.capabilities[1]: expected a non-empty string, got 7");
         QTest::newRow("unknown field") << line(with(hello(), QStringLiteral("gpus"), 1))
-                                       << QStringLiteral("hello: unknown field 'gpus' (expected type, protocol, backend, pid, devices, versions)");
+                                       << QStringLiteral("hello: unknown field 'gpus' (expected type, protocol, backend, pid, devices, versions, capabilities)");
+    }
+
+    void helloCapabilities()
+    {
+        // Optional: a hello without it (every worker written before it) has none ...
+        auto plain = wp::parseHello(line(hello()));
+        QVERIFY2(plain, qPrintable(plain.error()));
+        QVERIFY(plain->capabilities.isEmpty());
+        QVERIFY(!plain->can(wp::kCanPrepare));
+        QVERIFY(!wp::helloMessage(plain.value()).contains(QStringLiteral("capabilities")));
+        // ... and names this program does not know are kept, not refused.
+        auto with2 = wp::parseHello(line(with(hello(), QStringLiteral("capabilities"),
+                                              QJsonArray{QStringLiteral("prepare"), QStringLiteral("teleport")})));
+        QVERIFY2(with2, qPrintable(with2.error()));
+        QVERIFY(with2->can(wp::kCanPrepare));
+        QCOMPARE(with2->capabilities, (QStringList{QStringLiteral("prepare"), QStringLiteral("teleport")}));
+        auto again = wp::parseHello(wp::encode(wp::helloMessage(with2.value())).trimmed());
+        QVERIFY2(again, qPrintable(again.error()));
+        QCOMPARE(again->capabilities, with2->capabilities);
+    }
+
+    void prepareRoundTrip()
+    {
+        const wp::PrepareRequest request{4, {QJsonObject{{QStringLiteral("BLOCK"), 64}}, QJsonObject{{QStringLiteral("BLOCK"), 128}}}};
+        const QJsonObject message = wp::prepareMessage(request);
+        QCOMPARE(message.value(QStringLiteral("type")).toString(), QStringLiteral("prepare"));
+        auto parsed = wp::parsePrepare(message);
+        QVERIFY2(parsed, qPrintable(parsed.error()));
+        QCOMPARE(parsed->id, 4);
+        QCOMPARE(parsed->configs, request.configs);
+        auto bad = wp::parsePrepare(with(message, QStringLiteral("configs"), QJsonArray{1}));
+        QVERIFY(!bad);
+        QCOMPARE(bad.error(), QStringLiteral("prepare.configs[0]: expected an object, got 1"));
+
+        auto reply = wp::parseReply(line(wp::preparedMessage(4, 2)), 4, wp::kPrepared);
+        QVERIFY2(reply, qPrintable(reply.error()));
+        auto queued = wp::parsePrepared(reply.value());
+        QVERIFY2(queued, qPrintable(queued.error()));
+        QCOMPARE(queued.value(), 2);
+        for (const auto& [bytes, error] : {std::pair{line(with(wp::preparedMessage(4, 2), QStringLiteral("queued"), -1)),
+                                                     QStringLiteral("prepared.queued: expected an integer >= 0, got -1")},
+                                           std::pair{line(with(wp::preparedMessage(4, 2), QStringLiteral("queued"), QJsonValue::Undefined)),
+                                                     QStringLiteral("prepared: missing field 'queued'")},
+                                           std::pair{line(with(wp::preparedMessage(4, 2), QStringLiteral("compiled"), 1)),
+                                                     QStringLiteral("prepared: unknown field 'compiled' (expected queued)")}}) {
+            auto r = wp::parseReply(bytes, 4, wp::kPrepared);
+            QVERIFY2(r, qPrintable(r.error()));
+            auto q = wp::parsePrepared(r.value());
+            QVERIFY(!q);
+            QCOMPARE(q.error(), error);
+        }
+        // A `prepared` for another request is out of step.
+        auto stale = wp::parseReply(line(wp::preparedMessage(5, 2)), 4, wp::kPrepared);
+        QVERIFY(!stale);
+    }
+
+    void graphOptionIsSentOnlyWhenAsked()
+    {
+        wp::EvaluateRequest request{2, QJsonObject{{QStringLiteral("BLOCK"), 64}}, {}};
+        QVERIFY(!wp::evaluateMessage(request).value(QStringLiteral("options")).toObject().contains(QStringLiteral("graph")));
+        auto plain = wp::parseEvaluate(wp::evaluateMessage(request));
+        QVERIFY2(plain, qPrintable(plain.error()));
+        QCOMPARE(plain->options.graph, false);
+        request.options.graph = true;
+        QCOMPARE(wp::evaluateMessage(request).value(QStringLiteral("options")).toObject().value(QStringLiteral("graph")), QJsonValue(true));
+        auto graph = wp::parseEvaluate(wp::evaluateMessage(request));
+        QVERIFY2(graph, qPrintable(graph.error()));
+        QCOMPARE(graph->options.graph, true);
+    }
+
+    void loadedExtraTravels()
+    {
+        const QJsonObject deployment{{QStringLiteral("deployment"), QJsonObject{{QStringLiteral("triton_version"), QStringLiteral("3.6.0")}}}};
+        auto reply = wp::parseReply(line(with(loaded(), QStringLiteral("extra"), deployment)), 1, wp::kLoaded);
+        QVERIFY2(reply, qPrintable(reply.error()));
+        auto l = wp::parseLoaded(reply.value());
+        QVERIFY2(l, qPrintable(l.error()));
+        QCOMPARE(l->extra, deployment);
+        QCOMPARE(wp::loadedMessage(l.value()).value(QStringLiteral("extra")).toObject(), deployment);
+        auto bad = wp::parseLoaded(wp::parseReply(line(with(loaded(), QStringLiteral("extra"), 3)), 1, wp::kLoaded).value());
+        QVERIFY(!bad);
+        QCOMPARE(bad.error(), QStringLiteral("loaded.extra: expected an object, got 3"));
     }
 
     void malformedHello()
@@ -241,7 +327,7 @@ private slots:
         QTest::newRow("empty space") << line(with(loaded(), QStringLiteral("space"), emptySpace))
                                      << QStringLiteral("loaded.space: no valid configuration");
         QTest::newRow("unknown field") << line(with(loaded(), QStringLiteral("spaces"), 1))
-                                       << QStringLiteral("loaded: unknown field 'spaces' (expected kernel, problem, identity, space)");
+                                       << QStringLiteral("loaded: unknown field 'spaces' (expected kernel, problem, identity, space, extra)");
     }
 
     void malformedLoaded()
@@ -299,7 +385,7 @@ private slots:
             << QStringLiteral("evaluate.options.max_repetitions: 2 is less than repetitions (10)");
         QTest::newRow("unknown option")
             << with(evaluate(), QStringLiteral("options"), with(options, QStringLiteral("graphs"), true))
-            << QStringLiteral("evaluate.options: unknown field 'graphs' (expected warmup, repetitions, min_time_ms, max_repetitions, flush_l2, timeout_ms)");
+            << QStringLiteral("evaluate.options: unknown field 'graphs' (expected warmup, repetitions, min_time_ms, max_repetitions, flush_l2, graph, timeout_ms)");
     }
 
     void malformedEvaluate()

@@ -118,15 +118,19 @@ def reference(s):
         torch.backends.cuda.matmul.allow_tf32 = saved
 
 
-def launch(s, config):
-    """One launch writing s.out; returns what triton returns (the compiled kernel)."""
+def launch(s, config, warmup=False):
+    """One launch writing s.out; returns what triton returns (the compiled kernel). With
+    warmup=True it only compiles (into Triton's cache) and launches nothing; s may then hold
+    tensors on the meta device (build(p, torch.device("meta")))."""
     bm, bn = config["BLOCK_M"], config["BLOCK_N"]
     grid = (triton.cdiv(s.M, bm) * triton.cdiv(s.N, bn),)
-    return matmul_kernel[grid](
-        s.a, s.b, s.out, s.M, s.N, s.K,
-        s.a.stride(0), s.a.stride(1), s.b.stride(0), s.b.stride(1), s.out.stride(0), s.out.stride(1),
-        BLOCK_M=bm, BLOCK_N=bn, BLOCK_K=config["BLOCK_K"], GROUP_M=config["GROUP_M"],
-        num_warps=config["num_warps"], num_stages=config["num_stages"])
+    args = (s.a, s.b, s.out, s.M, s.N, s.K,
+            s.a.stride(0), s.a.stride(1), s.b.stride(0), s.b.stride(1), s.out.stride(0), s.out.stride(1))
+    kwargs = dict(BLOCK_M=bm, BLOCK_N=bn, BLOCK_K=config["BLOCK_K"], GROUP_M=config["GROUP_M"],
+                  num_warps=config["num_warps"], num_stages=config["num_stages"])
+    if warmup:
+        return matmul_kernel.warmup(*args, grid=grid, **kwargs)
+    return matmul_kernel[grid](*args, **kwargs)
 
 
 def metrics(s, ms):

@@ -86,10 +86,13 @@ def reference(s):
     return x * torch.rsqrt(x.pow(2).mean(dim=-1, keepdim=True) + EPS) * s.w.float()
 
 
-def launch(s, config):
-    return rmsnorm_kernel[(s.rows,)](
-        s.x, s.w, s.out, s.x.stride(0), s.out.stride(0), s.N, EPS,
-        BLOCK=config["BLOCK"], num_warps=config["num_warps"], num_stages=config["num_stages"])
+def launch(s, config, warmup=False):
+    """One launch (see matmul.py; warmup=True only compiles)."""
+    args = (s.x, s.w, s.out, s.x.stride(0), s.out.stride(0), s.N, EPS)
+    kwargs = dict(BLOCK=config["BLOCK"], num_warps=config["num_warps"], num_stages=config["num_stages"])
+    if warmup:
+        return rmsnorm_kernel.warmup(*args, grid=(s.rows,), **kwargs)
+    return rmsnorm_kernel[(s.rows,)](*args, **kwargs)
 
 
 def metrics(s, ms):
