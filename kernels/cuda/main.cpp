@@ -12,7 +12,8 @@
 //   --compile-threads N (default: the host's cores), --precompile (queue the whole space of a
 //   kernel for compilation when it is loaded), --FAULT-on JSON with FAULT one of
 //   fault-illegal-address, fault-hang, fault-wrong (compile the matching configurations with
-//   an injected fault).
+//   an injected fault), --no-capabilities (a hello without "capabilities", for engines that
+//   predate the `prepare` request).
 
 #include "compiler.h"
 #include "gpu.h"
@@ -151,6 +152,7 @@ struct Options {
     std::string kernelsDir;
     int compileThreads = -1;
     bool precompile = false;
+    bool capabilities = true; // false: a hello without "capabilities", for engines older than `prepare`
 };
 
 bool matches(const json& config, const json& partial)
@@ -330,9 +332,11 @@ public:
                                {"memory_bytes", d.memoryBytes},
                                {"extra", extra}});
         }
-        return {{"type", "hello"},          {"protocol", kProtocolVersion}, {"backend", DV_BACKEND},
-                {"pid", std::int64_t(getpid())}, {"devices", devices},       {"versions", versions()},
-                {"capabilities", {"prepare"}}};
+        json h = {{"type", "hello"},          {"protocol", kProtocolVersion}, {"backend", DV_BACKEND},
+                  {"pid", std::int64_t(getpid())}, {"devices", devices},       {"versions", versions()}};
+        if (m_options.capabilities)
+            h["capabilities"] = {"prepare"};
+        return h;
     }
 
     /// Answers one request line; false after shutdown.
@@ -874,7 +878,7 @@ private:
 {
     std::cerr << DV_PROGRAM ": " << problem << "\n"
               << "usage: " DV_PROGRAM " [--version | --list-kernels | --self-test] [--kernels-dir DIR] [--compile-threads N]\n"
-              << "       [--precompile] [--fault-illegal-address-on JSON] [--fault-hang-on JSON] [--fault-wrong-on JSON]\n";
+              << "       [--precompile] [--no-capabilities] [--fault-illegal-address-on JSON] [--fault-hang-on JSON] [--fault-wrong-on JSON]\n";
     std::exit(2);
 }
 
@@ -979,6 +983,8 @@ int main(int argc, char** argv)
             options.compileThreads = std::atoi(value().c_str());
         } else if (arg == "--precompile") {
             options.precompile = true;
+        } else if (arg == "--no-capabilities") {
+            options.capabilities = false;
         } else if (arg == "--fault-illegal-address-on" || arg == "--fault-hang-on" || arg == "--fault-wrong-on") {
             const int fault = arg == "--fault-illegal-address-on" ? 1 : arg == "--fault-hang-on" ? 2 : 3;
             const std::string text = value();

@@ -3,6 +3,9 @@
 #define DV_KERNEL extern "C" __global__
 #define DV_PRAGMA(x) _Pragma(#x)
 #define DV_UNROLL(n) DV_PRAGMA(unroll n)
+#ifndef __align__
+#define __align__(n) __attribute__((aligned(n)))
+#endif
 
 // Fault injection (worker flags --fault-illegal-address-on, --fault-hang-on, --fault-wrong-on):
 // DV_FAULT 1 writes to an unmapped address, 2 spins for ever, 3 makes one thread skip its store.

@@ -32,8 +32,8 @@ DV_KERNEL void __launch_bounds__(THREADS) gemm(float* __restrict__ C, const floa
                                                 const float* __restrict__ B, int M, int N, int K)
 {
     dv_fault_point();
-    __shared__ float As[BLOCK_K][BLOCK_M]; // transposed: As[k][m]
-    __shared__ float Bs[BLOCK_K][BLOCK_N];
+    __shared__ __align__(16) float As[BLOCK_K][BLOCK_M]; // transposed: As[k][m]
+    __shared__ __align__(16) float Bs[BLOCK_K][BLOCK_N]; // vector stores need 16-byte alignment
     const int tid = threadIdx.x;
     const int tx = tid % THREADS_N;
     const int ty = tid / THREADS_N;
