@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config
           qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite
           libmuparser-dev libeigen3-dev zlib1g-dev nlohmann-json3-dev
-          libqcustomplot-dev libqcustomplot2.1-qt6 xvfb xauth python3
+          libqcustomplot-dev libqcustomplot2.1-qt6 xvfb xauth python3 libarchive-dev
           libamdhip64-dev)  # HIP + hiprtc: dejavu-hip-worker builds (its GPU test skips without an AMD GPU)
 missing=()
 for p in "${packages[@]}"; do

@@ -18,6 +18,8 @@ private:
     static int exportTrials(const QStringList& args);
     static int space(const QStringList& args);
     static int benchStrategies(const QStringList& args);
+    static int ladder(const QStringList& args);
+    static int bundle(const QStringList& args);
     static int usage();
 };
 

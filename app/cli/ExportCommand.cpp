@@ -8,6 +8,7 @@
 #include "ReplayDevice.h"
 #include "ResultStore.h"
 #include "TrialExporter.h"
+#include "TritonCacheExporter.h"
 #include "TuningLadder.h"
 #include "VllmConfigExporter.h"
 
@@ -17,6 +18,7 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 
 #include <cstdio>
 
@@ -26,15 +28,16 @@ using namespace cli;
 
 int Cli::exportTrials(const QStringList& args)
 {
-    const QStringList deployFormats{QStringLiteral("dejavu"), QStringLiteral("vllm")};
+    const QStringList deployFormats{QStringLiteral("dejavu"), QStringLiteral("vllm"), QStringLiteral("triton-cache")};
     const QStringList allFormats = TrialExporter::formats() + deployFormats;
     QCommandLineParser p;
     p.addOption({QStringLiteral("db"), QStringLiteral("Result database."), QStringLiteral("FILE")});
     p.addOption({QStringLiteral("format"), QStringLiteral("%1 (docs/exports.md).").arg(allFormats.join(QStringLiteral(", "))), QStringLiteral("FORMAT")});
-    p.addOption({QStringLiteral("out"), QStringLiteral("Output file (.gz compresses); for dejavu and vllm the directory to write into."), QStringLiteral("PATH")});
+    p.addOption({QStringLiteral("out"), QStringLiteral("Output file (.gz compresses); for dejavu, vllm and triton-cache the directory to write into "
+                                                       "(triton-cache: the deployment's TRITON_CACHE_DIR)."), QStringLiteral("PATH")});
     p.addOption({QStringLiteral("session"), QStringLiteral("Session id (default: the newest). dejavu and vllm: repeat it for each problem key "
                                                            "or give a list 1,2,3 (default: every session of the newest session's kernel and GPU)."), QStringLiteral("ID")});
-    p.addOption({QStringLiteral("deployment"), QStringLiteral("dejavu: the Python-side values (docs/exports.md)."), QStringLiteral("FILE.json")});
+    p.addOption({QStringLiteral("deployment"), QStringLiteral("dejavu, triton-cache: the Python-side values, as kernels/triton/deployment.py prints them (docs/exports.md)."), QStringLiteral("FILE.json")});
     p.addOption({QStringLiteral("experts"), QStringLiteral("vllm: number of experts E."), QStringLiteral("E")});
     p.addOption({QStringLiteral("n"), QStringLiteral("vllm: intermediate size per shard N."), QStringLiteral("N")});
     p.addOption({QStringLiteral("dtype"), QStringLiteral("vllm: fp8_w8a8, int8_w8a16, ... (none for fp16/bf16)."), QStringLiteral("NAME")});
@@ -73,11 +76,12 @@ int Cli::exportTrials(const QStringList& args)
     }
     // Inputs of the deployment formats are read before the database is touched.
     DejavuDeployment deployment;
+    TritonCacheDeployment tritonDeployment;
     VllmMoeTarget target;
     qint64 keyPosition = 0;
-    if (format == QLatin1String("dejavu")) {
+    if (format == QLatin1String("dejavu") || format == QLatin1String("triton-cache")) {
         if (!p.isSet(QStringLiteral("deployment"))) {
-            err(QStringLiteral("--deployment is required for --format dejavu (docs/exports.md)"));
+            err(QStringLiteral("--deployment is required for --format %1 (docs/exports.md)").arg(format));
             return kBadInput;
         }
         const QString path = p.value(QStringLiteral("deployment"));
@@ -86,12 +90,26 @@ int Cli::exportTrials(const QStringList& args)
             err(QStringLiteral("%1: cannot read: %2").arg(path, f.errorString()));
             return kBadInput;
         }
-        auto d = DejavuDeployment::fromJson(f.readAll(), path);
-        if (!d) {
-            err(d.error());
-            return kBadInput;
+        QByteArray bytes = f.readAll();
+        if (format == QLatin1String("triton-cache")) {
+            auto d = TritonCacheDeployment::fromJson(bytes, path);
+            if (!d) {
+                err(d.error());
+                return kBadInput;
+            }
+            tritonDeployment = d.value();
+        } else {
+            // deployment.py prints the dejavu values under "dejavu"; a hand-written file is the object itself.
+            const QJsonObject whole = QJsonDocument::fromJson(bytes).object();
+            if (whole.value(QLatin1String("dejavu")).isObject())
+                bytes = QJsonDocument(whole.value(QLatin1String("dejavu")).toObject()).toJson();
+            auto d = DejavuDeployment::fromJson(bytes, path);
+            if (!d) {
+                err(d.error());
+                return kBadInput;
+            }
+            deployment = d.value();
         }
-        deployment = d.value();
     } else if (format == QLatin1String("vllm")) {
         qint64 e = 0, n = 0;
         if (!intOption(p, QStringLiteral("experts"), 1, e) || !intOption(p, QStringLiteral("n"), 1, n)
@@ -155,6 +173,7 @@ int Cli::exportTrials(const QStringList& args)
     // One ladder rung per problem key: the fastest ok, verified trial over the sessions of that key.
     TuningLadder ladder;
     QMap<qint64, QStringList> keyValues; // ladder key -> the dejavu key values
+    QMap<qint64, QVector<qint64>> tritonKeys; // ladder key -> the autotuner key values
     QMap<qint64, QString> deviceOf;
     for (qint64 id : ids) {
         auto record = store->session(id);
@@ -169,7 +188,9 @@ int Cli::exportTrials(const QStringList& args)
         }
         const QString origin = QStringLiteral("session %1 (%2, problem %3)").arg(id).arg(record->kernel, record->problem);
         QStringList values;
-        const QVector<int> positions = format == QLatin1String("dejavu") ? deployment.keyFromProblem : QVector<int>{int(keyPosition)};
+        const QVector<int> positions = format == QLatin1String("dejavu")         ? deployment.keyFromProblem
+                                       : format == QLatin1String("triton-cache") ? tritonDeployment.keyFromProblem
+                                                                                 : QVector<int>{int(keyPosition)};
         for (int pos : positions) {
             auto v = TuningLadder::problemValue(record->problem, pos);
             if (!v) {
@@ -178,7 +199,20 @@ int Cli::exportTrials(const QStringList& args)
             }
             values.append(QString::number(v.value()));
         }
-        if (positions.size() > 1) {
+        if (format == QLatin1String("triton-cache")) {
+            // The ladder runs along the first key argument; the others must be the same for all.
+            QVector<qint64> all;
+            for (const QString& v : values)
+                all.append(v.toLongLong());
+            if (!tritonKeys.isEmpty() && all.mid(1) != tritonKeys.first().mid(1)) {
+                err(QStringLiteral("%1: the key arguments after %2 differ from the other sessions'; export one ladder "
+                                   "(one value of %3) at a time").arg(origin, tritonDeployment.keyNames.first(),
+                                                                      tritonDeployment.keyNames.mid(1).join(QStringLiteral(", "))));
+                return kBadInput;
+            }
+            tritonKeys.insert(all.first(), all);
+            values = values.mid(0, 1);
+        } else if (positions.size() > 1) {
             err(QStringLiteral("%1: key_from_problem: exports from the result store support one key value per session; "
                                "the other key arguments go in as dtypes or constants").arg(deployment.keys.join(QStringLiteral(", "))));
             return kBadInput;
@@ -215,6 +249,23 @@ int Cli::exportTrials(const QStringList& args)
         for (const QString& w : file->warnings)
             std::fprintf(stderr, "warning: %s\n", qPrintable(w));
         written = DejavuExporter::write(file.value(), out, force);
+    } else if (format == QLatin1String("triton-cache")) {
+        QVector<TritonCacheEntry> entries;
+        for (const LadderRung& r : ladder.rungs())
+            entries.append(TritonCacheEntry{tritonKeys.value(r.key), r.config, r.measurement, deviceOf.value(r.key), r.origin});
+        auto files = TritonCacheExporter::render(tritonDeployment, entries);
+        if (!files) {
+            err(QStringLiteral("%1: %2").arg(p.value(QStringLiteral("deployment")), files.error()));
+            return kBadInput;
+        }
+        auto paths = TritonCacheExporter::write(files.value(), out, force);
+        if (!paths) {
+            written = Error{paths.error()};
+        } else {
+            written = out;
+            for (const TritonCacheFile& f : files.value())
+                std::fprintf(stderr, "%s: %s -> %s\n", qPrintable(f.tuningKey), qPrintable(f.configString), qPrintable(f.relativePath()));
+        }
     } else {
         if (target.deviceName.isEmpty())
             target.deviceName = p.isSet(QStringLiteral("device-name")) ? p.value(QStringLiteral("device-name")) : ladder.deviceName();
@@ -236,6 +287,7 @@ int Cli::exportTrials(const QStringList& args)
     std::fprintf(stderr, "wrote %d tuned keys from %d sessions to %s\n", int(rungs.size()), int(ids.size()),
                  qPrintable(written.value()));
     const auto lookup = format == QLatin1String("vllm") ? TuningLadder::Lookup::Nearest : TuningLadder::Lookup::Exact;
+    // Triton's cache, like dejavu, only answers exact keys.
     std::fprintf(stderr, "coverage (%s):\n%s", format == QLatin1String("vllm") ? "nearest M" : "exact key",
                  qPrintable(TuningLadder::coverageTable(ladder.coverage(TuningLadder::powersOfTwo(1, rungs.last().key), lookup))));
     return kOk;

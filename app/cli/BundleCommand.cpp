@@ -1,0 +1,174 @@
+// `dejavu-tune bundle create|inspect|verify|import|merge`: portable files holding a campaign's
+// sessions and exports (docs/exports.md "Bundles").
+#include "Cli.h"
+
+#include "Bundle.h"
+#include "CliSupport.h"
+#include "ResultStore.h"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+
+#include <cstdio>
+
+namespace dv {
+
+using namespace cli;
+
+namespace {
+
+void printManifest(const Bundle& b, const QString& path)
+{
+    const BundleManifest& m = b.manifest;
+    out(QStringLiteral("%1: kernel %2, created %3, %4 members, content sha256 %5").arg(path, m.kernel, m.createdAt)
+            .arg(m.members.size()).arg(m.contentSha256));
+    out(QStringLiteral("%1  %2  %3  %4  %5  %6").arg(QStringLiteral("gpu"), -24).arg(QStringLiteral("key"), 8).arg(QStringLiteral("strategy"), -8)
+            .arg(QStringLiteral("evals"), 5).arg(QStringLiteral("best ms"), 10).arg(QStringLiteral("toolchain / driver / source")));
+    for (const BundleEntry& e : m.entries)
+        out(QStringLiteral("%1  %2  %3  %4  %5  %6").arg(e.gpu, -24).arg(e.key, 8).arg(e.strategy, -8).arg(e.evaluations, 5)
+                .arg(e.bestMs, 10, 'g', 5).arg(QStringList{e.toolchain, e.driver, e.source}.join(QStringLiteral(" / "))));
+    qint64 exports = 0;
+    for (const BundleMemberInfo& mi : m.members)
+        exports += mi.path.startsWith(QLatin1String("exports/")) ? 1 : 0;
+    out(QStringLiteral("export files: %1").arg(exports));
+}
+
+} // namespace
+
+int Cli::bundle(const QStringList& arguments)
+{
+    const QString sub = arguments.value(1);
+    const QStringList subs{QStringLiteral("create"), QStringLiteral("inspect"), QStringLiteral("verify"), QStringLiteral("import"), QStringLiteral("merge")};
+    if (!subs.contains(sub)) {
+        err(QStringLiteral("bundle: expected one of %1, got '%2'").arg(subs.join(QStringLiteral(", ")), sub));
+        return kBadInput;
+    }
+    QStringList args = arguments;
+    args.removeAt(1);
+    QCommandLineParser p;
+    p.addOption({{QStringLiteral("db"), QStringLiteral("database")}, QStringLiteral("create, import: result database."), QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("session"), QStringLiteral("create: session ids (list or repeated)."), QStringLiteral("IDS")});
+    p.addOption({QStringLiteral("key-position"), QStringLiteral("create: position of the key in each session's problem (default 0)."), QStringLiteral("POS")});
+    p.addOption({QStringLiteral("kernel"), QStringLiteral("create: the campaign's kernel name (default: the sessions' kernel)."), QStringLiteral("NAME")});
+    p.addOption({QStringLiteral("export"), QStringLiteral("create: NAME=DIR, an export directory to include as exports/NAME (repeatable)."), QStringLiteral("NAME=DIR")});
+    p.addOption({QStringLiteral("exports"), QStringLiteral("import: write the bundle's exports/NAME/... below this directory as NAME/..."), QStringLiteral("DIR")});
+    p.addOption({QStringLiteral("out"), QStringLiteral("create, merge: the bundle to write (.tar.gz)."), QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("force"), QStringLiteral("Replace existing files.")});
+    if (!parse(p, args, QStringLiteral("bundle %1: portable campaign files (docs/exports.md).").arg(sub), true))
+        return kBadInput;
+    const QStringList files = p.positionalArguments();
+    const bool force = p.isSet(QStringLiteral("force"));
+
+    if (sub == QLatin1String("create")) {
+        if (!p.isSet(QStringLiteral("db")) || !p.isSet(QStringLiteral("out")) || !p.isSet(QStringLiteral("session"))) {
+            err(QStringLiteral("bundle create: --db, --session and --out are required"));
+            return kBadInput;
+        }
+        qint64 position = 0;
+        if (!intOption(p, QStringLiteral("key-position"), 0, position))
+            return kBadInput;
+        QVector<qint64> ids;
+        for (const QString& v : p.values(QStringLiteral("session")).join(QLatin1Char(',')).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            bool ok = false;
+            ids.append(v.toLongLong(&ok));
+            if (!ok || ids.last() < 1) {
+                err(QStringLiteral("--session: expected integers >= 1, got '%1'").arg(v));
+                return kBadInput;
+            }
+        }
+        QMap<QString, QString> exports;
+        for (const QString& e : p.values(QStringLiteral("export"))) {
+            const int eq = e.indexOf(QLatin1Char('='));
+            if (eq <= 0) {
+                err(QStringLiteral("--export: expected NAME=DIR, got '%1'").arg(e));
+                return kBadInput;
+            }
+            exports.insert(e.left(eq), e.mid(eq + 1));
+        }
+        auto store = openExistingStore(p.value(QStringLiteral("db")));
+        if (!store)
+            return kBadInput;
+        auto b = Bundle::fromSessions(*store, ids, int(position), p.value(QStringLiteral("kernel")), exports);
+        if (!b) {
+            err(b.error());
+            return kBadInput;
+        }
+        if (auto w = b->write(p.value(QStringLiteral("out")), force); !w) {
+            err(w.error());
+            return w.error().contains(QLatin1String("--force")) ? kBadInput : kFailed;
+        }
+        printManifest(b.value(), p.value(QStringLiteral("out")));
+        return kOk;
+    }
+    if (sub == QLatin1String("merge")) {
+        if (files.size() != 2 || !p.isSet(QStringLiteral("out"))) {
+            err(QStringLiteral("bundle merge: expected two bundles and --out"));
+            return kBadInput;
+        }
+        auto a = Bundle::read(files[0]);
+        auto b = a ? Bundle::read(files[1]) : Result<Bundle>(Error{QString()});
+        if (!a || !b) {
+            err(!a ? a.error() : b.error());
+            return kBadInput;
+        }
+        QStringList report;
+        auto m = Bundle::merge(a.value(), QFileInfo(files[0]).fileName(), b.value(), QFileInfo(files[1]).fileName(), report);
+        if (!m) {
+            err(m.error());
+            return kBadInput;
+        }
+        if (auto w = m->write(p.value(QStringLiteral("out")), force); !w) {
+            err(w.error());
+            return w.error().contains(QLatin1String("--force")) ? kBadInput : kFailed;
+        }
+        for (const QString& line : report)
+            out(line);
+        printManifest(m.value(), p.value(QStringLiteral("out")));
+        return kOk;
+    }
+    if (files.size() != 1) {
+        err(QStringLiteral("bundle %1: expected one bundle file").arg(sub));
+        return kBadInput;
+    }
+    auto b = Bundle::read(files[0]);
+    if (!b) {
+        err(b.error());
+        return kBadInput;
+    }
+    if (sub == QLatin1String("verify")) {
+        out(QStringLiteral("%1: ok (%2 members, %3 entries, content sha256 %4)").arg(files[0]).arg(b->manifest.members.size())
+                .arg(b->manifest.entries.size()).arg(b->manifest.contentSha256));
+        return kOk;
+    }
+    if (sub == QLatin1String("inspect")) {
+        printManifest(b.value(), files[0]);
+        return kOk;
+    }
+    // import
+    if (!p.isSet(QStringLiteral("db"))) {
+        err(QStringLiteral("bundle import: --db is required"));
+        return kBadInput;
+    }
+    const QString db = p.value(QStringLiteral("db"));
+    QDir().mkpath(QFileInfo(db).absolutePath());
+    auto store = ResultStore::open(db);
+    if (!store) {
+        err(store.error());
+        return kBadInput;
+    }
+    auto report = b->importInto(*store.value(), p.value(QStringLiteral("exports")), force);
+    if (!report) {
+        err(report.error());
+        return report.error().contains(QLatin1String("--force")) || report.error().contains(QLatin1String("refusing")) ? kBadInput : kFailed;
+    }
+    QStringList ids;
+    for (qint64 id : report->newSessions)
+        ids.append(QString::number(id));
+    out(QStringLiteral("imported %1 sessions (%2) into %3; %4 already there; %5 export files written, %6 unchanged")
+            .arg(report->newSessions.size()).arg(ids.join(QLatin1Char(',')), db).arg(report->skippedSessions)
+            .arg(report->writtenFiles.size()).arg(report->unchangedFiles.size()));
+    return kOk;
+}
+
+} // namespace dv

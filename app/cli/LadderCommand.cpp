@@ -1,0 +1,314 @@
+// `dejavu-tune ladder`: one tuning session per problem key, each warm-started from the nearest key
+// already tuned, and the coverage report of a ladder (docs/exports.md "Ladders").
+#include "Cli.h"
+
+#include "CliSupport.h"
+#include "DeviceRegistry.h"
+#include "ReplayDevice.h"
+#include "ResultStore.h"
+#include "Session.h"
+#include "StrategyFactory.h"
+#include "TuningLadder.h"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QJsonArray>
+
+#include <cmath>
+#include <cstdio>
+
+namespace dv {
+
+using namespace cli;
+
+namespace {
+
+/// "1,2,4" or "pow2:16..4096" (powers of two, both ends inclusive), or both mixed: "1,pow2:16..64".
+Result<QVector<qint64>> parseKeys(const QString& text, const QString& option)
+{
+    QVector<qint64> keys;
+    for (const QString& part : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const QString t = part.trimmed();
+        if (t.startsWith(QLatin1String("pow2:"))) {
+            const QStringList ends = t.mid(5).split(QStringLiteral(".."));
+            bool ok1 = false, ok2 = false;
+            const qint64 a = ends.value(0).toLongLong(&ok1), b = ends.value(1).toLongLong(&ok2);
+            if (ends.size() != 2 || !ok1 || !ok2 || a < 1 || b < a)
+                return Error{QStringLiteral("--%1: expected pow2:FIRST..LAST with 1 <= FIRST <= LAST, got '%2'").arg(option, t)};
+            keys += TuningLadder::powersOfTwo(a, b);
+            continue;
+        }
+        bool ok = false;
+        const qint64 v = t.toLongLong(&ok);
+        if (!ok || v < 1)
+            return Error{QStringLiteral("--%1: expected integers >= 1 or pow2:A..B, got '%2'").arg(option, t)};
+        keys.append(v);
+    }
+    if (keys.isEmpty())
+        return Error{QStringLiteral("--%1: no keys").arg(option)};
+    for (int i = 0; i < keys.size(); ++i)
+        if (keys.indexOf(keys[i]) != i)
+            return Error{QStringLiteral("--%1: key %2 appears twice").arg(option).arg(keys[i])};
+    return keys;
+}
+
+/// The ladder of stored sessions: per problem key (at `position` of each session's problem) the
+/// fastest exportable trial, with the recorded landscape of replayed sessions for exact coverage.
+Result<TuningLadder> ladderOf(ResultStore& store, const QList<qint64>& ids, int position)
+{
+    TuningLadder ladder;
+    for (qint64 id : ids) {
+        auto record = store.session(id);
+        if (!record)
+            return Error{record.error()};
+        auto trials = store.trials(id);
+        if (!trials)
+            return Error{trials.error()};
+        const QString origin = QStringLiteral("session %1").arg(id);
+        auto key = TuningLadder::problemValue(record->problem, position);
+        if (!key)
+            return Error{QStringLiteral("%1: %2").arg(origin, key.error())};
+        auto added = ladder.addTrials(key.value(), trials.value(), record->device.name, origin, record->elapsedMs / 1000.0);
+        if (!added)
+            return Error{added.error()};
+        if (record->device.backend == QLatin1String("replay")) {
+            auto device = DeviceRegistry::open(record->device.id);
+            if (auto* replay = device ? dynamic_cast<ReplayDevice*>(device.value().get()) : nullptr)
+                ladder.addLandscape(key.value(), Landscape::fromCache(replay->cache(), record->device.id));
+        }
+    }
+    return ladder;
+}
+
+QString substitute(QString tmpl, const QString& param, qint64 key)
+{
+    tmpl.replace(QStringLiteral("{key}"), QString::number(key));
+    if (!param.isEmpty())
+        tmpl.replace(QLatin1Char('{') + param + QLatin1Char('}'), QString::number(key));
+    return tmpl;
+}
+
+} // namespace
+
+int Cli::ladder(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.addOption({QStringLiteral("device"), QStringLiteral("Device template: a device id in which {key} (or {NAME} of --key-param) "
+                                                          "is replaced by each key, e.g. 'replay:h100/triton_rmsnorm_fp16_rows{rows}_N4096'."), QStringLiteral("TEMPLATE")});
+    p.addOption({QStringLiteral("keys"), QStringLiteral("Problem keys to tune, in order: 1,2,4 or pow2:16..4096."), QStringLiteral("LIST")});
+    p.addOption({QStringLiteral("key-param"), QStringLiteral("Name of the key in the template ({NAME}); default: {key} only."), QStringLiteral("NAME")});
+    p.addOption({QStringLiteral("strategy"), QStringLiteral("Search strategy (default bayes; only bayes uses the warm start)."), QStringLiteral("NAME"), QStringLiteral("bayes")});
+    p.addOption({QStringLiteral("budget"), QStringLiteral("Evaluations per key."), QStringLiteral("N")});
+    p.addOption({QStringLiteral("time-limit"), QStringLiteral("Wall-time limit per key, seconds."), QStringLiteral("SEC")});
+    p.addOption({QStringLiteral("seed"), QStringLiteral("Random seed (default 0)."), QStringLiteral("S"), QStringLiteral("0")});
+    p.addOption({QStringLiteral("no-warm-start"), QStringLiteral("Tune every key cold.")});
+    p.addOption({{QStringLiteral("db"), QStringLiteral("database")}, QStringLiteral("Result database (default %1).").arg(defaultDatabase()), QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("coverage"), QStringLiteral("Only print the coverage of stored sessions (--session, --targets).")});
+    p.addOption({QStringLiteral("session"), QStringLiteral("--coverage: the sessions of the ladder (default: all sessions on the newest session's GPU)."), QStringLiteral("IDS")});
+    p.addOption({QStringLiteral("targets"), QStringLiteral("--coverage: the keys a deployment meets (default: powers of two up to the largest key)."), QStringLiteral("LIST")});
+    p.addOption({QStringLiteral("key-position"), QStringLiteral("--coverage: position of the key in each session's problem (default 0)."), QStringLiteral("POS")});
+    p.addOption({QStringLiteral("lookup"), QStringLiteral("exact (triton-dejavu, Triton's cache; default) or nearest (vLLM)."), QStringLiteral("HOW"), QStringLiteral("exact")});
+    p.addOption({QStringLiteral("quiet"), QStringLiteral("No per-key lines.")});
+    if (!parse(p, args, QStringLiteral("Tune a ladder of problem keys, each warm-started from the keys already tuned; or report a ladder's coverage.")))
+        return kBadInput;
+    const QString lookupName = p.value(QStringLiteral("lookup"));
+    if (lookupName != QLatin1String("exact") && lookupName != QLatin1String("nearest")) {
+        err(QStringLiteral("--lookup: expected exact or nearest, got '%1'").arg(lookupName));
+        return kBadInput;
+    }
+    const auto lookup = lookupName == QLatin1String("nearest") ? TuningLadder::Lookup::Nearest : TuningLadder::Lookup::Exact;
+    const QString db = p.isSet(QStringLiteral("db")) ? p.value(QStringLiteral("db")) : defaultDatabase();
+    std::optional<QVector<qint64>> targets;
+    if (p.isSet(QStringLiteral("targets"))) {
+        auto t = parseKeys(p.value(QStringLiteral("targets")), QStringLiteral("targets"));
+        if (!t) {
+            err(t.error());
+            return kBadInput;
+        }
+        targets = t.value();
+    }
+
+    if (p.isSet(QStringLiteral("coverage"))) {
+        qint64 position = 0;
+        if (!intOption(p, QStringLiteral("key-position"), 0, position))
+            return kBadInput;
+        auto store = openExistingStore(db);
+        if (!store)
+            return kBadInput;
+        QList<qint64> ids;
+        for (const QString& v : p.values(QStringLiteral("session")).join(QLatin1Char(',')).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            bool ok = false;
+            ids.append(v.toLongLong(&ok));
+            if (!ok || ids.last() < 1) {
+                err(QStringLiteral("--session: expected integers >= 1, got '%1'").arg(v));
+                return kBadInput;
+            }
+        }
+        if (ids.isEmpty()) {
+            auto list = store->sessions();
+            if (!list || list->isEmpty()) {
+                err(list ? QStringLiteral("%1: the database holds no session").arg(db) : list.error());
+                return kBadInput;
+            }
+            for (const SessionRecord& s : list.value())
+                if (s.device.name == list->first().device.name)
+                    ids.prepend(s.id);
+        }
+        auto ladder = ladderOf(*store, ids, int(position));
+        if (!ladder) {
+            err(ladder.error());
+            return kBadInput;
+        }
+        if (ladder->rungs().isEmpty()) {
+            err(QStringLiteral("no session holds an ok, verified trial"));
+            return kBadInput;
+        }
+        const QVector<qint64> t = targets ? *targets : TuningLadder::powersOfTwo(1, ladder->rungs().last().key);
+        out(QStringLiteral("coverage of %1 tuned keys on %2 (%3 lookup):").arg(ladder->rungs().size()).arg(ladder->deviceName(), lookupName));
+        std::fputs(qPrintable(TuningLadder::coverageTable(ladder->coverage(t, lookup))), stdout);
+        return kOk;
+    }
+
+    for (const char* required : {"device", "keys", "budget"}) {
+        if (!p.isSet(QLatin1String(required))) {
+            err(QStringLiteral("--%1 is required (or --coverage)").arg(QLatin1String(required)));
+            return kBadInput;
+        }
+    }
+    qint64 budget = 0, seed = 0;
+    double seconds = 0;
+    if (!intOption(p, QStringLiteral("budget"), 1, budget) || !intOption(p, QStringLiteral("seed"), 0, seed)
+        || !doubleOption(p, QStringLiteral("time-limit"), seconds))
+        return kBadInput;
+    auto keys = parseKeys(p.value(QStringLiteral("keys")), QStringLiteral("keys"));
+    if (!keys) {
+        err(keys.error());
+        return kBadInput;
+    }
+    const QString strategy = p.value(QStringLiteral("strategy"));
+    if (auto s = StrategyFactory::create(strategy); !s) {
+        err(QStringLiteral("--strategy: ") + s.error());
+        return kBadInput;
+    }
+    const QString tmpl = p.value(QStringLiteral("device"));
+    const QString param = p.value(QStringLiteral("key-param"));
+    if (!tmpl.contains(QStringLiteral("{key}")) && (param.isEmpty() || !tmpl.contains(QLatin1Char('{') + param + QLatin1Char('}')))) {
+        err(QStringLiteral("--device: the template '%1' holds no {key}%2").arg(tmpl, param.isEmpty() ? QString() : QStringLiteral(" or {%1}").arg(param)));
+        return kBadInput;
+    }
+    // Every device opens before the first session starts: a typo in the template costs nothing.
+    std::vector<std::shared_ptr<Device>> devices;
+    for (qint64 key : keys.value()) {
+        auto d = DeviceRegistry::open(substitute(tmpl, param, key));
+        if (!d) {
+            err(QStringLiteral("key %1: %2").arg(key).arg(d.error()));
+            return kBadInput;
+        }
+        devices.push_back(std::shared_ptr<Device>(std::move(d.value())));
+    }
+    QDir().mkpath(QFileInfo(db).absolutePath());
+    auto opened = ResultStore::open(db);
+    if (!opened) {
+        err(opened.error());
+        return kBadInput;
+    }
+    ResultStore& store = *opened.value();
+
+    const bool warm = !p.isSet(QStringLiteral("no-warm-start")) && strategy == QLatin1String("bayes");
+    QMap<qint64, QVector<Trial>> tuned; // key -> trials of its session
+    QList<qint64> ids;
+    const bool quiet = p.isSet(QStringLiteral("quiet"));
+    QElapsedTimer all;
+    all.start();
+    for (int i = 0; i < keys->size(); ++i) {
+        const qint64 key = keys->at(i);
+        QJsonObject options;
+        QString from = QStringLiteral("cold");
+        if (warm && !tuned.isEmpty()) {
+            // The nearest tuned key on a log scale: its landscape is the most alike, and objectives
+            // of one key only (times of different sizes do not mix in one model).
+            qint64 nearest = tuned.firstKey();
+            for (auto it = tuned.begin(); it != tuned.end(); ++it)
+                if (std::abs(std::log2(double(it.key()) / double(key))) < std::abs(std::log2(double(nearest) / double(key))))
+                    nearest = it.key();
+            QJsonArray prior;
+            for (const Trial& t : tuned.value(nearest))
+                prior.append(QJsonObject{{QStringLiteral("config"), t.config},
+                                         {QStringLiteral("objective"), t.measurement.isOk() ? QJsonValue(t.measurement.objectiveMs) : QJsonValue()}});
+            options.insert(QStringLiteral("prior"), prior);
+            from = QStringLiteral("warm from key %1 (%2 trials)").arg(nearest).arg(prior.size());
+        }
+        SessionOptions so;
+        so.strategy = strategy;
+        so.strategyOptions = options;
+        so.seed = quint64(seed);
+        so.maxEvaluations = int(budget);
+        so.maxSeconds = seconds;
+        auto session = Session::create(store, devices[size_t(i)], so);
+        if (!session) {
+            err(QStringLiteral("key %1: %2").arg(key).arg(session.error()));
+            return kFailed;
+        }
+        QElapsedTimer clock;
+        clock.start();
+        auto ended = session.value()->run();
+        if (!ended) {
+            err(QStringLiteral("key %1 (session %2): %3").arg(key).arg(session.value()->id()).arg(ended.error()));
+            return kFailed;
+        }
+        const qint64 id = session.value()->id();
+        auto trials = store.trials(id);
+        if (!trials) {
+            err(trials.error());
+            return kFailed;
+        }
+        tuned.insert(key, trials.value());
+        ids.append(id);
+        const Trial* best = nullptr;
+        for (const Trial& t : trials.value())
+            if (TuningLadder::isExportable(t.measurement) && (!best || t.measurement.objectiveMs < best->measurement.objectiveMs))
+                best = &t;
+        if (!quiet)
+            std::fprintf(stderr, "key %lld: session %lld, %s, %d evaluations in %.1f s (%s), best %s\n", key, id, qPrintable(from),
+                         int(trials->size()), double(clock.nsecsElapsed()) / 1e9, qPrintable(ended.value()),
+                         best ? qPrintable(QStringLiteral("%1 ms %2").arg(best->measurement.objectiveMs, 0, 'g', 5).arg(compactJson(best->config)))
+                              : "none");
+    }
+    QStringList idText;
+    for (qint64 id : ids)
+        idText.append(QString::number(id));
+    out(QStringLiteral("ladder: %1 keys in %2 s, sessions %3 in %4").arg(keys->size()).arg(double(all.nsecsElapsed()) / 1e9, 0, 'f', 1)
+            .arg(idText.join(QLatin1Char(',')), db));
+    // The problem position of the key: the first position whose value is the key in every session.
+    int position = -1;
+    for (int pos = 0; pos < 8 && position < 0; ++pos) {
+        bool everyOne = true;
+        for (int i = 0; i < ids.size() && everyOne; ++i) {
+            auto record = store.session(ids[i]);
+            auto v = record ? TuningLadder::problemValue(record->problem, pos) : Result<qint64>(Error{QString()});
+            everyOne = v && v.value() == keys->at(i);
+        }
+        if (everyOne)
+            position = pos;
+    }
+    if (position < 0) {
+        out(QStringLiteral("(no coverage: the key is not a value of the sessions' problems)"));
+        return kOk;
+    }
+    auto ladder = ladderOf(store, ids, position);
+    if (!ladder) {
+        err(ladder.error());
+        return kFailed;
+    }
+    QVector<qint64> sorted = keys.value();
+    std::sort(sorted.begin(), sorted.end());
+    const QVector<qint64> t = targets ? *targets : sorted;
+    out(QStringLiteral("coverage (%1 lookup; export with: dejavu-tune export --db %2 --session %3 --format ...):")
+            .arg(lookupName, db, idText.join(QLatin1Char(','))));
+    std::fputs(qPrintable(TuningLadder::coverageTable(ladder->coverage(t, lookup))), stdout);
+    return kOk;
+}
+
+} // namespace dv

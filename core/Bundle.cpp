@@ -1,0 +1,741 @@
+#include "Bundle.h"
+
+#include "BestTrial.h"
+#include "JsonUtil.h"
+#include "TuningLadder.h"
+
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSaveFile>
+#include <QSet>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <cmath>
+#include <memory>
+
+namespace dv {
+
+namespace {
+
+const QString kManifest = QStringLiteral("manifest.json");
+
+QString sha256(const QByteArray& data)
+{
+    return QString::fromLatin1(QCryptographicHash::hash(data, QCryptographicHash::Sha256).toHex());
+}
+
+QString isoTime(const QDateTime& t)
+{
+    return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
+}
+
+QJsonValue number(double v)
+{
+    return std::isfinite(v) ? QJsonValue(v) : QJsonValue();
+}
+
+/// Why a member path may not be extracted, or empty. Only plain relative paths below
+/// sessions/ or exports/: no absolute paths, no "..", no empty or "." components, no
+/// backslashes or drive letters (Windows tools read those as separators and roots).
+QString pathProblem(const QString& path)
+{
+    if (path.isEmpty())
+        return QStringLiteral("empty path");
+    if (path.startsWith(QLatin1Char('/')))
+        return QStringLiteral("absolute path");
+    if (path.contains(QLatin1Char('\\')) || (path.size() > 1 && path[1] == QLatin1Char(':')))
+        return QStringLiteral("backslash or drive letter in the path");
+    for (const QChar c : path)
+        if (c.unicode() < 0x20 || c.unicode() == 0x7f)
+            return QStringLiteral("control character in the path");
+    for (const QString& part : path.split(QLatin1Char('/'))) {
+        if (part == QLatin1String(".."))
+            return QStringLiteral("'..' in the path escapes the target directory");
+        if (part.isEmpty() || part == QLatin1String("."))
+            return QStringLiteral("empty or '.' path component");
+    }
+    if (path != kManifest && !path.startsWith(QLatin1String("sessions/")) && !path.startsWith(QLatin1String("exports/")))
+        return QStringLiteral("outside manifest.json, sessions/ and exports/");
+    return {};
+}
+
+QString contentChecksum(const QMap<QString, QByteArray>& members)
+{
+    QCryptographicHash h(QCryptographicHash::Sha256);
+    for (auto it = members.begin(); it != members.end(); ++it) {
+        h.addData(QByteArray(it.key().toUtf8() + '\n'));
+        h.addData(QByteArray(sha256(it.value()).toLatin1() + '\n'));
+    }
+    return QString::fromLatin1(h.result().toHex());
+}
+
+la_ssize_t appendTo(struct archive*, void* client, const void* buffer, size_t length)
+{
+    static_cast<QByteArray*>(client)->append(static_cast<const char*>(buffer), qsizetype(length));
+    return la_ssize_t(length);
+}
+
+struct ArchiveReadDeleter {
+    void operator()(struct archive* a) const { archive_read_free(a); }
+};
+struct ArchiveWriteDeleter {
+    void operator()(struct archive* a) const { archive_write_free(a); }
+};
+
+// Field readers for the schema checks; each error names the member and field.
+struct Fields {
+    const QJsonObject& o;
+    QString where;
+    QString error;
+    QString str(const char* key)
+    {
+        const QJsonValue v = o.value(QLatin1String(key));
+        if (!v.isString() && error.isEmpty())
+            error = QStringLiteral("%1.%2: expected a string, got %3").arg(where, QLatin1String(key), jsonText(v));
+        return v.toString();
+    }
+    double num(const char* key, bool nullable = false)
+    {
+        const QJsonValue v = o.value(QLatin1String(key));
+        if (nullable && (v.isNull() || v.isUndefined()))
+            return std::nan("");
+        if (!v.isDouble() && error.isEmpty())
+            error = QStringLiteral("%1.%2: expected a number, got %3").arg(where, QLatin1String(key), jsonText(v));
+        return v.toDouble();
+    }
+    qint64 integer(const char* key)
+    {
+        const double d = num(key);
+        if (error.isEmpty() && std::floor(d) != d)
+            error = QStringLiteral("%1.%2: expected an integer").arg(where, QLatin1String(key));
+        return qint64(d);
+    }
+    QJsonObject obj(const char* key)
+    {
+        const QJsonValue v = o.value(QLatin1String(key));
+        if (!v.isObject() && error.isEmpty())
+            error = QStringLiteral("%1.%2: expected an object, got %3").arg(where, QLatin1String(key), jsonText(v));
+        return v.toObject();
+    }
+    QJsonArray arr(const char* key)
+    {
+        const QJsonValue v = o.value(QLatin1String(key));
+        if (!v.isArray() && error.isEmpty())
+            error = QStringLiteral("%1.%2: expected a list, got %3").arg(where, QLatin1String(key), jsonText(v));
+        return v.toArray();
+    }
+};
+
+} // namespace
+
+QByteArray BundleManifest::toJson() const
+{
+    QJsonArray es;
+    for (const BundleEntry& e : entries) {
+        QJsonObject o{{QStringLiteral("gpu"), e.gpu},
+                      {QStringLiteral("key"), e.key},
+                      {QStringLiteral("problem"), e.problem},
+                      {QStringLiteral("kernel"), e.kernel},
+                      {QStringLiteral("strategy"), e.strategy},
+                      {QStringLiteral("evaluations"), e.evaluations},
+                      {QStringLiteral("best_ms"), e.bestMs},
+                      {QStringLiteral("best_config"), e.bestConfig},
+                      {QStringLiteral("toolchain"), e.toolchain},
+                      {QStringLiteral("driver"), e.driver},
+                      {QStringLiteral("session"), e.sessionMember}};
+        if (!e.source.isEmpty())
+            o.insert(QStringLiteral("source"), e.source);
+        es.append(o);
+    }
+    QJsonArray ms;
+    QStringList gpus;
+    for (const BundleEntry& e : entries)
+        if (!gpus.contains(e.gpu))
+            gpus.append(e.gpu);
+    for (const BundleMemberInfo& m : members)
+        ms.append(QJsonObject{{QStringLiteral("path"), m.path}, {QStringLiteral("size"), m.size}, {QStringLiteral("sha256"), m.sha256}});
+    const QJsonObject o{{QStringLiteral("format"), QStringLiteral("dejavu-bundle")},
+                        {QStringLiteral("version"), kVersion},
+                        {QStringLiteral("kernel"), kernel},
+                        {QStringLiteral("key_position"), keyPosition},
+                        {QStringLiteral("created_at"), createdAt},
+                        {QStringLiteral("gpus"), QJsonArray::fromStringList(gpus)},
+                        {QStringLiteral("entries"), es},
+                        {QStringLiteral("members"), ms},
+                        {QStringLiteral("content_sha256"), contentSha256}};
+    return QJsonDocument(o).toJson(QJsonDocument::Indented);
+}
+
+Result<BundleManifest> BundleManifest::fromJson(const QByteArray& json)
+{
+    auto doc = parseJsonObject(json, kManifest);
+    if (!doc)
+        return Error{doc.error()};
+    const QJsonObject& o = doc.value();
+    Fields f{o, kManifest, {}};
+    BundleManifest m;
+    if (f.str("format") != QLatin1String("dejavu-bundle") && f.error.isEmpty())
+        return Error{QStringLiteral("manifest.json.format: expected \"dejavu-bundle\"")};
+    const qint64 version = f.integer("version");
+    if (f.error.isEmpty() && version != kVersion)
+        return Error{QStringLiteral("manifest.json.version: %1 is not supported (this program reads version %2)").arg(version).arg(kVersion)};
+    m.kernel = f.str("kernel");
+    m.keyPosition = int(f.integer("key_position"));
+    m.createdAt = f.str("created_at");
+    m.contentSha256 = f.str("content_sha256");
+    const QJsonArray es = f.arr("entries");
+    const QJsonArray ms = f.arr("members");
+    if (!f.error.isEmpty())
+        return Error{f.error};
+    for (int i = 0; i < es.size(); ++i) {
+        const QJsonObject eo = es[i].toObject();
+        Fields g{eo, QStringLiteral("manifest.json.entries[%1]").arg(i), {}};
+        BundleEntry e;
+        e.gpu = g.str("gpu");
+        e.key = g.integer("key");
+        e.problem = g.str("problem");
+        e.kernel = g.str("kernel");
+        e.strategy = g.str("strategy");
+        e.evaluations = int(g.integer("evaluations"));
+        e.bestMs = g.num("best_ms");
+        e.bestConfig = g.obj("best_config");
+        e.toolchain = g.str("toolchain");
+        e.driver = g.str("driver");
+        e.sessionMember = g.str("session");
+        e.source = eo.value(QLatin1String("source")).toString();
+        if (!g.error.isEmpty())
+            return Error{g.error};
+        if (!std::isfinite(e.bestMs) || e.bestMs <= 0)
+            return Error{QStringLiteral("%1.best_ms: expected a positive time").arg(g.where)};
+        m.entries.append(e);
+    }
+    for (int i = 0; i < ms.size(); ++i) {
+        const QJsonObject mo = ms[i].toObject();
+        Fields g{mo, QStringLiteral("manifest.json.members[%1]").arg(i), {}};
+        BundleMemberInfo info{g.str("path"), g.integer("size"), g.str("sha256")};
+        if (!g.error.isEmpty())
+            return Error{g.error};
+        if (info.sha256.size() != 64)
+            return Error{QStringLiteral("%1.sha256: expected 64 hex digits").arg(g.where)};
+        m.members.append(info);
+    }
+    return m;
+}
+
+QByteArray Bundle::sessionJson(const SessionRecord& r, const QVector<Trial>& trials)
+{
+    QJsonArray ts;
+    for (const Trial& t : trials) {
+        const Measurement& m = t.measurement;
+        QJsonArray samples, rounds;
+        for (double s : m.samplesMs)
+            samples.append(s);
+        for (double s : t.remeasuredMs)
+            rounds.append(s);
+        ts.append(QJsonObject{{QStringLiteral("sequence"), t.sequence},
+                              {QStringLiteral("space_index"), t.spaceIndex},
+                              {QStringLiteral("config_key"), t.configKey},
+                              {QStringLiteral("config"), t.config},
+                              {QStringLiteral("status"), statusName(m.status)},
+                              {QStringLiteral("objective_ms"), number(m.objectiveMs)},
+                              {QStringLiteral("samples_ms"), samples},
+                              {QStringLiteral("compile_ms"), number(m.compileTimeMs)},
+                              {QStringLiteral("error"), m.error},
+                              {QStringLiteral("extra"), m.extra},
+                              {QStringLiteral("started_at"), isoTime(t.startedAt)},
+                              {QStringLiteral("finished_at"), isoTime(t.finishedAt)},
+                              {QStringLiteral("from_store"), t.fromStore},
+                              {QStringLiteral("remeasured_ms"), rounds}});
+    }
+    const QJsonObject device{{QStringLiteral("id"), r.device.id},
+                             {QStringLiteral("name"), r.device.name},
+                             {QStringLiteral("backend"), r.device.backend},
+                             {QStringLiteral("toolchain"), r.device.toolchain},
+                             {QStringLiteral("details"), r.device.details}};
+    const QJsonObject s{{QStringLiteral("state"), r.state},
+                        {QStringLiteral("device"), device},
+                        {QStringLiteral("kernel"), r.kernel},
+                        {QStringLiteral("problem"), r.problem},
+                        {QStringLiteral("space"), r.space},
+                        {QStringLiteral("strategy"), r.strategy},
+                        {QStringLiteral("strategy_options"), r.strategyOptions},
+                        {QStringLiteral("seed"), QString::number(r.seed)},
+                        {QStringLiteral("budget_evaluations"), r.budgetEvaluations},
+                        {QStringLiteral("budget_seconds"), r.budgetSeconds},
+                        {QStringLiteral("budget_stall"), r.budgetStall},
+                        {QStringLiteral("flush_l2"), r.timing.flushL2},
+                        {QStringLiteral("cuda_graph"), r.timing.cudaGraph},
+                        {QStringLiteral("remeasure_top"), r.remeasureTop},
+                        {QStringLiteral("remeasure_rounds"), r.remeasureRounds},
+                        {QStringLiteral("elapsed_ms"), r.elapsedMs},
+                        {QStringLiteral("created_at"), isoTime(r.createdAt)}};
+    return QJsonDocument(QJsonObject{{QStringLiteral("session"), s}, {QStringLiteral("trials"), ts}}).toJson(QJsonDocument::Indented);
+}
+
+Result<std::pair<SessionRecord, QVector<Trial>>> Bundle::parseSession(const QByteArray& json, const QString& member)
+{
+    auto doc = parseJsonObject(json, member);
+    if (!doc)
+        return Error{doc.error()};
+    Fields top{doc.value(), member, {}};
+    const QJsonObject so = top.obj("session");
+    const QJsonArray ts = top.arr("trials");
+    if (!top.error.isEmpty())
+        return Error{top.error};
+    Fields f{so, member + QStringLiteral(": session"), {}};
+    SessionRecord r;
+    r.state = f.str("state");
+    const QJsonObject dev = f.obj("device");
+    r.kernel = f.str("kernel");
+    r.problem = f.str("problem");
+    r.space = f.obj("space");
+    r.strategy = f.str("strategy");
+    r.strategyOptions = f.obj("strategy_options");
+    bool seedOk = false;
+    r.seed = f.str("seed").toULongLong(&seedOk);
+    r.budgetEvaluations = int(f.integer("budget_evaluations"));
+    r.budgetSeconds = f.num("budget_seconds");
+    r.budgetStall = int(f.integer("budget_stall"));
+    r.remeasureTop = int(f.integer("remeasure_top"));
+    r.remeasureRounds = int(f.integer("remeasure_rounds"));
+    r.elapsedMs = f.num("elapsed_ms");
+    r.timing.flushL2 = so.value(QLatin1String("flush_l2")).toBool(true);
+    r.timing.cudaGraph = so.value(QLatin1String("cuda_graph")).toBool(false);
+    r.createdAt = QDateTime::fromString(f.str("created_at"), Qt::ISODateWithMs);
+    if (!f.error.isEmpty())
+        return Error{f.error};
+    if (!seedOk)
+        return Error{QStringLiteral("%1.seed: expected an unsigned integer in a string").arg(f.where)};
+    Fields d{dev, f.where + QStringLiteral(".device"), {}};
+    r.device.id = d.str("id");
+    r.device.name = d.str("name");
+    r.device.backend = d.str("backend");
+    r.device.toolchain = d.str("toolchain");
+    r.device.details = d.obj("details");
+    if (!d.error.isEmpty())
+        return Error{d.error};
+    QVector<Trial> trials;
+    for (int i = 0; i < ts.size(); ++i) {
+        const QJsonObject to = ts[i].toObject();
+        Fields t{to, QStringLiteral("%1: trials[%2]").arg(member).arg(i), {}};
+        Trial trial;
+        trial.sequence = int(t.integer("sequence"));
+        trial.spaceIndex = t.integer("space_index");
+        trial.configKey = t.str("config_key");
+        trial.config = t.obj("config");
+        const QString status = t.str("status");
+        trial.measurement.objectiveMs = t.num("objective_ms", true);
+        trial.measurement.compileTimeMs = t.num("compile_ms", true);
+        trial.measurement.error = t.str("error");
+        trial.measurement.extra = t.obj("extra");
+        for (const QJsonValue& v : t.arr("samples_ms"))
+            trial.measurement.samplesMs.append(v.toDouble());
+        for (const QJsonValue& v : t.arr("remeasured_ms"))
+            trial.remeasuredMs.append(v.toDouble());
+        trial.startedAt = QDateTime::fromString(t.str("started_at"), Qt::ISODateWithMs);
+        trial.finishedAt = QDateTime::fromString(t.str("finished_at"), Qt::ISODateWithMs);
+        trial.fromStore = to.value(QLatin1String("from_store")).toBool();
+        if (!t.error.isEmpty())
+            return Error{t.error};
+        const auto s = statusFromName(status);
+        if (!s)
+            return Error{QStringLiteral("%1.status: unknown status '%2'").arg(t.where, status)};
+        trial.measurement.status = *s;
+        if (*s == Status::Ok && !std::isfinite(trial.measurement.objectiveMs))
+            return Error{QStringLiteral("%1.objective_ms: an ok trial needs a finite time").arg(t.where)};
+        trials.append(trial);
+    }
+    return std::make_pair(r, trials);
+}
+
+void Bundle::seal()
+{
+    manifest.members.clear();
+    for (auto it = members.begin(); it != members.end(); ++it)
+        manifest.members.append(BundleMemberInfo{it.key(), it.value().size(), sha256(it.value())});
+    manifest.contentSha256 = contentChecksum(members);
+}
+
+Result<Bundle> Bundle::fromSessions(ResultStore& store, const QVector<qint64>& ids, int keyPosition, const QString& kernel,
+                                    const QMap<QString, QString>& exportDirs)
+{
+    Bundle b;
+    b.manifest.keyPosition = keyPosition;
+    b.manifest.createdAt = isoTime(QDateTime::currentDateTimeUtc());
+    QStringList kernels;
+    QSet<QPair<QString, qint64>> seen;
+    for (qint64 id : ids) {
+        auto record = store.session(id);
+        if (!record)
+            return Error{record.error()};
+        auto trials = store.trials(id);
+        if (!trials)
+            return Error{trials.error()};
+        auto key = TuningLadder::problemValue(record->problem, keyPosition);
+        if (!key)
+            return Error{QStringLiteral("session %1: %2").arg(id).arg(key.error())};
+        const auto best = BestTrial::of(trials.value());
+        if (!best)
+            return Error{QStringLiteral("session %1: no ok, verified trial to bundle").arg(id)};
+        if (seen.contains({record->device.name, key.value()}))
+            return Error{QStringLiteral("session %1: a second session for key %2 on %3; bundle one session per key and GPU")
+                             .arg(id).arg(key.value()).arg(record->device.name)};
+        seen.insert({record->device.name, key.value()});
+        if (!kernels.contains(record->kernel))
+            kernels.append(record->kernel);
+        BundleEntry e;
+        e.gpu = record->device.name;
+        e.key = key.value();
+        e.problem = record->problem;
+        e.kernel = record->kernel;
+        e.strategy = record->strategy;
+        e.evaluations = int(trials->size());
+        e.bestMs = BestTrial::rankingMs(best.value());
+        e.bestConfig = best->config;
+        e.toolchain = record->device.toolchain;
+        const QJsonObject details = record->device.details;
+        e.driver = details.value(QLatin1String("versions")).toObject().value(QLatin1String("driver")).toString(
+            details.value(QLatin1String("driver")).toString());
+        e.sessionMember = QStringLiteral("sessions/%1.json").arg(b.manifest.entries.size() + 1);
+        b.members.insert(e.sessionMember, sessionJson(record.value(), trials.value()));
+        b.manifest.entries.append(e);
+    }
+    if (b.manifest.entries.isEmpty())
+        return Error{QStringLiteral("no sessions to bundle")};
+    if (!kernel.isEmpty())
+        b.manifest.kernel = kernel;
+    else if (kernels.size() == 1)
+        b.manifest.kernel = kernels.first();
+    else
+        return Error{QStringLiteral("the sessions tune different kernels (%1); name the campaign's kernel").arg(kernels.join(QStringLiteral(", ")))};
+    for (auto it = exportDirs.begin(); it != exportDirs.end(); ++it) {
+        if (!pathProblem(QStringLiteral("exports/") + it.key()).isEmpty() || it.key().contains(QLatin1Char('/')))
+            return Error{QStringLiteral("export name '%1': expected a plain name").arg(it.key())};
+        const QDir root(it.value());
+        if (!root.exists())
+            return Error{QStringLiteral("%1: no such directory").arg(it.value())};
+        QDirIterator walk(it.value(), QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
+        while (walk.hasNext()) {
+            const QString path = walk.next();
+            const QFileInfo info = walk.fileInfo();
+            if (info.isSymLink())
+                return Error{QStringLiteral("%1: a symbolic link; bundles hold plain files only").arg(path)};
+            if (info.isDir())
+                continue;
+            if (!info.isFile())
+                return Error{QStringLiteral("%1: not a regular file").arg(path)};
+            QFile f(path);
+            if (!f.open(QIODevice::ReadOnly))
+                return Error{QStringLiteral("%1: cannot read: %2").arg(path, f.errorString())};
+            const QString member = QStringLiteral("exports/%1/%2").arg(it.key(), root.relativeFilePath(path));
+            if (const QString why = pathProblem(member); !why.isEmpty())
+                return Error{QStringLiteral("%1: %2").arg(path, why)};
+            b.members.insert(member, f.readAll());
+        }
+    }
+    b.seal();
+    return b;
+}
+
+Result<QByteArray> Bundle::toArchive() const
+{
+    QByteArray bytes;
+    std::unique_ptr<struct archive, ArchiveWriteDeleter> a(archive_write_new());
+    // No padding of the compressed stream to 10240-byte blocks: a cut anywhere must cut data.
+    if (archive_write_add_filter_gzip(a.get()) != ARCHIVE_OK || archive_write_set_format_pax_restricted(a.get()) != ARCHIVE_OK
+        || archive_write_set_bytes_in_last_block(a.get(), 1) != ARCHIVE_OK || archive_write_open(a.get(), &bytes, nullptr, appendTo, nullptr) != ARCHIVE_OK)
+        return Error{QStringLiteral("cannot start the archive: %1").arg(QString::fromUtf8(archive_error_string(a.get())))};
+    const qint64 mtime = QDateTime::fromString(manifest.createdAt, Qt::ISODateWithMs).toSecsSinceEpoch();
+    QVector<QPair<QString, QByteArray>> all{{kManifest, manifest.toJson()}};
+    for (auto it = members.begin(); it != members.end(); ++it)
+        all.append({it.key(), it.value()});
+    for (const auto& [path, data] : all) {
+        std::unique_ptr<struct archive_entry, void (*)(struct archive_entry*)> e(archive_entry_new(), archive_entry_free);
+        const QByteArray name = path.toUtf8();
+        archive_entry_set_pathname(e.get(), name.constData());
+        archive_entry_set_size(e.get(), data.size());
+        archive_entry_set_filetype(e.get(), AE_IFREG);
+        archive_entry_set_perm(e.get(), 0644);
+        archive_entry_set_mtime(e.get(), mtime, 0);
+        if (archive_write_header(a.get(), e.get()) != ARCHIVE_OK
+            || archive_write_data(a.get(), data.constData(), size_t(data.size())) != la_ssize_t(data.size()))
+            return Error{QStringLiteral("%1: cannot add to the archive: %2").arg(path, QString::fromUtf8(archive_error_string(a.get())))};
+    }
+    if (archive_write_close(a.get()) != ARCHIVE_OK)
+        return Error{QStringLiteral("cannot finish the archive: %1").arg(QString::fromUtf8(archive_error_string(a.get())))};
+    return bytes;
+}
+
+Result<void> Bundle::write(const QString& path, bool force) const
+{
+    if (QFileInfo::exists(path) && !force)
+        return Error{QStringLiteral("%1: exists; pass --force to replace it").arg(path)};
+    auto bytes = toArchive();
+    if (!bytes)
+        return Error{bytes.error()};
+    QSaveFile out(path);
+    if (!out.open(QIODevice::WriteOnly) || out.write(bytes.value()) != bytes->size() || !out.commit())
+        return Error{QStringLiteral("%1: cannot write: %2").arg(path, out.errorString())};
+    return {};
+}
+
+Result<Bundle> Bundle::read(const QString& path, const BundleLimits& limits)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return Error{QStringLiteral("%1: cannot read: %2").arg(path, f.errorString())};
+    if (f.size() > limits.maxArchiveBytes)
+        return Error{QStringLiteral("%1: %2 bytes, more than the %3 a bundle may have").arg(path).arg(f.size()).arg(limits.maxArchiveBytes)};
+    return fromArchive(f.readAll(), path, limits);
+}
+
+Result<Bundle> Bundle::fromArchive(const QByteArray& archive, const QString& source, const BundleLimits& limits)
+{
+    std::unique_ptr<struct archive, ArchiveReadDeleter> a(archive_read_new());
+    archive_read_support_filter_gzip(a.get());
+    archive_read_support_format_tar(a.get());
+    archive_read_support_format_zip(a.get());
+    if (archive.isEmpty() || archive_read_open_memory(a.get(), archive.constData(), size_t(archive.size())) != ARCHIVE_OK)
+        return Error{QStringLiteral("%1: not a readable bundle archive (tar.gz or zip), truncated or corrupt: %2")
+                         .arg(source, archive.isEmpty() ? QStringLiteral("empty file") : QString::fromUtf8(archive_error_string(a.get())))};
+    QMap<QString, QByteArray> files;
+    qint64 total = 0;
+    struct archive_entry* e = nullptr;
+    int r = ARCHIVE_OK;
+    while ((r = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK) {
+        const char* raw = archive_entry_pathname_utf8(e);
+        QString path = QString::fromUtf8(raw ? raw : archive_entry_pathname(e));
+        while (path.startsWith(QLatin1String("./")))
+            path.remove(0, 2);
+        const QString where = QStringLiteral("%1: %2").arg(source, path);
+        if (archive_entry_hardlink(e))
+            return Error{QStringLiteral("%1: a hard link; bundles hold plain files only").arg(where)};
+        const auto type = archive_entry_filetype(e);
+        if (type == AE_IFLNK)
+            return Error{QStringLiteral("%1: a symbolic link; bundles hold plain files only").arg(where)};
+        if (type == AE_IFDIR) {
+            if (path.endsWith(QLatin1Char('/')))
+                path.chop(1);
+            if (const QString why = pathProblem(path + QStringLiteral("/x")); !why.isEmpty() && path != QLatin1String("sessions") && path != QLatin1String("exports"))
+                return Error{QStringLiteral("%1: %2").arg(where, why)};
+            continue;
+        }
+        if (type != AE_IFREG)
+            return Error{QStringLiteral("%1: not a regular file (device, fifo or socket)").arg(where)};
+        if (const QString why = pathProblem(path); !why.isEmpty())
+            return Error{QStringLiteral("%1: %2").arg(where, why)};
+        if (files.contains(path))
+            return Error{QStringLiteral("%1: appears twice").arg(where)};
+        if (files.size() >= limits.maxMembers)
+            return Error{QStringLiteral("%1: more than %2 members").arg(source).arg(limits.maxMembers)};
+        if (archive_entry_size_is_set(e) && archive_entry_size(e) > limits.maxMemberBytes)
+            return Error{QStringLiteral("%1: %2 bytes, more than the %3 a member may have").arg(where).arg(archive_entry_size(e)).arg(limits.maxMemberBytes)};
+        // The header's size is not trusted: the data is read with the limit in hand.
+        QByteArray data;
+        char buffer[65536];
+        la_ssize_t n = 0;
+        while ((n = archive_read_data(a.get(), buffer, sizeof buffer)) > 0) {
+            data.append(buffer, qsizetype(n));
+            if (data.size() > limits.maxMemberBytes)
+                return Error{QStringLiteral("%1: more than the %2 bytes a member may have").arg(where).arg(limits.maxMemberBytes)};
+            if (total + data.size() > limits.maxTotalBytes)
+                return Error{QStringLiteral("%1: the members exceed %2 bytes in all").arg(source).arg(limits.maxTotalBytes)};
+        }
+        if (n < 0)
+            return Error{QStringLiteral("%1: truncated or corrupt archive: %2").arg(where, QString::fromUtf8(archive_error_string(a.get())))};
+        total += data.size();
+        files.insert(path, data);
+    }
+    if (r != ARCHIVE_EOF)
+        return Error{QStringLiteral("%1: truncated or corrupt archive: %2").arg(source, QString::fromUtf8(archive_error_string(a.get())))};
+    if (!files.contains(kManifest))
+        return Error{QStringLiteral("%1: no manifest.json").arg(source)};
+    auto manifest = BundleManifest::fromJson(files.take(kManifest));
+    if (!manifest)
+        return Error{QStringLiteral("%1: %2").arg(source, manifest.error())};
+    Bundle b;
+    b.manifest = manifest.value();
+    QSet<QString> listed;
+    for (const BundleMemberInfo& m : b.manifest.members) {
+        const QString where = QStringLiteral("%1: %2").arg(source, m.path);
+        if (!files.contains(m.path))
+            return Error{QStringLiteral("%1: listed in manifest.json but missing from the archive").arg(where)};
+        const QByteArray& data = files[m.path];
+        if (data.size() != m.size)
+            return Error{QStringLiteral("%1: %2 bytes, manifest.json says %3").arg(where).arg(data.size()).arg(m.size)};
+        if (sha256(data) != m.sha256)
+            return Error{QStringLiteral("%1: sha256 %2 does not match manifest.json's %3").arg(where, sha256(data), m.sha256)};
+        listed.insert(m.path);
+    }
+    for (auto it = files.begin(); it != files.end(); ++it)
+        if (!listed.contains(it.key()))
+            return Error{QStringLiteral("%1: %2: not listed in manifest.json").arg(source, it.key())};
+    if (contentChecksum(files) != b.manifest.contentSha256)
+        return Error{QStringLiteral("%1: manifest.json.content_sha256 does not match the members").arg(source)};
+    for (int i = 0; i < b.manifest.entries.size(); ++i) {
+        const BundleEntry& en = b.manifest.entries[i];
+        if (!files.contains(en.sessionMember))
+            return Error{QStringLiteral("%1: manifest.json.entries[%2].session: no member %3").arg(source).arg(i).arg(en.sessionMember)};
+        auto s = parseSession(files[en.sessionMember], en.sessionMember);
+        if (!s)
+            return Error{QStringLiteral("%1: %2").arg(source, s.error())};
+        if (s->first.device.name != en.gpu || s->first.problem != en.problem)
+            return Error{QStringLiteral("%1: manifest.json.entries[%2]: GPU or problem differ from %3").arg(source).arg(i).arg(en.sessionMember)};
+    }
+    b.members = files;
+    return b;
+}
+
+Result<BundleImportReport> Bundle::importInto(ResultStore& store, const QString& exportRoot, bool force) const
+{
+    BundleImportReport report;
+    // Everything is decided before anything is written.
+    struct Target {
+        QString path;
+        const QByteArray* data;
+    };
+    QVector<Target> targets;
+    if (!exportRoot.isEmpty()) {
+        const QString root = QDir(exportRoot).absolutePath();
+        for (auto it = members.begin(); it != members.end(); ++it) {
+            if (!it.key().startsWith(QLatin1String("exports/")))
+                continue;
+            const QString rel = it.key().mid(8);
+            const QString target = QDir::cleanPath(root + QLatin1Char('/') + rel);
+            if (!target.startsWith(root + QLatin1Char('/')))
+                return Error{QStringLiteral("%1: escapes %2").arg(it.key(), root)};
+            // An existing link on the way could lead outside the target directory.
+            QString walk = root;
+            for (const QString& part : rel.split(QLatin1Char('/'))) {
+                walk += QLatin1Char('/') + part;
+                const QFileInfo info(walk);
+                if (info.isSymLink())
+                    return Error{QStringLiteral("%1: %2 is a symbolic link; refusing to write through it").arg(it.key(), walk)};
+            }
+            const QFileInfo info(target);
+            if (info.exists()) {
+                if (!info.isFile())
+                    return Error{QStringLiteral("%1: exists and is not a file").arg(target)};
+                QFile f(target);
+                if (!f.open(QIODevice::ReadOnly))
+                    return Error{QStringLiteral("%1: cannot read the existing file: %2").arg(target, f.errorString())};
+                if (f.readAll() == it.value()) {
+                    report.unchangedFiles.append(target);
+                    continue;
+                }
+                if (!force)
+                    return Error{QStringLiteral("%1: exists with different content; pass --force to replace it").arg(target)};
+            }
+            targets.append(Target{target, &it.value()});
+        }
+    }
+    auto existing = store.sessions();
+    if (!existing)
+        return Error{existing.error()};
+    QVector<std::pair<SessionRecord, QVector<Trial>>> toImport;
+    for (const BundleEntry& e : manifest.entries) {
+        auto s = parseSession(members.value(e.sessionMember), e.sessionMember);
+        if (!s)
+            return Error{s.error()};
+        const SessionRecord& r = s->first;
+        const bool present = std::any_of(existing->begin(), existing->end(), [&](const SessionRecord& x) {
+            return x.kernel == r.kernel && x.problem == r.problem && x.device.name == r.device.name && x.device.toolchain == r.device.toolchain
+                && x.strategy == r.strategy && x.seed == r.seed && x.trialCount == s->second.size() && x.elapsedMs == r.elapsedMs;
+        });
+        if (present)
+            ++report.skippedSessions;
+        else
+            toImport.append(s.value());
+    }
+    for (const auto& [record, trials] : toImport) {
+        auto id = store.createSession(record);
+        if (!id)
+            return Error{id.error()};
+        for (Trial t : trials) {
+            t.sessionId = id.value();
+            if (auto ok = store.appendTrial(t, record.elapsedMs); !ok)
+                return Error{ok.error()};
+        }
+        if (auto ok = store.setSessionState(id.value(), record.state.isEmpty() ? QStringLiteral("finished") : record.state); !ok)
+            return Error{ok.error()};
+        report.newSessions.append(id.value());
+    }
+    for (const Target& t : targets) {
+        if (!QDir().mkpath(QFileInfo(t.path).absolutePath()))
+            return Error{QStringLiteral("%1: cannot create the directory").arg(QFileInfo(t.path).absolutePath())};
+        QSaveFile out(t.path);
+        if (!out.open(QIODevice::WriteOnly) || out.write(*t.data) != t.data->size() || !out.commit())
+            return Error{QStringLiteral("%1: cannot write: %2").arg(t.path, out.errorString())};
+        report.writtenFiles.append(t.path);
+    }
+    return report;
+}
+
+Result<Bundle> Bundle::merge(const Bundle& a, const QString& nameA, const Bundle& b, const QString& nameB, QStringList& report)
+{
+    if (a.manifest.kernel != b.manifest.kernel)
+        return Error{QStringLiteral("%1 holds kernel '%2' but %3 holds '%4': only bundles of one kernel merge")
+                         .arg(nameA, a.manifest.kernel, nameB, b.manifest.kernel)};
+    if (a.manifest.keyPosition != b.manifest.keyPosition)
+        return Error{QStringLiteral("%1 and %2 read the key at different problem positions").arg(nameA, nameB)};
+    Bundle m;
+    m.manifest.kernel = a.manifest.kernel;
+    m.manifest.keyPosition = a.manifest.keyPosition;
+    m.manifest.createdAt = isoTime(QDateTime::currentDateTimeUtc());
+    // (gpu, key) -> (entry, its bundle)
+    QMap<QPair<QString, qint64>, std::pair<BundleEntry, const Bundle*>> best;
+    for (const Bundle* bundle : {&a, &b}) {
+        const QString& name = bundle == &a ? nameA : nameB;
+        for (BundleEntry e : bundle->manifest.entries) {
+            const QPair<QString, qint64> id{e.gpu, e.key};
+            const QString origin = e.source.isEmpty() ? name : e.source;
+            auto it = best.find(id);
+            if (it == best.end()) {
+                e.source = origin;
+                best.insert(id, {e, bundle});
+                continue;
+            }
+            if (e.bestMs < it->first.bestMs) {
+                report.append(QStringLiteral("key %1 on %2: %3 ms from %4 (faster than %5 ms from %6)")
+                                  .arg(e.key).arg(e.gpu).arg(e.bestMs, 0, 'g', 6).arg(origin).arg(it->first.bestMs, 0, 'g', 6).arg(it->first.source));
+                e.source = origin;
+                *it = {e, bundle};
+            } else {
+                report.append(QStringLiteral("key %1 on %2: %3 ms from %4 (faster than or as fast as %5 ms from %6)")
+                                  .arg(e.key).arg(e.gpu).arg(it->first.bestMs, 0, 'g', 6).arg(it->first.source).arg(e.bestMs, 0, 'g', 6).arg(origin));
+            }
+        }
+    }
+    for (auto it = best.begin(); it != best.end(); ++it) {
+        BundleEntry e = it->first;
+        const QByteArray session = it->second->members.value(e.sessionMember);
+        e.sessionMember = QStringLiteral("sessions/%1.json").arg(m.manifest.entries.size() + 1);
+        m.members.insert(e.sessionMember, session);
+        m.manifest.entries.append(e);
+    }
+    for (const Bundle* bundle : {&a, &b}) {
+        for (auto it = bundle->members.begin(); it != bundle->members.end(); ++it) {
+            if (!it.key().startsWith(QLatin1String("exports/")))
+                continue;
+            const Bundle* other = bundle == &a ? &b : &a;
+            if (other->members.contains(it.key()) && other->members.value(it.key()) != it.value()) {
+                if (bundle == &a)
+                    report.append(QStringLiteral("%1: differs between %2 and %3; dropped (export again from the merged sessions)").arg(it.key(), nameA, nameB));
+                continue;
+            }
+            m.members.insert(it.key(), it.value());
+        }
+    }
+    m.seal();
+    return m;
+}
+
+} // namespace dv
