@@ -200,14 +200,14 @@ int Cli::exportTrials(const QStringList& args)
             values.append(QString::number(v.value()));
         }
         if (format == QLatin1String("triton-cache")) {
-            // The ladder runs along the first key argument; the others must be the same for all.
+            // The ladder runs along the first key argument; sessions of one first value must agree
+            // on the others (else they are different keys that one ladder rung cannot hold).
             QVector<qint64> all;
             for (const QString& v : values)
                 all.append(v.toLongLong());
-            if (!tritonKeys.isEmpty() && all.mid(1) != tritonKeys.first().mid(1)) {
-                err(QStringLiteral("%1: the key arguments after %2 differ from the other sessions'; export one ladder "
-                                   "(one value of %3) at a time").arg(origin, tritonDeployment.keyNames.first(),
-                                                                      tritonDeployment.keyNames.mid(1).join(QStringLiteral(", "))));
+            if (tritonKeys.contains(all.first()) && tritonKeys.value(all.first()) != all) {
+                err(QStringLiteral("%1: %2 = %3 was also tuned with other values of %4; export those sessions separately")
+                        .arg(origin, tritonDeployment.keyNames.first()).arg(all.first()).arg(tritonDeployment.keyNames.mid(1).join(QStringLiteral(", "))));
                 return kBadInput;
             }
             tritonKeys.insert(all.first(), all);
