@@ -79,23 +79,14 @@ int Cli::exportTrials(const QStringList& args)
     TritonCacheDeployment tritonDeployment;
     VllmMoeTarget target;
     qint64 keyPosition = 0;
-    if (format == QLatin1String("dejavu") || format == QLatin1String("triton-cache")) {
-        if (!p.isSet(QStringLiteral("deployment"))) {
-            err(QStringLiteral("--deployment is required for --format %1 (docs/exports.md)").arg(format));
-            return kBadInput;
-        }
-        const QString path = p.value(QStringLiteral("deployment"));
-        QFile f(path);
-        if (!f.open(QIODevice::ReadOnly)) {
-            err(QStringLiteral("%1: cannot read: %2").arg(path, f.errorString()));
-            return kBadInput;
-        }
-        QByteArray bytes = f.readAll();
+    // The Python-side values: --deployment, else what the Triton worker reported when the first
+    // session loaded its kernel (stored with the session's device details).
+    auto readDeployment = [&](QByteArray bytes, const QString& path) -> bool {
         if (format == QLatin1String("triton-cache")) {
             auto d = TritonCacheDeployment::fromJson(bytes, path);
             if (!d) {
                 err(d.error());
-                return kBadInput;
+                return false;
             }
             tritonDeployment = d.value();
         } else {
@@ -106,10 +97,22 @@ int Cli::exportTrials(const QStringList& args)
             auto d = DejavuDeployment::fromJson(bytes, path);
             if (!d) {
                 err(d.error());
-                return kBadInput;
+                return false;
             }
             deployment = d.value();
         }
+        return true;
+    };
+    const bool needsDeployment = format == QLatin1String("dejavu") || format == QLatin1String("triton-cache");
+    if (needsDeployment && p.isSet(QStringLiteral("deployment"))) {
+        const QString path = p.value(QStringLiteral("deployment"));
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly)) {
+            err(QStringLiteral("%1: cannot read: %2").arg(path, f.errorString()));
+            return kBadInput;
+        }
+        if (!readDeployment(f.readAll(), path))
+            return kBadInput;
     } else if (format == QLatin1String("vllm")) {
         qint64 e = 0, n = 0;
         if (!intOption(p, QStringLiteral("experts"), 1, e) || !intOption(p, QStringLiteral("n"), 1, n)
@@ -148,6 +151,17 @@ int Cli::exportTrials(const QStringList& args)
         for (const SessionRecord& s : list.value())
             if (s.id == newest.id || (deploy && s.kernel == newest.kernel && s.device.name == newest.device.name))
                 ids.prepend(s.id); // oldest first
+    }
+    if (needsDeployment && !p.isSet(QStringLiteral("deployment"))) {
+        auto record = store->session(ids.first());
+        const QJsonValue stored = record ? record->device.details.value(QLatin1String("deployment")) : QJsonValue();
+        if (!stored.isObject()) {
+            err(QStringLiteral("--deployment is required for --format %1: session %2 holds no deployment values (the Triton worker "
+                               "reports them when kernels/triton/deployment.py runs; docs/exports.md)").arg(format).arg(ids.first()));
+            return kBadInput;
+        }
+        if (!readDeployment(QJsonDocument(stored.toObject()).toJson(), QStringLiteral("session %1: deployment").arg(ids.first())))
+            return kBadInput;
     }
     if (!deploy) {
         auto record = store->session(ids.first());

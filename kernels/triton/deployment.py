@@ -150,7 +150,10 @@ def ptxas_output(triton):
 
 def triton_cache_values(module, jit_fn, form, configs, key_tuple):
     import triton
-    from triton.runtime.cache import triton_key
+    try:
+        from triton.runtime.cache import triton_key
+    except ImportError:
+        from triton.compiler.compiler import triton_key
     from triton.runtime.driver import driver
     from triton.compiler.compiler import make_backend
     from triton._C.libtriton import get_cache_invalidating_env_vars

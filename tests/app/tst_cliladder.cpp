@@ -1,0 +1,166 @@
+// `dejavu-tune ladder`, `export --format triton-cache` and `bundle` end to end on the recorded
+// H100 landscapes (replay): one session per key, warm-started; the coverage; Triton's cache
+// files for the ladder; a bundle that round-trips into another database.
+#include "TritonCacheExporter.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace dv;
+
+namespace {
+
+struct Run {
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+Run cli(const QStringList& args)
+{
+    QProcess p;
+    p.start(QStringLiteral(DEJAVU_TUNE_PATH), args);
+    p.waitForFinished(120000);
+    return Run{p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+}
+
+const QString kRmsTemplate = QStringLiteral("replay:h100/triton_rmsnorm_fp16_rows{rows}_N4096");
+
+} // namespace
+
+class TestCliLadder : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    QString path(const QString& name) const { return m_dir.filePath(name); }
+
+private slots:
+    void ladderTunesEveryKeyWarmStarted()
+    {
+        const Run r = cli({QStringLiteral("ladder"), QStringLiteral("--device"), kRmsTemplate, QStringLiteral("--key-param"), QStringLiteral("rows"),
+                           QStringLiteral("--keys"), QStringLiteral("1,16,256"), QStringLiteral("--budget"), QStringLiteral("6"),
+                           QStringLiteral("--database"), path(QStringLiteral("rms.db"))});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains(QLatin1String("key 1: session 1, cold")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(QLatin1String("key 16: session 2, warm from key 1")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(QLatin1String("key 256: session 3, warm from key 16")), qPrintable(r.err));
+        QVERIFY2(r.out.contains(QLatin1String("sessions 1,2,3 in")), qPrintable(r.out));
+        // The coverage of each tuned key is against its own recorded landscape.
+        const QStringList rows = r.out.split(QLatin1Char('\n')).filter(QRegularExpression(QStringLiteral("^\\s+(1|16|256)\\s+(1|16|256)\\s")));
+        QCOMPARE(rows.size(), 3);
+
+        const Run c = cli({QStringLiteral("ladder"), QStringLiteral("--coverage"), QStringLiteral("--db"), path(QStringLiteral("rms.db")),
+                           QStringLiteral("--targets"), QStringLiteral("pow2:1..256"), QStringLiteral("--lookup"), QStringLiteral("nearest")});
+        QVERIFY2(c.exitCode == 0, qPrintable(c.err));
+        QVERIFY2(c.out.contains(QRegularExpression(QStringLiteral("\\n\\s+4\\s+1\\s"))), qPrintable(c.out));   // 4 -> nearest 1
+        QVERIFY2(c.out.contains(QRegularExpression(QStringLiteral("\\n\\s+128\\s+16\\s"))), qPrintable(c.out)); // 128 -> 16 (vLLM: linear distance)
+    }
+
+    void ladderErrors_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("no placeholder") << QStringList{QStringLiteral("--device"), QStringLiteral("replay:h100/triton_rmsnorm_fp16_rows16_N4096"),
+                                                       QStringLiteral("--keys"), QStringLiteral("1"), QStringLiteral("--budget"), QStringLiteral("2")}
+                                        << "holds no {key}";
+        QTest::newRow("missing dataset") << QStringList{QStringLiteral("--device"), kRmsTemplate, QStringLiteral("--key-param"), QStringLiteral("rows"),
+                                                        QStringLiteral("--keys"), QStringLiteral("16,17"), QStringLiteral("--budget"), QStringLiteral("2")}
+                                         << "key 17:";
+        QTest::newRow("bad keys") << QStringList{QStringLiteral("--device"), kRmsTemplate, QStringLiteral("--key-param"), QStringLiteral("rows"),
+                                                 QStringLiteral("--keys"), QStringLiteral("pow2:8..2"), QStringLiteral("--budget"), QStringLiteral("2")}
+                                  << "expected pow2:FIRST..LAST";
+    }
+
+    void ladderErrors()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        const QString db = path(QStringLiteral("never.db"));
+        const Run r = cli(QStringList{QStringLiteral("ladder")} + args + QStringList{QStringLiteral("--db"), db});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(message), qPrintable(r.err));
+        QVERIFY(!QFile::exists(db)); // every device opens before the database is created
+    }
+
+    void tritonCacheExportOfAReplayLadder()
+    {
+        // A matmul ladder over the two recorded sizes, exported for a deployment whose
+        // Triton-specific hash inputs are given (made up here; on a GPU host deployment.py).
+        const QString db = path(QStringLiteral("mm.db"));
+        const Run r = cli({QStringLiteral("ladder"), QStringLiteral("--device"), QStringLiteral("replay:h100/triton_matmul_fp16_M{key}_N{key}_K{key}"),
+                           QStringLiteral("--keys"), QStringLiteral("1024,4096"), QStringLiteral("--budget"), QStringLiteral("6"), QStringLiteral("--db"), db});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QJsonArray configs;
+        for (int bm : {32, 64, 128, 256})
+            for (int bn : {32, 64, 128, 256})
+                for (int bk : {32, 64, 128})
+                    for (int w : {4, 8})
+                        for (int s : {2, 3, 4, 5})
+                            configs.append(QStringLiteral("BLOCK_M: %1, BLOCK_N: %2, BLOCK_K: %3, GROUP_M: 8, num_warps: %4, num_ctas: 1, "
+                                                          "num_stages: %5, maxnreg: None, ir_override: None").arg(bm).arg(bn).arg(bk).arg(w).arg(s));
+        const QJsonObject tc{{QStringLiteral("triton_version"), QStringLiteral("3.6.0")},
+                             {QStringLiteral("gpu_name"), QStringLiteral("NVIDIA H100 80GB HBM3")},
+                             {QStringLiteral("fn_name"), QStringLiteral("matmul_kernel")},
+                             {QStringLiteral("hash_prefix"), QJsonArray{QStringLiteral("k"), QStringLiteral("b"), QStringLiteral("f"), QStringLiteral("[]")}},
+                             {QStringLiteral("key"), QJsonArray{QStringLiteral("M"), QStringLiteral("N"), QStringLiteral("K")}},
+                             {QStringLiteral("key_from_problem"), QJsonArray{0, 1, 2}},
+                             {QStringLiteral("dtypes"), QJsonArray{QStringLiteral("torch.float16"), QStringLiteral("torch.float16"), QStringLiteral("torch.float16")}},
+                             {QStringLiteral("configs"), configs},
+                             {QStringLiteral("config_fields"), QJsonArray{QStringLiteral("kwargs"), QStringLiteral("num_warps"), QStringLiteral("num_ctas"),
+                                                                          QStringLiteral("num_stages"), QStringLiteral("maxnreg"), QStringLiteral("pre_hook"),
+                                                                          QStringLiteral("ir_override")}}};
+        QFile f(path(QStringLiteral("deploy.json")));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QJsonDocument(QJsonObject{{QStringLiteral("triton_cache"), tc}}).toJson());
+        f.close();
+        const QString out = path(QStringLiteral("triton-cache"));
+        const Run e = cli({QStringLiteral("export"), QStringLiteral("--db"), db, QStringLiteral("--session"), QStringLiteral("1,2"), QStringLiteral("--format"),
+                           QStringLiteral("triton-cache"), QStringLiteral("--deployment"), f.fileName(), QStringLiteral("--out"), out});
+        QVERIFY2(e.exitCode == 0, qPrintable(e.err));
+        auto d = TritonCacheDeployment::fromJson(QJsonDocument(QJsonObject{{QStringLiteral("triton_cache"), tc}}).toJson(), QStringLiteral("deploy.json"));
+        QVERIFY(d);
+        for (const QString& key : {QStringLiteral("(1024, 1024, 1024, 'torch.float16', 'torch.float16', 'torch.float16')"),
+                                   QStringLiteral("(4096, 4096, 4096, 'torch.float16', 'torch.float16', 'torch.float16')")}) {
+            QFile file(out + QLatin1Char('/') + TritonCacheExporter::directoryName(d.value(), key) + QStringLiteral("/matmul_kernel.autotune.json"));
+            QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
+            auto used = TritonCacheExporter::readBack(d.value(), file.readAll());
+            QVERIFY2(used, qPrintable(used.error()));
+            QVERIFY2(e.err.contains(key + QStringLiteral(": ") + used.value()), qPrintable(e.err)); // the line the deployment check reads
+        }
+        // Replayed sessions carry no deployment values of their own.
+        const Run none = cli({QStringLiteral("export"), QStringLiteral("--db"), db, QStringLiteral("--session"), QStringLiteral("1,2"), QStringLiteral("--format"),
+                              QStringLiteral("triton-cache"), QStringLiteral("--out"), path(QStringLiteral("other"))});
+        QCOMPARE(none.exitCode, 2);
+        QVERIFY2(none.err.contains(QLatin1String("holds no deployment values")), qPrintable(none.err));
+
+        // The campaign as a bundle, imported into a fresh database with its exports.
+        const QString bundle = path(QStringLiteral("mm.tar.gz"));
+        const Run c = cli({QStringLiteral("bundle"), QStringLiteral("create"), QStringLiteral("--db"), db, QStringLiteral("--session"), QStringLiteral("1,2"),
+                           QStringLiteral("--kernel"), QStringLiteral("triton_matmul_fp16"), QStringLiteral("--export"),
+                           QStringLiteral("triton-cache=") + out, QStringLiteral("--out"), bundle});
+        QVERIFY2(c.exitCode == 0, qPrintable(c.err));
+        const Run v = cli({QStringLiteral("bundle"), QStringLiteral("verify"), bundle});
+        QVERIFY2(v.exitCode == 0 && v.out.contains(QLatin1String(": ok (4 members, 2 entries")), qPrintable(v.out + v.err));
+        const Run i = cli({QStringLiteral("bundle"), QStringLiteral("import"), bundle, QStringLiteral("--db"), path(QStringLiteral("copy.db")),
+                           QStringLiteral("--exports"), path(QStringLiteral("deploy"))});
+        QVERIFY2(i.exitCode == 0 && i.out.contains(QLatin1String("imported 2 sessions")), qPrintable(i.out + i.err));
+        QDirIterator it(path(QStringLiteral("deploy/triton-cache")), {QStringLiteral("*.autotune.json")}, QDir::Files, QDirIterator::Subdirectories);
+        int n = 0;
+        while (it.hasNext()) {
+            it.next();
+            ++n;
+        }
+        QCOMPARE(n, 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliLadder)
+#include "tst_cliladder.moc"
