@@ -134,6 +134,7 @@ Result<TritonCacheDeployment> TritonCacheDeployment::fromJson(const QByteArray& 
         return Error{QStringLiteral("%1.key: empty (Triton's autotuner needs a key to cache)").arg(where)};
     if (!d.configFields.contains(QLatin1String("kwargs")))
         return Error{QStringLiteral("%1.config_fields: no 'kwargs' (expected list(triton.Config({}).__dict__))").arg(where)};
+    d.configDefaults = o.value(QLatin1String("config_defaults")).toObject();
     const QJsonValue kp = o.value(QLatin1String("key_from_problem"));
     if (kp.isUndefined()) {
         for (int i = 0; i < d.keyNames.size(); ++i)
@@ -326,7 +327,10 @@ Result<QVector<TritonCacheFile>> TritonCacheExporter::render(const TritonCacheDe
                 value = QStringLiteral("null");
             } else {
                 const auto it = std::find_if(parsed[match].begin(), parsed[match].end(), [&](const auto& p) { return p.first == field; });
-                const auto v = it == parsed[match].end() ? std::nullopt : jsonOfPyText(it->second);
+                auto v = it == parsed[match].end() ? std::nullopt : jsonOfPyText(it->second);
+                const QJsonValue fallback = d.configDefaults.value(field);
+                if (!v && it == parsed[match].end() && !fallback.isUndefined() && !fallback.isObject() && !fallback.isArray())
+                    v = fallback.isString() ? python::jsonString(fallback.toString()) : jsonText(fallback);
                 if (!v)
                     return Error{QStringLiteral("config_fields: '%1' is not printed by str(Config) as an integer, bool or None in configs[%2]")
                                      .arg(field).arg(match)};

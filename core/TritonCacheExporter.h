@@ -27,6 +27,7 @@ struct TritonCacheDeployment {
     QStringList dtypes;         ///< str(dtype) of every argument that has one, in argument order
     QStringList configs;        ///< [str(c) for c in autotuner.configs], in order
     QStringList configFields;   ///< list(triton.Config({}).__dict__) of that Triton
+    QJsonObject configDefaults; ///< field -> value of a default Config, for fields str() does not print
     /// Triton's own result for one problem: the exporter's hashing must reproduce it.
     struct Check {
         QVector<qint64> keyValues;

@@ -2,6 +2,7 @@
 // already tuned, and the coverage report of a ladder (docs/exports.md "Ladders").
 #include "Cli.h"
 
+#include "BestTrial.h"
 #include "CliSupport.h"
 #include "DeviceRegistry.h"
 #include "ReplayDevice.h"
@@ -266,14 +267,11 @@ int Cli::ladder(const QStringList& args)
         }
         tuned.insert(key, trials.value());
         ids.append(id);
-        const Trial* best = nullptr;
-        for (const Trial& t : trials.value())
-            if (TuningLadder::isExportable(t.measurement) && (!best || t.measurement.objectiveMs < best->measurement.objectiveMs))
-                best = &t;
+        const auto best = BestTrial::of(trials.value());
         if (!quiet)
             std::fprintf(stderr, "key %lld: session %lld, %s, %d evaluations in %.1f s (%s), best %s\n", key, id, qPrintable(from),
                          int(trials->size()), double(clock.nsecsElapsed()) / 1e9, qPrintable(ended.value()),
-                         best ? qPrintable(QStringLiteral("%1 ms %2").arg(best->measurement.objectiveMs, 0, 'g', 5).arg(compactJson(best->config)))
+                         best ? qPrintable(QStringLiteral("%1 ms %2").arg(BestTrial::rankingMs(*best), 0, 'g', 5).arg(compactJson(best->config)))
                               : "none");
     }
     QStringList idText;

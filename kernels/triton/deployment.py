@@ -170,6 +170,9 @@ def triton_cache_values(module, jit_fn, form, configs, key_tuple):
         "dtypes": [k for k in key_tuple[len(form["key"]):]],
         "configs": config_strings,
         "config_fields": list(configs[0].__dict__.keys()),
+        # Fields str(Config) may not print: what a Config built without them holds.
+        "config_defaults": {k: v for k, v in triton.Config({}).__dict__.items()
+                            if k not in ("kwargs", "pre_hook") and (v is None or isinstance(v, (bool, int, str)))},
         "cache_dir": os.environ.get("TRITON_CACHE_DIR", ""),
     }
     # Triton's own answer for this problem, with its own functions, as the exporter's check.

@@ -167,6 +167,21 @@ private slots:
         QVERIFY2(refused.error().contains(QLatin1String("num_buffers_warp_spec")), qPrintable(refused.error()));
     }
 
+    void unprintedFieldsTakeTheConfigDefaults()
+    {
+        // A Triton whose Config has a field str() does not print: its default goes in the file,
+        // and without a default the export is refused (Config(**config) would get a wrong value).
+        TritonCacheDeployment d = deployment();
+        d.configFields.append(QStringLiteral("num_buffers_warp_spec"));
+        auto refused = TritonCacheExporter::render(d, {fixtureEntry()});
+        QVERIFY(!refused);
+        QVERIFY2(refused.error().contains(QLatin1String("num_buffers_warp_spec")), qPrintable(refused.error()));
+        d.configDefaults.insert(QStringLiteral("num_buffers_warp_spec"), 0);
+        auto files = TritonCacheExporter::render(d, {fixtureEntry()});
+        QVERIFY2(files, qPrintable(files.error()));
+        QVERIFY(files->first().json.contains("\"ir_override\": null, \"num_buffers_warp_spec\": 0}"));
+    }
+
     void refusals_data()
     {
         QTest::addColumn<QString>("what");
