@@ -19,6 +19,7 @@ MM_KEYS=${MM_KEYS:-256,1024,4096}
 RN_KEYS=${RN_KEYS:-1024,4096,8192}
 BUDGET=${BUDGET:-10}
 COLD=${COLD:-rmsnorm}   # matmul cold: 384 configurations, about 260 s (docs/benchmarks.md)
+COLD_KEYS=${COLD_KEYS:-4096}  # the keys started cold (each tunes the whole space)
 WORKER='timeout=120 python3 kernels/triton/dejavu_triton_worker.py'
 mkdir -p "$OUTDIR"
 DB=$OUTDIR/ladder.db
@@ -68,10 +69,17 @@ for kernel in matmul rmsnorm; do
         step "$kernel: start-up without the export (empty TRITON_CACHE_DIR: Triton tunes)"
         rm -rf "$OUTDIR/cold-$kernel" && mkdir -p "$OUTDIR/cold-$kernel"
         TRITON_CACHE_DIR="$OUTDIR/cold-$kernel" python3 bench/gpu/deployment_check.py --kernel "$kernel" \
-            --problems "$(problems $kernel $keys)" | tee "$OUTDIR/cold-$kernel.jsonl" || status=1
+            --problems "$(problems $kernel $COLD_KEYS)" | tee "$OUTDIR/cold-$kernel.jsonl" || status=1
         rm -rf "$OUTDIR/cold-$kernel";;
     esac
     rm -rf "$OUTDIR/run-$kernel"
 done
+if [ -n "${DEJAVU_SRC:-}" ]; then
+    # triton-dejavu itself (never committed; carried from a git-ignored folder): does it import here?
+    step "triton-dejavu from $DEJAVU_SRC on this Triton"
+    PYTHONPATH="$DEJAVU_SRC" python3 -c "import triton, triton_dejavu; print('triton', triton.__version__, 'triton_dejavu', triton_dejavu.__version__, 'imports')" \
+        > "$OUTDIR/dejavu-import.txt" 2>&1; echo "exit $?" >> "$OUTDIR/dejavu-import.txt"
+    tail -5 "$OUTDIR/dejavu-import.txt" >&2
+fi
 step "done, status $status"
 exit $status
