@@ -2,15 +2,22 @@
 
 #include "ComparisonView.h"
 #include "DeviceRegistry.h"
+#include "ExportDialog.h"
 #include "LandscapeView.h"
+#include "SessionControl.h"
 #include "SessionListModel.h"
 #include "SessionRunner.h"
 #include "SetupPanel.h"
+#include "SpaceEditor.h"
+#include "StudioSettings.h"
 #include "TrialPlot.h"
 #include "TrialTableModel.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QHeaderView>
 #include <QJsonDocument>
 #include <QLabel>
@@ -21,7 +28,9 @@
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTableView>
+#include <QToolBar>
 #include <QVBoxLayout>
 
 namespace dv::studio {
@@ -30,6 +39,8 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
     : QMainWindow(parent)
     , m_databasePath(databasePath)
     , m_runner(new SessionRunner)
+    , m_control(new SessionControl(this))
+    , m_stateLabel(new QLabel(this))
     , m_setup(new SetupPanel(this))
     , m_sessionModel(new SessionListModel(this))
     , m_sessionView(new QTableView(this))
@@ -54,7 +65,15 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
     m_runner->moveToThread(&m_workerThread);
     connect(&m_workerThread, &QThread::finished, m_runner, &QObject::deleteLater);
     connect(m_runner, &SessionRunner::started, this,
-            [this](qint64, const QString& title, const dv::ConfigSpace& space) { showSession(title, space); });
+            [this](qint64 id, const QString& title, const dv::ConfigSpace& space) {
+                // A resumed session keeps its trials on screen; new ones append.
+                if (m_resuming && id == m_sessionId)
+                    m_title->setText(title);
+                else
+                    showSession(title, space);
+                m_sessionId = id;
+            });
+    connect(m_runner, &SessionRunner::paused, this, &MainWindow::onPaused);
     connect(m_runner, &SessionRunner::referenceReady, m_plot, &TrialPlot::setReference);
     connect(m_runner, &SessionRunner::trialFinished, this, &MainWindow::onTrial);
     connect(m_runner, &SessionRunner::progress, this, [this](int done, int budget) {
@@ -70,8 +89,7 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
     m_redraw.setInterval(1000 / kRedrawHz);
     connect(&m_redraw, &QTimer::timeout, this, &MainWindow::flushPending);
 
-    connect(m_setup, &SetupPanel::startRequested, this, &MainWindow::startSession);
-    connect(m_setup, &SetupPanel::stopRequested, this, &MainWindow::stopSession);
+    connect(m_control, &SessionControl::changed, this, &MainWindow::updateControls);
     connect(m_landscape, &LandscapeView::axesChanged, this, &MainWindow::rebuildGrid);
 
     auto* proxy = new QSortFilterProxyModel(this);
@@ -93,17 +111,28 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
         openStoredSession(index.data(SessionListModel::SessionIdRole).toLongLong());
     });
 
-    auto* left = new QWidget(this);
-    auto* leftLayout = new QVBoxLayout(left);
-    leftLayout->addWidget(m_setup);
-    leftLayout->addWidget(new QLabel(tr("Past sessions (double-click to open):"), left));
-    leftLayout->addWidget(m_sessionView, 1);
+    // Set-up above past sessions; the user drags the border to give the space editor room.
+    auto* left = new QSplitter(Qt::Vertical, this);
+    left->setObjectName(QStringLiteral("leftSplitter"));
+    left->setChildrenCollapsible(false);
+    auto* past = new QWidget(left);
+    auto* pastLayout = new QVBoxLayout(past);
+    pastLayout->setContentsMargins(0, 0, 0, 0);
+    pastLayout->addWidget(new QLabel(tr("Past sessions (double-click to open):"), past));
+    pastLayout->addWidget(m_sessionView, 1);
+    left->addWidget(m_setup);
+    left->addWidget(past);
+    left->setStretchFactor(0, 3);
+    left->setStretchFactor(1, 2);
+
 
     auto* plots = new QSplitter(Qt::Horizontal, this);
     plots->addWidget(m_plot);
     plots->addWidget(m_landscape);
     plots->setSizes({520, 520});
+    plots->setObjectName(QStringLiteral("plotSplitter"));
     auto* right = new QSplitter(Qt::Vertical, this);
+    right->setObjectName(QStringLiteral("viewSplitter"));
     auto* top = new QWidget(this);
     auto* topLayout = new QVBoxLayout(top);
     topLayout->setContentsMargins(0, 0, 0, 0);
@@ -116,16 +145,23 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
     right->setStretchFactor(1, 2);
 
     auto* main = new QSplitter(Qt::Horizontal, this);
+    main->setObjectName(QStringLiteral("mainSplitter"));
     main->addWidget(left);
     main->addWidget(right);
     main->setStretchFactor(1, 1);
     main->setSizes({400, 1000});
     setCentralWidget(main);
+    m_stateLabel->setObjectName(QStringLiteral("stateLabel"));
+    statusBar()->addPermanentWidget(m_stateLabel);
     statusBar()->addWidget(m_statusText, 1);
     statusBar()->addPermanentWidget(m_progress);
     buildMenus();
     refreshSessions();
     resize(1400, 900);
+    const StudioSettings settings;
+    settings.restoreWindow(*this, splitters());
+    settings.restoreSetup(*m_setup);
+    updateControls();
 }
 
 MainWindow::~MainWindow()
@@ -139,42 +175,281 @@ MainWindow::~MainWindow()
 
 void MainWindow::buildMenus()
 {
+    QStyle* st = style();
     QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* openDatasetAction = file->addAction(tr("Open &dataset…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open a recorded dataset"), QString(),
+                                                          tr("Kernel Tuner cache files (*.json *.json.gz);;All files (*)"));
+        if (!path.isEmpty())
+            openDataset(path);
+    });
+    openDatasetAction->setShortcut(QKeySequence::Open);
+    openDatasetAction->setObjectName(QStringLiteral("openDatasetAction"));
+    QAction* openSpaceAction = file->addAction(tr("Open &space…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open a space file"), QString(),
+                                                          tr("Space files (*.json);;All files (*)"));
+        if (!path.isEmpty())
+            openSpaceFile(path);
+    });
+    openSpaceAction->setShortcut(Qt::CTRL | Qt::SHIFT | Qt::Key_O);
+    openSpaceAction->setObjectName(QStringLiteral("openSpaceAction"));
+    m_recentMenu = file->addMenu(tr("Open &recent"));
+    m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
+    QAction* saveSpace = file->addAction(tr("Save space &as…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save the edited space"), m_setup->spaceEditor()->sourceName(),
+                                                          tr("Space files (*.json)"));
+        if (path.isEmpty())
+            return;
+        auto saved = m_setup->spaceEditor()->saveFile(path);
+        if (!saved) {
+            QMessageBox::warning(this, tr("Space not saved"), saved.error());
+            return;
+        }
+        StudioSettings().addRecentFile({StudioSettings::RecentFile::Kind::Space, path});
+        rebuildRecentMenu();
+        m_statusText->setText(tr("Saved the space to %1").arg(path));
+    });
+    saveSpace->setShortcut(QKeySequence::SaveAs);
+    file->addSeparator();
+    QAction* fresh = file->addAction(tr("&New session"), this, &MainWindow::newSession);
+    fresh->setShortcut(QKeySequence::New);
+    QAction* exportAction = file->addAction(tr("&Export…"), this, &MainWindow::showExportDialog);
+    exportAction->setShortcut(Qt::CTRL | Qt::Key_E);
+    exportAction->setObjectName(QStringLiteral("exportAction"));
+    file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
     quit->setShortcut(QKeySequence::Quit);
+
     QMenu* session = menuBar()->addMenu(tr("&Session"));
-    QAction* start = session->addAction(tr("&Start"), this, &MainWindow::startSession);
-    start->setShortcut(Qt::CTRL | Qt::Key_R);
-    QAction* stop = session->addAction(tr("S&top"), this, &MainWindow::stopSession);
-    stop->setShortcut(Qt::CTRL | Qt::Key_Period);
+    m_startAction = session->addAction(st->standardIcon(QStyle::SP_MediaPlay), tr("&Start"), this, &MainWindow::startSession);
+    m_startAction->setShortcut(Qt::CTRL | Qt::Key_R);
+    m_pauseAction = session->addAction(st->standardIcon(QStyle::SP_MediaPause), tr("&Pause"), this, &MainWindow::pauseSession);
+    m_pauseAction->setShortcut(Qt::CTRL | Qt::Key_P);
+    m_resumeAction = session->addAction(st->standardIcon(QStyle::SP_MediaSeekForward), tr("Res&ume"), this,
+                                        &MainWindow::resumeSession);
+    m_resumeAction->setShortcut(Qt::CTRL | Qt::SHIFT | Qt::Key_R);
+    m_stopAction = session->addAction(st->standardIcon(QStyle::SP_MediaStop), tr("S&top"), this, &MainWindow::stopSession);
+    m_stopAction->setShortcut(Qt::CTRL | Qt::Key_Period);
+    const std::pair<QAction*, QString> tips[] = {
+        {m_startAction, tr("Start a new session with the set-up on the left")},
+        {m_pauseAction, tr("Pause after the evaluation in progress; every finished trial is stored")},
+        {m_resumeAction, tr("Continue the paused, stopped or reopened session")},
+        {m_stopAction, tr("End the session after the evaluation in progress")}};
+    for (const auto& [action, tip] : tips) {
+        action->setToolTip(QStringLiteral("%1 (%2)").arg(tip, action->shortcut().toString(QKeySequence::NativeText)));
+        action->setObjectName(action->text().remove(QLatin1Char('&')).toLower() + QStringLiteral("Action"));
+    }
+    session->addSeparator();
     session->addAction(tr("&Refresh session list"), this, &MainWindow::refreshSessions);
+    m_setup->bindActions(m_startAction, m_pauseAction, m_resumeAction, m_stopAction);
+
+    QToolBar* toolbar = addToolBar(tr("Session"));
+    toolbar->setObjectName(QStringLiteral("sessionToolBar"));
+    toolbar->addActions({m_startAction, m_pauseAction, m_resumeAction, m_stopAction});
+
     QMenu* view = menuBar()->addMenu(tr("&View"));
     QAction* compare = view->addAction(tr("Compare &GPUs…"), this, &MainWindow::showComparison);
     compare->setObjectName(QStringLiteral("compareAction"));
     compare->setShortcut(Qt::CTRL | Qt::Key_G);
+    view->addAction(tr("Space &editor"), this, [this] { m_setup->showSpaceEditor(); });
+    view->addSeparator();
+    view->addAction(toolbar->toggleViewAction());
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Deja Vu Studio"), this, [this] {
+        QMessageBox::about(this, tr("About Deja Vu Studio"),
+                           tr("<p><b>Deja Vu Studio</b> %1</p><p>GPU kernel autotuning: search a configuration space "
+                              "on a GPU or a recorded landscape, watch the landscape fill in, compare GPUs and export "
+                              "the tuned configurations.</p><p>The same engine runs from the command line as "
+                              "<tt>dejavu-tune</tt>.</p>").arg(QApplication::applicationVersion()));
+    });
+    help->addAction(tr("&Licences of the datasets"), this, [this] {
+        QMessageBox box(QMessageBox::Information, tr("Licences of the datasets"),
+                        tr("The recorded landscapes shipped with the studio and where they come from."), QMessageBox::Close, this);
+        box.setDetailedText(DeviceRegistry::datasetNotices());
+        box.exec();
+    });
+    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+    rebuildRecentMenu();
+}
+
+bool MainWindow::isRunning() const { return m_control->isActive(); }
+
+QList<QSplitter*> MainWindow::splitters() const
+{
+    QList<QSplitter*> named;
+    for (QSplitter* s : findChildren<QSplitter*>()) {
+        if (!s->objectName().isEmpty())
+            named.append(s);
+    }
+    return named;
+}
+
+void MainWindow::updateControls()
+{
+    m_startAction->setEnabled(m_control->canStart());
+    m_pauseAction->setEnabled(m_control->canPause());
+    m_resumeAction->setEnabled(m_control->canResume());
+    m_stopAction->setEnabled(m_control->canStop());
+    m_setup->setRunning(m_control->isActive());
+    m_stateLabel->setText(m_control->stateText());
+}
+
+void MainWindow::launch(const RunRequest& request)
+{
+    m_control->started();
+    m_progress->setValue(0);
+    SessionRunner* runner = m_runner;
+    // Queued into the worker thread; run() blocks there until the session ends or pauses.
+    QMetaObject::invokeMethod(runner, [runner, request] { runner->run(request); }, Qt::QueuedConnection);
 }
 
 void MainWindow::startSession()
 {
-    if (m_running)
+    if (!m_control->canStart())
         return;
     RunRequest request = m_setup->request();
     request.databasePath = m_databasePath;
-    m_running = true;
-    m_setup->setRunning(true);
-    m_progress->setValue(0);
+    m_resuming = false;
+    m_sessionDeviceId = request.deviceId;
     m_statusText->setText(tr("Starting %1…").arg(request.deviceId));
-    SessionRunner* runner = m_runner;
-    // Queued into the worker thread; run() blocks there until the session ends.
-    QMetaObject::invokeMethod(runner, [runner, request] { runner->run(request); }, Qt::QueuedConnection);
+    launch(request);
+}
+
+void MainWindow::pauseSession()
+{
+    if (!m_control->canPause())
+        return;
+    m_control->pauseRequested();
+    m_statusText->setText(tr("Pausing after the evaluation in progress…"));
+    m_runner->requestPause();
+}
+
+void MainWindow::resumeSession()
+{
+    if (!m_control->canResume())
+        return;
+    RunRequest request;
+    request.databasePath = m_databasePath;
+    request.deviceId = m_sessionDeviceId;
+    request.resumeId = m_control->resumableId();
+    request.simulatedLatencyMs = m_setup->request().simulatedLatencyMs;
+    // Budget 0: the stored budget and stop conditions carry on.
+    m_resuming = request.resumeId == m_sessionId;
+    m_statusText->setText(tr("Resuming session %1…").arg(request.resumeId));
+    launch(request);
 }
 
 void MainWindow::stopSession()
 {
-    if (m_running) {
-        m_statusText->setText(tr("Stopping after the trial in progress…"));
-        m_runner->requestStop();
+    if (!m_control->canStop())
+        return;
+    if (m_control->state() == SessionControl::State::Paused) {
+        // Nothing runs: the stored session just changes from paused to stopped.
+        if (m_store)
+            m_store->setSessionState(m_control->resumableId(), QStringLiteral("stopped"));
+        m_control->stoppedWhilePaused();
+        m_statusText->setText(tr("Session %1 stopped; Resume continues it.").arg(m_control->resumableId()));
+        refreshSessions();
+        return;
     }
+    m_control->stopRequested();
+    m_statusText->setText(tr("Stopping after the evaluation in progress…"));
+    m_runner->requestStop();
+}
+
+void MainWindow::onPaused(qint64 sessionId)
+{
+    flushPending();
+    m_control->paused(sessionId);
+    m_statusText->setText(tr("Session %1 paused: %n evaluation(s), best %2 ms", nullptr, int(m_trials.size()))
+                              .arg(sessionId).arg(QString::number(m_best.best(), 'g', 5)));
+    refreshSessions();
+    emit sessionPaused(sessionId);
+}
+
+void MainWindow::newSession()
+{
+    if (isRunning())
+        return;
+    showSession(tr("No session yet: pick a device and press Start."), ConfigSpace());
+    m_sessionId = 0;
+    m_control->ended(0);
+    m_progress->setValue(0);
+    m_statusText->clear();
+}
+
+bool MainWindow::openSpaceFile(const QString& path)
+{
+    auto opened = m_setup->spaceEditor()->openFile(path);
+    if (!opened) {
+        QMessageBox::warning(this, tr("Cannot open the space"), opened.error());
+        return false;
+    }
+    m_setup->showSpaceEditor();
+    StudioSettings().addRecentFile({StudioSettings::RecentFile::Kind::Space, path});
+    rebuildRecentMenu();
+    return true;
+}
+
+bool MainWindow::openDataset(const QString& path)
+{
+    auto device = DeviceRegistry::open(path);
+    if (!device) {
+        QMessageBox::warning(this, tr("Cannot open the dataset"), device.error());
+        return false;
+    }
+    m_setup->setDevice(path);
+    m_setup->spaceEditor()->loadSpace(device.value()->workload().space, path);
+    StudioSettings().addRecentFile({StudioSettings::RecentFile::Kind::Dataset, path});
+    rebuildRecentMenu();
+    m_statusText->setText(tr("%1: %2 on %3, %4 configurations")
+                              .arg(QFileInfo(path).fileName(), device.value()->workload().kernel, device.value()->info().name)
+                              .arg(device.value()->workload().space.size()));
+    return true;
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    m_recentMenu->clear();
+    const auto recent = StudioSettings().recentFiles();
+    for (const StudioSettings::RecentFile& r : recent) {
+        const bool dataset = r.kind == StudioSettings::RecentFile::Kind::Dataset;
+        QAction* a = m_recentMenu->addAction(tr("%1 (%2)").arg(QFileInfo(r.path).fileName(), dataset ? tr("dataset") : tr("space")),
+                                             this, [this, r, dataset] { dataset ? openDataset(r.path) : openSpaceFile(r.path); });
+        a->setToolTip(r.path);
+        a->setData(r.path);
+    }
+    m_recentMenu->addSeparator();
+    m_recentMenu->addAction(tr("&Clear"), this, [this] {
+        StudioSettings().clearRecentFiles();
+        rebuildRecentMenu();
+    })->setEnabled(!recent.isEmpty());
+    m_recentMenu->setEnabled(true);
+}
+
+void MainWindow::showExportDialog()
+{
+    if (!m_store)
+        return;
+    auto sessions = m_store->sessions();
+    if (!sessions) {
+        QMessageBox::warning(this, tr("Export"), sessions.error());
+        return;
+    }
+    delete m_exportDialog;
+    m_exportDialog = new ExportDialog(m_databasePath, sessions.value(), m_sessionId, this);
+    m_exportDialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_exportDialog, &QObject::destroyed, this, [this] { m_exportDialog = nullptr; });
+    m_exportDialog->show();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    StudioSettings settings;
+    settings.saveWindow(*this, splitters());
+    settings.saveSetup(*m_setup);
+    QMainWindow::closeEvent(event);
 }
 
 void MainWindow::showSession(const QString& title, const ConfigSpace& space)
@@ -215,7 +490,7 @@ void MainWindow::flushPending()
     m_plot->setBestSoFar(m_best);
     m_plot->redraw();
     m_landscape->setGrid(m_grid);
-    if (m_running && std::isfinite(m_best.best()))
+    if (std::isfinite(m_best.best()))
         m_statusText->setText(tr("%n evaluation(s), best %1 ms", nullptr, int(m_trials.size()))
                                   .arg(QString::number(m_best.best(), 'g', 5)));
 }
@@ -232,8 +507,8 @@ void MainWindow::rebuildGrid()
 void MainWindow::onEnded(const QString& reason, bool failed)
 {
     flushPending();
-    m_running = false;
-    m_setup->setRunning(false);
+    // A stopped session can be continued; one that spent its budget or space cannot.
+    m_control->ended(!failed && reason == QLatin1String("stopped") ? m_sessionId : 0);
     if (failed) {
         m_statusText->setText(tr("Session failed: %1").arg(reason));
         QMessageBox::warning(this, tr("Session failed"), reason);
@@ -270,7 +545,7 @@ void MainWindow::showComparison()
 
 void MainWindow::openStoredSession(qint64 id)
 {
-    if (!m_store || m_running)
+    if (!m_store || isRunning())
         return;
     auto record = m_store->session(id);
     auto trials = m_store->trials(id);
@@ -293,6 +568,11 @@ void MainWindow::openStoredSession(qint64 id)
                 space);
     m_pending = trials.value();
     flushPending();
+    m_sessionId = id;
+    m_sessionDeviceId = record->device.id;
+    // A session that ended early (stopped, paused, or cut off while running) can be continued.
+    m_control->storedSessionShown(id, record->state == QLatin1String("stopped") || record->state == QLatin1String("paused")
+                                          || record->state == QLatin1String("running"));
     m_statusText->setText(tr("Session %1: %n evaluation(s), state %2", nullptr, int(m_trials.size()))
                               .arg(id).arg(record->state));
 }

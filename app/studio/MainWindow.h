@@ -12,14 +12,20 @@
 
 #include <memory>
 
+class QAction;
 class QLabel;
+class QMenu;
 class QProgressBar;
+class QSplitter;
 class QTableView;
 
 namespace dv::studio {
 
 class ComparisonView;
+class ExportDialog;
+struct RunRequest;
 class LandscapeView;
+class SessionControl;
 class SessionListModel;
 class SessionRunner;
 class SetupPanel;
@@ -42,13 +48,29 @@ public:
     SetupPanel* setupPanel() const { return m_setup; }
     TrialTableModel* trialModel() const { return m_trialModel; }
     SessionListModel* sessionModel() const { return m_sessionModel; }
-    bool isRunning() const { return m_running; }
+    /// Whether an engine run is in progress (running, or asked to pause or stop).
+    bool isRunning() const;
+    SessionControl* control() const { return m_control; }
+    /// The export dialog while it is open (tests), else nullptr.
+    ExportDialog* exportDialog() const { return m_exportDialog; }
     /// The GPU comparison window; nullptr until first opened (it loads every dataset of a kernel).
     ComparisonView* comparisonView() const { return m_comparison; }
 
 public slots:
     void startSession();
+    /// Ends the run after the trial in flight; the session stays resumable.
+    void pauseSession();
+    /// Continues the paused, stopped or reopened session (Session::resume).
+    void resumeSession();
     void stopSession();
+    /// Clears the session view for a new set-up (File > New session).
+    void newSession();
+    /// Loads a space file into the setup panel's space editor (and the recent files).
+    bool openSpaceFile(const QString& path);
+    /// Selects a Kernel Tuner cache file as the device and shows its space (and the recent files).
+    bool openDataset(const QString& path);
+    /// File > Export…: exports a stored session (the one shown by default).
+    void showExportDialog();
     /// Shows a stored session's trials (no device needed).
     void openStoredSession(qint64 id);
     void refreshSessions();
@@ -58,9 +80,19 @@ public slots:
 signals:
     /// After the views show every trial of a session that ended (tests, screenshots).
     void sessionEnded(const QString& reason);
+    /// After the views show every trial of a session that paused.
+    void sessionPaused(qint64 sessionId);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
 
 private:
     void buildMenus();
+    void updateControls();
+    void onPaused(qint64 sessionId);
+    void rebuildRecentMenu();
+    void launch(const RunRequest& request);
+    QList<QSplitter*> splitters() const;
     void showSession(const QString& title, const ConfigSpace& space);
     void onTrial(const Trial& trial);
     void flushPending();
@@ -71,7 +103,17 @@ private:
     std::unique_ptr<ResultStore> m_store; ///< the GUI thread's own connection, for the session list
     QThread m_workerThread;
     SessionRunner* m_runner;
-    bool m_running = false;
+    SessionControl* m_control;
+    qint64 m_sessionId = 0;       ///< the session shown (0: none)
+    QString m_sessionDeviceId;    ///< its device id, for Resume
+    bool m_resuming = false;      ///< the run in progress continues the session shown
+    QAction* m_startAction = nullptr;
+    QAction* m_pauseAction = nullptr;
+    QAction* m_resumeAction = nullptr;
+    QAction* m_stopAction = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QLabel* m_stateLabel;
+    ExportDialog* m_exportDialog = nullptr;
 
     SetupPanel* m_setup;
     SessionListModel* m_sessionModel;

@@ -5,14 +5,22 @@
 #include "ReplayDevice.h"
 #include "StrategyBenchmark.h"
 
+#include <QJsonArray>
 #include <QMutexLocker>
 
 #include <algorithm>
 
 namespace dv::studio {
 
-void SessionRunner::requestStop()
+void SessionRunner::requestStop() { interrupt(false); }
+void SessionRunner::requestPause() { interrupt(true); }
+
+void SessionRunner::interrupt(bool pause)
 {
+    // A stop overrides an earlier pause request; a pause never turns a stop into a pause.
+    if (pause && m_stopRequested)
+        return;
+    m_pauseRequested = pause;
     m_stopRequested = true;
     QMutexLocker lock(&m_mutex);
     if (m_session)
@@ -22,6 +30,7 @@ void SessionRunner::requestStop()
 void SessionRunner::run(const RunRequest& request)
 {
     m_stopRequested = false;
+    m_pauseRequested = false;
     auto store = ResultStore::open(request.databasePath);
     if (!store) {
         emit failed(store.error());
@@ -37,9 +46,27 @@ void SessionRunner::run(const RunRequest& request)
     if (replay)
         replay->setSimulatedLatencyMs(request.simulatedLatencyMs);
 
+    SessionOptions options = request.options;
+    if (!request.warmStartDeviceId.isEmpty() && request.resumeId == 0) {
+        auto source = DeviceRegistry::open(request.warmStartDeviceId);
+        auto* recorded = source ? dynamic_cast<ReplayDevice*>(source.value().get()) : nullptr;
+        if (!recorded) {
+            emit failed(tr("warm start: %1").arg(source ? tr("'%1' is not a recorded dataset").arg(request.warmStartDeviceId)
+                                                        : source.error()));
+            return;
+        }
+        const Landscape prior = Landscape::fromCache(recorded->cache(), request.warmStartDeviceId);
+        QJsonArray entries;
+        for (qint64 i = 0; i < prior.size(); ++i)
+            entries.append(QJsonObject{{QStringLiteral("config"), prior.space.config(i)},
+                                       {QStringLiteral("objective"),
+                                        prior.isOk(i) ? QJsonValue(prior.objectiveMs[size_t(i)]) : QJsonValue()}});
+        options.strategyOptions.insert(QStringLiteral("prior"), entries);
+    }
+
     auto created = request.resumeId > 0
         ? Session::resume(*store.value(), device, request.resumeId, request.options.maxEvaluations)
-        : Session::create(*store.value(), device, request.options);
+        : Session::create(*store.value(), device, options);
     if (!created) {
         emit failed(created.error());
         return;
@@ -71,10 +98,20 @@ void SessionRunner::run(const RunRequest& request)
         QMutexLocker lock(&m_mutex);
         m_session = nullptr;
     }
-    if (reason)
-        emit finished(reason.value());
-    else
+    if (!reason) {
         emit failed(reason.error());
+        return;
+    }
+    if (reason.value() == QLatin1String("stopped") && m_pauseRequested) {
+        auto marked = store.value()->setSessionState(r.id, QStringLiteral("paused"));
+        if (!marked) {
+            emit failed(marked.error());
+            return;
+        }
+        emit paused(r.id);
+        return;
+    }
+    emit finished(reason.value());
 }
 
 } // namespace dv::studio

@@ -18,20 +18,29 @@ struct RunRequest {
     SessionOptions options;
     qint64 resumeId = 0;
     int simulatedLatencyMs = 0; ///< replay devices only: stands in for a GPU's pace (demos, tests)
+    /// bayes: a recorded dataset of the same kernel whose landscape warm-starts the search
+    /// (its configurations and times become the strategy's "prior" option); empty: cold start.
+    QString warmStartDeviceId;
 };
 
 /// Runs one session at a time in the thread it lives in (a worker QThread of the main window).
 /// The result store is opened inside run(), so its SQL connection belongs to that thread; the
 /// GUI sees only this object's signals, delivered by queued connection.
+///
+/// Pausing ends the run after the trial in flight (every finished trial is already committed)
+/// and marks the stored session "paused"; resuming is a new run() with resumeId set, which
+/// continues the same session through Session::resume.
 class SessionRunner : public QObject {
     Q_OBJECT
 public:
     using QObject::QObject;
 
-    /// Blocks until the session ends; call through a queued invocation in the worker thread.
+    /// Blocks until the session ends or pauses; call through a queued invocation in the worker thread.
     void run(const RunRequest& request);
     /// Thread-safe: ends the running session after the trial in progress.
     void requestStop();
+    /// Thread-safe: like requestStop(), but the session is left resumable and reported as paused.
+    void requestPause();
 
 signals:
     void started(qint64 sessionId, const QString& title, const dv::ConfigSpace& space);
@@ -39,13 +48,18 @@ signals:
     void referenceReady(const QVector<double>& expectedBestMs);
     void trialFinished(const dv::Trial& trial);
     void progress(int evaluations, int budget);
+    /// The run stopped at a pause request; run() again with resumeId = sessionId to continue.
+    void paused(qint64 sessionId);
     void finished(const QString& reason);
     void failed(const QString& message);
 
 private:
+    void interrupt(bool pause);
+
     QMutex m_mutex;
     Session* m_session = nullptr; ///< guarded by m_mutex; valid only inside run()
     std::atomic<bool> m_stopRequested{false};
+    std::atomic<bool> m_pauseRequested{false};
 };
 
 } // namespace dv::studio

@@ -10,6 +10,7 @@
 #include <QComboBox>
 #include <QListWidget>
 #include <QTableWidget>
+#include <QSettings>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <qcustomplot.h>
@@ -41,6 +42,14 @@ QListWidgetItem* itemFor(QListWidget* list, const QString& gpu)
 class TestStudioComparison : public QObject {
     Q_OBJECT
 private slots:
+    void initTestCase()
+    {
+        // The main window reads its saved settings: point them at a temporary directory.
+        QVERIFY(m_settingsDir.isValid());
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+    }
+
     // Open the comparison from the menu, check the three convolution landscapes one by one, and
     // read core's portability matrix back from the view's model.
     void menuOpensThePortabilityMatrix()
@@ -114,6 +123,8 @@ private slots:
         QCOMPARE(view.bestTable()->rowCount(), 0);
         QCOMPARE(view.scatter()->graph(0)->dataCount(), 0);
     }
+private:
+    QTemporaryDir m_settingsDir;
 };
 
 QTEST_MAIN(TestStudioComparison)

@@ -4,6 +4,7 @@
 
 #include <QComboBox>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
@@ -18,6 +19,13 @@ const QString kA100 = QStringLiteral("replay:kerneltuner/convolution_A100");
 class TestStudioWindow : public QObject {
     Q_OBJECT
 private slots:
+    void initTestCase()
+    {
+        // The window restores and saves its settings: keep them out of the user's configuration.
+        QVERIFY(m_settingsDir.isValid());
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+    }
     void init()
     {
         QVERIFY(m_dir.isValid());
@@ -82,6 +90,7 @@ private slots:
     }
 
 private:
+    QTemporaryDir m_settingsDir;
     QTemporaryDir m_dir;
     std::unique_ptr<MainWindow> m_window;
 };
