@@ -45,6 +45,9 @@ ExportDialog::ExportDialog(const QString& databasePath, const QVector<SessionRec
     m_format->setItemData(m_format->findText(QStringLiteral("csv")), tr("One row per trial (docs/exports.md)"), Qt::ToolTipRole);
     m_format->setItemData(m_format->findText(QStringLiteral("kerneltuner")),
                           tr("A Kernel Tuner cache file; it loads back as a replay device"), Qt::ToolTipRole);
+    m_format->setItemData(m_format->findText(QStringLiteral("bundle")),
+                          tr("A portable tar.gz with the session, its trials and best configuration (dejavu-tune bundle import)"),
+                          Qt::ToolTipRole);
     m_path->setPlaceholderText(tr("output file (.gz compresses)"));
     m_progress->setRange(0, 1);
     m_progress->setValue(0);

@@ -1,5 +1,6 @@
 #include "ExportJob.h"
 
+#include "Bundle.h"
 #include "ResultStore.h"
 #include "TrialExporter.h"
 
@@ -8,10 +9,16 @@
 
 namespace dv::studio {
 
-QStringList ExportJob::formats() { return TrialExporter::formats(); }
+namespace {
+const QString kBundle = QStringLiteral("bundle");
+}
+
+QStringList ExportJob::formats() { return TrialExporter::formats() << kBundle; }
 
 QString ExportJob::suffix(const QString& format)
 {
+    if (format == kBundle)
+        return QStringLiteral(".tar.gz");
     return format == QLatin1String("csv") ? QStringLiteral(".csv") : QStringLiteral(".json");
 }
 
@@ -26,6 +33,21 @@ Result<QString> ExportJob::run() const
     auto store = ResultStore::open(databasePath);
     if (!store)
         return Error{store.error()};
+    if (format == kBundle) {
+        // One session, keyed by the first value of its problem; the file dialog has asked
+        // before replacing a file, as the trial formats replace theirs.
+        auto bundle = Bundle::fromSessions(*store.value(), {sessionId}, 0, QString(), {});
+        if (!bundle)
+            return Error{bundle.error()};
+        auto written = bundle->write(path, true);
+        if (!written)
+            return Error{written.error()};
+        return QObject::tr("Wrote a bundle of session %1 (%2, best %3 ms) to %4")
+            .arg(sessionId)
+            .arg(bundle->manifest.kernel)
+            .arg(bundle->manifest.entries.value(0).bestMs, 0, 'g', 5)
+            .arg(path);
+    }
     auto record = store.value()->session(sessionId);
     if (!record)
         return Error{record.error()};

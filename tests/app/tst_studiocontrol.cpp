@@ -3,12 +3,14 @@
 #include "MainWindow.h"
 #include "SessionControl.h"
 #include "SessionListModel.h"
+#include "SessionRunner.h"
 #include "TestSupport.h"
 #include "TrialPlot.h"
 #include "TrialTableModel.h"
 
 #include <QAction>
 #include <QComboBox>
+#include <QJsonArray>
 #include <QLabel>
 #include <QPushButton>
 #include <QSettings>
@@ -227,6 +229,39 @@ private slots:
         QCOMPARE(test::openStore(db)->session(paused.at(0).at(0).toLongLong())->state, QStringLiteral("stopped"));
         auto* status = window.findChild<QLabel*>(QStringLiteral("stateLabel"));
         QCOMPARE(status->text(), QStringLiteral("Idle"));
+    }
+
+    // bayes warm start: the runner turns the chosen dataset into the strategy's prior; a device
+    // that is not a recorded dataset fails with a message naming the warm start.
+    void warmStartBuildsThePrior()
+    {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("results.sqlite"));
+        const QString mi250x = QStringLiteral("replay:kerneltuner/convolution_MI250X");
+        SessionRunner runner;
+        QSignalSpy finished(&runner, &SessionRunner::finished);
+        QSignalSpy failed(&runner, &SessionRunner::failed);
+        RunRequest r;
+        r.databasePath = db;
+        r.deviceId = kA100;
+        r.options.strategy = QStringLiteral("bayes");
+        r.options.strategyOptions = QJsonObject{{QStringLiteral("threads"), 1}};
+        r.options.maxEvaluations = 3;
+        r.warmStartDeviceId = mi250x;
+        runner.run(r); // blocking, in this thread
+        QCOMPARE(failed.count(), 0);
+        QCOMPARE(finished.count(), 1);
+        auto store = test::openStore(db);
+        const SessionRecord record = store->sessions()->first();
+        QCOMPARE(record.strategyOptions.value(QStringLiteral("prior")).toArray().size(), test::datasetSpace(mi250x).size());
+        QCOMPARE(record.strategyOptions.value(QStringLiteral("threads")).toInt(), 1);
+        QCOMPARE(record.trialCount, 3);
+
+        r.warmStartDeviceId = QStringLiteral("replay:kerneltuner/no_such_dataset");
+        runner.run(r);
+        QCOMPARE(failed.count(), 1);
+        QVERIFY2(failed.at(0).at(0).toString().startsWith(QStringLiteral("warm start: ")), qPrintable(failed.at(0).at(0).toString()));
+        QCOMPARE(store->sessions()->size(), 1); // nothing created
     }
 
 private:

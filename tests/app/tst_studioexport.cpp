@@ -1,5 +1,6 @@
 // Export from the studio: ExportJob over core's TrialExporter, and File > Export… writing a file
 // off the GUI thread with a clear result or the core's error.
+#include "Bundle.h"
 #include "DeviceRegistry.h"
 #include "ExportDialog.h"
 #include "ExportJob.h"
@@ -60,7 +61,7 @@ private slots:
         QVERIFY(done.value().contains(job.path));
         QVERIFY(done.value().contains(QStringLiteral("40 trial")));
         QCOMPARE(readAll(job.path), m_expectedCsv);
-        QCOMPARE(ExportJob::formats(), TrialExporter::formats());
+        QCOMPARE(ExportJob::formats(), TrialExporter::formats() << QStringLiteral("bundle"));
     }
 
     void jobErrors_data()
@@ -117,7 +118,7 @@ private slots:
         auto* progress = dialog->findChild<QProgressBar*>(QStringLiteral("exportProgress"));
         QVERIFY(session && format && path && button && progress);
         QCOMPARE(session->currentData().toLongLong(), m_id); // the session shown
-        QCOMPARE(format->count(), TrialExporter::formats().size());
+        QCOMPARE(format->count(), ExportJob::formats().size());
         QVERIFY(path->text().endsWith(QStringLiteral("session-%1.csv").arg(m_id)));
 
         const QString csv = m_dir.filePath(QStringLiteral("gui.csv"));
@@ -141,13 +142,27 @@ private slots:
         auto replay = DeviceRegistry::open(kt);
         QVERIFY2(replay, qPrintable(replay.error()));
 
+        // A bundle: it reads back with the session and its best time.
+        format->setCurrentText(QStringLiteral("bundle"));
+        const QString bundlePath = m_dir.filePath(QStringLiteral("gui.tar.gz"));
+        path->setText(bundlePath);
+        QTest::mouseClick(button, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 3, 20000);
+        QVERIFY2(exported.at(2).at(0).toBool(), qPrintable(dialog->message()));
+        QVERIFY(dialog->message().contains(bundlePath));
+        auto bundle = Bundle::read(bundlePath);
+        QVERIFY2(bundle, qPrintable(bundle.error()));
+        QCOMPARE(bundle->manifest.entries.size(), 1);
+        QCOMPARE(bundle->manifest.entries.first().evaluations, 40);
+        QCOMPARE(bundle->manifest.entries.first().key, qint64(4096));
+
         // A directory that does not exist: the core's message, nothing written.
         const QString bad = m_dir.filePath(QStringLiteral("absent/out.csv"));
         format->setCurrentText(QStringLiteral("csv"));
         path->setText(bad);
         QTest::mouseClick(button, Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 3, 20000);
-        QVERIFY(!exported.at(2).at(0).toBool());
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 4, 20000);
+        QVERIFY(!exported.at(3).at(0).toBool());
         QVERIFY2(dialog->message().startsWith(QStringLiteral("Export failed: %1: cannot write").arg(bad)), qPrintable(dialog->message()));
         QVERIFY(!QFile::exists(bad));
         QVERIFY(button->isEnabled());
