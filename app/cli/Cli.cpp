@@ -241,6 +241,11 @@ int Cli::tune(const QStringList& args)
         return kBadInput;
     }
     std::shared_ptr<Device> device(std::move(opened.value()));
+    const TimingOptions timing{!p.isSet(QStringLiteral("hot-cache")), p.isSet(QStringLiteral("cuda-graph"))};
+    if (auto timed = device->setTiming(timing); resumeId == 0 && !timed) {
+        err(timed.error());
+        return kBadInput;
+    }
     if (latency > 0) {
         if (auto* replay = dynamic_cast<ReplayDevice*>(device.get()))
             replay->setSimulatedLatencyMs(int(latency));
@@ -261,8 +266,7 @@ int Cli::tune(const QStringList& args)
         ? Session::resume(*store, device, resumeId, int(budget), seconds)
         : Session::create(*store, device,
                           SessionOptions{p.value(QStringLiteral("strategy")), {}, quint64(seed), int(budget), seconds, int(patience),
-                                         TimingOptions{!p.isSet(QStringLiteral("hot-cache")), p.isSet(QStringLiteral("cuda-graph"))},
-                                         int(remeasureTop), int(remeasureRounds)});
+                                         timing, int(remeasureTop), int(remeasureRounds)});
     if (!session) {
         err(session.error());
         return kBadInput;

@@ -27,8 +27,9 @@ _meta_state = None
 _gpu_state = None
 
 
-def init(kernel_path, module_name, problem, device_index):
-    """Pool initializer: runs once in each compile process."""
+def init(kernel_path, module_name, problem, device_index, ready):
+    """Pool initializer: runs once in each compile process; sets `ready` (a multiprocessing
+    Event) when this process can compile."""
     global _module, _problem, _device, _meta_state
     try:
         os.nice(5)  # the worker's main process times kernels; it goes first
@@ -46,6 +47,7 @@ def init(kernel_path, module_name, problem, device_index):
         _meta_state = module.build(problem, torch.device("meta"))
     except Exception:
         _meta_state = None
+    ready.set()
 
 
 def compile_config(config):

@@ -294,6 +294,7 @@ class Worker:
         self.kernel_path = None
         self.module_name = None
         self.pool = None
+        self.pool_ready = None
         self.ahead = {}  # config key -> (future, time submitted)
         self.graph_launches = 0
 
@@ -416,10 +417,11 @@ class Worker:
                 cores = os.cpu_count() or 1
             size = int(os.environ.get("DEJAVU_COMPILE_PROCESSES", "0") or 0) or cores
             # spawn: this process has a CUDA context, which a forked child must not inherit.
+            context = multiprocessing.get_context("spawn")
+            self.pool_ready = context.Event()
             self.pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=size, mp_context=multiprocessing.get_context("spawn"),
-                initializer=compile_ahead.init,
-                initargs=(self.kernel_path, self.module_name, self.problem, self.device_index))
+                max_workers=size, mp_context=context, initializer=compile_ahead.init,
+                initargs=(self.kernel_path, self.module_name, self.problem, self.device_index, self.pool_ready))
             log(f"compile-ahead pool of {size} processes for {self.kernel_name}")
         return self.pool
 
@@ -446,6 +448,9 @@ class Worker:
             return {}
         future, submitted = entry
         if future.cancel():  # not started yet: compiling here is as fast
+            return {"compiled_ahead": False}
+        if not future.done() and not self.pool_ready.is_set():
+            # The processes are still starting (importing torch): compiling here is faster.
             return {"compiled_ahead": False}
         t0 = time.monotonic()
         try:

@@ -8,6 +8,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -103,6 +104,8 @@ private slots:
     void newerSchemaIsRefused();
     void newerSchemaIsLeftUntouched();
     void memoryStoresArePrivate();
+    void version1StoreIsUpgraded();
+    void remeasurementRoundTrip();
 };
 
 void TestResultStore::sessionRoundTrip()
@@ -303,7 +306,7 @@ void TestResultStore::walModeIsOn()
         // The schema version is recorded.
         QVERIFY(q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'")));
         QVERIFY(q.next());
-        QCOMPARE(q.value(0).toInt(), 1);
+        QCOMPARE(q.value(0).toInt(), 2);
         q.finish();
         probe.close();
     }
@@ -535,7 +538,7 @@ void TestResultStore::newerSchemaIsLeftUntouched()
         QSqlQuery q(db);
         QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode=DELETE")));
         QVERIFY(q.exec(QStringLiteral("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")));
-        QVERIFY(q.exec(QStringLiteral("INSERT INTO meta(key, value) VALUES('schema_version', '2')")));
+        QVERIFY(q.exec(QStringLiteral("INSERT INTO meta(key, value) VALUES('schema_version', '3')")));
         QVERIFY(q.exec(QStringLiteral("CREATE TABLE measurements(id INTEGER PRIMARY KEY, payload BLOB)")));
         q.finish();
         db.close();
@@ -543,7 +546,7 @@ void TestResultStore::newerSchemaIsLeftUntouched()
     QSqlDatabase::removeDatabase(QStringLiteral("future2-writer"));
     const QStringList before = schemaOf(path);
     QVERIFY(before.contains(QStringLiteral("journal_mode=delete")));
-    QVERIFY(before.contains(QStringLiteral("schema_version=2")));
+    QVERIFY(before.contains(QStringLiteral("schema_version=3")));
 
     auto store = ResultStore::open(path);
     QVERIFY(!store.ok());
@@ -559,6 +562,124 @@ void TestResultStore::memoryStoresArePrivate()
     QVERIFY(a->createSession(sampleSession()).ok());
     QCOMPARE(a->sessions()->size(), 1);
     QCOMPARE(b->sessions()->size(), 0);
+}
+
+
+void TestResultStore::version1StoreIsUpgraded()
+{
+    // A store as version 1 wrote it (before the stall budget grew in place, too), with a session
+    // and a trial in it.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("v1.sqlite"));
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("v1-writer"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        for (const char* sql : {
+                 "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                 "INSERT INTO meta(key, value) VALUES('schema_version', '1')",
+                 "CREATE TABLE sessions(id INTEGER PRIMARY KEY AUTOINCREMENT, state TEXT NOT NULL,"
+                 " device_id TEXT NOT NULL, device_name TEXT NOT NULL, backend TEXT NOT NULL, toolchain TEXT NOT NULL,"
+                 " device_details TEXT, kernel TEXT NOT NULL, problem TEXT NOT NULL, space TEXT NOT NULL,"
+                 " strategy TEXT NOT NULL, strategy_options TEXT, seed INTEGER NOT NULL,"
+                 " budget_evaluations INTEGER NOT NULL, budget_seconds REAL NOT NULL, elapsed_ms REAL NOT NULL,"
+                 " created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
+                 "CREATE TABLE trials(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                 " session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+                 " seq INTEGER NOT NULL, space_index INTEGER NOT NULL, config_key TEXT NOT NULL, config TEXT NOT NULL,"
+                 " status TEXT NOT NULL, objective_ms REAL, samples TEXT, compile_ms REAL, error TEXT, extra TEXT,"
+                 " started_at TEXT NOT NULL, finished_at TEXT NOT NULL, from_store INTEGER NOT NULL,"
+                 " UNIQUE(session_id, seq), UNIQUE(session_id, config_key))",
+                 "INSERT INTO sessions VALUES(1, 'finished', 'cuda:0', 'NVIDIA H100 80GB HBM3', 'cuda', 'cuda 13.0', '{}',"
+                 " 'gemm', '[64]', '{\"name\":\"s\",\"parameters\":[{\"name\":\"B\",\"values\":[1,2]}]}', 'grid', '{}', 0,"
+                 " 2, 0, 12.5, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z')",
+                 "INSERT INTO trials VALUES(1, 1, 1, 0, 'B=1', '{\"B\":1}', 'ok', 0.5, '[0.5]', 10, '', '{}',"
+                 " '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.500Z', 0)"}) {
+            QVERIFY2(q.exec(QString::fromLatin1(sql)), qPrintable(q.lastError().text()));
+        }
+        q.finish();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("v1-writer"));
+
+    {
+        auto store = ResultStore::open(path);
+        QVERIFY2(store, qPrintable(store.error()));
+        auto r = store.value()->session(1);
+        QVERIFY2(r, qPrintable(r.error()));
+        QCOMPARE(r->device.name, QStringLiteral("NVIDIA H100 80GB HBM3"));
+        QCOMPARE(r->budgetStall, 0);
+        QVERIFY(r->timing.isDefault());
+        QCOMPARE(r->remeasureTop, 0);
+        QCOMPARE(r->remeasureRounds, 0);
+        QCOMPARE(*r->bestMs, 0.5);
+        auto trials = store.value()->trials(1);
+        QVERIFY2(trials, qPrintable(trials.error()));
+        QCOMPARE(trials->size(), 1);
+        QVERIFY(trials->first().remeasuredMs.isEmpty());
+        // The new table is there and takes rows.
+        Remeasurement m;
+        m.sessionId = 1;
+        m.configKey = QStringLiteral("B=1");
+        m.config = QJsonObject{{QStringLiteral("B"), 1}};
+        m.measurement.status = Status::Ok;
+        m.measurement.objectiveMs = 0.6;
+        m.measurement.samplesMs = {0.6};
+        m.measuredAt = QDateTime::currentDateTimeUtc();
+        QVERIFY(store.value()->appendRemeasurement(m));
+        QCOMPARE(store.value()->trials(1)->first().remeasuredMs, QVector<double>{0.6});
+        QCOMPARE(*store.value()->session(1)->bestMs, 0.6);
+    }
+    const QStringList schema = schemaOf(path);
+    QVERIFY(schema.contains(QStringLiteral("schema_version=2")));
+    QVERIFY(std::any_of(schema.begin(), schema.end(), [](const QString& s) { return s.startsWith(QLatin1String("table remeasurements ")); }));
+    // Opening an upgraded store again changes nothing.
+    {
+        auto again = ResultStore::open(path);
+        QVERIFY2(again, qPrintable(again.error()));
+    }
+    QCOMPARE(schemaOf(path), schema);
+}
+
+void TestResultStore::remeasurementRoundTrip()
+{
+    auto store = openStore(QStringLiteral(":memory:"));
+    SessionRecord record = sampleSession();
+    record.timing = TimingOptions{false, true};
+    record.remeasureTop = 4;
+    record.remeasureRounds = 2;
+    const qint64 id = store->createSession(record).value();
+    auto back = store->session(id);
+    QCOMPARE(back->timing, record.timing);
+    QCOMPARE(back->remeasureTop, 4);
+    QCOMPARE(back->remeasureRounds, 2);
+    QCOMPARE(store->lastRemeasurePass(id).value(), 0);
+    Remeasurement r;
+    r.sessionId = id;
+    r.pass = 1;
+    r.round = 2;
+    r.position = 3;
+    r.configKey = QStringLiteral("A=1");
+    r.config = QJsonObject{{QStringLiteral("A"), 1}};
+    r.measurement = Measurement::failure(Status::Timeout, QStringLiteral("no answer within 60 s"));
+    r.measuredAt = QDateTime::fromString(QStringLiteral("2026-11-25T21:00:00.123Z"), Qt::ISODateWithMs);
+    QVERIFY(store->appendRemeasurement(r));
+    // The same round and position twice in a pass is refused.
+    QVERIFY(!store->appendRemeasurement(r));
+    auto rows = store->remeasurements(id);
+    QCOMPARE(rows->size(), 1);
+    const Remeasurement& got = rows->first();
+    QCOMPARE(got.pass, 1);
+    QCOMPARE(got.round, 2);
+    QCOMPARE(got.position, 3);
+    QCOMPARE(got.configKey, r.configKey);
+    QCOMPARE(got.config, r.config);
+    QCOMPARE(got.measurement.status, Status::Timeout);
+    QCOMPARE(got.measurement.error, r.measurement.error);
+    QCOMPARE(got.measuredAt, r.measuredAt);
+    QCOMPARE(store->lastRemeasurePass(id).value(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestResultStore)
