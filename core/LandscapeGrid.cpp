@@ -65,18 +65,27 @@ void LandscapeGrid::add(qint64 spaceIndex, Status status, double objectiveMs)
     const std::vector<int> v = m_space.valueIndices(spaceIndex);
     const size_t c = at(v[size_t(m_x)], v[size_t(m_y)]);
     if (status == Status::Ok && std::isfinite(objectiveMs)) {
-        if (m_cells[c] != Cell::Ok || objectiveMs < m_bestMs[c]) {
-            m_cells[c] = Cell::Ok;
-            m_bestMs[c] = objectiveMs;
-            m_bestIndex[c] = spaceIndex;
-        }
-        // The colour scale spans cell bests, not all times: a cell shows only its best.
+        const bool wasOk = m_cells[c] == Cell::Ok;
+        if (wasOk && !(objectiveMs < m_bestMs[c]))
+            return;
+        const double previous = m_bestMs[c];
+        m_cells[c] = Cell::Ok;
+        m_bestMs[c] = objectiveMs;
+        m_bestIndex[c] = spaceIndex;
+        // The colour scale spans cell bests, not all times: a cell shows only its best. Only
+        // when the slowest cell got faster must the maximum be searched again; otherwise an
+        // update costs O(1), which keeps a live 64x64 grid cheap.
         if (!(objectiveMs >= m_minMs))
             m_minMs = objectiveMs;
-        m_maxMs = kNaN;
-        for (size_t k = 0; k < m_cells.size(); ++k) {
-            if (m_cells[k] == Cell::Ok && !(m_bestMs[k] <= m_maxMs))
-                m_maxMs = m_bestMs[k];
+        if (!wasOk) {
+            if (!(objectiveMs <= m_maxMs))
+                m_maxMs = objectiveMs;
+        } else if (previous == m_maxMs) {
+            m_maxMs = kNaN;
+            for (size_t k = 0; k < m_cells.size(); ++k) {
+                if (m_cells[k] == Cell::Ok && !(m_bestMs[k] <= m_maxMs))
+                    m_maxMs = m_bestMs[k];
+            }
         }
     } else if (m_cells[c] != Cell::Ok) {
         if (m_cells[c] != Cell::Failed)

@@ -72,8 +72,12 @@ QVector<ParameterEffect> ParameterEffects::compute(const ConfigSpace& space, con
             ve.measured = measured[size_t(p)][size_t(v)];
             ve.ok = int(t.size());
             ve.minMs = t.empty() ? kNaN : t.front();
+            ve.q1Ms = quantile(t, 0.25);
             ve.medianMs = quantile(t, 0.5);
+            ve.q3Ms = quantile(t, 0.75);
             ve.p80Ms = quantile(t, 0.8);
+            ve.maxMs = t.empty() ? kNaN : t.back();
+            ve.okMs = QVector<double>(t.begin(), t.end());
             if (!t.empty()) {
                 double mean = 0;
                 for (double x : t)

@@ -18,8 +18,12 @@ struct ValueEffect {
     int measured = 0; ///< configurations measured with this value, failed ones included
     int ok = 0;       ///< of which ran
     double minMs;     ///< over the ok ones; NaN when ok == 0
+    double q1Ms;      ///< 25th percentile (lower edge of a box plot)
     double medianMs;
+    double q3Ms;      ///< 75th percentile (upper edge of a box plot)
     double p80Ms;
+    double maxMs;
+    QVector<double> okMs; ///< the ok times themselves, ascending (for strip plots)
 };
 
 /// One parameter's per-value distributions and its importance.

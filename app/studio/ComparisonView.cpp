@@ -1,18 +1,25 @@
 #include "ComparisonView.h"
 
 #include "DeviceRegistry.h"
+#include "LandscapeGrid.h"
+#include "LandscapeView.h"
 #include "PortabilityModel.h"
 #include "Portability.h"
 #include "ReplayDevice.h"
+#include "ResultStore.h"
+#include "TrialLandscape.h"
+#include "ValueText.h"
 #include "SlowdownColors.h"
 
 #include <QComboBox>
 #include <QGroupBox>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QListWidget>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -24,10 +31,7 @@ namespace dv::studio {
 
 namespace {
 
-QString valueText(const QJsonValue& v)
-{
-    return v.isString() ? v.toString() : QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact)).mid(1).chopped(1);
-}
+const QString kSessionPrefix = QStringLiteral("session:");
 
 // "replay:kerneltuner/convolution_A100" -> "convolution_A100": the file name says the GPU.
 QString datasetName(const QString& id)
@@ -135,9 +139,40 @@ ComparisonView::ComparisonView(QWidget* parent)
     right->addWidget(tables);
     right->addWidget(scatterBox);
     right->setSizes({560, 560});
+    // The heat maps of every checked landscape, side by side, on one colour scale.
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("comparisonTabs"));
+    m_tabs->addTab(right, tr("Portability and scatter"));
+    m_landX = new QComboBox(this);
+    m_landY = new QComboBox(this);
+    m_landX->setObjectName(QStringLiteral("comparisonLandscapeX"));
+    m_landY->setObjectName(QStringLiteral("comparisonLandscapeY"));
+    m_sharedLo = m_sharedHi = std::nan("");
+    auto* landscapes = new QWidget(this);
+    auto* landLayout = new QVBoxLayout(landscapes);
+    auto* landPickers = new QHBoxLayout;
+    landPickers->addWidget(new QLabel(tr("Columns:"), landscapes));
+    landPickers->addWidget(m_landX, 1);
+    landPickers->addWidget(new QLabel(tr("Rows:"), landscapes));
+    landPickers->addWidget(m_landY, 1);
+    landLayout->addLayout(landPickers);
+    m_landRow = new QWidget(landscapes);
+    auto* row = new QHBoxLayout(m_landRow);
+    row->setContentsMargins(0, 0, 0, 0);
+    landLayout->addWidget(m_landRow, 1);
+    auto* landNote = new QLabel(tr("Each cell: the best time over the other parameters. One colour scale for all "
+                                   "GPUs (fastest to slowest cell of any of them), so a colour is the same time "
+                                   "everywhere."),
+                                landscapes);
+    landNote->setWordWrap(true);
+    landLayout->addWidget(landNote);
+    m_tabs->addTab(landscapes, tr("Landscapes (shared colour scale)"));
+    connect(m_landX, &QComboBox::currentIndexChanged, this, &ComparisonView::drawLandscapes);
+    connect(m_landY, &QComboBox::currentIndexChanged, this, &ComparisonView::drawLandscapes);
+
     auto* all = new QSplitter(Qt::Horizontal, this);
     all->addWidget(left);
-    all->addWidget(right);
+    all->addWidget(m_tabs);
     all->setStretchFactor(1, 1);
     all->setSizes({260, 1140});
     auto* layout = new QVBoxLayout(this);
@@ -207,7 +242,48 @@ void ComparisonView::fillDatasets(const QString& kernel)
         item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
         item->setCheckState(Qt::Checked);
     }
+    fillSessions(kernel);
     m_filling = false;
+}
+
+void ComparisonView::setDatabasePath(const QString& path)
+{
+    m_databasePath = path;
+    m_filling = true;
+    for (int i = m_datasets->count() - 1; i >= 0; --i)
+        if (m_datasets->item(i)->data(Qt::UserRole).toString().startsWith(kSessionPrefix))
+            delete m_datasets->takeItem(i);
+    fillSessions(m_kernel->currentText());
+    m_filling = false;
+}
+
+void ComparisonView::fillSessions(const QString& kernel)
+{
+    if (m_databasePath.isEmpty())
+        return;
+    auto store = ResultStore::open(m_databasePath);
+    auto sessions = store ? store.value()->sessions() : Result<QVector<SessionRecord>>(Error{store.error()});
+    if (!sessions) {
+        m_message->setText(sessions.error());
+        return;
+    }
+    for (const SessionRecord& r : sessions.value()) {
+        if (r.kernel != kernel || r.trialCount == 0)
+            continue;
+        const QString id = kSessionPrefix + QString::number(r.id);
+        m_labelOf.insert(id, tr("session %1 (%2)").arg(r.id).arg(r.device.name));
+        auto* item = new QListWidgetItem(tr("Session %1: %2, %3, %Ln trial(s)", nullptr, r.trialCount)
+                                             .arg(r.id)
+                                             .arg(r.device.name, r.strategy),
+                                         m_datasets);
+        item->setData(Qt::UserRole, id);
+        item->setToolTip(tr("Stored session %1 on %2 (%3); configurations it did not measure count as not in "
+                            "its landscape")
+                             .arg(r.id)
+                             .arg(r.device.id, r.state));
+        item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+        item->setCheckState(Qt::Unchecked); // datasets are the comparison; sessions are opt-in
+    }
 }
 
 QStringList ComparisonView::checkedIds() const
@@ -240,6 +316,39 @@ const Landscape* ComparisonView::landscape(const QString& id)
     auto it = m_loaded.find(id);
     if (it != m_loaded.end())
         return &it.value();
+    if (id.startsWith(kSessionPrefix)) {
+        // A stored session: its trials over the space it ran on (the recorded device's exact
+        // valid set when it is a replay, else the stored space file).
+        const qint64 sessionId = id.mid(kSessionPrefix.size()).toLongLong();
+        auto store = ResultStore::open(m_databasePath);
+        if (!store) {
+            m_message->setText(store.error());
+            return nullptr;
+        }
+        auto record = store.value()->session(sessionId);
+        auto trials = store.value()->trials(sessionId);
+        if (!record || !trials) {
+            m_message->setText(record ? trials.error() : record.error());
+            return nullptr;
+        }
+        ConfigSpace space;
+        auto device = record->device.id.startsWith(QLatin1String("replay:"))
+            ? DeviceRegistry::open(record->device.id)
+            : Result<std::unique_ptr<Device>>(Error{QString()});
+        if (device) {
+            space = device.value()->workload().space;
+        } else {
+            auto parsed = ConfigSpace::fromJson(QJsonDocument(record->space).toJson(), tr("session %1").arg(sessionId));
+            if (!parsed) {
+                m_message->setText(parsed.error());
+                return nullptr;
+            }
+            space = parsed.value();
+        }
+        return &m_loaded
+                    .insert(id, TrialLandscape::build(m_labelOf.value(id, id), record->device.name, space, trials.value()))
+                    .value();
+    }
     auto device = DeviceRegistry::open(id);
     auto* replay = device ? dynamic_cast<ReplayDevice*>(device.value().get()) : nullptr;
     if (!replay) {
@@ -268,6 +377,8 @@ void ComparisonView::recompute()
     fillBestTable();
     fillPickers();
     drawScatter();
+    fillLandscapePickers();
+    drawLandscapes();
     emit updated();
 }
 
@@ -373,6 +484,83 @@ void ComparisonView::drawScatter()
     for (QCPAxis* axis : {m_scatter->xAxis, m_scatter->yAxis})
         axis->setRange(axis->range().lower / 1.2, axis->range().upper * 1.2);
     m_scatter->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ComparisonView::fillLandscapePickers()
+{
+    const QString x = m_landX->currentText(), y = m_landY->currentText();
+    const QSignalBlocker bx(m_landX), by(m_landY);
+    m_landX->clear();
+    m_landY->clear();
+    if (m_checked.empty() || m_model->rowCount() == 0)
+        return;
+    QStringList names;
+    QVector<int> varying;
+    const ConfigSpace& space = m_checked.front().space;
+    for (int p = 0; p < space.dimensions(); ++p) {
+        names.append(space.parameters()[p].name);
+        if (space.parameters()[p].values.size() > 1)
+            varying.append(p);
+    }
+    m_landX->addItems(names);
+    m_landY->addItems(names);
+    // Keep the user's pair; otherwise the two parameters that matter most for the first GPU
+    // would need core's ranking, so start with the first two that vary, as the session view does.
+    m_landX->setCurrentIndex(names.contains(x) ? int(names.indexOf(x)) : varying.value(0, 0));
+    m_landY->setCurrentIndex(names.contains(y) && y != m_landX->currentText() ? int(names.indexOf(y))
+                                                                                : varying.value(1, names.size() > 1 ? 1 : 0));
+}
+
+void ComparisonView::setLandscapeAxes(const QString& xName, const QString& yName)
+{
+    {
+        const QSignalBlocker bx(m_landX), by(m_landY);
+        m_landX->setCurrentText(xName);
+        m_landY->setCurrentText(yName);
+    }
+    drawLandscapes();
+}
+
+void ComparisonView::drawLandscapes()
+{
+    qDeleteAll(m_views);
+    m_views.clear();
+    m_sharedLo = m_sharedHi = std::nan("");
+    const QString xName = m_landX->currentText(), yName = m_landY->currentText();
+    if (m_model->rowCount() == 0 || xName.isEmpty() || xName == yName)
+        return;
+    std::vector<LandscapeGrid> grids;
+    for (const Landscape& l : m_checked) {
+        int xi = -1, yi = -1;
+        for (int p = 0; p < l.space.dimensions(); ++p) {
+            xi = l.space.parameters()[p].name == xName ? p : xi;
+            yi = l.space.parameters()[p].name == yName ? p : yi;
+        }
+        auto grid = LandscapeGrid::fromLandscape(l, xi, yi);
+        if (!grid) {
+            m_message->setText(grid.error());
+            return;
+        }
+        grids.push_back(grid.value());
+        // The shared scale: from the fastest cell of any GPU to the slowest cell of any.
+        if (std::isfinite(grids.back().minMs())) {
+            m_sharedLo = std::isfinite(m_sharedLo) ? std::min(m_sharedLo, grids.back().minMs()) : grids.back().minMs();
+            m_sharedHi = std::isfinite(m_sharedHi) ? std::max(m_sharedHi, grids.back().maxMs()) : grids.back().maxMs();
+        }
+    }
+    auto* row = static_cast<QHBoxLayout*>(m_landRow->layout());
+    for (size_t i = 0; i < grids.size(); ++i) {
+        auto* view = new LandscapeView(m_landRow);
+        view->setObjectName(QStringLiteral("comparisonLandscape%1").arg(i));
+        view->setPickersVisible(false);
+        view->setTitle(m_checked[i].name);
+        view->setSpace(m_checked[i].space);
+        view->setAxes(grids[i].xParameter(), grids[i].yParameter());
+        view->setColorRange(m_sharedLo, m_sharedHi);
+        view->setGrid(grids[i]);
+        row->addWidget(view, 1);
+        m_views.append(view);
+    }
 }
 
 } // namespace dv::studio

@@ -3,6 +3,7 @@
 #include "Landscape.h"
 
 #include <QHash>
+#include <QVector>
 #include <QWidget>
 
 #include <vector>
@@ -12,18 +13,24 @@ class QCPTextElement;
 class QCustomPlot;
 class QLabel;
 class QListWidget;
+class QTabWidget;
 class QTableView;
 class QTableWidget;
 
 namespace dv::studio {
 
+class LandscapeView;
 class PortabilityModel;
 
 /// "GPUs side by side": recorded landscapes of one kernel space on several GPUs, compared through
 /// core's dv::Portability. Shows the portability matrix (the cost of running one GPU's best
 /// configuration on another), each GPU's best configuration with the parameters that differ
 /// highlighted, and a log-log scatter of two GPUs' times over their common ok configurations with
-/// Spearman's rank correlation. Every number is core's; this widget only lays them out.
+/// Spearman's rank correlation. A second tab shows the landscape of each GPU over two parameters
+/// with ONE colour scale for all, so a colour means the same time everywhere. Besides the
+/// recorded datasets it lists the stored sessions of the same kernel (setDatabasePath), whose
+/// measured configurations compare like a partial landscape. Every number is core's; this widget
+/// only lays them out.
 class ComparisonView : public QWidget {
     Q_OBJECT
 public:
@@ -39,6 +46,17 @@ public:
     QStringList checkedIds() const;
     /// Checks exactly these datasets (switching the kernel if needed) and recomputes once.
     void setChecked(const QStringList& ids);
+    /// Lists the sessions of this result store next to the datasets (ids "session:<n>").
+    void setDatabasePath(const QString& path);
+
+    QTabWidget* tabs() const { return m_tabs; }
+    /// One heat map per checked landscape, in list order.
+    const QVector<LandscapeView*>& landscapeViews() const { return m_views; }
+    /// The colour range all heat maps share (fastest and slowest cell over all of them), in ms.
+    double sharedLow() const { return m_sharedLo; }
+    double sharedHigh() const { return m_sharedHi; }
+    /// Picks the heat maps' parameters by name (the landscapes may order them differently).
+    void setLandscapeAxes(const QString& xName, const QString& yName);
 
 signals:
     /// After the matrix, best-configuration table and scatter show the checked datasets.
@@ -51,6 +69,9 @@ private:
     void fillBestTable();
     void fillPickers();
     void drawScatter();
+    void fillSessions(const QString& kernel);
+    void fillLandscapePickers();
+    void drawLandscapes();
     /// The dataset's landscape, loaded once; nullptr (and the message shown) when it cannot be.
     const Landscape* landscape(const QString& id);
 
@@ -70,6 +91,14 @@ private:
     QComboBox* m_gpuB;
     QCustomPlot* m_scatter;
     QCPTextElement* m_title;
+    QTabWidget* m_tabs;
+    QComboBox* m_landX;
+    QComboBox* m_landY;
+    QWidget* m_landRow;
+    QVector<LandscapeView*> m_views;
+    double m_sharedLo;
+    double m_sharedHi;
+    QString m_databasePath;
 };
 
 } // namespace dv::studio

@@ -1,8 +1,11 @@
 #include "LandscapeView.h"
 
+#include "PlotTheme.h"
 #include "StatusColors.h"
+#include "ValueText.h"
 
 #include <QComboBox>
+#include <QEvent>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QJsonDocument>
@@ -20,11 +23,6 @@ namespace {
 const QColor kFailed = statusColor(Status::RuntimeError);
 const QColor kInvalid = QColor(0xBB, 0xBB, 0xBB);
 
-QString valueText(const QJsonValue& v)
-{
-    return v.isString() ? v.toString() : QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact)).mid(1).chopped(1);
-}
-
 QSharedPointer<QCPAxisTickerText> valueTicker(const QVector<QJsonValue>& values)
 {
     auto ticker = QSharedPointer<QCPAxisTickerText>::create();
@@ -41,22 +39,34 @@ LandscapeView::LandscapeView(QWidget* parent)
     , m_yCombo(new QComboBox(this))
     , m_plot(new QCustomPlot(this))
     , m_summary(new QLabel(this))
+    , m_titleLabel(new QLabel(this))
+    , m_pickers(new QWidget(this))
+    , m_fixedLo(std::nan(""))
+    , m_fixedHi(std::nan(""))
 {
     m_xCombo->setObjectName(QStringLiteral("landscapeXCombo"));
     m_yCombo->setObjectName(QStringLiteral("landscapeYCombo"));
-    auto* pickers = new QHBoxLayout;
-    pickers->addWidget(new QLabel(tr("Columns:"), this));
+    auto* pickers = new QHBoxLayout(m_pickers);
+    pickers->setContentsMargins(0, 0, 0, 0);
+    pickers->addWidget(new QLabel(tr("Columns:"), m_pickers));
     pickers->addWidget(m_xCombo, 1);
-    pickers->addWidget(new QLabel(tr("Rows:"), this));
+    pickers->addWidget(new QLabel(tr("Rows:"), m_pickers));
     pickers->addWidget(m_yCombo, 1);
+    QFont bold = m_titleLabel->font();
+    bold.setBold(true);
+    m_titleLabel->setFont(bold);
+    m_titleLabel->setAlignment(Qt::AlignCenter);
+    m_titleLabel->hide();
+    m_summary->setWordWrap(true);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addLayout(pickers);
+    layout->addWidget(m_pickers);
+    layout->addWidget(m_titleLabel);
     layout->addWidget(m_plot, 1);
     layout->addWidget(m_summary);
     m_summary->setText(tr("<span style='color:%1'>&#9632;</span> failed &nbsp; "
                           "<span style='color:%2'>&#9632;</span> invalid (excluded by constraints) &nbsp; "
-                          "&#9633; not measured yet")
+                          "&#9633; not measured yet &nbsp; click a cell to select its best trial")
                            .arg(kFailed.name(), kInvalid.name()));
 
     // Two maps on top of each other: the states below with fixed colours, the times above with
@@ -101,11 +111,103 @@ LandscapeView::LandscapeView(QWidget* parent)
     connect(m_xCombo, &QComboBox::currentIndexChanged, this, &LandscapeView::onAxisPicked);
     connect(m_yCombo, &QComboBox::currentIndexChanged, this, &LandscapeView::onAxisPicked);
     connect(m_plot, &QCustomPlot::mouseMove, this, &LandscapeView::showCellToolTip);
+    connect(m_plot, &QCustomPlot::mousePress, this, &LandscapeView::onPress);
+
+    m_selection = new QCPItemRect(m_plot);
+    m_selection->setBrush(Qt::NoBrush);
+    m_selection->setVisible(false);
+    m_selection->setClipToAxisRect(true);
+    applyPlotTheme(m_plot, palette());
+    m_selection->setPen(QPen(palette().color(QPalette::Text), 2.5));
+}
+
+void LandscapeView::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) {
+        applyPlotTheme(m_plot, palette());
+        m_selection->setPen(QPen(palette().color(QPalette::Text), 2.5));
+    }
+}
+
+void LandscapeView::setAxes(int xParameter, int yParameter)
+{
+    {
+        const QSignalBlocker bx(m_xCombo), by(m_yCombo);
+        m_xCombo->setCurrentIndex(xParameter);
+        m_yCombo->setCurrentIndex(yParameter);
+    }
+    onAxisPicked();
+}
+
+void LandscapeView::setPickersVisible(bool visible)
+{
+    m_pickers->setVisible(visible);
+}
+
+void LandscapeView::setTitle(const QString& title)
+{
+    m_titleLabel->setText(title);
+    m_titleLabel->setVisible(!title.isEmpty());
+}
+
+void LandscapeView::setColorRange(double loMs, double hiMs)
+{
+    m_fixedLo = loMs;
+    m_fixedHi = hiMs;
+    if (m_grid.columns() > 0)
+        setGrid(m_grid);
+}
+
+double LandscapeView::colorLow() const { return m_times->dataRange().lower; }
+double LandscapeView::colorHigh() const { return m_times->dataRange().upper; }
+
+QPoint LandscapeView::cellAt(const QPointF& position) const
+{
+    if (m_grid.columns() == 0)
+        return {-1, -1};
+    const int c = int(std::lround(m_plot->xAxis->pixelToCoord(position.x())));
+    const int r = int(std::lround(m_plot->yAxis->pixelToCoord(position.y())));
+    if (c < 0 || r < 0 || c >= m_grid.columns() || r >= m_grid.rows())
+        return {-1, -1};
+    return {c, r};
+}
+
+void LandscapeView::setSelectedCell(int column, int row)
+{
+    m_selColumn = column;
+    m_selRow = row;
+    placeSelection();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void LandscapeView::placeSelection()
+{
+    const bool inside = m_selColumn >= 0 && m_selRow >= 0 && m_selColumn < m_grid.columns() && m_selRow < m_grid.rows();
+    m_selection->setVisible(inside);
+    if (!inside)
+        return;
+    m_selection->topLeft->setCoords(m_selColumn - 0.5, m_selRow + 0.5);
+    m_selection->bottomRight->setCoords(m_selColumn + 0.5, m_selRow - 0.5);
+}
+
+void LandscapeView::onPress(QMouseEvent* event)
+{
+    if (event->button() != Qt::LeftButton)
+        return;
+    const QPoint cell = cellAt(event->position());
+    if (cell.x() < 0)
+        return;
+    setSelectedCell(cell.x(), cell.y());
+    const qint64 index = m_grid.bestIndex(cell.x(), cell.y());
+    if (index >= 0)
+        emit configurationClicked(m_space.key(index));
 }
 
 void LandscapeView::setSpace(const ConfigSpace& space)
 {
     m_space = space;
+    m_selColumn = m_selRow = -1;
     const QSignalBlocker bx(m_xCombo), by(m_yCombo);
     m_xCombo->clear();
     m_yCombo->clear();
@@ -126,6 +228,7 @@ int LandscapeView::yParameter() const { return m_yCombo->currentIndex(); }
 
 void LandscapeView::onAxisPicked()
 {
+    m_selColumn = m_selRow = -1;
     if (xParameter() >= 0 && yParameter() >= 0 && xParameter() != yParameter())
         emit axesChanged(xParameter(), yParameter());
 }
@@ -148,7 +251,9 @@ void LandscapeView::setGrid(const LandscapeGrid& grid)
             m_times->data()->setCell(c, r, grid.bestMs(c, r));
         }
     }
-    if (std::isfinite(grid.minMs()))
+    if (std::isfinite(m_fixedLo) && std::isfinite(m_fixedHi))
+        m_times->setDataRange(QCPRange(m_fixedLo, std::max(m_fixedHi, m_fixedLo * 1.01)));
+    else if (std::isfinite(grid.minMs()))
         m_times->setDataRange(QCPRange(grid.minMs(), std::max(grid.maxMs(), grid.minMs() * 1.01)));
     m_plot->xAxis->setTicker(valueTicker(grid.xValues()));
     // Many values (block_size_x has 16) do not fit side by side under the cells.
@@ -158,6 +263,7 @@ void LandscapeView::setGrid(const LandscapeGrid& grid)
     m_plot->yAxis->setLabel(m_yCombo->currentText());
     m_plot->xAxis->setRange(-0.5, cols - 0.5);
     m_plot->yAxis->setRange(-0.5, rows - 0.5);
+    placeSelection();
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -165,9 +271,9 @@ void LandscapeView::showCellToolTip(QMouseEvent* event)
 {
     if (m_grid.columns() == 0)
         return;
-    const int c = int(std::lround(m_plot->xAxis->pixelToCoord(event->position().x())));
-    const int r = int(std::lround(m_plot->yAxis->pixelToCoord(event->position().y())));
-    if (c < 0 || r < 0 || c >= m_grid.columns() || r >= m_grid.rows()) {
+    const QPoint cell = cellAt(event->position());
+    const int c = cell.x(), r = cell.y();
+    if (c < 0) {
         QToolTip::hideText();
         return;
     }

@@ -3,12 +3,14 @@
 #include "ConfigSpace.h"
 #include "LandscapeGrid.h"
 
+#include <QPoint>
 #include <QWidget>
 
 class QComboBox;
 class QCustomPlot;
 class QCPColorMap;
 class QCPColorScale;
+class QCPItemRect;
 class QLabel;
 class QMouseEvent;
 
@@ -17,7 +19,8 @@ namespace dv::studio {
 /// The landscape as a heat map over two parameters the user picks: each cell the best time over
 /// the other parameters (LandscapeGrid, computed in core), on a logarithmic colour scale.
 /// Cells without a time are drawn in fixed colours below the map: failed, or invalid (excluded
-/// by constraints); cells not measured yet stay empty. Hovering a cell shows its best configuration.
+/// by constraints); cells not measured yet stay empty. Hovering a cell shows its best configuration; clicking it selects it
+/// (configurationClicked) and outlines the cell.
 class LandscapeView : public QWidget {
     Q_OBJECT
 public:
@@ -29,15 +32,40 @@ public:
     void setGrid(const LandscapeGrid& grid);
     int xParameter() const;
     int yParameter() const;
+    /// Picks the two parameters (emits axesChanged() when they differ).
+    void setAxes(int xParameter, int yParameter);
+    /// Hides the parameter pickers (a comparison drives several views from one pair).
+    void setPickersVisible(bool visible);
+    /// Fixes the colour scale to [loMs, hiMs] (several views sharing one scale); NaN: the grid's
+    /// own range.
+    void setColorRange(double loMs, double hiMs);
+    double colorLow() const;
+    double colorHigh() const;
+    /// A line above the map ("A100"); empty hides it.
+    void setTitle(const QString& title);
+    /// Marks a cell as selected (-1, -1: none), as a click does, without emitting.
+    void setSelectedCell(int column, int row);
+    int selectedColumn() const { return m_selColumn; }
+    int selectedRow() const { return m_selRow; }
+    /// The cell under a widget position of the plot, as {column, row}; {-1, -1} outside.
+    QPoint cellAt(const QPointF& plotPosition) const;
+    const LandscapeGrid& grid() const { return m_grid; }
 
     QCustomPlot* plot() const { return m_plot; }
 
 signals:
     void axesChanged(int xParameter, int yParameter);
+    /// A click on a cell with a measured configuration: the key of its best (or failed) one.
+    void configurationClicked(const QString& configKey);
+
+protected:
+    void changeEvent(QEvent* event) override;
 
 private:
     void onAxisPicked();
     void showCellToolTip(QMouseEvent* event);
+    void onPress(QMouseEvent* event);
+    void placeSelection();
 
     ConfigSpace m_space;
     LandscapeGrid m_grid;
@@ -48,6 +76,13 @@ private:
     QCPColorMap* m_times;
     QCPColorScale* m_scale;
     QLabel* m_summary;
+    QLabel* m_titleLabel;
+    QWidget* m_pickers;
+    QCPItemRect* m_selection;
+    int m_selColumn = -1;
+    int m_selRow = -1;
+    double m_fixedLo;
+    double m_fixedHi;
 };
 
 } // namespace dv::studio

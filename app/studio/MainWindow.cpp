@@ -12,6 +12,8 @@
 #include "StudioSettings.h"
 #include "TrialPlot.h"
 #include "TrialTableModel.h"
+#include "ParameterEffectsView.h"
+#include "TrialBrowser.h"
 
 #include <QAction>
 #include <QApplication>
@@ -29,6 +31,7 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTabWidget>
 #include <QTableView>
 #include <QToolBar>
 #include <QVBoxLayout>
@@ -47,7 +50,9 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
     , m_plot(new TrialPlot(this))
     , m_landscape(new LandscapeView(this))
     , m_trialModel(new TrialTableModel(this))
-    , m_trialView(new QTableView(this))
+    , m_browser(new TrialBrowser(m_trialModel, this))
+    , m_trialView(m_browser->view())
+    , m_effects(new ParameterEffectsView(this))
     , m_title(new QLabel(tr("No session yet: pick a device and press Start."), this))
     , m_statusText(new QLabel(this))
     , m_progress(new QProgressBar(this))
@@ -92,15 +97,8 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
     connect(m_control, &SessionControl::changed, this, &MainWindow::updateControls);
     connect(m_landscape, &LandscapeView::axesChanged, this, &MainWindow::rebuildGrid);
 
-    auto* proxy = new QSortFilterProxyModel(this);
-    proxy->setSourceModel(m_trialModel);
-    proxy->setSortRole(TrialTableModel::SortRole);
-    m_trialView->setModel(proxy);
-    m_trialView->setObjectName(QStringLiteral("trialView"));
-    m_trialView->setSortingEnabled(true);
-    m_trialView->sortByColumn(TrialTableModel::SequenceColumn, Qt::AscendingOrder);
-    m_trialView->verticalHeader()->hide();
-    m_trialView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    // A click on a landscape cell selects that configuration's best trial in the table.
+    connect(m_landscape, &LandscapeView::configurationClicked, m_browser, &TrialBrowser::selectConfiguration);
 
     m_sessionView->setModel(m_sessionModel);
     m_sessionView->setObjectName(QStringLiteral("sessionView"));
@@ -125,7 +123,6 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
     left->setStretchFactor(0, 3);
     left->setStretchFactor(1, 2);
 
-
     auto* plots = new QSplitter(Qt::Horizontal, this);
     plots->addWidget(m_plot);
     plots->addWidget(m_landscape);
@@ -138,9 +135,13 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
     topLayout->setContentsMargins(0, 0, 0, 0);
     m_title->setObjectName(QStringLiteral("sessionTitle"));
     topLayout->addWidget(m_title);
-    topLayout->addWidget(plots, 1);
+    m_views = new QTabWidget(this);
+    m_views->setObjectName(QStringLiteral("viewTabs"));
+    m_views->addTab(plots, tr("Trials and landscape"));
+    m_views->addTab(m_effects, tr("Parameter effects"));
+    topLayout->addWidget(m_views, 1);
     right->addWidget(top);
-    right->addWidget(m_trialView);
+    right->addWidget(m_browser);
     right->setStretchFactor(0, 3);
     right->setStretchFactor(1, 2);
 
@@ -466,6 +467,7 @@ void MainWindow::showSession(const QString& title, const ConfigSpace& space)
         names.append(p.name);
     m_trialModel->setTrials(names, {});
     m_landscape->setSpace(space); // emits axesChanged -> rebuildGrid
+    m_effects->setSpace(space);
 }
 
 void MainWindow::onTrial(const Trial& trial)
@@ -490,6 +492,7 @@ void MainWindow::flushPending()
     m_plot->setBestSoFar(m_best);
     m_plot->redraw();
     m_landscape->setGrid(m_grid);
+    m_effects->setTrials(m_trials); // recomputed at most once a second, only while visible
     if (std::isfinite(m_best.best()))
         m_statusText->setText(tr("%n evaluation(s), best %1 ms", nullptr, int(m_trials.size()))
                                   .arg(QString::number(m_best.best(), 'g', 5)));
@@ -538,6 +541,7 @@ void MainWindow::showComparison()
         m_comparison = new ComparisonView(this);
         m_comparison->setWindowFlag(Qt::Window);
     }
+    m_comparison->setDatabasePath(m_databasePath); // lists this store's sessions (again: new ones)
     m_comparison->show();
     m_comparison->raise();
     m_comparison->activateWindow();

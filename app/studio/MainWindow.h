@@ -17,6 +17,7 @@ class QLabel;
 class QMenu;
 class QProgressBar;
 class QSplitter;
+class QTabWidget;
 class QTableView;
 
 namespace dv::studio {
@@ -25,6 +26,8 @@ class ComparisonView;
 class ExportDialog;
 struct RunRequest;
 class LandscapeView;
+class ParameterEffectsView;
+class TrialBrowser;
 class SessionControl;
 class SessionListModel;
 class SessionRunner;
@@ -55,6 +58,13 @@ public:
     ExportDialog* exportDialog() const { return m_exportDialog; }
     /// The GPU comparison window; nullptr until first opened (it loads every dataset of a kernel).
     ComparisonView* comparisonView() const { return m_comparison; }
+    TrialPlot* trialPlot() const { return m_plot; }
+    LandscapeView* landscapeView() const { return m_landscape; }
+    /// The trial table with its filter bar and the detail of the selected trial.
+    TrialBrowser* trialBrowser() const { return m_browser; }
+    ParameterEffectsView* effectsView() const { return m_effects; }
+    /// The session's plot tabs (trials and landscape, parameter effects).
+    QTabWidget* viewTabs() const { return m_views; }
 
 public slots:
     void startSession();
@@ -121,7 +131,10 @@ private:
     TrialPlot* m_plot;
     LandscapeView* m_landscape;
     TrialTableModel* m_trialModel;
+    TrialBrowser* m_browser;
     QTableView* m_trialView;
+    ParameterEffectsView* m_effects;
+    QTabWidget* m_views = nullptr;
     QLabel* m_title;
     QLabel* m_statusText;
     QProgressBar* m_progress;

@@ -111,6 +111,32 @@ private slots:
         QCOMPARE(ok, 300 - failed);
     }
 
+    // The box of a box plot: quartiles and extremes of the ok times of each value.
+    void boxStatistics()
+    {
+        QVector<Parameter> params(1);
+        params[0] = {QStringLiteral("a"), ParameterType::Int, {1, 2}};
+        const ConfigSpace space = ConfigSpace::create(QStringLiteral("box"), params, {}).value();
+        std::vector<ParameterEffects::Sample> samples;
+        for (double ms : {10.0, 1.0, 4.0, 2.0})
+            samples.push_back({0, Status::Ok, ms});
+        samples.push_back({0, Status::RuntimeError, std::nan("")});
+        samples.push_back({1, Status::Ok, 5.0});
+        const QVector<ParameterEffect> effects = ParameterEffects::compute(space, samples);
+        const ValueEffect& v = effects[0].values[0];
+        // numpy.percentile([1, 2, 4, 10], [25, 75]) = 1.75, 5.5
+        QCOMPARE(v.measured, 5);
+        QCOMPARE(v.ok, 4);
+        QVERIFY(near(v.q1Ms, 1.75));
+        QVERIFY(near(v.q3Ms, 5.5));
+        QCOMPARE(v.minMs, 1.0);
+        QCOMPARE(v.maxMs, 10.0);
+        QCOMPARE(v.okMs, (QVector<double>{1, 2, 4, 10}));
+        const ValueEffect& w = effects[0].values[1];
+        QCOMPARE(w.q1Ms, 5.0);
+        QCOMPARE(w.maxMs, 5.0);
+    }
+
     void empty()
     {
         const Landscape l = shipped(QStringLiteral("A100"));

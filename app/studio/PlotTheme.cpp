@@ -1,0 +1,65 @@
+#include "PlotTheme.h"
+
+#include <qcustomplot.h>
+
+namespace dv::studio {
+
+namespace {
+
+void themeAxis(QCPAxis* axis, const QColor& text, const QColor& grid, const QColor& subGrid)
+{
+    const QPen pen(text, 1);
+    axis->setBasePen(pen);
+    axis->setTickPen(pen);
+    axis->setSubTickPen(pen);
+    axis->setTickLabelColor(text);
+    axis->setLabelColor(text);
+    axis->grid()->setPen(QPen(grid, 1, Qt::DotLine));
+    axis->grid()->setSubGridPen(QPen(subGrid, 1, Qt::DotLine));
+    axis->grid()->setZeroLinePen(Qt::NoPen);
+}
+
+} // namespace
+
+bool isDarkPalette(const QPalette& palette)
+{
+    return palette.color(QPalette::Window).lightnessF() < 0.5;
+}
+
+void applyPlotTheme(QCustomPlot* plot, const QPalette& palette)
+{
+    const QColor base = palette.color(QPalette::Base);
+    const QColor text = palette.color(QPalette::Text);
+    QColor grid = text;
+    grid.setAlphaF(0.25f);
+    QColor subGrid = text;
+    subGrid.setAlphaF(0.1f);
+    plot->setBackground(base);
+    const QList<QCPLayoutElement*> elements = plot->plotLayout()->elements(true);
+    for (QCPLayoutElement* element : elements) {
+        if (auto* rect = qobject_cast<QCPAxisRect*>(element)) {
+            for (QCPAxis* axis : rect->axes())
+                themeAxis(axis, text, grid, subGrid);
+        } else if (auto* scale = qobject_cast<QCPColorScale*>(element)) {
+            themeAxis(scale->axis(), text, grid, subGrid);
+        } else if (auto* legend = qobject_cast<QCPLegend*>(element)) {
+            legend->setBrush(base);
+            legend->setTextColor(text);
+            legend->setBorderPen(Qt::NoPen);
+            for (int i = 0; i < legend->itemCount(); ++i)
+                legend->item(i)->setTextColor(text);
+        } else if (auto* title = qobject_cast<QCPTextElement*>(element)) {
+            title->setTextColor(text);
+        }
+    }
+    // A legend inside an axis rect's inset layout is not part of the plot layout.
+    if (plot->legend) {
+        plot->legend->setBrush(base);
+        plot->legend->setTextColor(text);
+        for (int i = 0; i < plot->legend->itemCount(); ++i)
+            plot->legend->item(i)->setTextColor(text);
+    }
+    plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+} // namespace dv::studio

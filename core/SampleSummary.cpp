@@ -1,0 +1,32 @@
+#include "SampleSummary.h"
+
+#include "ParameterEffects.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace dv {
+
+SampleSummary SampleSummary::of(const QVector<double>& samplesMs)
+{
+    std::vector<double> sorted;
+    sorted.reserve(size_t(samplesMs.size()));
+    for (double x : samplesMs)
+        if (std::isfinite(x))
+            sorted.push_back(x);
+    std::sort(sorted.begin(), sorted.end());
+    SampleSummary s;
+    s.count = int(sorted.size());
+    s.minMs = ParameterEffects::quantile(sorted, 0.0);
+    s.p20Ms = ParameterEffects::quantile(sorted, 0.2);
+    s.medianMs = ParameterEffects::quantile(sorted, 0.5);
+    s.p80Ms = ParameterEffects::quantile(sorted, 0.8);
+    s.maxMs = ParameterEffects::quantile(sorted, 1.0);
+    s.relativeSpread = s.count > 0 && s.medianMs != 0 ? (s.p80Ms - s.p20Ms) / s.medianMs
+                                                       : std::numeric_limits<double>::quiet_NaN();
+    return s;
+}
+
+} // namespace dv

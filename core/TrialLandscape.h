@@ -1,0 +1,21 @@
+#pragma once
+
+#include "ConfigSpace.h"
+#include "Landscape.h"
+#include "Trial.h"
+
+#include <QVector>
+
+namespace dv {
+
+/// A (partial) landscape from a session's trials, so a stored session can be compared with
+/// recorded datasets (dv::Portability). Each configuration takes the status and time of its
+/// fastest ok trial, or of its last failure; configurations never measured are Invalid with no
+/// time, which Portability reports as "not in dataset". Trials outside the space are ignored.
+class TrialLandscape {
+public:
+    static Landscape build(const QString& name, const QString& deviceName, const ConfigSpace& space,
+                           const QVector<Trial>& trials);
+};
+
+} // namespace dv
