@@ -120,8 +120,9 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
     pastLayout->addWidget(m_sessionView, 1);
     left->addWidget(m_setup);
     left->addWidget(past);
-    left->setStretchFactor(0, 3);
-    left->setStretchFactor(1, 2);
+    // The set-up keeps its natural height; past sessions take what is left.
+    left->setStretchFactor(0, 0);
+    left->setStretchFactor(1, 1);
 
     auto* plots = new QSplitter(Qt::Horizontal, this);
     plots->addWidget(m_plot);

@@ -76,7 +76,10 @@ SetupPanel::SetupPanel(QWidget* parent)
     m_latency->setToolTip(tr("Replay devices answer at once; a pause per evaluation lets you watch a session unfold."));
 
     auto* run = new QWidget(this);
-    auto* form = new QFormLayout(run);
+    auto* runLayout = new QVBoxLayout(run);
+    auto* form = new QFormLayout;
+    runLayout->addLayout(form);
+    runLayout->addStretch(1); // the form keeps its height; spare room stays below it
     form->addRow(tr("&Device:"), m_device);
     form->addRow(tr("S&trategy:"), m_strategy);
     form->addRow(tr("Options:"), m_options);
@@ -85,6 +88,7 @@ SetupPanel::SetupPanel(QWidget* parent)
     form->addRow(tr("Pat&ience:"), m_patience);
     form->addRow(tr("S&eed:"), m_seed);
     form->addRow(tr("Replay &latency:"), m_latency);
+    m_options->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
     m_tabs->addTab(run, tr("Run"));
     m_tabs->addTab(m_spaceEditor, tr("Space"));
 
