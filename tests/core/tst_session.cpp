@@ -29,6 +29,13 @@ const QString kMatmul = QStringLiteral("replay:h100/triton_matmul_fp16_M4096_N40
 const QString kRmsnorm = QStringLiteral("replay:h100/triton_rmsnorm_fp16_rows16_N4096");
 
 /// Forwards to a real device and records every configuration it was asked to evaluate.
+// These tests count the search's own evaluations: without the final re-measurement.
+SessionOptions searchOnly(SessionOptions o)
+{
+    o.remeasureTop = 0;
+    return o;
+}
+
 class CountingDevice : public Device {
 public:
     explicit CountingDevice(std::shared_ptr<Device> inner) : m_inner(std::move(inner)) {}
@@ -322,7 +329,7 @@ void TestSession::stopFromTrialFinishedThenResume()
     QVERIFY(dir.isValid());
     auto store = openStore(dir.filePath(QStringLiteral("stop.sqlite")));
 
-    auto created = Session::create(*store, openDevice(kMatmul), SessionOptions{QStringLiteral("random"), {}, seed, budget, 0});
+    auto created = Session::create(*store, openDevice(kMatmul), searchOnly(SessionOptions{QStringLiteral("random"), {}, seed, budget, 0}));
     QVERIFY(created.ok());
     Session* first = created.value().get();
     connect(first, &Session::trialFinished, first, [first](const Trial& t) {
@@ -396,7 +403,7 @@ void TestSession::secondSessionIsAnsweredFromTheStore()
     QCOMPARE(measured.size(), 30);
 
     auto counting = std::make_shared<CountingDevice>(openDevice(kMatmul));
-    auto s2 = Session::create(*store, counting, SessionOptions{QStringLiteral("random"), {}, 5, 120, 0});
+    auto s2 = Session::create(*store, counting, searchOnly(SessionOptions{QStringLiteral("random"), {}, 5, 120, 0}));
     QVERIFY(s2.ok());
     QVERIFY(s2.value()->run().ok());
     const QVector<Trial> second = store->trials(s2.value()->id()).value();
@@ -426,7 +433,7 @@ void TestSession::secondSessionIsAnsweredFromTheStore()
     for (const Trial& t : second)
         measured.insert(t.configKey, t);
     auto counting3 = std::make_shared<CountingDevice>(openDevice(kMatmul));
-    auto s3 = Session::create(*store, counting3, SessionOptions{QStringLiteral("grid"), {}, 0, 0, 0});
+    auto s3 = Session::create(*store, counting3, searchOnly(SessionOptions{QStringLiteral("grid"), {}, 0, 0, 0}));
     QVERIFY(s3.ok());
     QCOMPARE(s3.value()->run().value(), QStringLiteral("exhausted"));
     QCOMPARE(counting3->evaluated.size(), 384 - measured.size());
@@ -440,7 +447,7 @@ void TestSession::secondSessionIsAnsweredFromTheStore()
 
     // Another problem (a different kernel/problem on the same GPU) reuses nothing.
     auto counting4 = std::make_shared<CountingDevice>(openDevice(QStringLiteral("replay:h100/triton_matmul_fp16_M1024_N1024_K1024")));
-    auto s4 = Session::create(*store, counting4, SessionOptions{QStringLiteral("grid"), {}, 0, 30, 0});
+    auto s4 = Session::create(*store, counting4, searchOnly(SessionOptions{QStringLiteral("grid"), {}, 0, 30, 0}));
     QVERIFY(s4.ok());
     QVERIFY(s4.value()->run().ok());
     QCOMPARE(counting4->evaluated.size(), 30);
