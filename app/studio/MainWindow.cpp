@@ -302,6 +302,8 @@ void MainWindow::launch(const RunRequest& request)
     m_control->started();
     m_progress->setValue(0);
     SessionRunner* runner = m_runner;
+    // Cleared here, not in run(): a Pause or Stop pressed before the queued run starts still counts.
+    runner->clearRequests();
     // Queued into the worker thread; run() blocks there until the session ends or pauses.
     QMetaObject::invokeMethod(runner, [runner, request] { runner->run(request); }, Qt::QueuedConnection);
 }

@@ -27,10 +27,14 @@ void SessionRunner::interrupt(bool pause)
         m_session->stop();
 }
 
-void SessionRunner::run(const RunRequest& request)
+void SessionRunner::clearRequests()
 {
     m_stopRequested = false;
     m_pauseRequested = false;
+}
+
+void SessionRunner::run(const RunRequest& request)
+{
     auto store = ResultStore::open(request.databasePath);
     if (!store) {
         emit failed(store.error());
@@ -76,6 +80,13 @@ void SessionRunner::run(const RunRequest& request)
     // object are queued because it lives in another thread.
     connect(&session, &Session::trialFinished, this, &SessionRunner::trialFinished, Qt::DirectConnection);
     connect(&session, &Session::progress, this, &SessionRunner::progress, Qt::DirectConnection);
+    // Session::run() clears earlier stop() calls when it begins, then reports progress before its
+    // first proposal: re-applying a pending request there makes a Pause or Stop pressed before
+    // the run got going take effect.
+    connect(&session, &Session::progress, this, [this, &session] {
+        if (m_stopRequested)
+            session.stop();
+    }, Qt::DirectConnection);
 
     const SessionRecord& r = session.record();
     emit started(r.id, QStringLiteral("%1 on %2 (%3, session %4)").arg(r.kernel, r.device.name, r.strategy).arg(r.id),

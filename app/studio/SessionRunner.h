@@ -36,7 +36,10 @@ public:
     using QObject::QObject;
 
     /// Blocks until the session ends or pauses; call through a queued invocation in the worker thread.
+    /// A stop or pause requested before it starts (after clearRequests()) applies to this run.
     void run(const RunRequest& request);
+    /// Forgets earlier stop and pause requests; call before queueing run().
+    void clearRequests();
     /// Thread-safe: ends the running session after the trial in progress.
     void requestStop();
     /// Thread-safe: like requestStop(), but the session is left resumable and reported as paused.

@@ -4,6 +4,7 @@
 #include "SessionControl.h"
 #include "SessionListModel.h"
 #include "SessionRunner.h"
+#include "SetupPanel.h"
 #include "TestSupport.h"
 #include "TrialPlot.h"
 #include "TrialTableModel.h"
@@ -12,6 +13,8 @@
 #include <QComboBox>
 #include <QJsonArray>
 #include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -229,6 +232,67 @@ private slots:
         QCOMPARE(test::openStore(db)->session(paused.at(0).at(0).toLongLong())->state, QStringLiteral("stopped"));
         auto* status = window.findChild<QLabel*>(QStringLiteral("stateLabel"));
         QCOMPARE(status->text(), QStringLiteral("Idle"));
+    }
+
+    // A pause pressed before the queued run has begun still pauses it.
+    void pauseRightAfterStart()
+    {
+        QTemporaryDir dir;
+        MainWindow window(dir.filePath(QStringLiteral("results.sqlite")));
+        window.setupPanel()->setDevice(kA100);
+        window.setupPanel()->setBudget(0);
+        window.setupPanel()->setLatencyMs(3);
+        QSignalSpy paused(&window, &MainWindow::sessionPaused);
+        QSignalSpy ended(&window, &MainWindow::sessionEnded);
+        window.startSession();
+        window.pauseSession();
+        QTRY_COMPARE_WITH_TIMEOUT(paused.count(), 1, 20000);
+        QCOMPARE(ended.count(), 0);
+        QVERIFY(window.trialModel()->rowCount() <= 1);
+        window.stopSession();
+        QCOMPARE(window.control()->state(), State::Idle);
+    }
+
+    // The menus a desktop user looks for, with their shortcuts.
+    void menusAndShortcuts()
+    {
+        QTemporaryDir dir;
+        MainWindow window(dir.filePath(QStringLiteral("results.sqlite")));
+        QStringList titles;
+        QMap<QString, QStringList> entries;
+        for (QAction* menuAction : window.menuBar()->actions()) {
+            const QString title = menuAction->text().remove(QLatin1Char('&'));
+            titles.append(title);
+            for (QAction* a : menuAction->menu()->actions()) {
+                if (!a->isSeparator())
+                    entries[title].append(a->text().remove(QLatin1Char('&')));
+            }
+        }
+        QCOMPARE(titles, (QStringList{QStringLiteral("File"), QStringLiteral("Session"), QStringLiteral("View"), QStringLiteral("Help")}));
+        for (const QString& e : {QStringLiteral("Open dataset…"), QStringLiteral("Open space…"), QStringLiteral("Open recent"),
+                                 QStringLiteral("New session"), QStringLiteral("Export…"), QStringLiteral("Quit")})
+            QVERIFY2(entries[QStringLiteral("File")].contains(e), qPrintable(e));
+        for (const QString& e : {QStringLiteral("Start"), QStringLiteral("Pause"), QStringLiteral("Resume"), QStringLiteral("Stop")})
+            QVERIFY2(entries[QStringLiteral("Session")].contains(e), qPrintable(e));
+        QVERIFY(entries[QStringLiteral("Help")].contains(QStringLiteral("About Deja Vu Studio")));
+        QVERIFY(entries[QStringLiteral("Help")].contains(QStringLiteral("Licences of the datasets")));
+        const QMap<QString, QKeySequence> shortcuts{
+            {QStringLiteral("startAction"), QKeySequence(Qt::CTRL | Qt::Key_R)},
+            {QStringLiteral("pauseAction"), QKeySequence(Qt::CTRL | Qt::Key_P)},
+            {QStringLiteral("resumeAction"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R)},
+            {QStringLiteral("stopAction"), QKeySequence(Qt::CTRL | Qt::Key_Period)},
+            {QStringLiteral("exportAction"), QKeySequence(Qt::CTRL | Qt::Key_E)},
+            {QStringLiteral("openDatasetAction"), QKeySequence(QKeySequence::Open)}};
+        for (auto it = shortcuts.cbegin(); it != shortcuts.cend(); ++it) {
+            auto* a = window.findChild<QAction*>(it.key());
+            QVERIFY2(a, qPrintable(it.key()));
+            QCOMPARE(a->shortcut(), it.value());
+        }
+        // Only Start applies before anything ran.
+        QVERIFY(window.findChild<QAction*>(QStringLiteral("startAction"))->isEnabled());
+        QVERIFY(!window.findChild<QAction*>(QStringLiteral("pauseAction"))->isEnabled());
+        QVERIFY(!window.findChild<QAction*>(QStringLiteral("resumeAction"))->isEnabled());
+        QVERIFY(!window.findChild<QAction*>(QStringLiteral("stopAction"))->isEnabled());
     }
 
     // bayes warm start: the runner turns the chosen dataset into the strategy's prior; a device
