@@ -90,7 +90,10 @@ Result<TritonCacheDeployment> TritonCacheDeployment::fromJson(const QByteArray& 
     QJsonObject o = doc.value();
     QString where = source;
     if (o.value(QLatin1String("triton_cache")).isObject()) {
+        const QJsonValue gpu = o.value(QLatin1String("gpu_name")); // deployment.py names the GPU once, at the top
         o = o.value(QLatin1String("triton_cache")).toObject();
+        if (!o.contains(QLatin1String("gpu_name")) && gpu.isString())
+            o.insert(QStringLiteral("gpu_name"), gpu);
         where += QStringLiteral(": triton_cache");
     }
     TritonCacheDeployment d;

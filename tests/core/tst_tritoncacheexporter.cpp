@@ -103,6 +103,53 @@ private slots:
         QCOMPARE(QString::fromUtf8(f.json), expected.value(QLatin1String("json")).toString());
     }
 
+    void realH100InputsGiveTheDirectoriesTritonLookedUp_data()
+    {
+        // deploy-h100-*.json: kernels/triton/deployment.py on the H100 (Triton 3.6.0, 2026-11-25).
+        // The directories: what Triton's own check_disk_cache asked get_cache_manager for, in a
+        // fresh process of bench/gpu/deployment_check.py (its "looked_up"), for each key.
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QVector<qint64>>("key");
+        QTest::addColumn<QString>("directory");
+        const QString mm = QStringLiteral("deploy-h100-matmul.json"), rn = QStringLiteral("deploy-h100-rmsnorm.json");
+        QTest::newRow("matmul M=256") << mm << QVector<qint64>{256, 4096, 4096} << QStringLiteral("ZODCS6OLTJQ2YE26USZADJX6GHFP7DLBHBBXYHOZ5GLAIT4HBETQ");
+        QTest::newRow("matmul M=1024") << mm << QVector<qint64>{1024, 4096, 4096} << QStringLiteral("BFZ2EEYOOWPASB4UUUV2Y42Y43ETNVW27WPY3YLYVVXA5C3OHFQQ");
+        QTest::newRow("matmul M=4096") << mm << QVector<qint64>{4096, 4096, 4096} << QStringLiteral("IV4WT7DAQ2GG3XR6XSIIGDSFK4YKXUSOUVIQXIR3KB3GRJ72WEAQ");
+        QTest::newRow("rmsnorm N=1024") << rn << QVector<qint64>{1024} << QStringLiteral("XWTN56TDT5HRIO5AJKDL66JMXLJHRSJSLHAVBJ2L4TEGGJSJ7A5Q");
+        QTest::newRow("rmsnorm N=4096") << rn << QVector<qint64>{4096} << QStringLiteral("FSOILJWKQZAW2E7VFS4VXJTOAC65Z2GQWHCDEUW3UQWNEIPOFLPA");
+        QTest::newRow("rmsnorm N=8192") << rn << QVector<qint64>{8192} << QStringLiteral("5RAEEKS6YNLVI3IS2GUU3Q5LB7XNHR2ACFHUPF3TC7NI2XR5CN4A");
+    }
+
+    void realH100InputsGiveTheDirectoriesTritonLookedUp()
+    {
+        QFETCH(QString, file);
+        QFETCH(QVector<qint64>, key);
+        QFETCH(QString, directory);
+        QFile f(QStringLiteral(DEJAVU_TESTDATA_DIR "/triton-cache/") + file);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        auto d = TritonCacheDeployment::fromJson(f.readAll(), file);
+        QVERIFY2(d, qPrintable(d.error()));
+        QCOMPARE(d->gpuName, QStringLiteral("NVIDIA H100 80GB HBM3"));
+        QCOMPARE(TritonCacheExporter::directoryName(d.value(), TritonCacheExporter::tuningKey(key, d->dtypes)), directory);
+        // A full render (with the file's own check) for the first configuration goes there too,
+        // with ir_override (not printed by 3.6's str(Config)) taken from config_defaults.
+        auto fields = TritonCacheExporter::parseConfigString(d->configs.first());
+        QVERIFY(fields);
+        TritonCacheEntry e;
+        e.keyValues = key;
+        for (const auto& [name, text] : fields.value())
+            if (name != QLatin1String("num_ctas") && name != QLatin1String("maxnreg"))
+                e.config.insert(name, text.toInt());
+        e.measurement.status = Status::Ok;
+        e.measurement.objectiveMs = 0.5;
+        e.deviceName = d->gpuName;
+        e.origin = QStringLiteral("test");
+        auto files = TritonCacheExporter::render(d.value(), {e});
+        QVERIFY2(files, qPrintable(files.error()));
+        QCOMPARE(files->first().directory, directory);
+        QVERIFY(files->first().json.contains("\"maxnreg\": null, \"pre_hook\": null, \"ir_override\": null}"));
+    }
+
     void checkValuesFromTritonAreVerified()
     {
         const QJsonObject expected = fixture().value(QLatin1String("expected")).toObject();
