@@ -66,7 +66,9 @@ ExportDialog::ExportDialog(const QString& databasePath, const QVector<SessionRec
     auto* form = new QFormLayout;
     form->addRow(tr("&Session:"), m_session);
     form->addRow(tr("&Format:"), m_format);
-    form->addRow(tr("&File:"), pathRow);
+    auto* fileLabel = new QLabel(tr("&File:"), this);
+    fileLabel->setBuddy(m_path); // a row holding a layout gets no buddy from addRow
+    form->addRow(fileLabel, pathRow);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     buttons->addButton(m_export, QDialogButtonBox::ActionRole);
     auto* layout = new QVBoxLayout(this);
