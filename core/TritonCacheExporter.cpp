@@ -272,11 +272,8 @@ Result<QVector<TritonCacheFile>> TritonCacheExporter::render(const TritonCacheDe
         int match = -1;
         for (int i = 0; i < parsed.size(); ++i) {
             bool same = true;
-            int kwargsSeen = 0;
             for (const auto& [name, text] : parsed[i]) {
                 const bool option = d.configFields.contains(name);
-                if (!option)
-                    ++kwargsSeen;
                 const QJsonValue v = e.config.value(name);
                 const auto measured = v.isUndefined() ? (option ? std::optional<QString>(defaultOption(name)) : std::nullopt) : pyTextOfJson(v);
                 if (!measured || *measured != text) {
@@ -287,7 +284,7 @@ Result<QVector<TritonCacheFile>> TritonCacheExporter::render(const TritonCacheDe
             for (auto it = e.config.begin(); same && it != e.config.end(); ++it)
                 if (std::none_of(parsed[i].begin(), parsed[i].end(), [&](const auto& f) { return f.first == it.key(); }))
                     same = false;
-            if (same && kwargsSeen > 0) {
+            if (same) {
                 if (match >= 0)
                     return Error{QStringLiteral("%1: the configuration %2 matches configs[%3] and configs[%4]").arg(who, jsonText(e.config)).arg(match).arg(i)};
                 match = i;

@@ -229,6 +229,20 @@ private slots:
         QVERIFY(files->first().json.contains("\"ir_override\": null, \"num_buffers_warp_spec\": 0}"));
     }
 
+    void launchOptionsOnlySpace()
+    {
+        // A space of launch options alone: Config({}, num_warps=...) prints no kwargs.
+        TritonCacheDeployment d = deployment();
+        d.configs = QStringList{QStringLiteral("num_warps: 4, num_ctas: 1, num_stages: 3, maxnreg: None, ir_override: None"),
+                                QStringLiteral("num_warps: 8, num_ctas: 1, num_stages: 3, maxnreg: None, ir_override: None")};
+        TritonCacheEntry e = fixtureEntry();
+        e.config = QJsonObject{{QStringLiteral("num_warps"), 8}};
+        auto files = TritonCacheExporter::render(d, {e});
+        QVERIFY2(files, qPrintable(files.error()));
+        QCOMPARE(files->first().configString, d.configs.last());
+        QVERIFY(files->first().json.contains("[[{\"kwargs\": {}, \"num_warps\": 8, "));
+    }
+
     void refusals_data()
     {
         QTest::addColumn<QString>("what");
