@@ -6,6 +6,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLocale>
 
 namespace dv::studio {
 
@@ -116,10 +117,26 @@ SpaceDraft::Count SpaceDraft::count(const Checked& checked)
 {
     if (!checked.ok())
         return Count{-1, 0, QStringLiteral("the space has errors")};
-    auto space = ConfigSpace::create(QString(), checked.parameters, checked.constraints);
-    if (!space)
-        return Count{-1, 0, space.error()};
-    return Count{space->size(), space->productSize(), QString()};
+    // Counted by enumerating, not by building a ConfigSpace: nothing is stored, so a draft of
+    // 10^8 configurations costs no memory, and counting stops at the most a space may hold.
+    quint64 product = 1;
+    for (const Parameter& p : checked.parameters) {
+        const quint64 n = quint64(p.values.size());
+        if (product > (quint64(1) << 62) / n)
+            return Count{-1, 0, QStringLiteral("the Cartesian product of the parameters exceeds 2^62 combinations")};
+        product *= n;
+    }
+    auto constraints = ConstraintSet::compile(checked.parameters, checked.constraints);
+    if (!constraints)
+        return Count{-1, product, constraints.error()};
+    qint64 valid = 0;
+    auto run = constraints->enumerate([&valid](quint64) { return ++valid < kMaxCount; });
+    if (!run)
+        return Count{-1, product, run.error()};
+    if (valid >= kMaxCount)
+        return Count{-1, product, QStringLiteral("more than %1 valid configurations, the most a space may hold; narrow it with constraints")
+                                      .arg(QLocale().toString(kMaxCount))};
+    return Count{valid, product, QString()};
 }
 
 Result<QByteArray> SpaceDraft::toSpaceFile() const

@@ -56,7 +56,11 @@ public:
     /// Parses every row and compiles every constraint line on its own, so each error stays
     /// attached to the row or line that caused it. Blank lines and lines starting with '#' are skipped.
     Checked check() const;
-    /// Enumerates the valid set of a checked draft (ConstraintSet, ~16 ms for 1e6 combinations).
+    /// The core's limit on valid configurations (ConfigSpace refuses larger spaces).
+    static constexpr qint64 kMaxCount = 100'000'000;
+
+    /// Enumerates the valid set of a checked draft without storing it (ConstraintSet, ~16 ms
+    /// for 1e6 combinations); stops at kMaxCount.
     static Count count(const Checked& checked);
     /// The space file (docs/space-format.md) of a draft without errors; the text is verified by
     /// parsing it back as a space file.

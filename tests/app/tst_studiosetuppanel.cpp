@@ -130,6 +130,32 @@ private slots:
             QCOMPARE(SpaceDraft::count(c).valid, 8); // A*B <= 8 over {1,2,4}x{1,2,4}: all but (2,4), (4,2), (4,4)
     }
 
+    // Counting never stores the space: beyond 2^62 combinations, or past the most valid
+    // configurations a space may hold, it says so instead of a number.
+    void countLimits()
+    {
+        QStringList thousand;
+        for (int i = 0; i < 1000; ++i)
+            thousand.append(QString::number(i));
+        SpaceDraft d;
+        for (int i = 0; i < 7; ++i)
+            d.rows.append({QStringLiteral("P%1").arg(i), thousand.join(QStringLiteral(", "))});
+        SpaceDraft::Count c = SpaceDraft::count(d.check());
+        QCOMPARE(c.valid, qint64(-1));
+        QCOMPARE(c.error, QStringLiteral("the Cartesian product of the parameters exceeds 2^62 combinations"));
+
+        d.rows.resize(3); // 10^9 combinations
+        d.constraintText = QStringLiteral("P0 < 200");
+        c = SpaceDraft::count(d.check());
+        QCOMPARE(c.valid, qint64(-1));
+        QCOMPARE(c.product, quint64(1000000000));
+        QVERIFY2(c.error.startsWith(QStringLiteral("more than ")), qPrintable(c.error));
+        d.constraintText = QStringLiteral("P0 < 2");
+        c = SpaceDraft::count(d.check());
+        QCOMPARE(c.valid, qint64(2000000));
+        QVERIFY(c.error.isEmpty());
+    }
+
     // Open a space file, watch the count follow an edited constraint, see a bad one flagged.
     void editorCountsLiveAndFlagsBadConstraints()
     {
