@@ -32,15 +32,9 @@ import time  # noqa: E402
 import traceback  # noqa: E402
 
 import compile_ahead  # noqa: E402  (next to this file)
-
-# deployment.py (next to this file) tells the exporters what a deployment of a kernel needs
-# (Triton's cache keys, triton-dejavu's folder values). A checkout without it still tunes; the
-# `loaded` answer then has no extra.deployment and says why in extra.deployment_error.
-DEPLOYMENT_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "deployment.py")
-if os.path.isfile(DEPLOYMENT_PATH):
-    import deployment  # noqa: E402
-else:
-    deployment = None
+# What the exporters need about a deployment of a kernel (Triton's cache keys, triton-dejavu's
+# folder values), sent as loaded.extra.deployment.
+import deployment  # noqa: E402  (next to this file)
 
 # 0.2.0: graph timing, compile-ahead (prepare), "verified" in every ok measurement.
 WORKER_VERSION = "0.2.0"
@@ -379,9 +373,8 @@ class Worker:
         return answer
 
     def deployment_extra(self, module, problem):
-        """loaded.extra: what deployment.py says the exporters need, or why it could not."""
-        if deployment is None:
-            return {"deployment_error": f"{DEPLOYMENT_PATH} is missing"}
+        """loaded.extra: what deployment.py says the exporters need, or why it could not (a
+        kernel without a deployment form, ...); tuning goes on either way."""
         try:
             return {"deployment": deployment.deployment_values(module, problem)}
         except Exception as e:
@@ -451,7 +444,7 @@ class Worker:
             return {"compiled_ahead": False}
         if not future.done() and not self.pool_ready.is_set():
             # The processes are still starting (importing torch): compiling here is faster.
-            return {"compiled_ahead": False}
+            return {"compiled_ahead": False, "ahead_pool_starting": True}
         t0 = time.monotonic()
         try:
             ok, ms, error, on_meta = future.result(timeout=max(0.0, min(deadline, t0 + 600) - t0))
@@ -459,8 +452,9 @@ class Worker:
             log(f"compile ahead of {key}: {describe(e)}")
             return {"compiled_ahead": False}
         extra = {"compiled_ahead": bool(ok), "ahead_compile_ms": ms,
-                 "ahead_wait_ms": (time.monotonic() - t0) * 1000.0}
+                 "ahead_wait_ms": (time.monotonic() - t0) * 1000.0, "ahead_on_meta": bool(on_meta)}
         if not ok:
+            extra["ahead_error"] = error
             log(f"compile ahead of {key} failed: {error}")
         return extra
 

@@ -2,7 +2,7 @@
 # The Triton-worker figures of docs/benchmarks.md ("Triton worker: softmax, fused MoE,
 # compile-ahead, re-measurement"). On the GPU host, from the repository root, after
 #   source .devicepkgs/qt-runtime.sh install .devicepkgs
-# run:  bash kernels/triton/h100-run.sh OUTDIR [softmax] [moe] [prepare] [graph]
+# run:  bash kernels/triton/h100-run.sh OUTDIR [softmax] [moe] [prepare] [graph] [baseline]
 # Each part writes OUTDIR/<run>.log (the CLI's summary) and OUTDIR/<run>.sqlite;
 # kernels/triton/summarize-run.py OUTDIR prints the tables.
 set -uo pipefail
@@ -33,13 +33,32 @@ moe)
     tune moe --device "worker:kernel=fused_moe 'problem={\"M\":256,\"E\":8,\"N\":7168,\"K\":4096,\"topk\":2}' timeout=120 $W" \
         --strategy random --budget 20 --seed 1 ;;
 prepare)
-    # The same 16 matmul configurations, each run with an empty Triton cache of its own:
-    # the main process compiles everything itself (prepare=0) or finds it compiled ahead.
-    for mode in 0 8; do
+    # The same 48 matmul configurations, each run with an empty Triton cache of its own:
+    # the main process compiles everything itself (prepare=0) or finds it compiled ahead
+    # (batches of 8 or 16 announced).
+    for mode in 0 8 16; do
         TRITON_CACHE_DIR=$(mktemp -d) tune "prepare$mode" \
             --device "worker:kernel=matmul 'problem={\"M\":4096,\"N\":4096,\"K\":4096}' prepare=$mode timeout=60 $W" \
-            --strategy random --budget 16 --seed 2 --remeasure 0
+            --strategy random --budget 48 --seed 2 --remeasure 0
     done ;;
+baseline)
+    # Vendor and dense references for the tuned kernels (triton.testing.do_bench, L2 flushed).
+    python3 - > "$OUT/baseline.txt" 2>&1 <<'PY'
+import torch, triton
+from triton.testing import do_bench
+x = torch.randn(8192, 8192, device="cuda", dtype=torch.float16)
+print("torch.softmax fp16 8192x8192: %.4f ms" % do_bench(lambda: torch.softmax(x, dim=-1)))
+a = torch.randn(512, 4096, device="cuda", dtype=torch.float16)
+w = torch.randn(14336, 4096, device="cuda", dtype=torch.float16)
+print("dense torch.matmul [512,4096]x[4096,14336] fp16 (the MoE GEMM's FLOPs without routing): %.4f ms" % do_bench(lambda: a @ w.t()))
+ws = torch.randn(8, 14336, 4096, device="cuda", dtype=torch.float16)
+ids = torch.topk(torch.randn(256, 8, device="cuda"), 2, dim=-1).indices.flatten()
+tok = torch.arange(512, device="cuda") // 2
+groups = [(tok[ids == e], ws[e]) for e in range(8)]
+a2 = torch.randn(256, 4096, device="cuda", dtype=torch.float16)
+print("torch per-expert loop (gather + matmul, 8 experts): %.4f ms" % do_bench(lambda: [a2[t] @ we.t() for t, we in groups]))
+PY
+    cat "$OUT/baseline.txt" ;;
 graph)
     # A launch-bound kernel (RMSNorm of 16 rows of 4096): the first 10 grid configurations,
     # timed three ways.
@@ -49,4 +68,7 @@ graph)
     tune graph-hot-graph --device "$D" --strategy grid --budget 10 --remeasure 0 --hot-cache --cuda-graph ;;
 esac
 done
-python3 kernels/triton/summarize-run.py "$OUT" | tee "$OUT/summary.txt"
+python3 kernels/triton/summarize-run.py "$OUT" > "$OUT/summary.txt" 2>&1
+cat "$OUT/summary.txt"
+# Few files come back from the GPU host: the stores and logs in one archive.
+(cd "$OUT" && tar czf stores.tgz *.sqlite *.log && rm -f *.sqlite *.log)

@@ -31,6 +31,14 @@ def summary(db):
           f"main-process compile_ms median {statistics.median(compiles):.1f}, mean {statistics.mean(compiles):.1f}, "
           f"sum {sum(compiles) / 1000:.1f} s; compiled ahead {ahead}"
           + (f", waited for them {sum(waits) / 1000:.1f} s" if waits else "") + f"; verified ok {verified}")
+    if name.startswith("prepare"):
+        print("  seq compile_ms ahead(ms, waited ms) config")
+        for i, (t, e) in enumerate(zip(trials, extras), 1):
+            how = (f"ahead {e['ahead_compile_ms']:.0f} ms, waited {e['ahead_wait_ms']:.0f}" if "ahead_wait_ms" in e
+                   else "starting" if e.get("ahead_pool_starting") else "-")
+            if e.get("ahead_error"):
+                how += " error " + e["ahead_error"][:60]
+            print(f"  {i:3d} {t[3] if t[3] is not None else float('nan'):8.1f}  {how}  {t[1]}")
     re = rows(db, "SELECT round, position, config_key, objective_ms FROM remeasurements ORDER BY id")
     if re:
         print("  re-measurement order (round.position config ms):")
