@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 using namespace dv;
 
@@ -52,9 +53,17 @@ int main(int argc, char** argv)
     QCoreApplication app(argc, argv);
     const ConfigSpace space = makeSpace(20000);
     std::printf("space: %lld valid configurations\n\n", space.size());
+    // Optional arguments: a strategy name and a number of observations, to time (or profile) one case.
+    const QString only = argc > 1 ? QString::fromLocal8Bit(argv[1]) : QString();
+    const int onlyObserved = argc > 2 ? std::atoi(argv[2]) : 0;
+    const int repeats = 12;
     std::printf("| strategy | observations | candidates | batch | median ms | max ms |\n|---|---|---|---|---|---|\n");
     for (const char* name : {"random", "local", "genetic", "bayes"}) {
+        if (!only.isEmpty() && only != QLatin1String(name))
+            continue;
         for (int observed : {100, 500}) {
+            if (onlyObserved > 0 && observed != onlyObserved)
+                continue;
             for (int batch : {1, 4}) {
                 auto strategy = StrategyFactory::create(QString::fromLatin1(name), QJsonObject{}).value();
                 strategy->initialize(space, 1);
@@ -68,7 +77,7 @@ int main(int argc, char** argv)
                     history.add(Observation{i, fails ? Status::CompileError : Status::Ok, objective(space, i)});
                 }
                 std::vector<double> ms;
-                for (int r = 0; r < 7; ++r) {
+                for (int r = 0; r < repeats; ++r) {
                     QElapsedTimer t;
                     t.start();
                     const auto proposals = strategy->propose(history, batch);

@@ -43,13 +43,23 @@ namespace dv {
 ///   feasibility model.
 ///
 /// Options: "initial" (initial design size), "candidates" (maximum candidates, default 20000),
-/// "threads" (model threads, default 1), "prior".
+/// "threads" (model threads, default 1), "prior", "restarts" (random restarts of the GP
+/// hyper-parameter search while there are at most 200 observations, default 2), "operatorPeriod"
+/// (one model-based proposal in this many comes from an operator, default 3).
+///
+/// Resuming: saveState()/restoreState() carry the portfolio statistics, the random engine, the refit
+/// counter and the warm starts of both models, so a resumed search proposes what an uninterrupted
+/// one would.
 class BayesianStrategy : public Strategy {
 public:
     explicit BayesianStrategy(const QJsonObject& options = {});
     QString name() const override { return QStringLiteral("bayes"); }
     void initialize(const ConfigSpace& space, quint64 seed) override;
     std::vector<qint64> propose(const SearchHistory& history, int maxCount) override;
+    /// The portfolio statistics (GP-Hedge gains and last nominees, which operator proposed what),
+    /// the random engine, the refit counter and the warm starts of the GP and feasibility fits.
+    QJsonObject saveState() const override;
+    bool restoreState(const QJsonObject& state) override;
 
 private:
     qint64 nextInitial(const SearchHistory& history, const std::vector<qint64>& batch);
@@ -70,10 +80,13 @@ private:
     int m_initialSize = 0;
     int m_candidateLimit = 20000;
     int m_threads = 1;
+    int m_restarts = 2;       // random restarts of the GP hyper-parameter search (200 observations or fewer)
+    int m_operatorPeriod = 3; // every this many model-based proposals, one comes from an operator
     std::mt19937_64 m_engine;
     GaussianProcess m_gp;
     FeasibilityModel m_feasibility;
     int m_fits = 0;
+    QString m_spaceKey; // space name and size: a saved state belongs to this space only
 
     // Warm start: a GP fitted once to the prior landscape's normal scores; its posterior mean, scaled to
     // [0,1], is an extra input column of this landscape's GP (m_priorFeature caches it for every

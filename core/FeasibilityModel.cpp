@@ -1,6 +1,7 @@
 #include "FeasibilityModel.h"
 
 #include "GaussianProcess.h"
+#include "Matern52.h"
 
 #include <algorithm>
 #include <cmath>
@@ -31,19 +32,11 @@ double FeasibilityModel::negLooObjective(const Eigen::MatrixXd& X, const Eigen::
                                          const Eigen::VectorXd& theta, Eigen::VectorXd& grad,
                                          double* loo) const {
     // theta = (log length scales..., log prior strength)
-    const Eigen::Index n = X.rows();
     const Eigen::Index d = X.cols();
     const Eigen::VectorXd invLength = (-theta.head(d).array()).exp();
     const double strength = std::exp(theta[d]);
-    const Eigen::MatrixXd Z = (X.rowwise() - X.colwise().mean()) * invLength.asDiagonal();
-    Eigen::MatrixXd R2(n, n);
-    R2.noalias() = -2.0 * Z * Z.transpose();
-    const Eigen::VectorXd zn = Z.rowwise().squaredNorm();
-    R2.colwise() += zn;
-    R2.rowwise() += zn.transpose();
-    const Eigen::ArrayXXd t = (5.0 * R2.array().max(0.0)).sqrt();
-    const Eigen::ArrayXXd e = (-t).exp();
-    Eigen::MatrixXd W = ((1.0 + t + t.square() * (1.0 / 3.0)) * e).matrix();
+    const matern52::Gram gram(X, invLength);
+    Eigen::MatrixXd W = gram.values();
     W.diagonal().setZero(); // leave each point out of its own estimate
 
     const Eigen::VectorXd ws = weight.cwiseProduct(success);
@@ -64,17 +57,12 @@ double FeasibilityModel::negLooObjective(const Eigen::MatrixXd& X, const Eigen::
     Eigen::MatrixXd M = -p.matrix() * weight.transpose(); // c_j (s_j - p_i)
     M.rowwise() += ws.transpose();
     M.array().colwise() *= dp;
-    M.array() *= (5.0 / 3.0) * (1.0 + t) * e;
+    M.array() *= gram.derivativeFactor();
     M.diagonal().setZero();
-    const Eigen::VectorXd rowSum = M.rowwise().sum();
-    const Eigen::VectorXd colSum = M.colwise().sum().transpose();
-    const Eigen::MatrixXd MZ = M * Z;
     grad.resize(d + 1);
+    grad.head(d) = gram.weightedSquaredDifferences(M);
     double logPrior = 0.0, gp = 0.0;
     for (Eigen::Index k = 0; k < d; ++k) {
-        const Eigen::ArrayXd z2 = Z.col(k).array().square();
-        grad[k] = (z2 * rowSum.array()).sum() + (z2 * colSum.array()).sum() -
-                  2.0 * Z.col(k).dot(MZ.col(k));
         logPrior += logNormalPrior(theta[k], kLengthPriorMean, kLengthPriorSd, gp);
         grad[k] += gp;
     }
@@ -164,9 +152,12 @@ void FeasibilityModel::fit(const Eigen::MatrixXd& X, const std::vector<bool>& va
         };
         // Start from the prior mode and from the previous optimum; the LOO surface has few, broad
         // optima.
-        std::vector<Eigen::VectorXd> starts(1, Eigen::VectorXd(d + 1));
-        starts[0] << Eigen::VectorXd::Constant(d, kLengthPriorMean),
-            std::log(std::clamp(options.priorStrength, kMinStrength, kMaxStrength));
+        std::vector<Eigen::VectorXd> starts;
+        if (options.priorStart || !haveScales) {
+            starts.emplace_back(d + 1);
+            starts.back() << Eigen::VectorXd::Constant(d, kLengthPriorMean),
+                std::log(std::clamp(options.priorStrength, kMinStrength, kMaxStrength));
+        }
         if (haveScales)
             starts.push_back(theta);
         double best = std::numeric_limits<double>::infinity();
@@ -195,6 +186,14 @@ void FeasibilityModel::fit(const Eigen::MatrixXd& X, const std::vector<bool>& va
     m_fitted = true;
 }
 
+void FeasibilityModel::setHyperParameters(const Eigen::VectorXd& lengthScales, double strength) {
+    if (!lengthScales.allFinite() || (lengthScales.array() <= 0.0).any() || !std::isfinite(strength) ||
+        !(strength > 0.0))
+        throw std::invalid_argument("FeasibilityModel::setHyperParameters: non-positive or non-finite value");
+    m_lengthScales = lengthScales;
+    m_strength = strength;
+}
+
 Eigen::VectorXd FeasibilityModel::predict(const Eigen::MatrixXd& Xs) const {
     if (!m_fitted)
         throw std::logic_error("FeasibilityModel::predict: model not fitted");
@@ -203,7 +202,7 @@ Eigen::VectorXd FeasibilityModel::predict(const Eigen::MatrixXd& Xs) const {
     if (Xs.cols() != m_X.cols() || !Xs.allFinite())
         throw std::invalid_argument("FeasibilityModel::predict: dimension mismatch or non-finite");
     const Eigen::MatrixXd mass =
-        GaussianProcess::maternKernelProduct(Xs, m_X, m_lengthScales, 1.0, m_weights, m_threads);
+        matern52::crossProduct(Xs, m_X, m_lengthScales, 1.0, m_weights, m_threads);
     return ((mass.col(0).array() + m_strength * m_rate) / (mass.col(1).array() + m_strength))
         .matrix();
 }

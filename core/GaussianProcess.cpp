@@ -8,9 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "Matern52.h"
 
 namespace dv {
 
@@ -34,86 +32,6 @@ double logPriorTerm(double v, double mean, double sd, double& grad) {
     const double z = (v - mean) / sd;
     grad = -z / sd;
     return -0.5 * z * z;
-}
-
-// exp(-t) for 0 <= t <= 700 as 2^k * exp(r), |r| <= ln2/2, with the [5/5] Pade approximant
-// exp(r) ~ P(r)/P(-r), P(r) = 1 + r/2 + r^2/9 + r^3/72 + r^4/1008 + r^5/30240 (relative error
-// ~1e-15). Eigen's SSE2 exp for doubles is slower than scalar std::exp, and this is the hot loop
-// of prediction.
-#if defined(__SSE2__)
-inline __m128d expNegSse2(__m128d t) {
-    // Adding 1.5 * 2^52 rounds to an integer that lands in the low mantissa bits.
-    const __m128d shifter = _mm_set1_pd(6755399441055744.0);
-    const __m128d x = _mm_sub_pd(_mm_setzero_pd(), t);
-    __m128d kd = _mm_add_pd(_mm_mul_pd(x, _mm_set1_pd(1.4426950408889634)), shifter);
-    const __m128i kBits = _mm_castpd_si128(kd);
-    kd = _mm_sub_pd(kd, shifter);
-    const __m128d r = _mm_sub_pd(_mm_sub_pd(x, _mm_mul_pd(kd, _mm_set1_pd(0.6931471803691238))),
-                                 _mm_mul_pd(kd, _mm_set1_pd(1.9082149292705877e-10)));
-    const __m128d r2 = _mm_mul_pd(r, r);
-    const __m128d even = _mm_add_pd(
-        _mm_mul_pd(_mm_add_pd(_mm_mul_pd(r2, _mm_set1_pd(1.0 / 1008.0)), _mm_set1_pd(1.0 / 9.0)),
-                   r2),
-        _mm_set1_pd(1.0));
-    const __m128d odd =
-        _mm_mul_pd(r, _mm_add_pd(_mm_mul_pd(_mm_add_pd(_mm_mul_pd(r2, _mm_set1_pd(1.0 / 30240.0)),
-                                                       _mm_set1_pd(1.0 / 72.0)),
-                                            r2),
-                                 _mm_set1_pd(0.5)));
-    const __m128d expR = _mm_div_pd(_mm_add_pd(even, odd), _mm_sub_pd(even, odd));
-    // 2^k from the low bits of the shifted value: (k + 1023) << 52 is the IEEE pattern of 2^k.
-    const __m128i scale = _mm_slli_epi64(_mm_add_epi64(kBits, _mm_set1_epi64x(1023)), 52);
-    return _mm_mul_pd(expR, _mm_castsi128_pd(scale));
-}
-#endif
-
-// One column of a cross-kernel block: on input -2 a_i.b (from the GEMM), on output s2 * matern52
-// with r^2 = |a_i|^2 + |b|^2 - 2 a_i.b. The kernel is flat at r = 0, so rounding in r^2 there is
-// harmless.
-void maternColumn(double* v, const double* aNorm, double bNorm, Eigen::Index rows, double s2) {
-    Eigen::Index i = 0;
-#if defined(__SSE2__)
-    const __m128d vb = _mm_set1_pd(bNorm), vs2 = _mm_set1_pd(s2), one = _mm_set1_pd(1.0);
-    const __m128d five = _mm_set1_pd(5.0), third = _mm_set1_pd(1.0 / 3.0),
-                  tMax = _mm_set1_pd(700.0);
-    for (; i + 2 <= rows; i += 2) {
-        const __m128d r2 =
-            _mm_max_pd(_mm_add_pd(_mm_add_pd(_mm_loadu_pd(v + i), _mm_loadu_pd(aNorm + i)), vb),
-                       _mm_setzero_pd());
-        const __m128d t = _mm_min_pd(_mm_sqrt_pd(_mm_mul_pd(r2, five)), tMax);
-        const __m128d poly = _mm_add_pd(_mm_add_pd(one, t), _mm_mul_pd(_mm_mul_pd(t, t), third));
-        _mm_storeu_pd(v + i, _mm_mul_pd(_mm_mul_pd(vs2, poly), expNegSse2(t)));
-    }
-#endif
-    for (; i < rows; ++i) {
-        const double t = std::sqrt(5.0 * std::max(v[i] + aNorm[i] + bNorm, 0.0));
-        v[i] = s2 * (1.0 + t + t * t * (1.0 / 3.0)) * std::exp(-t);
-    }
-}
-
-// Matern 5/2 on inputs already divided by the length scales; aNorm/bNorm are squared row norms.
-// Callers centre the inputs first: |a|^2 + |b|^2 - 2 a.b loses precision in proportion to the
-// norms.
-Eigen::MatrixXd kernelScaled(const Eigen::MatrixXd& As, const Eigen::VectorXd& aNorm,
-                             const Eigen::MatrixXd& Bs, const Eigen::VectorXd& bNorm, double s2) {
-    Eigen::MatrixXd K(As.rows(), Bs.rows());
-    K.noalias() = -2.0 * As * Bs.transpose();
-    for (Eigen::Index j = 0; j < K.cols(); ++j)
-        maternColumn(K.col(j).data(), aNorm.data(), bNorm[j], K.rows(), s2);
-    return K;
-}
-
-// Runs work(begin, end) over [0, count) split into `threads` contiguous ranges, one per thread.
-void parallelFor(int threads, Eigen::Index count,
-                 const std::function<void(Eigen::Index, Eigen::Index)>& work) {
-    threads =
-        static_cast<int>(std::clamp<Eigen::Index>(threads, 1, std::max<Eigen::Index>(count, 1)));
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t)
-        pool.emplace_back(work, count * t / threads, count * (t + 1) / threads);
-    work(0, count / threads);
-    for (std::thread& th : pool)
-        th.join();
 }
 
 // Indices of the k smallest entries of y, in increasing order of y.
@@ -229,12 +147,7 @@ double minimizeInBox(const BoxObjective& f, Eigen::VectorXd& x, const Eigen::Vec
 Eigen::MatrixXd GaussianProcess::maternKernel(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B,
                                               const Eigen::VectorXd& lengthScales,
                                               double signalVariance) {
-    const Eigen::VectorXd inv = lengthScales.cwiseInverse();
-    const Eigen::RowVectorXd centre = B.colwise().mean();
-    const Eigen::MatrixXd As = (A.rowwise() - centre) * inv.asDiagonal();
-    const Eigen::MatrixXd Bs = (B.rowwise() - centre) * inv.asDiagonal();
-    return kernelScaled(As, As.rowwise().squaredNorm(), Bs, Bs.rowwise().squaredNorm(),
-                        signalVariance);
+    return matern52::cross(A, B, lengthScales, signalVariance);
 }
 
 Eigen::MatrixXd GaussianProcess::maternKernelProduct(const Eigen::MatrixXd& A,
@@ -242,33 +155,7 @@ Eigen::MatrixXd GaussianProcess::maternKernelProduct(const Eigen::MatrixXd& A,
                                                      const Eigen::VectorXd& lengthScales,
                                                      double signalVariance,
                                                      const Eigen::MatrixXd& W, int threads) {
-    if (A.cols() != B.cols() || lengthScales.size() != A.cols() || W.rows() != B.rows())
-        throw std::invalid_argument("GaussianProcess::maternKernelProduct: dimension mismatch");
-    const Eigen::VectorXd inv = lengthScales.cwiseInverse();
-    const Eigen::RowVectorXd centre = B.colwise().mean();
-    const Eigen::MatrixXd Bs = (B.rowwise() - centre) * inv.asDiagonal();
-    const Eigen::VectorXd bNorm = Bs.rowwise().squaredNorm();
-    const Eigen::Index m = A.rows();
-    Eigen::MatrixXd out(m, W.cols());
-    auto work = [&](Eigen::Index begin, Eigen::Index end) {
-        Eigen::MatrixXd As, K;
-        Eigen::VectorXd aNorm;
-        for (Eigen::Index start = begin; start < end; start += kPredictBlock) {
-            const Eigen::Index b = std::min<Eigen::Index>(kPredictBlock, end - start);
-            As.noalias() = (A.middleRows(start, b).rowwise() - centre) * inv.asDiagonal();
-            aNorm = As.rowwise().squaredNorm();
-            K.resize(b, Bs.rows());
-            K.noalias() = -2.0 * As * Bs.transpose();
-            for (Eigen::Index j = 0; j < K.cols(); ++j)
-                maternColumn(K.col(j).data(), aNorm.data(), bNorm[j], b, signalVariance);
-            out.middleRows(start, b).noalias() = K * W;
-        }
-    };
-    if (threads <= 0)
-        threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
-    const bool large = static_cast<double>(m) * static_cast<double>(B.rows()) > 2e5;
-    parallelFor(large ? threads : 1, m, work);
-    return out;
+    return matern52::crossProduct(A, B, lengthScales, signalVariance, W, threads);
 }
 
 double GaussianProcess::negLogPosterior(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
@@ -279,16 +166,8 @@ double GaussianProcess::negLogPosterior(const Eigen::MatrixXd& X, const Eigen::V
     const double s2 = std::exp(theta[d]);
     double noise = std::exp(theta[d + 1]);
 
-    const Eigen::MatrixXd Z =
-        (X.rowwise() - X.colwise().mean()) * ls.inverse().matrix().asDiagonal();
-    Eigen::MatrixXd R2(n, n);
-    R2.noalias() = -2.0 * Z * Z.transpose();
-    const Eigen::VectorXd zn = Z.rowwise().squaredNorm();
-    R2.colwise() += zn;
-    R2.rowwise() += zn.transpose();
-    const Eigen::ArrayXXd t = (5.0 * R2.array().max(0.0)).sqrt();
-    const Eigen::ArrayXXd e = (-t).exp();
-    const Eigen::MatrixXd Kf = (s2 * (1.0 + t + t.square() * (1.0 / 3.0)) * e).matrix();
+    const matern52::Gram gram(X, ls.inverse().matrix());
+    const Eigen::MatrixXd Kf = s2 * gram.values();
 
     Eigen::MatrixXd K = Kf;
     Eigen::LLT<Eigen::MatrixXd> llt;
@@ -311,16 +190,9 @@ double GaussianProcess::negLogPosterior(const Eigen::MatrixXd& X, const Eigen::V
     grad.resize(d + 2);
     grad[d] = 0.5 * (W.array() * Kf.array()).sum();
     grad[d + 1] = 0.5 * noise * W.trace();
-    // dk/dlog l_k = s2 (5/3)(1 + t) exp(-t) (dz_k)^2; sum_ij M_ij (z_ik - z_jk)^2 expands into two
-    // GEMV-like terms.
-    const Eigen::MatrixXd M = (W.array() * (s2 * (5.0 / 3.0)) * (1.0 + t) * e).matrix();
-    const Eigen::VectorXd rowSum = M.rowwise().sum();
-    const Eigen::MatrixXd MZ = M * Z;
-    for (Eigen::Index k = 0; k < d; ++k) {
-        const double quad = Z.col(k).dot(MZ.col(k));
-        const double lin = (Z.col(k).array().square() * rowSum.array()).sum();
-        grad[k] = lin - quad; // 0.5 * (2 lin - 2 quad)
-    }
+    // dk/dlog l_k = s2 (5/3)(1 + t) exp(-t) (dz_k)^2.
+    const Eigen::MatrixXd M = (W.array() * s2 * gram.derivativeFactor()).matrix();
+    grad.head(d) = 0.5 * gram.weightedSquaredDifferences(M);
 
     double logPrior = 0.0, gp = 0.0;
     for (Eigen::Index k = 0; k < d; ++k) {
@@ -451,7 +323,7 @@ void GaussianProcess::factorise(const Eigen::MatrixXd& X, const Eigen::VectorXd&
     }
     m_XsNorm = m_Xs.rowwise().squaredNorm();
 
-    const Eigen::MatrixXd Kf = kernelScaled(m_Xs, m_XsNorm, m_Xs, m_XsNorm, m_signalVariance);
+    const Eigen::MatrixXd Kf = matern52::crossScaled(m_Xs, m_XsNorm, m_Xs, m_XsNorm, m_signalVariance);
     Eigen::MatrixXd K = Kf;
     Eigen::LLT<Eigen::MatrixXd> llt;
     for (int attempt = 0;; ++attempt) {
@@ -480,9 +352,7 @@ void GaussianProcess::fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, st
         throw std::invalid_argument("GaussianProcess::fit: non-finite input");
 
     m_fitted = false;
-    m_threads = options.threads > 0
-                    ? options.threads
-                    : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+    m_threads = options.threads > 0 ? options.threads : defaultThreads();
     m_yMean = y.mean();
     const double var =
         n > 1 ? (y.array() - m_yMean).square().sum() / static_cast<double>(n - 1) : 0.0;
@@ -574,7 +444,7 @@ void GaussianProcess::predictImpl(const Eigen::MatrixXd& Xs, Eigen::VectorXd& me
             K.resize(b, n);
             K.noalias() = -2.0 * A * m_Xs.transpose();
             for (Eigen::Index j = 0; j < n; ++j)
-                maternColumn(K.col(j).data(), aNorm.data(), m_XsNorm[j], b, m_signalVariance);
+                matern52::column(K.col(j).data(), aNorm.data(), m_XsNorm[j], b, m_signalVariance);
             mean.segment(start, b).noalias() = K * m_alpha;
             if (!variance)
                 continue;

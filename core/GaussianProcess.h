@@ -58,6 +58,12 @@ public:
     double signalVariance() const { return m_signalVariance; }
     /// Noise variance, in standardised target units (includes any jitter that was needed).
     double noiseVariance() const { return m_noiseVariance; }
+    /// Log hyper-parameters (log length scales..., log signal variance, log noise variance) of the
+    /// last fit: the warm start of the next one. Empty before any fit.
+    const Eigen::VectorXd& hyperParameters() const { return m_theta; }
+    /// Sets the warm start (and, with refitHyper off, the hyper-parameters) of the next fit, e.g.
+    /// to resume a search; a vector of the wrong size for the next fit's data is ignored there.
+    void setHyperParameters(const Eigen::VectorXd& theta) { m_theta = theta; }
     /// Number of training points the model conditions on.
     int size() const { return static_cast<int>(m_Xs.rows()); }
     bool isFitted() const { return m_fitted; }

@@ -24,6 +24,14 @@ public:
     /// Up to `maxCount` distinct indices that are not taken in `history` (neither evaluated nor
     /// pending). Fewer, or none, means the strategy has nothing more to propose.
     virtual std::vector<qint64> propose(const SearchHistory& history, int maxCount) = 0;
+    /// What the seed and the history do not determine (adaptive statistics, the random engine, the
+    /// warm start of model fits), so that a resumed search proposes exactly what an uninterrupted
+    /// one would: store it with each trial and hand it to restoreState() after initialize(). Empty
+    /// for strategies whose proposals depend on the seed and history only.
+    virtual QJsonObject saveState() const { return {}; }
+    /// Restores a saveState() result; call after initialize(). Returns false, leaving the freshly
+    /// initialised state, if the state does not belong to this strategy and space.
+    virtual bool restoreState(const QJsonObject& state) { return state.isEmpty(); }
 };
 
 } // namespace dv

@@ -13,6 +13,7 @@
 #include <QCommandLineParser>
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QFileInfo>
 #include <QRegularExpression>
 #include <QThread>
@@ -75,6 +76,7 @@ int Cli::benchStrategies(const QStringList& args)
     p.addOption({QStringLiteral("budgets"), QStringLiteral("Comma-separated evaluation budgets."), QStringLiteral("LIST"), QStringLiteral("50,100,200")});
     p.addOption({QStringLiteral("seeds"), QStringLiteral("Runs per strategy and landscape (seeds 1..N)."), QStringLiteral("N"), QStringLiteral("30")});
     p.addOption({QStringLiteral("warm-start"), QStringLiteral("TARGET=SOURCE: also run bayes on landscapes matching TARGET warm-started from the landscape SOURCE (repeatable)."), QStringLiteral("PAIR")});
+    p.addOption({QStringLiteral("options"), QStringLiteral("Strategy options as a JSON object (e.g. '{\"candidates\": 5000}'), given to every strategy that takes options."), QStringLiteral("JSON")});
     p.addOption({QStringLiteral("threads"), QStringLiteral("Threads (default: the number of cores)."), QStringLiteral("N")});
     if (!p.parse(args)) {
         err(p.errorText());
@@ -97,6 +99,16 @@ int Cli::benchStrategies(const QStringList& args)
             err(QStringLiteral("--threads: expected a positive integer"));
             return 2;
         }
+    }
+    QJsonObject strategyOptions;
+    if (p.isSet(QStringLiteral("options"))) {
+        QJsonParseError error{};
+        const QJsonDocument doc = QJsonDocument::fromJson(p.value(QStringLiteral("options")).toUtf8(), &error);
+        if (!doc.isObject()) {
+            err(QStringLiteral("--options: expected a JSON object (%1)").arg(error.error != QJsonParseError::NoError ? error.errorString() : QStringLiteral("not an object")));
+            return 2;
+        }
+        strategyOptions = doc.object();
     }
     std::vector<int> budgets;
     for (const QString& b : p.value(QStringLiteral("budgets")).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
@@ -180,7 +192,7 @@ int Cli::benchStrategies(const QStringList& args)
         for (const QString& s : strategies) {
             QElapsedTimer clock;
             clock.start();
-            auto scores = StrategyBenchmark::score(l, s.trimmed(), {}, budgets, seeds, threads);
+            auto scores = StrategyBenchmark::score(l, s.trimmed(), strategyOptions, budgets, seeds, threads);
             if (!scores) {
                 err(scores.error());
                 return 1;
@@ -198,7 +210,8 @@ int Cli::benchStrategies(const QStringList& args)
                                      {QStringLiteral("objective"), w.source.isOk(i) ? QJsonValue(w.source.objectiveMs[size_t(i)])
                                                                                     : QJsonValue()}});
         }
-        const QJsonObject options{{QStringLiteral("prior"), prior}};
+        QJsonObject options = strategyOptions;
+        options.insert(QStringLiteral("prior"), prior);
         for (const char* name : {"bayes"}) {
             auto scores = StrategyBenchmark::score(landscapes[w.target], QLatin1String(name), options, budgets, seeds, threads);
             if (!scores) {
