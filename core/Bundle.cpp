@@ -524,6 +524,8 @@ Result<Bundle> Bundle::fromArchive(const QByteArray& archive, const QString& sou
         if (type == AE_IFDIR) {
             if (path.endsWith(QLatin1Char('/')))
                 path.chop(1);
+            if (path.isEmpty() || path == QLatin1String(".")) // the root entry of `tar -C dir .`
+                continue;
             if (const QString why = pathProblem(path + QStringLiteral("/x")); !why.isEmpty() && path != QLatin1String("sessions") && path != QLatin1String("exports"))
                 return Error{QStringLiteral("%1: %2").arg(where, why)};
             continue;

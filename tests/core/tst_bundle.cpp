@@ -192,6 +192,24 @@ private slots:
         QCOMPARE(again->unchangedFiles.size(), 1);
     }
 
+    void retarredBundleIsAccepted()
+    {
+        // `tar -C extracted -czf x.tar.gz .`: "./" prefixes and directory entries.
+        QVector<RawEntry> entries{special(QStringLiteral("./"), AE_IFDIR), file(QStringLiteral("./manifest.json"), m_good.manifest.toJson())};
+        QStringList dirs;
+        for (auto it = m_good.members.begin(); it != m_good.members.end(); ++it) {
+            const QString dir = it.key().section(QLatin1Char('/'), 0, -2);
+            if (!dirs.contains(dir)) {
+                dirs.append(dir);
+                entries.append(special(QStringLiteral("./") + dir + QLatin1Char('/'), AE_IFDIR));
+            }
+            entries.append(file(QStringLiteral("./") + it.key(), it.value()));
+        }
+        auto b = Bundle::fromArchive(rawArchive(entries), QStringLiteral("retarred.tar.gz"));
+        QVERIFY2(b, qPrintable(b.error()));
+        QCOMPARE(b->members, m_good.members);
+    }
+
     void hostileArchivesAreRefused_data()
     {
         QTest::addColumn<QByteArray>("archive");
