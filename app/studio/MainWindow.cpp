@@ -350,8 +350,12 @@ void MainWindow::stopSession()
         return;
     if (m_control->state() == SessionControl::State::Paused) {
         // Nothing runs: the stored session just changes from paused to stopped.
-        if (m_store)
-            m_store->setSessionState(m_control->resumableId(), QStringLiteral("stopped"));
+        if (m_store) {
+            if (auto marked = m_store->setSessionState(m_control->resumableId(), QStringLiteral("stopped")); !marked) {
+                m_statusText->setText(marked.error());
+                return;
+            }
+        }
         m_control->stoppedWhilePaused();
         m_statusText->setText(tr("Session %1 stopped; Resume continues it.").arg(m_control->resumableId()));
         refreshSessions();

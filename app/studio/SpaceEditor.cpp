@@ -79,8 +79,9 @@ SpaceEditor::SpaceEditor(QWidget* parent)
     rowButtons->addStretch(1);
     rowButtons->addWidget(fromDevice);
     layout->addLayout(rowButtons);
-    layout->addWidget(new QLabel(tr("&Constraints (a configuration is valid when every line holds):"), this));
-    static_cast<QLabel*>(layout->itemAt(layout->count() - 1)->widget())->setBuddy(m_constraints);
+    auto* constraintsLabel = new QLabel(tr("&Constraints (a configuration is valid when every line holds):"), this);
+    constraintsLabel->setBuddy(m_constraints);
+    layout->addWidget(constraintsLabel);
     layout->addWidget(m_constraints, 1);
     layout->addWidget(m_count);
     layout->addWidget(m_errors);
