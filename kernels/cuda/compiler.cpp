@@ -11,15 +11,21 @@ CompileResult compileSource(const std::string& source, const std::string& name, 
 {
     CompileResult out;
     const auto start = std::chrono::steady_clock::now();
+    // The macros become #define lines at the top of the source rather than -D options: hiprtc
+    // puts its runtime headers before the source, and -DF=7 would rewrite their "typename F".
+    std::string text;
+    for (const std::string& m : macros) {
+        const auto eq = m.find('=');
+        text += "#define " + m.substr(0, eq) + " " + (eq == std::string::npos ? std::string("1") : m.substr(eq + 1)) + "\n";
+    }
+    text += "#line 1\n" + source;
     dvRtcProgram program = nullptr;
-    dvRtcResult r = dvRtcCreateProgram(&program, source.c_str(), name.c_str(), 0, nullptr, nullptr);
+    dvRtcResult r = dvRtcCreateProgram(&program, text.c_str(), name.c_str(), 0, nullptr, nullptr);
     if (r != DV_RTC_SUCCESS) {
         out.log = std::string("cannot create the program: ") + dvRtcGetErrorString(r);
         return out;
     }
     std::vector<std::string> options = {dvArchOption(arch), "-std=c++17"};
-    for (const std::string& m : macros)
-        options.push_back("-D" + m);
     std::vector<const char*> argv;
     for (const std::string& o : options)
         argv.push_back(o.c_str());

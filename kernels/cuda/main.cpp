@@ -8,6 +8,8 @@
 //   dejavu-cuda-worker --list-kernels      check every manifest; one JSON line per kernel
 //   dejavu-cuda-worker --self-test         one evaluation per kernel on a small problem, and a
 //                                          dropped store that must be caught (exit 77: no GPU)
+//   dejavu-cuda-worker --compile-check ARCH  compile every kernel (a few configurations, every
+//                                          fault variant) and reference for ARCH, no GPU needed
 // Options: --kernels-dir DIR (read kernels from DIR instead of the built-in copy),
 //   --compile-threads N (default: the host's cores), --precompile (queue the whole space of a
 //   kernel for compilation when it is loaded), --FAULT-on JSON with FAULT one of
@@ -398,9 +400,9 @@ private:
     std::vector<std::string> macrosFor(const json& config, int fault) const
     {
         std::vector<std::string> macros;
+        // The parameters, and the problem only through the manifest's macros: a problem
+        // parameter M as a macro would rewrite every "int M" of the source.
         for (auto it = config.begin(); it != config.end(); ++it)
-            macros.push_back(it.key() + "=" + std::to_string(it->get<std::int64_t>()));
-        for (auto it = m_problem.begin(); it != m_problem.end(); ++it)
             macros.push_back(it.key() + "=" + std::to_string(it->get<std::int64_t>()));
         for (const auto& [name, text] : m_manifest->macros) {
             const double v = dv::evaluate(text, config, m_problem);
@@ -435,12 +437,10 @@ private:
         return {key, job};
     }
 
+    // The support and reference kernels take everything as arguments: no macros.
     dvModule compileOnce(const std::string& source, const std::string& name)
     {
-        std::vector<std::string> macros;
-        for (auto it = m_problem.begin(); it != m_problem.end(); ++it)
-            macros.push_back(it.key() + "=" + std::to_string(it->get<std::int64_t>()));
-        const CompileResult r = compileSource(prelude() + source, name, m_device.arch, macros);
+        const CompileResult r = compileSource(prelude() + source, name, m_device.arch, {});
         if (!r.ok)
             throw RequestError("internal", "cannot compile " + name + ": " + r.log);
         dvModule module{};
@@ -877,7 +877,7 @@ private:
 [[noreturn]] void usage(const std::string& problem)
 {
     std::cerr << DV_PROGRAM ": " << problem << "\n"
-              << "usage: " DV_PROGRAM " [--version | --list-kernels | --self-test] [--kernels-dir DIR] [--compile-threads N]\n"
+              << "usage: " DV_PROGRAM " [--version | --list-kernels | --self-test | --compile-check ARCH] [--kernels-dir DIR] [--compile-threads N]\n"
               << "       [--precompile] [--no-capabilities] [--fault-illegal-address-on JSON] [--fault-hang-on JSON] [--fault-wrong-on JSON]\n";
     std::exit(2);
 }
@@ -901,6 +901,47 @@ int listKernels(const SourceTree& tree)
         }
     }
     return failures ? 2 : 0;
+}
+
+// Compiles, without a GPU, the support and reference kernels and the first, middle and last
+// configuration of every kernel for `arch`, at the default problem.
+int compileCheck(const SourceTree& tree, const std::string& arch)
+{
+    int failures = 0;
+    const auto prelude = tree.count("common/prelude.cuh") ? tree.at("common/prelude.cuh") + "\n" : std::string();
+    auto report = [&](const std::string& what, const CompileResult& r) {
+        std::cout << (r.ok ? "ok   " : "FAIL ") << what << " (" << r.ms << " ms)\n";
+        if (!r.ok) {
+            std::cout << r.log << '\n';
+            ++failures;
+        }
+    };
+    report("common/support.cu", compileSource(prelude + tree.at("common/support.cu"), "support.cu", arch, {}));
+    for (const std::string& name : kernelNames(tree)) {
+        const Manifest m = readManifest(tree, name);
+        report(name + "/" + m.reference.source, compileSource(prelude + m.referenceText, m.reference.source, arch, {}));
+        const auto configs = m.enumerate();
+        const std::size_t picks[] = {0, configs.size() / 2, configs.size() - 1};
+        for (std::size_t pick : picks) {
+            const json& c = configs[pick];
+            std::vector<std::string> macros;
+            for (auto it = c.begin(); it != c.end(); ++it)
+                macros.push_back(it.key() + "=" + std::to_string(it->get<std::int64_t>()));
+            for (const auto& [macro, text] : m.macros)
+                macros.push_back(macro + "=" + std::to_string(std::llround(evaluate(text, c, m.problem))));
+            const bool first = pick == 0;
+            for (int fault : {0, 1, 2, 3}) {
+                if (fault && !first)
+                    break; // the fault variants once per kernel
+                auto withFault = macros;
+                withFault.push_back("DV_FAULT=" + std::to_string(fault));
+                report(name + " " + c.dump() + " DV_FAULT=" + std::to_string(fault),
+                       compileSource(prelude + m.sourceText, m.launch.source, arch, withFault));
+            }
+        }
+    }
+    std::cout << (failures ? "FAILED: " + std::to_string(failures) + " compile(s)" : std::string("PASSED")) << '\n';
+    return failures ? 1 : 0;
 }
 
 // The GPU self-test: exit 77 (CTest's skip) when there is no driver or GPU.
@@ -968,6 +1009,7 @@ int main(int argc, char** argv)
 
     Options options;
     std::string mode = "serve";
+    std::string compileArch;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         auto value = [&]() -> std::string {
@@ -977,6 +1019,9 @@ int main(int argc, char** argv)
         };
         if (arg == "--version" || arg == "--list-kernels" || arg == "--self-test") {
             mode = arg.substr(2);
+        } else if (arg == "--compile-check") {
+            mode = "compile-check";
+            compileArch = value();
         } else if (arg == "--kernels-dir") {
             options.kernelsDir = value();
         } else if (arg == "--compile-threads") {
@@ -1014,6 +1059,8 @@ int main(int argc, char** argv)
             return listKernels(readTree(options.kernelsDir));
         if (mode == "self-test")
             return selfTest(options);
+        if (mode == "compile-check")
+            return compileCheck(readTree(options.kernelsDir), compileArch);
 
         Worker worker(options);
         const std::string why = worker.initialise();

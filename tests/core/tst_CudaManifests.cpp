@@ -85,6 +85,7 @@ private slots:
     void workerAgrees();
     void workerRejectsBadManifests();
     void namedWorkerIds();
+    void recordedSweep();
 };
 
 void TestCudaManifests::spaces_data()
@@ -220,6 +221,25 @@ void TestCudaManifests::namedWorkerIds()
     }
     QCOMPARE(device.value()->workload().kernel, QStringLiteral("reduce"));
     QCOMPARE(device.value()->info().id, QStringLiteral("cuda:0/reduce 'problem={\"n\":4096}' timeout=60"));
+}
+
+// The GEMM sweep recorded on the H100 through this worker ships as a replay dataset; its space
+// is the manifest's, so a change of the manifest that makes the recording stale is noticed.
+void TestCudaManifests::recordedSweep()
+{
+    auto device = DeviceRegistry::open(QStringLiteral("replay:h100/cuda_gemm_fp32_M2048_N2048_K2048"));
+    QVERIFY2(device.ok(), qPrintable(device.error()));
+    const Workload& w = device.value()->workload();
+    QCOMPARE(device.value()->info().name, QStringLiteral("NVIDIA H100 80GB HBM3"));
+    const QJsonObject manifest = readJson(kernelsDir() + QStringLiteral("/gemm/manifest.json"));
+    QJsonObject space;
+    for (const char* key : {"name", "parameters", "constraints"})
+        space.insert(QLatin1String(key), manifest.value(QLatin1String(key)));
+    auto parsed = ConfigSpace::fromJson(QJsonDocument(space).toJson(), QStringLiteral("gemm/manifest.json"));
+    QVERIFY2(parsed.ok(), qPrintable(parsed.error()));
+    QCOMPARE(w.space.size(), parsed->size());
+    for (qint64 i = 0; i < parsed->size(); ++i)
+        QVERIFY2(w.space.indexOf(parsed->config(i)) >= 0, qPrintable(ConfigSpace::keyOf(parsed->config(i))));
 }
 
 QTEST_GUILESS_MAIN(TestCudaManifests)

@@ -78,7 +78,7 @@ private slots:
 void TestDeviceRegistry::builtinReplayIds()
 {
     const QStringList ids = DeviceRegistry::builtinReplayIds();
-    QCOMPARE(ids.size(), 11);
+    QCOMPARE(ids.size(), 12);
     QCOMPARE(ids, expectedIds());
     QVERIFY(ids.contains(QStringLiteral("replay:h100/triton_matmul_fp16_M4096_N4096_K4096")));
     QVERIFY(ids.contains(QStringLiteral("replay:h100/triton_matmul_fp16_M1024_N1024_K1024")));
@@ -86,7 +86,7 @@ void TestDeviceRegistry::builtinReplayIds()
     QVERIFY(ids.contains(QStringLiteral("replay:kerneltuner/convolution_A100")));
     QVERIFY(ids.contains(QStringLiteral("replay:kerneltuner/convolution_MI250X")));
     QVERIFY(ids.contains(QStringLiteral("replay:kerneltuner/pnpoly_RTX_3090")));
-    QCOMPARE(ids.filter(QStringLiteral("replay:h100/")).size(), 7);
+    QCOMPARE(ids.filter(QStringLiteral("replay:h100/")).size(), 8);
     QCOMPARE(ids.filter(QStringLiteral("replay:kerneltuner/")).size(), 4);
     for (const QString& id : ids)
         QVERIFY2(!id.endsWith(QLatin1String(".gz")) && !id.endsWith(QLatin1String(".json")), qPrintable(id));
@@ -169,7 +169,7 @@ void TestDeviceRegistry::unknownId_data()
     QTest::newRow("unknown dataset") << QStringLiteral("replay:h100/triton_matmul_fp16_M1_N1_K1");
     QTest::newRow("unknown folder") << QStringLiteral("replay:a100/convolution");
     QTest::newRow("missing file") << QStringLiteral(DEJAVU_DATASETS_DIR "/h100/no_such_file.json.gz");
-    QTest::newRow("not a replay id") << QStringLiteral("cuda:7");
+    QTest::newRow("not a replay id") << QStringLiteral("opencl:7"); // cuda:N, hip:N, triton:N name workers
     QTest::newRow("empty") << QString();
 }
 
@@ -214,7 +214,7 @@ void TestDeviceRegistry::list()
 {
     const auto entries = DeviceRegistry::list();
     QVERIFY2(entries.ok(), qPrintable(entries.error()));
-    QCOMPARE(entries->size(), 11);
+    QCOMPARE(entries->size(), 12);
     QStringList ids;
     for (const DeviceRegistry::Entry& e : entries.value()) {
         ids.append(e.id);

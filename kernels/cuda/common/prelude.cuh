@@ -12,6 +12,11 @@
 #ifndef DV_FAULT
 #define DV_FAULT 0
 #endif
+#if DV_FAULT == 2
+// The spin reads a global through a volatile pointer: an empty infinite loop would be removed
+// by the compiler (C++ lets it assume that loops terminate).
+__device__ int dv_fault_spin = 1;
+#endif
 __device__ __forceinline__ void dv_fault_point()
 {
 #if DV_FAULT == 1
@@ -21,8 +26,7 @@ __device__ __forceinline__ void dv_fault_point()
     }
 #elif DV_FAULT == 2
     if (blockIdx.x == 0 && threadIdx.x == 0) {
-        volatile int spin = 1;
-        while (spin) {
+        while (*(volatile int*)&dv_fault_spin) {
         }
     }
 #endif
