@@ -193,6 +193,33 @@ private slots:
             QCOMPARE(BestTrial::isRemeasured(t), latest.contains(t.configKey));
     }
 
+    void stopSkipsOrEndsIt()
+    {
+        // Stopped during the search: no re-measurement.
+        auto store = openStore(QStringLiteral(":memory:"));
+        auto first = Session::create(*store, testWorker({}), grid(5, 3));
+        QVERIFY(first);
+        Session* s1 = first.value().get();
+        connect(s1, &Session::trialFinished, s1, [s1](const Trial& t) {
+            if (t.sequence == 10)
+                s1->stop();
+        });
+        QCOMPARE(s1->run().value(), QStringLiteral("stopped"));
+        QCOMPARE(store->remeasurements(s1->id())->size(), 0);
+
+        // Stopped during the re-measurement: what was measured stays, the session is stopped.
+        auto second = Session::create(*store, testWorker({}), grid(5, 3));
+        QVERIFY(second);
+        Session* s2 = second.value().get();
+        connect(s2, &Session::remeasureProgress, s2, [s2](int done, int) {
+            if (done == 7)
+                s2->stop();
+        });
+        QCOMPARE(s2->run().value(), QStringLiteral("stopped"));
+        QCOMPARE(store->remeasurements(s2->id())->size(), 7);
+        QCOMPARE(store->session(s2->id())->state, QStringLiteral("stopped"));
+    }
+
     void zeroTurnsItOff()
     {
         auto store = openStore(QStringLiteral(":memory:"));
