@@ -9,9 +9,12 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QVBoxLayout>
+
+#include <algorithm>
 #include <QtConcurrent/QtConcurrentRun>
 
 namespace dv::studio {
@@ -20,7 +23,7 @@ ExportDialog::ExportDialog(const QString& databasePath, const QVector<SessionRec
                            QWidget* parent)
     : QDialog(parent)
     , m_databasePath(databasePath)
-    , m_session(new QComboBox(this))
+    , m_sessions(new QListWidget(this))
     , m_format(new QComboBox(this))
     , m_path(new QLineEdit(this))
     , m_progress(new QProgressBar(this))
@@ -28,7 +31,7 @@ ExportDialog::ExportDialog(const QString& databasePath, const QVector<SessionRec
     , m_export(new QPushButton(tr("&Export"), this))
 {
     setWindowTitle(tr("Export"));
-    m_session->setObjectName(QStringLiteral("exportSession"));
+    m_sessions->setObjectName(QStringLiteral("exportSessions"));
     m_format->setObjectName(QStringLiteral("exportFormat"));
     m_path->setObjectName(QStringLiteral("exportPath"));
     m_progress->setObjectName(QStringLiteral("exportProgress"));
@@ -36,11 +39,15 @@ ExportDialog::ExportDialog(const QString& databasePath, const QVector<SessionRec
     m_export->setObjectName(QStringLiteral("exportButton"));
 
     for (const SessionRecord& s : sessions) {
-        m_session->addItem(tr("#%1 %2 on %3 (%4, %n evaluation(s))", nullptr, s.trialCount)
-                               .arg(s.id).arg(s.kernel, s.device.name, s.strategy),
-                           s.id);
+        auto* item = new QListWidgetItem(tr("#%1 %2 %5 on %3: %4, %n evaluation(s)", nullptr, s.trialCount)
+                                             .arg(s.id).arg(s.kernel, s.device.name, s.strategy, s.problem),
+                                         m_sessions);
+        item->setData(Qt::UserRole, s.id);
+        if (s.id == selectedId || (selectedId == 0 && m_sessions->count() == 1))
+            m_sessions->setCurrentItem(item);
     }
-    m_session->setCurrentIndex(std::max(0, m_session->findData(selectedId)));
+    m_sessions->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_sessions->setMaximumHeight(m_sessions->sizeHintForRow(0) * 6 + 2 * m_sessions->frameWidth());
     m_format->addItems(ExportJob::formats());
     m_format->setItemData(m_format->findText(QStringLiteral("csv")), tr("One row per trial (docs/exports.md)"), Qt::ToolTipRole);
     m_format->setItemData(m_format->findText(QStringLiteral("kerneltuner")),
@@ -55,8 +62,8 @@ ExportDialog::ExportDialog(const QString& databasePath, const QVector<SessionRec
     m_message->setWordWrap(true);
     m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_export->setDefault(true);
-    m_export->setEnabled(m_session->count() > 0);
-    if (m_session->count() == 0)
+    m_export->setEnabled(m_sessions->count() > 0);
+    if (m_sessions->count() == 0)
         m_message->setText(tr("The result store holds no session yet."));
 
     auto* browse = new QPushButton(tr("&Browse…"), this);
@@ -64,7 +71,7 @@ ExportDialog::ExportDialog(const QString& databasePath, const QVector<SessionRec
     pathRow->addWidget(m_path, 1);
     pathRow->addWidget(browse);
     auto* form = new QFormLayout;
-    form->addRow(tr("&Session:"), m_session);
+    form->addRow(tr("&Session:"), m_sessions);
     form->addRow(tr("&Format:"), m_format);
     auto* fileLabel = new QLabel(tr("&File:"), this);
     fileLabel->setBuddy(m_path); // a row holding a layout gets no buddy from addRow
@@ -82,10 +89,10 @@ ExportDialog::ExportDialog(const QString& databasePath, const QVector<SessionRec
     connect(m_export, &QPushButton::clicked, this, &ExportDialog::start);
     connect(&m_watcher, &QFutureWatcher<QPair<bool, QString>>::finished, this, &ExportDialog::done);
     connect(m_path, &QLineEdit::textEdited, this, [this] { m_userPath = true; });
-    connect(m_format, &QComboBox::currentTextChanged, this, &ExportDialog::suggestPath);
-    connect(m_session, &QComboBox::currentIndexChanged, this, &ExportDialog::suggestPath);
+    connect(m_format, &QComboBox::currentTextChanged, this, &ExportDialog::formatChanged);
+    connect(m_sessions, &QListWidget::itemSelectionChanged, this, &ExportDialog::suggestPath);
     suggestPath();
-    resize(560, sizeHint().height());
+    resize(std::max(760, sizeHint().width()), sizeHint().height());
 }
 
 void ExportDialog::setFormat(const QString& format) { m_format->setCurrentText(format); }
@@ -103,8 +110,36 @@ void ExportDialog::suggestPath()
         return;
     const QString current = m_path->text();
     const QString dir = current.isEmpty() ? QDir::homePath() : QFileInfo(current).absolutePath();
-    m_path->setText(QDir(dir).filePath(QStringLiteral("session-%1%2").arg(m_session->currentData().toLongLong())
+    m_path->setText(QDir(dir).filePath(QStringLiteral("session-%1%2").arg(selectedIds().value(0))
                                             .arg(ExportJob::suffix(m_format->currentText()))));
+}
+
+void ExportDialog::formatChanged()
+{
+    // A bundle holds a campaign (one session per problem key and GPU); the others one session.
+    if (ExportJob::takesSeveralSessions(m_format->currentText())) {
+        m_sessions->setSelectionMode(QAbstractItemView::ExtendedSelection);
+        m_sessions->setToolTip(tr("Ctrl+click or Shift+click to bundle several sessions (one per problem key and GPU)"));
+    } else {
+        QListWidgetItem* current = m_sessions->currentItem();
+        m_sessions->setSelectionMode(QAbstractItemView::SingleSelection);
+        m_sessions->clearSelection();
+        if (current)
+            current->setSelected(true);
+        m_sessions->setToolTip(QString());
+    }
+    suggestPath();
+}
+
+QVector<qint64> ExportDialog::selectedIds() const
+{
+    QVector<qint64> ids;
+    for (int row = 0; row < m_sessions->count(); ++row) {
+        if (m_sessions->item(row)->isSelected())
+            ids.append(m_sessions->item(row)->data(Qt::UserRole).toLongLong());
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
 }
 
 void ExportDialog::browse()
@@ -120,7 +155,7 @@ void ExportDialog::start()
         return;
     ExportJob job;
     job.databasePath = m_databasePath;
-    job.sessionId = m_session->currentData().toLongLong();
+    job.sessionIds = selectedIds();
     job.format = m_format->currentText();
     job.path = m_path->text().trimmed();
     m_export->setEnabled(false);

@@ -10,12 +10,13 @@ class QComboBox;
 class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
+class QListWidget;
 class QProgressBar;
 class QPushButton;
 
 namespace dv::studio {
 
-/// File > Export…: a stored session, a format and a file. The export runs in the thread pool
+/// File > Export…: a stored session (several for a bundle), a format and a file. The export runs in the thread pool
 /// with a busy progress bar; the dialog then shows the written path or the core's error text.
 class ExportDialog : public QDialog {
     Q_OBJECT
@@ -40,9 +41,11 @@ private:
     void browse();
     void done();
     void suggestPath();
+    void formatChanged();
+    QVector<qint64> selectedIds() const;
 
     QString m_databasePath;
-    QComboBox* m_session;
+    QListWidget* m_sessions;
     QComboBox* m_format;
     QLineEdit* m_path;
     QProgressBar* m_progress;

@@ -15,6 +15,8 @@ const QString kBundle = QStringLiteral("bundle");
 
 QStringList ExportJob::formats() { return TrialExporter::formats() << kBundle; }
 
+bool ExportJob::takesSeveralSessions(const QString& format) { return format == kBundle; }
+
 QString ExportJob::suffix(const QString& format)
 {
     if (format == kBundle)
@@ -28,26 +30,33 @@ Result<QString> ExportJob::run() const
         return Error{QObject::tr("unknown export format '%1' (known: %2)").arg(format, formats().join(QStringLiteral(", ")))};
     if (path.isEmpty())
         return Error{QObject::tr("no output file given")};
+    if (sessionIds.isEmpty())
+        return Error{QObject::tr("no session selected")};
+    if (sessionIds.size() > 1 && !takesSeveralSessions(format))
+        return Error{QObject::tr("%1 exports one session; %2 are selected").arg(format).arg(sessionIds.size())};
     if (!QFileInfo::exists(databasePath))
         return Error{QObject::tr("%1: no such result store").arg(databasePath)};
     auto store = ResultStore::open(databasePath);
     if (!store)
         return Error{store.error()};
     if (format == kBundle) {
-        // One session, keyed by the first value of its problem; the file dialog has asked
-        // before replacing a file, as the trial formats replace theirs.
-        auto bundle = Bundle::fromSessions(*store.value(), {sessionId}, 0, QString(), {});
+        // Keyed by the first value of each session's problem; the file dialog has asked before
+        // replacing a file, as the trial formats replace theirs.
+        auto bundle = Bundle::fromSessions(*store.value(), sessionIds, 0, QString(), {});
         if (!bundle)
             return Error{bundle.error()};
         auto written = bundle->write(path, true);
         if (!written)
             return Error{written.error()};
-        return QObject::tr("Wrote a bundle of session %1 (%2, best %3 ms) to %4")
-            .arg(sessionId)
-            .arg(bundle->manifest.kernel)
-            .arg(bundle->manifest.entries.value(0).bestMs, 0, 'g', 5)
-            .arg(path);
+        QStringList gpus;
+        for (const BundleEntry& e : bundle->manifest.entries) {
+            if (!gpus.contains(e.gpu))
+                gpus.append(e.gpu);
+        }
+        return QObject::tr("Wrote a bundle of %n session(s) (%1 on %2) to %3", nullptr, int(sessionIds.size()))
+            .arg(bundle->manifest.kernel, gpus.join(QStringLiteral(", ")), path);
     }
+    const qint64 sessionId = sessionIds.first();
     auto record = store.value()->session(sessionId);
     if (!record)
         return Error{record.error()};

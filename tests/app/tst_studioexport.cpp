@@ -15,6 +15,7 @@
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
@@ -50,12 +51,18 @@ private slots:
         QVERIFY2(session, qPrintable(session.error()));
         QVERIFY(session.value()->run());
         m_id = session.value()->id();
+        // The same kernel and problem on another GPU, for a bundle of two.
+        auto other = Session::create(*store, test::openDevice(QStringLiteral("replay:kerneltuner/convolution_MI250X")),
+                                     SessionOptions{QStringLiteral("random"), {}, 3, 20, 0, 0});
+        QVERIFY2(other, qPrintable(other.error()));
+        QVERIFY(other.value()->run());
+        m_otherId = other.value()->id();
         m_expectedCsv = TrialExporter::toCsv(store->session(m_id).value(), store->trials(m_id).value());
     }
 
     void jobWritesWhatCoreWrites()
     {
-        ExportJob job{m_db, m_id, QStringLiteral("csv"), m_dir.filePath(QStringLiteral("job.csv"))};
+        ExportJob job{m_db, {m_id}, QStringLiteral("csv"), m_dir.filePath(QStringLiteral("job.csv"))};
         auto done = job.run();
         QVERIFY2(done, qPrintable(done.error()));
         QVERIFY(done.value().contains(job.path));
@@ -77,6 +84,8 @@ private slots:
                                   << QStringLiteral("out.csv") << QStringLiteral("missing.sqlite: no such result store");
         QTest::newRow("no session") << QString() << qint64(999) << QStringLiteral("csv") << QStringLiteral("out.csv")
                                     << QStringLiteral("999");
+        QTest::newRow("two sessions to csv") << QString() << qint64(-1) << QStringLiteral("csv") << QStringLiteral("out.csv")
+                                             << QStringLiteral("csv exports one session; 2 are selected");
         QTest::newRow("unwritable") << QString() << qint64(0) << QStringLiteral("csv")
                                     << QStringLiteral("no-such-dir/out.csv") << QStringLiteral("no-such-dir/out.csv: cannot write");
     }
@@ -87,8 +96,8 @@ private slots:
         QFETCH(QString, format);
         QFETCH(QString, file);
         QFETCH(QString, message);
-        const ExportJob job{database.isEmpty() ? m_db : m_dir.filePath(database), session ? session : m_id, format,
-                            m_dir.filePath(file)};
+        const QVector<qint64> ids = session < 0 ? QVector<qint64>{m_id, m_otherId} : QVector<qint64>{session ? session : m_id};
+        const ExportJob job{database.isEmpty() ? m_db : m_dir.filePath(database), ids, format, m_dir.filePath(file)};
         auto done = job.run();
         QVERIFY(!done);
         QVERIFY2(done.error().contains(message), qPrintable(done.error()));
@@ -111,13 +120,15 @@ private slots:
         ExportDialog* dialog = window.exportDialog();
         QVERIFY(dialog);
         QVERIFY(QTest::qWaitForWindowExposed(dialog));
-        auto* session = dialog->findChild<QComboBox*>(QStringLiteral("exportSession"));
+        auto* sessions = dialog->findChild<QListWidget*>(QStringLiteral("exportSessions"));
         auto* format = dialog->findChild<QComboBox*>(QStringLiteral("exportFormat"));
         auto* path = dialog->findChild<QLineEdit*>(QStringLiteral("exportPath"));
         auto* button = dialog->findChild<QPushButton*>(QStringLiteral("exportButton"));
         auto* progress = dialog->findChild<QProgressBar*>(QStringLiteral("exportProgress"));
-        QVERIFY(session && format && path && button && progress);
-        QCOMPARE(session->currentData().toLongLong(), m_id); // the session shown
+        QVERIFY(sessions && format && path && button && progress);
+        QCOMPARE(sessions->count(), 2);
+        QCOMPARE(sessions->selectedItems().size(), 1);
+        QCOMPARE(sessions->selectedItems().first()->data(Qt::UserRole).toLongLong(), m_id); // the session shown
         QCOMPARE(format->count(), ExportJob::formats().size());
         QVERIFY(path->text().endsWith(QStringLiteral("session-%1.csv").arg(m_id)));
 
@@ -142,8 +153,12 @@ private slots:
         auto replay = DeviceRegistry::open(kt);
         QVERIFY2(replay, qPrintable(replay.error()));
 
-        // A bundle: it reads back with the session and its best time.
+        // A bundle of both GPUs' sessions (Ctrl+click adds the second): it reads back with each
+        // session and its best time.
         format->setCurrentText(QStringLiteral("bundle"));
+        QListWidgetItem* other = sessions->item(0)->data(Qt::UserRole).toLongLong() == m_otherId ? sessions->item(0) : sessions->item(1);
+        QTest::mouseClick(sessions->viewport(), Qt::LeftButton, Qt::ControlModifier, sessions->visualItemRect(other).center());
+        QCOMPARE(sessions->selectedItems().size(), 2);
         const QString bundlePath = m_dir.filePath(QStringLiteral("gui.tar.gz"));
         path->setText(bundlePath);
         QTest::mouseClick(button, Qt::LeftButton);
@@ -152,13 +167,17 @@ private slots:
         QVERIFY(dialog->message().contains(bundlePath));
         auto bundle = Bundle::read(bundlePath);
         QVERIFY2(bundle, qPrintable(bundle.error()));
-        QCOMPARE(bundle->manifest.entries.size(), 1);
-        QCOMPARE(bundle->manifest.entries.first().evaluations, 40);
-        QCOMPARE(bundle->manifest.entries.first().key, qint64(4096));
+        QCOMPARE(bundle->manifest.entries.size(), 2);
+        QMap<int, qint64> keyByEvaluations;
+        for (const BundleEntry& e : bundle->manifest.entries)
+            keyByEvaluations.insert(e.evaluations, e.key);
+        QCOMPARE(keyByEvaluations, (QMap<int, qint64>{{20, 4096}, {40, 4096}}));
+        QVERIFY(dialog->message().contains(QStringLiteral("2 session")));
 
         // A directory that does not exist: the core's message, nothing written.
         const QString bad = m_dir.filePath(QStringLiteral("absent/out.csv"));
         format->setCurrentText(QStringLiteral("csv"));
+        QCOMPARE(sessions->selectedItems().size(), 1); // back to one session for csv
         path->setText(bad);
         QTest::mouseClick(button, Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 4, 20000);
@@ -172,6 +191,7 @@ private:
     QTemporaryDir m_dir;
     QString m_db;
     qint64 m_id = 0;
+    qint64 m_otherId = 0;
     QByteArray m_expectedCsv;
 };
 
