@@ -17,7 +17,9 @@
 #include <QFileInfo>
 #include <QJsonArray>
 
+#include <atomic>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 
 namespace dv {
@@ -25,6 +27,17 @@ namespace dv {
 using namespace cli;
 
 namespace {
+
+std::atomic<Session*> g_ladderSession{nullptr};
+std::atomic<bool> g_ladderStop{false};
+
+extern "C" void onLadderInterrupt(int)
+{
+    // Atomics only: the session in flight ends after its trial, and no further key starts.
+    g_ladderStop.store(true);
+    if (Session* s = g_ladderSession.load())
+        s->stop();
+}
 
 /// "1,2,4" or "pow2:16..4096" (powers of two, both ends inclusive), or both mixed: "1,pow2:16..64".
 Result<QVector<qint64>> parseKeys(const QString& text, const QString& option)
@@ -223,7 +236,18 @@ int Cli::ladder(const QStringList& args)
     const bool quiet = p.isSet(QStringLiteral("quiet"));
     QElapsedTimer all;
     all.start();
-    for (int i = 0; i < keys->size(); ++i) {
+    auto previous = std::signal(SIGINT, onLadderInterrupt);
+    std::signal(SIGTERM, onLadderInterrupt);
+    struct RestoreSignals {
+        void (*previous)(int);
+        ~RestoreSignals()
+        {
+            std::signal(SIGINT, previous);
+            std::signal(SIGTERM, SIG_DFL);
+            g_ladderSession = nullptr;
+        }
+    } restore{previous};
+    for (int i = 0; i < keys->size() && !g_ladderStop.load(); ++i) {
         const qint64 key = keys->at(i);
         QJsonObject options;
         QString from = QStringLiteral("cold");
@@ -254,7 +278,9 @@ int Cli::ladder(const QStringList& args)
         }
         QElapsedTimer clock;
         clock.start();
+        g_ladderSession = session.value().get();
         auto ended = session.value()->run();
+        g_ladderSession = nullptr;
         if (!ended) {
             err(QStringLiteral("key %1 (session %2): %3").arg(key).arg(session.value()->id()).arg(ended.error()));
             return kFailed;
@@ -274,10 +300,12 @@ int Cli::ladder(const QStringList& args)
                          best ? qPrintable(QStringLiteral("%1 ms %2").arg(BestTrial::rankingMs(*best), 0, 'g', 5).arg(compactJson(best->config)))
                               : "none");
     }
+    if (g_ladderStop.load())
+        err(QStringLiteral("interrupted after %1 of %2 keys; the stopped session can be continued with tune --resume").arg(ids.size()).arg(keys->size()));
     QStringList idText;
     for (qint64 id : ids)
         idText.append(QString::number(id));
-    out(QStringLiteral("ladder: %1 keys in %2 s, sessions %3 in %4").arg(keys->size()).arg(double(all.nsecsElapsed()) / 1e9, 0, 'f', 1)
+    out(QStringLiteral("ladder: %1 keys in %2 s, sessions %3 in %4").arg(ids.size()).arg(double(all.nsecsElapsed()) / 1e9, 0, 'f', 1)
             .arg(idText.join(QLatin1Char(',')), db));
     // The problem position of the key: the first position whose value is the key in every session.
     int position = -1;
