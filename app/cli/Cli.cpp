@@ -163,6 +163,15 @@ int Cli::devices(const QStringList& args)
                     .arg(e.id, e.deviceName, e.kernel, e.problem).arg(e.configurations).arg(e.description));
         }
     }
+    // The GPU workers of this build by their short names (nothing is started here).
+    for (const auto& e : DeviceRegistry::namedWorkers()) {
+        if (p.isSet(QStringLiteral("json"))) {
+            out(compactJson(QJsonObject{{QStringLiteral("id"), e.id}, {QStringLiteral("device"), e.deviceName},
+                                        {QStringLiteral("kernel"), e.kernel}, {QStringLiteral("worker"), e.description}}));
+        } else {
+            out(QStringLiteral("%1\n    %2 | default kernel %3 | %4").arg(e.id, e.deviceName, e.kernel, e.description));
+        }
+    }
     if (!p.isSet(QStringLiteral("json")))
         out(QStringLiteral("\nAny Kernel Tuner cache file (.json or .json.gz) can be used as a device by its path.\n"
                            "A GPU worker is a device given by its command line (docs/worker-protocol.md), e.g.\n"
