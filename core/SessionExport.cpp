@@ -1,0 +1,274 @@
+#include "SessionExport.h"
+
+#include "DejavuExporter.h"
+#include "DeviceRegistry.h"
+#include "ReplayDevice.h"
+#include "TrialExporter.h"
+#include "TuningLadder.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMap>
+
+namespace dv {
+
+namespace {
+const QString kDejavu = QStringLiteral("dejavu");
+const QString kVllm = QStringLiteral("vllm");
+const QString kTritonCache = QStringLiteral("triton-cache");
+} // namespace
+
+QStringList SessionExport::trialFormats() { return TrialExporter::formats(); }
+QStringList SessionExport::deploymentFormats() { return {kDejavu, kVllm, kTritonCache}; }
+QStringList SessionExport::formats() { return trialFormats() + deploymentFormats(); }
+bool SessionExport::isDeploymentFormat(const QString& format) { return deploymentFormats().contains(format); }
+bool SessionExport::needsDeployment(const QString& format) { return format == kDejavu || format == kTritonCache; }
+
+QString SessionExportSummary::text() const
+{
+    if (!SessionExport::isDeploymentFormat(format))
+        return QStringLiteral("wrote %1 trials of session %2 to %3\n").arg(trials).arg(sessionIds.value(0)).arg(written);
+    QString t;
+    for (const QString& f : files)
+        t += f + QLatin1Char('\n');
+    t += QStringLiteral("wrote %1 tuned keys from %2 sessions to %3\n").arg(keys).arg(sessionIds.size()).arg(written);
+    t += QStringLiteral("coverage (%1):\n%2").arg(coverageLookup, coverage);
+    return t;
+}
+
+SessionExport::SessionExport(SessionExportOptions options)
+    : m_options(std::move(options))
+{
+}
+
+Error SessionExport::bad(const QString& message)
+{
+    m_failure = Failure::BadInput;
+    return Error{message};
+}
+
+Error SessionExport::failed(const QString& message)
+{
+    m_failure = Failure::Failed;
+    return Error{message};
+}
+
+Result<void> SessionExport::readDeployment(QByteArray bytes, const QString& source)
+{
+    if (m_options.format == kTritonCache) {
+        auto d = TritonCacheDeployment::fromJson(bytes, source);
+        if (!d)
+            return bad(d.error());
+        m_triton = d.value();
+    } else {
+        // deployment.py prints the dejavu values under "dejavu"; a hand-written file is the object itself.
+        const QJsonObject whole = QJsonDocument::fromJson(bytes).object();
+        if (whole.value(QLatin1String("dejavu")).isObject())
+            bytes = QJsonDocument(whole.value(QLatin1String("dejavu")).toObject()).toJson();
+        auto d = DejavuDeployment::fromJson(bytes, source);
+        if (!d)
+            return bad(d.error());
+        m_dejavu = d.value();
+    }
+    m_haveDeployment = true;
+    m_deploymentSource = source;
+    return {};
+}
+
+Result<void> SessionExport::prepare()
+{
+    m_prepared = true;
+    const QString& format = m_options.format;
+    if (!formats().contains(format))
+        return bad(QStringLiteral("unknown export format '%1' (known: %2)").arg(format, formats().join(QStringLiteral(", "))));
+    if (m_options.out.isEmpty())
+        return bad(QStringLiteral("no output path given"));
+    if (!isDeploymentFormat(format) && m_options.sessionIds.size() > 1)
+        return bad(QStringLiteral("%1 exports one session; %2 are selected").arg(format).arg(m_options.sessionIds.size()));
+    if (format == kVllm) {
+        if (m_options.vllm.experts < 1 || m_options.vllm.n < 1)
+            return bad(QStringLiteral("vllm: the number of experts E and the size N must be given"));
+        if (m_options.keyPosition < 0)
+            return bad(QStringLiteral("vllm: the key position must be >= 0"));
+    }
+    if (needsDeployment(format) && !m_options.deploymentFile.isEmpty()) {
+        QFile f(m_options.deploymentFile);
+        if (!f.open(QIODevice::ReadOnly))
+            return bad(QStringLiteral("%1: cannot read: %2").arg(m_options.deploymentFile, f.errorString()));
+        if (auto read = readDeployment(f.readAll(), m_options.deploymentFile); !read)
+            return read;
+    }
+    return {};
+}
+
+Result<SessionExportSummary> SessionExport::run(ResultStore& store)
+{
+    m_failure = Failure::None;
+    if (!m_prepared) {
+        if (auto ok = prepare(); !ok)
+            return Error{ok.error()};
+    }
+    const bool deploy = isDeploymentFormat(m_options.format);
+    QVector<qint64> ids = m_options.sessionIds;
+    if (ids.isEmpty()) {
+        auto list = store.sessions();
+        if (!list || list->isEmpty())
+            return bad(list ? QStringLiteral("%1: the database holds no session").arg(store.path()) : list.error());
+        const SessionRecord& newest = list->first();
+        for (const SessionRecord& s : list.value())
+            if (s.id == newest.id || (deploy && s.kernel == newest.kernel && s.device.name == newest.device.name))
+                ids.prepend(s.id); // oldest first
+    }
+    if (needsDeployment(m_options.format) && !m_haveDeployment) {
+        // What the Triton worker reported when the first session loaded its kernel.
+        auto record = store.session(ids.first());
+        const QJsonValue stored = record ? record->device.details.value(QLatin1String("deployment")) : QJsonValue();
+        if (!stored.isObject())
+            return bad(QStringLiteral("--deployment is required for --format %1: session %2 holds no deployment values (the Triton worker "
+                                      "reports them when kernels/triton/deployment.py runs; docs/exports.md)")
+                           .arg(m_options.format).arg(ids.first()));
+        if (auto read = readDeployment(QJsonDocument(stored.toObject()).toJson(), QStringLiteral("session %1: deployment").arg(ids.first())); !read)
+            return Error{read.error()};
+    }
+    if (!deploy)
+        return exportTrials(store, ids.first());
+    return exportLadder(store, ids);
+}
+
+Result<SessionExportSummary> SessionExport::exportTrials(ResultStore& store, qint64 id)
+{
+    auto record = store.session(id);
+    if (!record)
+        return bad(record.error());
+    auto trials = store.trials(id);
+    if (!trials)
+        return failed(trials.error());
+    auto written = TrialExporter::write(m_options.format, record.value(), trials.value(), m_options.out);
+    if (!written)
+        return failed(written.error());
+    SessionExportSummary s;
+    s.format = m_options.format;
+    s.sessionIds = {id};
+    s.written = m_options.out;
+    s.trials = int(trials->size());
+    return s;
+}
+
+Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, const QVector<qint64>& ids)
+{
+    const QString& format = m_options.format;
+    // One ladder rung per problem key: the fastest ok, verified trial over the sessions of that key.
+    TuningLadder ladder;
+    QMap<qint64, QStringList> keyValues;      // ladder key -> the dejavu key values
+    QMap<qint64, QVector<qint64>> tritonKeys; // ladder key -> the autotuner key values
+    QMap<qint64, QString> deviceOf;
+    for (qint64 id : ids) {
+        auto record = store.session(id);
+        if (!record)
+            return bad(record.error());
+        auto trials = store.trials(id);
+        if (!trials)
+            return failed(trials.error());
+        const QString origin = QStringLiteral("session %1 (%2, problem %3)").arg(id).arg(record->kernel, record->problem);
+        QStringList values;
+        const QVector<int> positions = format == kDejavu ? m_dejavu.keyFromProblem
+                                       : format == kTritonCache ? m_triton.keyFromProblem
+                                                                : QVector<int>{m_options.keyPosition};
+        for (int pos : positions) {
+            auto v = TuningLadder::problemValue(record->problem, pos);
+            if (!v)
+                return bad(QStringLiteral("%1: %2").arg(origin, v.error()));
+            values.append(QString::number(v.value()));
+        }
+        if (values.isEmpty())
+            return bad(QStringLiteral("%1: key_from_problem is empty").arg(m_deploymentSource));
+        if (format == kTritonCache) {
+            // The ladder runs along the first key argument; sessions of one first value must agree
+            // on the others (else they are different keys that one ladder rung cannot hold).
+            QVector<qint64> all;
+            for (const QString& v : values)
+                all.append(v.toLongLong());
+            if (tritonKeys.contains(all.first()) && tritonKeys.value(all.first()) != all)
+                return bad(QStringLiteral("%1: %2 = %3 was also tuned with other values of %4; export those sessions separately")
+                               .arg(origin, m_triton.keyNames.value(0)).arg(all.first()).arg(m_triton.keyNames.mid(1).join(QStringLiteral(", "))));
+            tritonKeys.insert(all.first(), all);
+            values = values.mid(0, 1);
+        } else if (positions.size() > 1) {
+            return bad(QStringLiteral("%1: key_from_problem: exports from the result store support one key value per session; "
+                                      "the other key arguments go in as dtypes or constants").arg(m_dejavu.keys.join(QStringLiteral(", "))));
+        }
+        const qint64 key = values.first().toLongLong();
+        auto added = ladder.addTrials(key, trials.value(), record->device.name, origin, record->elapsedMs / 1000.0);
+        if (!added)
+            return bad(added.error());
+        keyValues.insert(key, values);
+        deviceOf.insert(key, record->device.name);
+        // A replayed session has its whole landscape at hand: the coverage then says what each
+        // tuned entry costs against the key's true best.
+        if (record->device.backend == QLatin1String("replay")) {
+            auto device = DeviceRegistry::open(record->device.id);
+            if (auto* replay = device ? dynamic_cast<ReplayDevice*>(device.value().get()) : nullptr)
+                ladder.addLandscape(key, Landscape::fromCache(replay->cache(), record->device.id));
+        }
+    }
+    const auto rungs = ladder.rungs();
+    if (rungs.isEmpty())
+        return bad(QStringLiteral("no tuned key to export"));
+    SessionExportSummary summary;
+    summary.format = format;
+    summary.sessionIds = ids;
+    summary.keys = int(rungs.size());
+    Result<QString> written = Error{QString()};
+    if (format == kDejavu) {
+        QVector<DejavuEntry> entries;
+        for (const LadderRung& r : rungs)
+            entries.append(DejavuEntry{keyValues.value(r.key), {}, r.config, r.measurement, deviceOf.value(r.key), r.benchSeconds, r.origin});
+        auto file = DejavuExporter::render(m_dejavu, entries);
+        if (!file)
+            return bad(QStringLiteral("%1: %2").arg(m_deploymentSource, file.error()));
+        m_warnings += file->warnings;
+        summary.warnings = file->warnings;
+        written = DejavuExporter::write(file.value(), m_options.out, m_options.force);
+    } else if (format == kTritonCache) {
+        QVector<TritonCacheEntry> entries;
+        for (const LadderRung& r : rungs)
+            entries.append(TritonCacheEntry{tritonKeys.value(r.key), r.config, r.measurement, deviceOf.value(r.key), r.origin});
+        auto files = TritonCacheExporter::render(m_triton, entries);
+        if (!files)
+            return bad(QStringLiteral("%1: %2").arg(m_deploymentSource, files.error()));
+        auto paths = TritonCacheExporter::write(files.value(), m_options.out, m_options.force);
+        if (!paths) {
+            written = Error{paths.error()};
+        } else {
+            written = m_options.out;
+            for (const TritonCacheFile& f : files.value())
+                summary.files.append(QStringLiteral("%1: %2 -> %3").arg(f.tuningKey, f.configString, f.relativePath()));
+        }
+    } else {
+        VllmMoeTarget target = m_options.vllm;
+        if (target.deviceName.isEmpty())
+            target.deviceName = ladder.deviceName();
+        QVector<VllmEntry> entries;
+        for (const LadderRung& r : rungs)
+            entries.append(VllmEntry{r.key, r.config, r.measurement, deviceOf.value(r.key), r.origin});
+        auto json = VllmConfigExporter::render(target, entries);
+        if (!json)
+            return bad(json.error());
+        written = VllmConfigExporter::write(target, entries, m_options.out, m_options.force);
+    }
+    if (!written) {
+        // An existing different file is a refusal (nothing written), not a failure.
+        if (written.error().contains(QLatin1String("--force")))
+            return bad(written.error());
+        return failed(written.error());
+    }
+    summary.written = written.value();
+    // Triton's cache, like dejavu, only answers exact keys; vLLM takes the nearest M.
+    const auto lookup = format == kVllm ? TuningLadder::Lookup::Nearest : TuningLadder::Lookup::Exact;
+    summary.coverageLookup = format == kVllm ? QStringLiteral("nearest M") : QStringLiteral("exact key");
+    summary.coverage = TuningLadder::coverageTable(ladder.coverage(TuningLadder::powersOfTwo(1, rungs.last().key), lookup));
+    return summary;
+}
+
+} // namespace dv
