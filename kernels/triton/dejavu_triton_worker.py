@@ -21,6 +21,7 @@ sys.stdout = sys.stderr
 
 import argparse  # noqa: E402
 import concurrent.futures  # noqa: E402
+import concurrent.futures.process  # noqa: E402
 import hashlib  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
@@ -398,7 +399,14 @@ class Worker:
             key = json.dumps(clean, sort_keys=True)
             if key in self.ahead:
                 continue
-            self.ahead[key] = (self.compile_pool().submit(compile_ahead.compile_config, clean), time.monotonic())
+            try:
+                future = self.compile_pool().submit(compile_ahead.compile_config, clean)
+            except concurrent.futures.process.BrokenProcessPool:
+                # A compile process died (a compiler crash): start a new pool once.
+                log("the compile processes died; starting new ones")
+                self.stop_pool()
+                future = self.compile_pool().submit(compile_ahead.compile_config, clean)
+            self.ahead[key] = (future, time.monotonic())
             queued += 1
         return {"type": "prepared", "id": request["id"], "queued": queued}
 
@@ -484,6 +492,7 @@ class Worker:
             # starts a fresh worker for the next one. (Answering first would race with the exit
             # and could pin the crash on the next configuration.)
             log("the CUDA context is lost after " + answer.get("error", "") + "; exiting")
+            self.stop_pool()
             sys.stderr.flush()
             os._exit(3)
         send(answer)
