@@ -388,6 +388,12 @@ Result<BundleImportReport> Bundle::importInto(ResultStore& store, const QString&
         else
             toImport.append(s.value());
     }
+    // One transaction: a failure partway (the database refusing a row, a full disk) leaves the
+    // store as it was; the files are written only after the commit.
+    auto transaction = store.transaction();
+    if (!transaction)
+        return Error{transaction.error()};
+    QVector<qint64> added;
     for (const auto& [record, trials] : toImport) {
         auto id = store.createSession(record);
         if (!id)
@@ -399,8 +405,11 @@ Result<BundleImportReport> Bundle::importInto(ResultStore& store, const QString&
         }
         if (auto ok = store.setSessionState(id.value(), record.state.isEmpty() ? QStringLiteral("finished") : record.state); !ok)
             return Error{ok.error()};
-        report.newSessions.append(id.value());
+        added.append(id.value());
     }
+    if (auto committed = transaction->commit(); !committed)
+        return Error{committed.error()};
+    report.newSessions = added;
     for (const Target& t : targets) {
         if (!QDir().mkpath(QFileInfo(t.path).absolutePath()))
             return Error{QStringLiteral("%1: cannot create the directory").arg(QFileInfo(t.path).absolutePath())};

@@ -12,6 +12,7 @@
 #include <QVariant>
 
 #include <cmath>
+#include <utility>
 
 namespace dv {
 
@@ -348,10 +349,52 @@ Result<void> ResultStore::setSessionBudget(qint64 id, int evaluations, double se
     return {};
 }
 
+Result<ResultStore::Transaction> ResultStore::transaction()
+{
+    if (m_inTransaction)
+        return Error{QStringLiteral("result store: a transaction is already open")};
+    QSqlDatabase db = QSqlDatabase::database(m_connection);
+    if (!db.transaction())
+        return sqlError(QStringLiteral("starting a transaction"), db.lastError());
+    m_inTransaction = true;
+    return Transaction(this);
+}
+
+ResultStore::Transaction::Transaction(Transaction&& other) noexcept
+    : m_store(std::exchange(other.m_store, nullptr))
+{
+}
+
+ResultStore::Transaction::~Transaction()
+{
+    if (!m_store)
+        return;
+    QSqlDatabase::database(m_store->m_connection).rollback();
+    m_store->m_inTransaction = false;
+}
+
+Result<void> ResultStore::Transaction::commit()
+{
+    if (!m_store)
+        return Error{QStringLiteral("result store: the transaction has ended")};
+    ResultStore* store = std::exchange(m_store, nullptr);
+    QSqlDatabase db = QSqlDatabase::database(store->m_connection);
+    const bool committed = db.commit();
+    const QSqlError e = db.lastError();
+    if (!committed)
+        db.rollback();
+    store->m_inTransaction = false;
+    if (!committed)
+        return sqlError(QStringLiteral("committing"), e);
+    return {};
+}
+
 Result<void> ResultStore::appendTrial(const Trial& t, double sessionElapsedMs)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connection);
-    if (!db.transaction())
+    // Inside an open Transaction the trial joins it; a failed statement leaves the rollback to it.
+    const bool own = !m_inTransaction;
+    if (own && !db.transaction())
         return sqlError(QStringLiteral("starting a transaction"), db.lastError());
     QSqlQuery q(db);
     q.prepare(QStringLiteral(
@@ -367,7 +410,8 @@ Result<void> ResultStore::appendTrial(const Trial& t, double sessionElapsedMs)
         q.addBindValue(v);
     if (!q.exec()) {
         const QSqlError e = q.lastError();
-        db.rollback();
+        if (own)
+            db.rollback();
         return sqlError(QStringLiteral("storing trial %1 of session %2").arg(t.sequence).arg(t.sessionId), e);
     }
     QSqlQuery u(db);
@@ -377,10 +421,11 @@ Result<void> ResultStore::appendTrial(const Trial& t, double sessionElapsedMs)
     u.addBindValue(t.sessionId);
     if (!u.exec()) {
         const QSqlError e = u.lastError();
-        db.rollback();
+        if (own)
+            db.rollback();
         return sqlError(QStringLiteral("updating session %1").arg(t.sessionId), e);
     }
-    if (!db.commit())
+    if (own && !db.commit())
         return sqlError(QStringLiteral("committing trial %1").arg(t.sequence), db.lastError());
     return {};
 }

@@ -62,8 +62,27 @@ public:
     Result<void> setSessionState(qint64 id, const QString& state);
     Result<void> setSessionBudget(qint64 id, int evaluations, double seconds);
 
-    /// Commits one trial and the session's elapsed time in a single transaction.
+    /// Commits one trial and the session's elapsed time in a single transaction (inside an
+    /// open Transaction: part of that one).
     Result<void> appendTrial(const Trial& trial, double sessionElapsedMs);
+
+    /// All-or-nothing writes: between begin and commit every write of this store joins one
+    /// transaction; a Transaction destroyed without commit() rolls everything back. Not nested.
+    class Transaction {
+    public:
+        ~Transaction();
+        Transaction(Transaction&& other) noexcept;
+        Transaction(const Transaction&) = delete;
+        Transaction& operator=(const Transaction&) = delete;
+        Transaction& operator=(Transaction&&) = delete;
+        Result<void> commit();
+
+    private:
+        friend class ResultStore;
+        explicit Transaction(ResultStore* store) : m_store(store) {}
+        ResultStore* m_store;
+    };
+    Result<Transaction> transaction();
     /// The session's trials in evaluation order.
     Result<QVector<Trial>> trials(qint64 sessionId);
     /// Every configuration already measured (not itself answered from the store) for this
@@ -86,6 +105,7 @@ private:
     Result<void> applyRemeasuredBest(SessionRecord& record, int remeasurements);
     QString m_path;
     QString m_connection;
+    bool m_inTransaction = false; ///< a Transaction is open: appendTrial joins it
 };
 
 } // namespace dv

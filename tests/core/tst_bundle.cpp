@@ -6,12 +6,19 @@
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QSqlRecord>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <archive.h>
 #include <archive_entry.h>
+
+#include <optional>
 
 using namespace dv;
 using namespace dv::test;
@@ -112,6 +119,48 @@ int sessionCount(const QString& db)
 {
     auto store = openStore(db);
     return int(store->sessions()->size());
+}
+
+QByteArray readBytes(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+/// Runs `statements` on a connection of its own (closed again, so the WAL is checkpointed),
+/// then returns every row of the store's tables as text, per table; none on an SQL error.
+std::optional<QMap<QString, QStringList>> sql(const QString& path, const QStringList& statements)
+{
+    std::optional<QMap<QString, QStringList>> rows;
+    const QString name = QStringLiteral("tst_bundle_raw");
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(path);
+        if (db.open()) {
+            QSqlQuery q(db);
+            bool ok = true;
+            for (const QString& s : statements)
+                ok = ok && q.exec(s);
+            if (!ok)
+                qWarning("%s", qPrintable(q.lastError().text()));
+            QMap<QString, QStringList> all;
+            for (const char* table : {"sessions", "trials", "remeasurements", "sqlite_sequence", "meta"}) {
+                ok = ok && q.exec(QStringLiteral("SELECT * FROM %1 ORDER BY rowid").arg(QLatin1String(table)));
+                while (ok && q.next()) {
+                    QStringList values;
+                    for (int i = 0; i < q.record().count(); ++i)
+                        values.append(q.value(i).toString());
+                    all[QLatin1String(table)].append(values.join(QLatin1Char('|')));
+                }
+            }
+            if (ok)
+                rows = all;
+            q.finish();
+            db.close();
+        }
+    }
+    QSqlDatabase::removeDatabase(name);
+    return rows;
 }
 
 } // namespace
@@ -301,6 +350,45 @@ private slots:
         QCOMPARE(dbFile.readAll(), dbBefore);
         dbFile.close();
         QCOMPARE(sessionCount(db), 1);
+    }
+
+    void importFailingPartwayChangesNothing()
+    {
+        // The database itself refuses a row of the bundle's second session (a trigger, as a
+        // constraint of another schema would): the first session, already inserted, goes too.
+        QTemporaryDir target;
+        const QString db = target.filePath(QStringLiteral("store.db"));
+        tuneReplay(*openStore(db), kRows16, 2, 7);
+        QCOMPARE(m_good.manifest.entries.size(), 2);
+        const QString second = m_good.manifest.entries[1].problem;
+        QString trigger = QStringLiteral("CREATE TRIGGER reject_second BEFORE INSERT ON trials"
+                                         " WHEN NEW.seq = 3 AND (SELECT problem FROM sessions WHERE id = NEW.session_id) = '%1'"
+                                         " BEGIN SELECT RAISE(ABORT, 'rejected by the test'); END").arg(QString(second).replace(QLatin1Char('\''), QStringLiteral("''")));
+        QVERIFY(sql(db, {trigger}).has_value());
+        const auto rowsBefore = sql(db, {});
+        QVERIFY(rowsBefore.has_value());
+        QCOMPARE(rowsBefore->count(QStringLiteral("sessions")), 1);
+        const QByteArray bytesBefore = readBytes(db);
+        const QString out = target.filePath(QStringLiteral("out"));
+        {
+            auto store = openStore(db);
+            auto report = m_good.importInto(*store, out, false);
+            QVERIFY(!report);
+            QVERIFY2(report.error().contains(QLatin1String("rejected by the test")), qPrintable(report.error()));
+            QVERIFY2(report.error().contains(QLatin1String("storing trial 3")), qPrintable(report.error()));
+            // The store stays usable after the rollback.
+            QCOMPARE(store->sessions()->size(), 1);
+        }
+        QCOMPARE(sql(db, {}), rowsBefore);
+        QCOMPARE(readBytes(db), bytesBefore);
+        QVERIFY(!QFileInfo::exists(out)); // the files come after the database
+        // Without the trigger the same bundle imports: the refusal was the database's.
+        QVERIFY(sql(db, {QStringLiteral("DROP TRIGGER reject_second")}).has_value());
+        auto store = openStore(db);
+        auto report = m_good.importInto(*store, out, false);
+        QVERIFY2(report, qPrintable(report.error()));
+        QCOMPARE(report->newSessions.size(), 2);
+        QCOMPARE(store->sessions()->size(), 3);
     }
 
     void existingExportIsKeptWithoutForce()
