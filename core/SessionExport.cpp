@@ -125,8 +125,8 @@ Result<SessionExportSummary> SessionExport::run(ResultStore& store)
         auto record = store.session(ids.first());
         const QJsonValue stored = record ? record->device.details.value(QLatin1String("deployment")) : QJsonValue();
         if (!stored.isObject())
-            return bad(QStringLiteral("--deployment is required for --format %1: session %2 holds no deployment values (the Triton worker "
-                                      "reports them when kernels/triton/deployment.py runs; docs/exports.md)")
+            return bad(QStringLiteral("%1 needs a deployment file (--deployment): session %2 holds no deployment values (the Triton worker "
+                                      "stores them with its sessions; kernels/triton/deployment.py prints them; docs/exports.md)")
                            .arg(m_options.format).arg(ids.first()));
         if (auto read = readDeployment(QJsonDocument(stored.toObject()).toJson(), QStringLiteral("session %1: deployment").arg(ids.first())); !read)
             return Error{read.error()};

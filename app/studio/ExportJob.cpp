@@ -2,7 +2,7 @@
 
 #include "Bundle.h"
 #include "ResultStore.h"
-#include "TrialExporter.h"
+#include "SessionExport.h"
 
 #include <QFileInfo>
 #include <QObject>
@@ -13,33 +13,39 @@ namespace {
 const QString kBundle = QStringLiteral("bundle");
 }
 
-QStringList ExportJob::formats() { return TrialExporter::formats() << kBundle; }
+QStringList ExportJob::formats() { return SessionExport::formats() << kBundle; }
 
-bool ExportJob::takesSeveralSessions(const QString& format) { return format == kBundle; }
+bool ExportJob::takesSeveralSessions(const QString& format) { return format == kBundle || SessionExport::isDeploymentFormat(format); }
+
+bool ExportJob::writesDirectory(const QString& format) { return SessionExport::isDeploymentFormat(format); }
+
+bool ExportJob::usesDeployment(const QString& format) { return SessionExport::needsDeployment(format); }
 
 QString ExportJob::suffix(const QString& format)
 {
     if (format == kBundle)
         return QStringLiteral(".tar.gz");
+    if (writesDirectory(format))
+        return QString();
     return format == QLatin1String("csv") ? QStringLiteral(".csv") : QStringLiteral(".json");
 }
 
-Result<QString> ExportJob::run() const
+Result<ExportOutcome> ExportJob::run() const
 {
     if (!formats().contains(format))
         return Error{QObject::tr("unknown export format '%1' (known: %2)").arg(format, formats().join(QStringLiteral(", ")))};
     if (path.isEmpty())
-        return Error{QObject::tr("no output file given")};
+        return Error{writesDirectory(format) ? QObject::tr("no output directory given") : QObject::tr("no output file given")};
     if (sessionIds.isEmpty())
         return Error{QObject::tr("no session selected")};
     if (sessionIds.size() > 1 && !takesSeveralSessions(format))
         return Error{QObject::tr("%1 exports one session; %2 are selected").arg(format).arg(sessionIds.size())};
     if (!QFileInfo::exists(databasePath))
         return Error{QObject::tr("%1: no such result store").arg(databasePath)};
-    auto store = ResultStore::open(databasePath);
-    if (!store)
-        return Error{store.error()};
     if (format == kBundle) {
+        auto store = ResultStore::open(databasePath);
+        if (!store)
+            return Error{store.error()};
         // Keyed by the first value of each session's problem; the file dialog has asked before
         // replacing a file, as the trial formats replace theirs.
         auto bundle = Bundle::fromSessions(*store.value(), sessionIds, 0, QString(), {});
@@ -53,20 +59,41 @@ Result<QString> ExportJob::run() const
             if (!gpus.contains(e.gpu))
                 gpus.append(e.gpu);
         }
-        return QObject::tr("Wrote a bundle of %n session(s) (%1 on %2) to %3", nullptr, int(sessionIds.size()))
-            .arg(bundle->manifest.kernel, gpus.join(QStringLiteral(", ")), path);
+        return ExportOutcome{QObject::tr("Wrote a bundle of %n session(s) (%1 on %2) to %3", nullptr, int(sessionIds.size()))
+                                 .arg(bundle->manifest.kernel, gpus.join(QStringLiteral(", ")), path),
+                             QString()};
     }
-    const qint64 sessionId = sessionIds.first();
-    auto record = store.value()->session(sessionId);
-    if (!record)
-        return Error{record.error()};
-    auto trials = store.value()->trials(sessionId);
-    if (!trials)
-        return Error{trials.error()};
-    auto written = TrialExporter::write(format, record.value(), trials.value(), path);
-    if (!written)
-        return Error{written.error()};
-    return QObject::tr("Wrote %n trial(s) of session %1 to %2", nullptr, int(trials->size())).arg(sessionId).arg(path);
+    SessionExportOptions options;
+    options.format = format;
+    options.sessionIds = sessionIds;
+    options.out = path;
+    options.deploymentFile = usesDeployment(format) ? deploymentFile : QString();
+    options.vllm = vllm;
+    options.keyPosition = keyPosition;
+    options.force = force;
+    SessionExport exporter(options);
+    // The deployment file is read before the store is opened, as the command line does.
+    if (auto prepared = exporter.prepare(); !prepared)
+        return Error{prepared.error()};
+    auto store = ResultStore::open(databasePath);
+    if (!store)
+        return Error{store.error()};
+    auto done = exporter.run(*store.value());
+    if (!done)
+        return Error{done.error()};
+    const SessionExportSummary& s = done.value();
+    ExportOutcome outcome;
+    if (!SessionExport::isDeploymentFormat(format)) {
+        outcome.message = QObject::tr("Wrote %n trial(s) of session %1 to %2", nullptr, s.trials).arg(s.sessionIds.value(0)).arg(s.written);
+        return outcome;
+    }
+    outcome.message = QObject::tr("Wrote %n tuned key(s) from %1 session(s) to %2", nullptr, s.keys).arg(s.sessionIds.size()).arg(s.written);
+    for (const QString& w : s.warnings)
+        outcome.message += QLatin1Char('\n') + QObject::tr("Warning: %1").arg(w);
+    if (!s.files.isEmpty())
+        outcome.details = s.files.join(QLatin1Char('\n')) + QLatin1Char('\n');
+    outcome.details += QObject::tr("Coverage (%1):").arg(s.coverageLookup) + QLatin1Char('\n') + s.coverage;
+    return outcome;
 }
 
 } // namespace dv::studio

@@ -148,7 +148,7 @@ void TestCliExport::dejavuErrors_data()
     QTest::addColumn<QByteArray>("deployment");
     QTest::addColumn<QString>("message");
     QTest::newRow("no deployment") << QStringList() << QByteArray()
-                                   << QStringLiteral("--deployment is required for --format dejavu: session 3 holds no deployment values");
+                                   << QStringLiteral("dejavu needs a deployment file (--deployment): session 3 holds no deployment values");
     QTest::newRow("bad field") << QStringList() << QByteArray("{\"triton_version\": 3}")
                                << QStringLiteral("bad.json: triton_version: expected a string, got 3");
     QTest::newRow("other gpu") << QStringList{QStringLiteral("a100")} << QByteArray()

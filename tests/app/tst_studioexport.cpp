@@ -1,18 +1,27 @@
-// Export from the studio: ExportJob over core's TrialExporter, and File > Export… writing a file
-// off the GUI thread with a clear result or the core's error.
+// Export from the studio: ExportJob over core's SessionExport and Bundle, and File > Export…
+// writing files off the GUI thread with a clear result or the core's error: the trial formats,
+// a bundle, and the deployment formats (a vLLM file, a triton-dejavu tree) of replay ladders.
+#include "BestTrial.h"
 #include "Bundle.h"
+#include "DejavuExporter.h"
 #include "DeviceRegistry.h"
 #include "ExportDialog.h"
 #include "ExportJob.h"
 #include "MainWindow.h"
 #include "Session.h"
+#include "SessionExport.h"
 #include "TestSupport.h"
 #include "TrialExporter.h"
 #include "TrialTableModel.h"
+#include "VllmConfigExporter.h"
 
 #include <QAction>
 #include <QComboBox>
+#include <QDirIterator>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -20,6 +29,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -33,6 +43,35 @@ QByteArray readAll(const QString& path)
 {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+qint64 replaySession(ResultStore& store, const QString& device, const QString& strategy, int budget)
+{
+    SessionOptions o;
+    o.strategy = strategy;
+    o.seed = 5;
+    o.maxEvaluations = budget;
+    o.remeasureTop = 0;
+    auto session = Session::create(store, test::openDevice(device), o);
+    if (!session || !session.value()->run())
+        qFatal("cannot run a replay session on %s", qPrintable(device));
+    return session.value()->id();
+}
+
+/// Selects exactly the sessions `ids` in the dialog's list.
+void selectSessions(QListWidget* list, const QVector<qint64>& ids)
+{
+    for (int row = 0; row < list->count(); ++row)
+        list->item(row)->setSelected(ids.contains(list->item(row)->data(Qt::UserRole).toLongLong()));
+}
+
+QStringList filesBelow(const QString& root, const QString& name)
+{
+    QStringList out;
+    QDirIterator it(root, {name}, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext())
+        out.append(it.next());
+    return out;
 }
 } // namespace
 
@@ -58,17 +97,57 @@ private slots:
         QVERIFY(other.value()->run());
         m_otherId = other.value()->id();
         m_expectedCsv = TrialExporter::toCsv(store->session(m_id).value(), store->trials(m_id).value());
+
+        // Ladders of recorded H100 landscapes (as tst_cliexport builds them): RMSNorm rows 1, 16,
+        // 256 searched exhaustively, matmul M 1024 and 4096 with 40 random evaluations.
+        m_ladderDb = m_dir.filePath(QStringLiteral("ladders.sqlite"));
+        auto ladders = test::openStore(m_ladderDb);
+        for (const char* rows : {"1", "16", "256"})
+            m_rms.append(replaySession(*ladders, QStringLiteral("replay:h100/triton_rmsnorm_fp16_rows%1_N4096").arg(QLatin1String(rows)),
+                                       QStringLiteral("grid"), 0));
+        for (const char* m : {"1024", "4096"})
+            m_matmul.append(replaySession(*ladders, QStringLiteral("replay:h100/triton_matmul_fp16_M%1_N%1_K%1").arg(QLatin1String(m)),
+                                          QStringLiteral("random"), 40));
+        for (qint64 id : m_rms + m_matmul)
+            m_best.insert(id, BestTrial::of(ladders->trials(id).value()).value().config);
+        // The Python-side values of an RMSNorm deployment (on a GPU host: kernels/triton/deployment.py).
+        const QJsonObject deployment{
+            {QStringLiteral("triton_version"), QStringLiteral("3.3.1")},
+            {QStringLiteral("tool_output"), QStringLiteral("Cuda compilation tools, release 12.4, V12.4.99")},
+            {QStringLiteral("gpu_name"), QStringLiteral("NVIDIA H100 80GB HBM3")},
+            {QStringLiteral("kernel"),
+             QJsonObject{{QStringLiteral("signature"), QStringLiteral("JITFunction(norms:rmsnorm_kernel)")},
+                         {QStringLiteral("src"), QStringLiteral("def rmsnorm_kernel(x, w, y, n_rows, N, BLOCK: tl.constexpr):\n    pass\n")},
+                         {QStringLiteral("arg_dtypes"), QJsonArray{QStringLiteral("torch.float16"), QStringLiteral("torch.float16"),
+                                                                   QStringLiteral("torch.float16")}}}},
+            {QStringLiteral("key"), QJsonArray{QStringLiteral("n_rows")}},
+            {QStringLiteral("config_space"),
+             QJsonObject{{QStringLiteral("kwargs"), QJsonArray{QJsonArray{QStringLiteral("BLOCK"),
+                                                                          QJsonArray{256, 512, 1024, 2048, 4096, 8192, 16384}}}},
+                         {QStringLiteral("options"), QJsonObject{{QStringLiteral("num_warps"), QJsonArray{1, 2, 4, 8, 16, 32}},
+                                                                 {QStringLiteral("num_stages"), QJsonArray{1, 2, 3}}}}}}};
+        m_deployment = m_dir.filePath(QStringLiteral("deploy-rmsnorm.json"));
+        QFile f(m_deployment);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QJsonDocument(deployment).toJson());
     }
 
     void jobWritesWhatCoreWrites()
     {
-        ExportJob job{m_db, {m_id}, QStringLiteral("csv"), m_dir.filePath(QStringLiteral("job.csv"))};
+        ExportJob job;
+        job.databasePath = m_db;
+        job.sessionIds = {m_id};
+        job.format = QStringLiteral("csv");
+        job.path = m_dir.filePath(QStringLiteral("job.csv"));
         auto done = job.run();
         QVERIFY2(done, qPrintable(done.error()));
-        QVERIFY(done.value().contains(job.path));
-        QVERIFY(done.value().contains(QStringLiteral("40 trial")));
+        QVERIFY(done->message.contains(job.path));
+        QVERIFY(done->message.contains(QStringLiteral("40 trial")));
         QCOMPARE(readAll(job.path), m_expectedCsv);
-        QCOMPARE(ExportJob::formats(), TrialExporter::formats() << QStringLiteral("bundle"));
+        // Every format core writes.
+        QCOMPARE(ExportJob::formats(), SessionExport::formats() << QStringLiteral("bundle"));
+        for (const char* f : {"csv", "kerneltuner", "dejavu", "vllm", "triton-cache", "bundle"})
+            QVERIFY2(ExportJob::formats().contains(QLatin1String(f)), f);
     }
 
     void jobErrors_data()
@@ -97,7 +176,11 @@ private slots:
         QFETCH(QString, file);
         QFETCH(QString, message);
         const QVector<qint64> ids = session < 0 ? QVector<qint64>{m_id, m_otherId} : QVector<qint64>{session ? session : m_id};
-        const ExportJob job{database.isEmpty() ? m_db : m_dir.filePath(database), ids, format, m_dir.filePath(file)};
+        ExportJob job;
+        job.databasePath = database.isEmpty() ? m_db : m_dir.filePath(database);
+        job.sessionIds = ids;
+        job.format = format;
+        job.path = m_dir.filePath(file);
         auto done = job.run();
         QVERIFY(!done);
         QVERIFY2(done.error().contains(message), qPrintable(done.error()));
@@ -187,8 +270,118 @@ private slots:
         QVERIFY(button->isEnabled());
     }
 
+    // File > Export… of ladders in the formats deployments load: a vLLM file and a
+    // triton-dejavu tree, read back with core's readers; refusals leave nothing behind.
+    void deploymentExportsFromTheWindow()
+    {
+        MainWindow window(m_ladderDb);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.findChild<QAction*>(QStringLiteral("exportAction"))->trigger();
+        ExportDialog* dialog = window.exportDialog();
+        QVERIFY(dialog);
+        auto* sessions = dialog->findChild<QListWidget*>(QStringLiteral("exportSessions"));
+        auto* format = dialog->findChild<QComboBox*>(QStringLiteral("exportFormat"));
+        auto* path = dialog->findChild<QLineEdit*>(QStringLiteral("exportPath"));
+        auto* deployment = dialog->findChild<QLineEdit*>(QStringLiteral("exportDeployment"));
+        auto* experts = dialog->findChild<QSpinBox*>(QStringLiteral("exportExperts"));
+        auto* n = dialog->findChild<QSpinBox*>(QStringLiteral("exportN"));
+        auto* button = dialog->findChild<QPushButton*>(QStringLiteral("exportButton"));
+        QVERIFY(sessions && format && path && deployment && experts && n && button);
+        QCOMPARE(sessions->count(), 5);
+        QSignalSpy exported(dialog, &ExportDialog::exported);
+
+        // vLLM: the inputs of the layer appear with the format; the file goes into a directory.
+        format->setCurrentText(QStringLiteral("vllm"));
+        QVERIFY(experts->isVisible() && !deployment->isVisible());
+        QVERIFY(path->text().endsWith(QStringLiteral("vllm-export")));
+        selectSessions(sessions, m_matmul);
+        QCOMPARE(sessions->selectedItems().size(), 2);
+        experts->setValue(8);
+        n->setValue(14336);
+        const QString vllmDir = m_dir.filePath(QStringLiteral("gui-vllm"));
+        path->setText(vllmDir);
+        QTest::mouseClick(button, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, 60000);
+        QVERIFY2(exported.at(0).at(0).toBool(), qPrintable(dialog->message()));
+        const QString vllmFile = vllmDir + QStringLiteral("/E=8,N=14336,device_name=NVIDIA_H100_80GB_HBM3.json");
+        QVERIFY2(dialog->message().contains(vllmFile), qPrintable(dialog->message()));
+        QVERIFY2(dialog->message().contains(QStringLiteral("2 tuned key")), qPrintable(dialog->message()));
+        QVERIFY2(dialog->details().contains(QStringLiteral("nearest M")), qPrintable(dialog->details()));
+        auto configs = VllmConfigExporter::parse(readAll(vllmFile), vllmFile);
+        QVERIFY2(configs, qPrintable(configs.error()));
+        QCOMPARE(configs->keys(), (QList<qint64>{1024, 4096}));
+        for (int i = 0; i < 2; ++i) {
+            const QJsonObject entry = configs->value(i == 0 ? 1024 : 4096);
+            const QJsonObject best = m_best.value(m_matmul[i]);
+            QCOMPARE(entry.value(QLatin1String("BLOCK_SIZE_M")).toInt(), best.value(QLatin1String("BLOCK_M")).toInt());
+            QCOMPARE(entry.value(QLatin1String("BLOCK_SIZE_N")).toInt(), best.value(QLatin1String("BLOCK_N")).toInt());
+            QCOMPARE(entry.value(QLatin1String("BLOCK_SIZE_K")).toInt(), best.value(QLatin1String("BLOCK_K")).toInt());
+            QCOMPARE(entry.value(QLatin1String("num_warps")).toInt(), best.value(QLatin1String("num_warps")).toInt());
+            QCOMPARE(entry.value(QLatin1String("num_stages")).toInt(), best.value(QLatin1String("num_stages")).toInt());
+        }
+
+        // triton-dejavu: the deployment file picked in the dialog; one cache.json for three keys.
+        format->setCurrentText(QStringLiteral("dejavu"));
+        QVERIFY(deployment->isVisible() && !experts->isVisible());
+        selectSessions(sessions, m_rms);
+        deployment->setText(m_deployment);
+        const QString store = m_dir.filePath(QStringLiteral("gui-dejavu"));
+        path->setText(store);
+        QTest::mouseClick(button, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 2, 60000);
+        QVERIFY2(exported.at(1).at(0).toBool(), qPrintable(dialog->message()));
+        QVERIFY2(dialog->message().contains(QStringLiteral("3 tuned key")), qPrintable(dialog->message()));
+        const QStringList caches = filesBelow(store, QStringLiteral("cache.json"));
+        QCOMPARE(caches.size(), 1);
+        QVERIFY(dialog->message().contains(caches.first()));
+        QVERIFY(caches.first().contains(QLatin1String("/dejavu_0.7/triton_3.3.1/cuda_12.4/gpu_NVIDIA_H100_80GB_HBM3/rmsnorm_kernel/")));
+        const QJsonObject cache = QJsonDocument::fromJson(readAll(caches.first())).object();
+        const QJsonObject entries = cache.value(QLatin1String("cache")).toObject();
+        QCOMPARE(entries.size(), 3);
+        const QStringList rows{QStringLiteral("1"), QStringLiteral("16"), QStringLiteral("256")};
+        for (auto it = entries.begin(); it != entries.end(); ++it) {
+            // Read back as the library does: key tuple and config arguments.
+            const QStringList key = DejavuExporter::parseKeyString(it.key(), false);
+            QCOMPARE(key.mid(1), (QStringList{QStringLiteral("torch.float16"), QStringLiteral("torch.float16"), QStringLiteral("torch.float16")}));
+            const int index = int(rows.indexOf(key.value(0)));
+            QVERIFY2(index >= 0, qPrintable(it.key()));
+            auto config = DejavuExporter::parseConfigString(it.value().toString());
+            QVERIFY2(config, qPrintable(config.error()));
+            const QJsonObject best = m_best.value(m_rms[index]);
+            for (const char* name : {"BLOCK", "num_warps", "num_stages"})
+                QCOMPARE(config->value(QLatin1String(name)).toInt(), best.value(QLatin1String(name)).toInt());
+        }
+
+        // Refusals: no deployment file and none stored with the replayed sessions; a vLLM export of
+        // RMSNorm sessions. The core's message, no directory written.
+        deployment->clear();
+        const QString refused = m_dir.filePath(QStringLiteral("gui-refused"));
+        path->setText(refused);
+        QTest::mouseClick(button, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 3, 60000);
+        QVERIFY(!exported.at(2).at(0).toBool());
+        QVERIFY2(dialog->message().startsWith(QStringLiteral("Export failed: dejavu needs a deployment file")), qPrintable(dialog->message()));
+        QVERIFY2(dialog->message().contains(QStringLiteral("session %1 holds no deployment values").arg(m_rms.first())), qPrintable(dialog->message()));
+        QVERIFY(dialog->details().isEmpty());
+        QVERIFY(!QFileInfo::exists(refused));
+        format->setCurrentText(QStringLiteral("vllm"));
+        path->setText(refused);
+        QTest::mouseClick(button, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 4, 60000);
+        QVERIFY(!exported.at(3).at(0).toBool());
+        QVERIFY2(dialog->message().contains(QStringLiteral("'BLOCK' is no parameter of vLLM's fused MoE kernel")), qPrintable(dialog->message()));
+        QVERIFY(!QFileInfo::exists(refused));
+        QVERIFY(button->isEnabled());
+    }
+
 private:
     QTemporaryDir m_dir;
+    QString m_ladderDb;
+    QString m_deployment;
+    QVector<qint64> m_rms;
+    QVector<qint64> m_matmul;
+    QMap<qint64, QJsonObject> m_best;
     QString m_db;
     qint64 m_id = 0;
     qint64 m_otherId = 0;
