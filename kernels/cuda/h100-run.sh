@@ -7,9 +7,10 @@
 #   3. an exhaustive grid sweep of the GEMM space through the engine
 #   4. a fault-injection session: an illegal address, a hang, a dropped store
 #   5. kernels/cuda/protocol_check.py: the protocol answers, prepare, graph timing
-# PARTS selects (default: all): selftest baselines kernels gemm faults protocol
+# PARTS selects (default: all): selftest baselines kernels gemm faults graph protocol
+# GEMM_OPTS: device options or worker flags of the GEMM sweep (default --precompile; e.g. prepare=16)
 set -uo pipefail
-PARTS=${PARTS:-selftest baselines kernels gemm faults protocol}
+PARTS=${PARTS:-selftest baselines kernels gemm faults graph protocol}
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build-cudarel}
@@ -73,7 +74,7 @@ $TUNE tune --device "cuda:0/conv2d timeout=60 $WARGS" --strategy random --budget
 want gemm && {
 log "engine: exhaustive GEMM sweep ${M}^3"
 start=$(date +%s%N)
-$TUNE tune --device "cuda:0/gemm 'problem={\"M\":$M,\"N\":$M,\"K\":$M}' timeout=60 --precompile $WARGS" --strategy grid \
+$TUNE tune --device "cuda:0/gemm 'problem={\"M\":$M,\"N\":$M,\"K\":$M}' timeout=60 ${GEMM_OPTS:---precompile} $WARGS" --strategy grid \
     --db "$OUT/gemm.sqlite" --quiet > "$OUT/gemm-tune.txt" 2>&1
 echo "rc=$? wall_ms=$(( ($(date +%s%N) - start) / 1000000 ))"
 tail -8 "$OUT/gemm-tune.txt"
@@ -87,6 +88,15 @@ FAULTS="--fault-illegal-address-on '{\"BLOCK\":64,\"ITEMS\":1,\"VEC\":2}' --faul
 $TUNE tune --device "cuda:0/reduce 'problem={\"n\":1048576}' timeout=10 $FAULTS $WARGS" --strategy grid --budget 9 \
     --db "$OUT/faults.sqlite" --quiet > "$OUT/faults-tune.txt" 2>&1
 echo "rc=$?"; tail -6 "$OUT/faults-tune.txt"
+}
+
+want graph && {
+log "engine: event against graph timing (reduce, 2^16, launch-bound)"
+for mode in events graph; do
+    flag=""; [ $mode = graph ] && flag=--cuda-graph
+    $TUNE tune --device "cuda:0/reduce 'problem={\"n\":65536}' timeout=30 $WARGS" --strategy grid --budget 30 $flag \
+        --db "$OUT/timing-$mode.sqlite" --quiet 2>&1 | tail -3
+done
 }
 
 want protocol && { log "protocol check"; timeout 120 python3 kernels/cuda/protocol_check.py $WORKER > "$OUT/protocol.txt" 2>&1; echo "rc=$?"; tail -3 "$OUT/protocol.txt"; }
