@@ -292,6 +292,7 @@ class Worker:
         self.pool_ready = None
         self.ahead = {}  # config key -> (future, time submitted)
         self.graph_launches = 0
+        self.input_draws = 0  # fresh input sets drawn since load (the seed of the next one)
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -362,6 +363,7 @@ class Worker:
         if self.gpu_state is None:
             self.gpu_state = GpuState(device)
         self.module, self.state, self.ref = module, state, ref
+        self.input_draws = 0
         self.kernel_name = kernel
         self.problem = normalized
         self.kernel_path, self.module_name = path, module_name
@@ -533,6 +535,22 @@ class Worker:
         run = lambda: module.launch(state, config)  # noqa: E731
         ahead = self.await_ahead(config, deadline)
 
+        # 0. fresh random inputs for this evaluation (never the same set twice, never zeros),
+        # drawn in place so that buffers, strides and alignment stay those of the load, and the
+        # reference recomputed for them. Kernels whose module has no refresh() keep the inputs of
+        # the load; their measurements say so (extra.fresh_inputs = false).
+        fresh = self.ref is not None and hasattr(module, "refresh")
+        if fresh:
+            try:
+                self.input_draws += 1
+                module.refresh(state, self.input_draws)
+                self.ref = module.reference(state)
+                torch.cuda.synchronize(self.device)
+            except Exception as e:
+                log(traceback.format_exc())
+                return self.fail_and_maybe_exit(req_id, "runtime_error",
+                                                f"drawing fresh inputs failed: {describe(e)}", None)
+
         # 1. compile: the first launch, into an output poisoned with NaN.
         phase = "compile"
         compile_ms = None
@@ -590,6 +608,7 @@ class Worker:
         m.update(gpu)
         extra = dict(info.get("extra", {}))
         extra["verified"] = verified
+        extra["fresh_inputs"] = fresh
         if graph:
             extra["graph_launches"] = self.graph_launches
         try:

@@ -171,6 +171,17 @@ def build(p, device, seed=0):
     return s
 
 
+
+def refresh(s, seed):
+    """Fresh activations and expert weights in place, from the distribution of build() (see
+    matmul.py). The routing stays that of the load, so that every configuration is timed on the
+    same token-to-expert assignment."""
+    g = torch.Generator(device=s.a.device)
+    g.manual_seed(seed)
+    s.a.normal_(0.0, 1.0, generator=g)
+    s.w.normal_(0.0, 1.0, generator=g)
+
+
 def reference(s):
     """fp32 products of the fp16 inputs, expert by expert (no TF32)."""
     saved = torch.backends.cuda.matmul.allow_tf32

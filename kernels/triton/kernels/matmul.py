@@ -108,6 +108,16 @@ def build(p, device, seed=0):
     return s
 
 
+
+def refresh(s, seed):
+    """Fresh inputs in place, from the distribution of build() (the worker calls it before each
+    evaluation and recomputes the reference)."""
+    g = torch.Generator(device=s.a.device)
+    g.manual_seed(seed)
+    s.a.normal_(0.0, 1.0, generator=g)
+    s.b.normal_(0.0, 1.0, generator=g)
+
+
 def reference(s):
     """fp32 product of the fp16 inputs (no TF32)."""
     saved = torch.backends.cuda.matmul.allow_tf32

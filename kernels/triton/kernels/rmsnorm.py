@@ -81,6 +81,15 @@ def build(p, device, seed=0):
     return s
 
 
+
+def refresh(s, seed):
+    """Fresh inputs in place, from the distribution of build() (see matmul.py)."""
+    g = torch.Generator(device=s.x.device)
+    g.manual_seed(seed)
+    s.x.normal_(0.0, 1.0, generator=g)
+    s.w.normal_(1.0, 0.1, generator=g)
+
+
 def reference(s):
     x = s.x.float()
     return x * torch.rsqrt(x.pow(2).mean(dim=-1, keepdim=True) + EPS) * s.w.float()

@@ -103,6 +103,14 @@ def build(p, device, seed=0):
     return s
 
 
+
+def refresh(s, seed):
+    """Fresh inputs in place, from the distribution of build() (see matmul.py)."""
+    g = torch.Generator(device=s.x.device)
+    g.manual_seed(seed)
+    s.x.normal_(0.0, 3.0, generator=g)
+
+
 def reference(s):
     return torch.softmax(s.x.float(), dim=-1)
 
