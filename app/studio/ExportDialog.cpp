@@ -122,6 +122,9 @@ ExportDialog::ExportDialog(const QString& databasePath, const QVector<SessionRec
     m_details->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_details->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_details->setVisible(false);
+    m_details->setMinimumHeight(m_details->fontMetrics().lineSpacing() * 8);
+    m_deploymentRow->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    m_vllm->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
     m_export->setDefault(true);
     m_export->setEnabled(m_sessions->count() > 0);
     if (m_sessions->count() == 0)
@@ -152,6 +155,7 @@ ExportDialog::ExportDialog(const QString& databasePath, const QVector<SessionRec
     layout->addWidget(m_progress);
     layout->addWidget(m_message);
     layout->addWidget(m_details, 1);
+    layout->addStretch(1); // takes the room of the details while they are hidden (finish())
     layout->addWidget(buttons);
 
     connect(browse, &QPushButton::clicked, this, &ExportDialog::browse);
@@ -300,6 +304,13 @@ void ExportDialog::finish(bool ok, const ExportOutcome& outcome)
     m_message->setText(ok ? outcome.message : tr("Export failed: %1").arg(outcome.message));
     m_details->setPlainText(ok ? outcome.details : QString());
     m_details->setVisible(ok && !outcome.details.isEmpty());
+    // The details take the spare room when shown, the stretch above the buttons when not.
+    if (auto* box = qobject_cast<QVBoxLayout*>(layout()))
+        box->setStretch(box->count() - 2, m_details->isVisible() ? 0 : 1);
+    layout()->activate();
+    // Room for a long message and the coverage table.
+    if (height() < sizeHint().height())
+        resize(width(), sizeHint().height());
     emit exported(ok, m_message->text());
 }
 
