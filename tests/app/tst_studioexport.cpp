@@ -13,6 +13,7 @@
 #include "TestSupport.h"
 #include "TrialExporter.h"
 #include "TrialTableModel.h"
+#include "TritonCacheExporter.h"
 #include "VllmConfigExporter.h"
 
 #include <QAction>
@@ -353,14 +354,69 @@ private slots:
                 QCOMPARE(config->value(QLatin1String(name)).toInt(), best.value(QLatin1String(name)).toInt());
         }
 
+        // Triton's own cache for the matmul ladder (hash inputs made up, as tst_cliladder does):
+        // each file is read back with the autotuner's rules and restores the session's best.
+        QJsonArray tritonConfigs;
+        for (int bm : {32, 64, 128, 256})
+            for (int bn : {32, 64, 128, 256})
+                for (int bk : {32, 64, 128})
+                    for (int w : {4, 8})
+                        for (int st : {2, 3, 4, 5})
+                            tritonConfigs.append(QStringLiteral("BLOCK_M: %1, BLOCK_N: %2, BLOCK_K: %3, GROUP_M: 8, num_warps: %4, num_ctas: 1, "
+                                                          "num_stages: %5, maxnreg: None, ir_override: None").arg(bm).arg(bn).arg(bk).arg(w).arg(st));
+        const QJsonObject tc{{QStringLiteral("triton_version"), QStringLiteral("3.6.0")},
+                             {QStringLiteral("gpu_name"), QStringLiteral("NVIDIA H100 80GB HBM3")},
+                             {QStringLiteral("fn_name"), QStringLiteral("matmul_kernel")},
+                             {QStringLiteral("hash_prefix"), QJsonArray{QStringLiteral("k"), QStringLiteral("b"), QStringLiteral("f"), QStringLiteral("[]")}},
+                             {QStringLiteral("key"), QJsonArray{QStringLiteral("M"), QStringLiteral("N"), QStringLiteral("K")}},
+                             {QStringLiteral("key_from_problem"), QJsonArray{0, 1, 2}},
+                             {QStringLiteral("dtypes"), QJsonArray{QStringLiteral("torch.float16"), QStringLiteral("torch.float16"), QStringLiteral("torch.float16")}},
+                             {QStringLiteral("configs"), tritonConfigs},
+                             {QStringLiteral("config_fields"), QJsonArray{QStringLiteral("kwargs"), QStringLiteral("num_warps"), QStringLiteral("num_ctas"),
+                                                                          QStringLiteral("num_stages"), QStringLiteral("maxnreg"), QStringLiteral("pre_hook"),
+                                                                          QStringLiteral("ir_override")}}};
+        const QByteArray tcJson = QJsonDocument(QJsonObject{{QStringLiteral("triton_cache"), tc}}).toJson();
+        const QString tcFile = m_dir.filePath(QStringLiteral("deploy-matmul.json"));
+        {
+            QFile f(tcFile);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(tcJson);
+        }
+        format->setCurrentText(QStringLiteral("triton-cache"));
+        QVERIFY(deployment->isVisible());
+        selectSessions(sessions, m_matmul);
+        deployment->setText(tcFile);
+        const QString cacheDir = m_dir.filePath(QStringLiteral("gui-triton-cache"));
+        path->setText(cacheDir);
+        QTest::mouseClick(button, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 3, 60000);
+        QVERIFY2(exported.at(2).at(0).toBool(), qPrintable(dialog->message()));
+        auto tcDeployment = TritonCacheDeployment::fromJson(tcJson, tcFile);
+        QVERIFY2(tcDeployment, qPrintable(tcDeployment.error()));
+        for (int i = 0; i < 2; ++i) {
+            const QString m = QString::number(i == 0 ? 1024 : 4096);
+            const QString key = QStringLiteral("(%1, %1, %1, 'torch.float16', 'torch.float16', 'torch.float16')").arg(m);
+            const QString file = cacheDir + QLatin1Char('/') + TritonCacheExporter::directoryName(tcDeployment.value(), key)
+                                 + QStringLiteral("/matmul_kernel.autotune.json");
+            auto used = TritonCacheExporter::readBack(tcDeployment.value(), readAll(file));
+            QVERIFY2(used, qPrintable(file + QStringLiteral(": ") + used.error()));
+            const QJsonObject best = m_best.value(m_matmul[i]);
+            QVERIFY2(used.value().startsWith(QStringLiteral("BLOCK_M: %1, BLOCK_N: %2, BLOCK_K: %3,")
+                                                 .arg(best.value(QLatin1String("BLOCK_M")).toInt()).arg(best.value(QLatin1String("BLOCK_N")).toInt())
+                                                 .arg(best.value(QLatin1String("BLOCK_K")).toInt())), qPrintable(used.value()));
+            QVERIFY2(dialog->details().contains(key + QStringLiteral(": ") + used.value()), qPrintable(dialog->details()));
+        }
+        format->setCurrentText(QStringLiteral("dejavu"));
+        selectSessions(sessions, m_rms);
+
         // Refusals: no deployment file and none stored with the replayed sessions; a vLLM export of
         // RMSNorm sessions. The core's message, no directory written.
         deployment->clear();
         const QString refused = m_dir.filePath(QStringLiteral("gui-refused"));
         path->setText(refused);
         QTest::mouseClick(button, Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 3, 60000);
-        QVERIFY(!exported.at(2).at(0).toBool());
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 4, 60000);
+        QVERIFY(!exported.at(3).at(0).toBool());
         QVERIFY2(dialog->message().startsWith(QStringLiteral("Export failed: dejavu needs a deployment file")), qPrintable(dialog->message()));
         QVERIFY2(dialog->message().contains(QStringLiteral("session %1 holds no deployment values").arg(m_rms.first())), qPrintable(dialog->message()));
         QVERIFY(dialog->details().isEmpty());
@@ -368,8 +424,8 @@ private slots:
         format->setCurrentText(QStringLiteral("vllm"));
         path->setText(refused);
         QTest::mouseClick(button, Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 4, 60000);
-        QVERIFY(!exported.at(3).at(0).toBool());
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 5, 60000);
+        QVERIFY(!exported.at(4).at(0).toBool());
         QVERIFY2(dialog->message().contains(QStringLiteral("'BLOCK' is no parameter of vLLM's fused MoE kernel")), qPrintable(dialog->message()));
         QVERIFY(!QFileInfo::exists(refused));
         QVERIFY(button->isEnabled());
