@@ -74,6 +74,8 @@ private slots:
     void constantTargets();
     void deterministicForSeed();
     void invalidUseThrows();
+    void recoversPureInteraction();
+    void hyperParametersRoundTrip();
     void boxMinimiserFindsInteriorAndBoundaryOptima();
 };
 
@@ -450,6 +452,71 @@ void TestGaussianProcess::boxMinimiserFindsInteriorAndBoundaryOptima() {
     QVERIFY(std::abs(x[0] - 0.5) < 1e-9);
     QVERIFY(std::abs(x[1] - 0.25) < 1e-3);
     QVERIFY(std::abs(f - 0.25) < 1e-5);
+}
+
+// f = (x0 - 0.5)(x1 - 0.5) on a symmetric grid has no main effects: its best additive approximation
+// (the sum of its one-dimensional averages) is identically zero, so an additive surrogate cannot
+// predict it better than the mean. The ARD Matern kernel over the joint distance can, and a
+// dimension the function ignores gets a long length scale.
+void TestGaussianProcess::recoversPureInteraction() {
+    std::vector<double> grid{0.0, 0.25, 0.5, 0.75, 1.0};
+    Eigen::MatrixXd X(125, 3);
+    Eigen::VectorXd y(125);
+    int row = 0;
+    for (double a : grid)
+        for (double b : grid)
+            for (double c : grid) {
+                X.row(row) << a, b, c;
+                y[row] = (a - 0.5) * (b - 0.5);
+                ++row;
+            }
+    // The additive projection vanishes: every one-dimensional average is zero.
+    for (int k = 0; k < 3; ++k)
+        for (double v : grid) {
+            double sum = 0.0;
+            int count = 0;
+            for (int i = 0; i < 125; ++i)
+                if (X(i, k) == v) {
+                    sum += y[i];
+                    ++count;
+                }
+            QVERIFY(std::abs(sum / count) < 1e-12);
+        }
+    std::mt19937_64 rng(3);
+    GaussianProcess gp;
+    gp.fit(X, y, rng);
+    std::mt19937_64 probe(11);
+    const Eigen::MatrixXd Xs = uniformPoints(200, 3, probe);
+    Eigen::VectorXd truth(200);
+    for (int i = 0; i < 200; ++i)
+        truth[i] = (Xs(i, 0) - 0.5) * (Xs(i, 1) - 0.5);
+    const double rmse = std::sqrt((gp.predictMean(Xs) - truth).squaredNorm() / 200.0);
+    const double additiveRmse = std::sqrt(truth.squaredNorm() / 200.0); // best additive model: zero
+    QVERIFY2(rmse < 0.1 * additiveRmse,
+             qPrintable(QStringLiteral("rmse %1 vs additive %2").arg(rmse).arg(additiveRmse)));
+    QVERIFY2(gp.lengthScales()[2] > std::max(gp.lengthScales()[0], gp.lengthScales()[1]),
+             qPrintable(QStringLiteral("length scales %1 %2 %3")
+                            .arg(gp.lengthScales()[0]).arg(gp.lengthScales()[1]).arg(gp.lengthScales()[2])));
+}
+
+// The hyper-parameters of a fit, set on a fresh model, reproduce its predictions without a refit
+// (what a resumed search relies on).
+void TestGaussianProcess::hyperParametersRoundTrip() {
+    std::mt19937_64 rng(5);
+    const Eigen::MatrixXd X = uniformPoints(40, 2, rng);
+    Eigen::VectorXd y(40);
+    for (int i = 0; i < 40; ++i)
+        y[i] = std::sin(4.0 * X(i, 0)) + X(i, 1) * X(i, 1);
+    GaussianProcess a;
+    a.fit(X, y, rng);
+    GaussianProcess b;
+    b.setHyperParameters(a.hyperParameters());
+    GpOptions keep;
+    keep.refitHyper = false;
+    b.fit(X, y, rng, keep);
+    QCOMPARE(b.lengthScales(), a.lengthScales());
+    const Eigen::MatrixXd Xs = uniformPoints(20, 2, rng);
+    QVERIFY((a.predictMean(Xs) - b.predictMean(Xs)).cwiseAbs().maxCoeff() < 1e-12);
 }
 
 QTEST_GUILESS_MAIN(TestGaussianProcess)
