@@ -47,6 +47,9 @@ public:
     /// How many upcoming configurations the device can put to use before they are evaluated
     /// (a worker that compiles ahead in parallel); 0: none, and prepare() is never called.
     virtual int prepareAhead() const { return 0; }
+    /// True for a device whose answer for a configuration never changes (a replay of recorded
+    /// times): measuring it again teaches nothing, so the final re-measurement is skipped.
+    virtual bool repeatsExactly() const { return false; }
     /// Says which configurations will be evaluated next, in order; returns without waiting for
     /// any work. A hint only: evaluate() is correct whether or not it was called.
     virtual void prepare(const QVector<QJsonObject>& configs) { Q_UNUSED(configs); }

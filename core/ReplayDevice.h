@@ -19,6 +19,7 @@ public:
     DeviceInfo info() const override;
     const Workload& workload() const override;
     Measurement evaluate(const QJsonObject& config) override;
+    bool repeatsExactly() const override { return true; }
 
     const KernelTunerCache& cache() const { return m_cache; }
     /// Adds a pause to every evaluation, to stand in for a real device's latency (demos, tests
