@@ -3,6 +3,7 @@
 #include "DeviceRegistry.h"
 #include "LandscapeGrid.h"
 #include "LandscapeView.h"
+#include "PlotTheme.h"
 #include "PortabilityModel.h"
 #include "Portability.h"
 #include "ReplayDevice.h"
@@ -12,6 +13,7 @@
 #include "SlowdownColors.h"
 
 #include <QComboBox>
+#include <QEvent>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -32,6 +34,12 @@ namespace dv::studio {
 namespace {
 
 const QString kSessionPrefix = QStringLiteral("session:");
+
+// Translucent so the dense middle of 4,000 points reads as density; a lighter blue on dark.
+QCPScatterStyle scatterStyle(const QPalette& palette)
+{
+    return discScatter(isDarkPalette(palette) ? QColor(0x56, 0xB4, 0xE9, 110) : QColor(0x00, 0x72, 0xB2, 70), 4);
+}
 
 // "replay:kerneltuner/convolution_A100" -> "convolution_A100": the file name says the GPU.
 QString datasetName(const QString& id)
@@ -126,8 +134,7 @@ ComparisonView::ComparisonView(QWidget* parent)
     }
     m_scatter->addGraph();
     m_scatter->graph(0)->setLineStyle(QCPGraph::lsNone);
-    // Translucent so the dense middle of 4,000 points reads as density, not a blot.
-    m_scatter->graph(0)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, QColor(0x00, 0x72, 0xB2, 70), 4));
+    m_scatter->graph(0)->setScatterStyle(scatterStyle(palette()));
 
     auto* tables = new QSplitter(Qt::Vertical, this);
     tables->addWidget(matrixBox);
@@ -189,7 +196,17 @@ ComparisonView::ComparisonView(QWidget* parent)
     connect(m_gpuA, &QComboBox::currentIndexChanged, this, &ComparisonView::drawScatter);
     connect(m_gpuB, &QComboBox::currentIndexChanged, this, &ComparisonView::drawScatter);
     fillKernels();
+    applyPlotTheme(m_scatter, palette());
     resize(1400, 900);
+}
+
+void ComparisonView::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) {
+        applyPlotTheme(m_scatter, palette());
+        m_scatter->graph(0)->setScatterStyle(scatterStyle(palette()));
+    }
 }
 
 void ComparisonView::fillKernels()

@@ -58,6 +58,9 @@ public:
     /// Picks the heat maps' parameters by name (the landscapes may order them differently).
     void setLandscapeAxes(const QString& xName, const QString& yName);
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 signals:
     /// After the matrix, best-configuration table and scatter show the checked datasets.
     void updated();

@@ -66,8 +66,9 @@ LandscapeView::LandscapeView(QWidget* parent)
     layout->addWidget(m_summary);
     m_summary->setText(tr("<span style='color:%1'>&#9632;</span> failed &nbsp; "
                           "<span style='color:%2'>&#9632;</span> invalid (excluded by constraints) &nbsp; "
-                          "&#9633; not measured yet &nbsp; click a cell to select its best trial")
+                          "&#9633; not measured yet")
                            .arg(kFailed.name(), kInvalid.name()));
+    m_summary->setToolTip(tr("Hover a cell for its best configuration; click it to select that trial."));
 
     // Two maps on top of each other: the states below with fixed colours, the times above with
     // NaN transparent, so a cell shows its time when it has one and its state otherwise.
@@ -91,6 +92,9 @@ LandscapeView::LandscapeView(QWidget* parent)
     m_times->setGradient(timeColors);
     m_times->setInterpolate(false);
     m_times->setDataScaleType(QCPAxis::stLogarithmic);
+    // Nothing to draw until a grid arrives (QCPColorMap starts as a 10x10 map of zeros).
+    m_states->setVisible(false);
+    m_times->setVisible(false);
 
     m_scale = new QCPColorScale(m_plot);
     m_scale->setType(QCPAxis::atRight);
@@ -181,6 +185,18 @@ void LandscapeView::setSelectedCell(int column, int row)
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
+bool LandscapeView::showConfiguration(const QJsonObject& config)
+{
+    if (m_grid.columns() == 0)
+        return false;
+    const int c = m_space.valueIndex(m_grid.xParameter(), config.value(m_space.parameters()[m_grid.xParameter()].name));
+    const int r = m_space.valueIndex(m_grid.yParameter(), config.value(m_space.parameters()[m_grid.yParameter()].name));
+    if (c < 0 || r < 0)
+        return false;
+    setSelectedCell(c, r);
+    return true;
+}
+
 void LandscapeView::placeSelection()
 {
     const bool inside = m_selColumn >= 0 && m_selRow >= 0 && m_selColumn < m_grid.columns() && m_selRow < m_grid.rows();
@@ -237,6 +253,8 @@ void LandscapeView::setGrid(const LandscapeGrid& grid)
 {
     m_grid = grid;
     const int cols = grid.columns(), rows = grid.rows();
+    m_states->setVisible(cols > 0);
+    m_times->setVisible(cols > 0);
     for (QCPColorMap* map : {m_states, m_times}) {
         map->data()->setSize(cols, rows);
         map->data()->setRange(QCPRange(0, cols - 1), QCPRange(0, rows - 1));

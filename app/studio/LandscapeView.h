@@ -47,6 +47,9 @@ public:
     void setSelectedCell(int column, int row);
     int selectedColumn() const { return m_selColumn; }
     int selectedRow() const { return m_selRow; }
+    /// Outlines the cell holding this configuration (a trial selected elsewhere); returns false
+    /// when the configuration is not in the space.
+    bool showConfiguration(const QJsonObject& config);
     /// The cell under a widget position of the plot, as {column, row}; {-1, -1} outside.
     QPoint cellAt(const QPointF& plotPosition) const;
     const LandscapeGrid& grid() const { return m_grid; }

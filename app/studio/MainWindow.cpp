@@ -99,6 +99,7 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
 
     // A click on a landscape cell selects that configuration's best trial in the table.
     connect(m_landscape, &LandscapeView::configurationClicked, m_browser, &TrialBrowser::selectConfiguration);
+    connect(m_browser, &TrialBrowser::trialSelected, m_landscape, [this](const Trial& t) { m_landscape->showConfiguration(t.config); });
 
     m_sessionView->setModel(m_sessionModel);
     m_sessionView->setObjectName(QStringLiteral("sessionView"));

@@ -23,6 +23,12 @@ const QColor kBar(0x56, 0xB4, 0xE9);
 const QColor kShownBar(0x00, 0x72, 0xB2);
 const QColor kMedian(0xE6, 0x9F, 0x00);
 
+// The ok blue, lighter on a dark background where the darker blue sinks in.
+QCPScatterStyle stripScatter(const QPalette& palette)
+{
+    return discScatter(isDarkPalette(palette) ? QColor(0x56, 0xB4, 0xE9, 150) : QColor(0x00, 0x72, 0xB2, 110), 4);
+}
+
 } // namespace
 
 ParameterEffectsView::ParameterEffectsView(QWidget* parent)
@@ -43,7 +49,8 @@ ParameterEffectsView::ParameterEffectsView(QWidget* parent)
     m_bars->setBrush(kBar);
     m_bars->setWidth(0.7);
     m_bars->setName(tr("importance"));
-    m_rankPlot->xAxis->setLabel(tr("Importance (share of log-time variance)"));
+    m_rankPlot->xAxis->setLabel(tr("Importance (η²)"));
+    m_rankPlot->xAxis->ticker()->setTickCount(3);
     m_rankPlot->xAxis->setNumberFormat(QStringLiteral("f"));
     m_rankPlot->xAxis->setNumberPrecision(2);
     m_rankPlot->yAxis->grid()->setVisible(false);
@@ -65,9 +72,7 @@ ParameterEffectsView::ParameterEffectsView(QWidget* parent)
     m_distPlot->xAxis->setSubTicks(false);
     m_strip = m_distPlot->addGraph();
     m_strip->setLineStyle(QCPGraph::lsNone);
-    QColor point = statusColor(Status::Ok);
-    point.setAlpha(90);
-    m_strip->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, point, 3));
+    m_strip->setScatterStyle(stripScatter(palette()));
     m_strip->setName(tr("trial"));
     m_boxes = new QCPStatisticalBox(m_distPlot->xAxis, m_distPlot->yAxis);
     m_boxes->setWidth(0.6);
@@ -99,6 +104,7 @@ ParameterEffectsView::ParameterEffectsView(QWidget* parent)
     split->addWidget(left);
     split->addWidget(right);
     split->setStretchFactor(1, 2);
+    split->setSizes({340, 900});
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(split, 1);
@@ -133,6 +139,7 @@ void ParameterEffectsView::changeEvent(QEvent* event)
         m_boxes->setPen(QPen(palette().color(QPalette::Text), 1.2));
         m_boxes->setWhiskerPen(QPen(palette().color(QPalette::Text), 1, Qt::SolidLine));
         m_boxes->setWhiskerBarPen(QPen(palette().color(QPalette::Text), 1.2));
+        m_strip->setScatterStyle(stripScatter(palette()));
     }
 }
 

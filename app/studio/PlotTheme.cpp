@@ -26,6 +26,23 @@ bool isDarkPalette(const QPalette& palette)
     return palette.color(QPalette::Window).lightnessF() < 0.5;
 }
 
+QCPScatterStyle discScatter(const QColor& color, int diameter)
+{
+    // Rendered at twice the size for high-DPI screens; QCustomPlot centres it on the point.
+    constexpr int kScale = 2;
+    QPixmap pixmap(diameter * kScale, diameter * kScale);
+    pixmap.fill(Qt::transparent);
+    {
+        QPainter painter(&pixmap);
+        painter.setRenderHint(QPainter::Antialiasing);
+        painter.setPen(Qt::NoPen);
+        painter.setBrush(color);
+        painter.drawEllipse(QRectF(0.5, 0.5, diameter * kScale - 1.0, diameter * kScale - 1.0));
+    }
+    pixmap.setDevicePixelRatio(kScale);
+    return QCPScatterStyle(pixmap);
+}
+
 void applyPlotTheme(QCustomPlot* plot, const QPalette& palette)
 {
     const QColor base = palette.color(QPalette::Base);

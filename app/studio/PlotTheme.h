@@ -2,7 +2,9 @@
 
 #include <QPalette>
 
+class QColor;
 class QCustomPlot;
+class QCPScatterStyle;
 
 namespace dv::studio {
 
@@ -14,5 +16,10 @@ void applyPlotTheme(QCustomPlot* plot, const QPalette& palette);
 
 /// True when the palette's window is dark (lightness below one half).
 bool isDarkPalette(const QPalette& palette);
+
+/// A filled disc of `diameter` pixels as a pre-rendered pixmap: drawing a pixmap per point is
+/// several times cheaper than QCustomPlot's ssDisc, which strokes an ellipse path per point
+/// (a 20,000-point trial plot went from about 45 to 13 ms of CPU per replot).
+QCPScatterStyle discScatter(const QColor& color, int diameter);
 
 } // namespace dv::studio

@@ -99,7 +99,9 @@ void TrialBrowser::onCurrentChanged()
         m_detail->clear();
         return;
     }
-    m_detail->showTrial(m_model->trial(m_proxy->mapToSource(current).row()));
+    const Trial& trial = m_model->trial(m_proxy->mapToSource(current).row());
+    m_detail->showTrial(trial);
+    emit trialSelected(trial);
 }
 
 bool TrialBrowser::selectConfiguration(const QString& configKey)

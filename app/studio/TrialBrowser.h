@@ -1,5 +1,7 @@
 #pragma once
 
+#include "Trial.h"
+
 #include <QWidget>
 
 class QComboBox;
@@ -30,6 +32,10 @@ public:
     /// Selects (and scrolls to) the fastest trial of this configuration, clearing a filter that
     /// hides it. Returns false when no trial has that configuration key.
     bool selectConfiguration(const QString& configKey);
+
+signals:
+    /// The current row changed to this trial (by click, keys or selectConfiguration()).
+    void trialSelected(const dv::Trial& trial);
 
 private:
     void onCurrentChanged();

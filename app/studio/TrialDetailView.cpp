@@ -78,8 +78,9 @@ TrialDetailView::TrialDetailView(QWidget* parent)
     layout->setContentsMargins(4, 0, 0, 0);
     layout->addWidget(m_title);
     layout->addLayout(m_form);
-    layout->addWidget(m_samples, 1);
+    layout->addWidget(m_samples, 100);
     layout->addWidget(m_error);
+    layout->addStretch(1); // takes the room while the samples plot is hidden
     applyPlotTheme(m_samples, palette());
     clear();
 }
@@ -120,7 +121,8 @@ void TrialDetailView::clear()
     m_error->clear();
     for (int g = 0; g < m_samples->graphCount(); ++g)
         m_samples->graph(g)->data()->clear();
-    m_samples->replot(QCustomPlot::rpQueuedReplot);
+    m_samples->setVisible(false); // empty axes say nothing
+
 }
 
 void TrialDetailView::showTrial(const Trial& trial)
@@ -153,10 +155,22 @@ void TrialDetailView::showTrial(const Trial& trial)
     m_fields[tr("Clock")]->setText(extraNumber(m.extra, QStringLiteral("clock_mhz"), tr("MHz")));
     m_fields[tr("Temperature")]->setText(extraNumber(m.extra, QStringLiteral("temperature_c"), tr("°C")));
     QStringList other;
-    for (auto it = m.extra.constBegin(); it != m.extra.constEnd(); ++it)
-        if (!kShownExtra.contains(it.key()))
-            other.append(QStringLiteral("%1=%2").arg(it.key(), valueText(it.value())));
-    m_fields[tr("Other")]->setText(other.isEmpty() ? kDash : other.join(QLatin1String(", ")));
+    for (auto it = m.extra.constBegin(); it != m.extra.constEnd(); ++it) {
+        if (kShownExtra.contains(it.key()))
+            continue;
+        const QJsonValue v = it.value();
+        const double d = v.toDouble();
+        const bool fraction = v.isDouble() && d != std::floor(d);
+        other.append(QStringLiteral("%1=%2").arg(it.key(), fraction ? QString::number(d, 'g', 6) : valueText(v)));
+    }
+    // Backends add what they like; the first few fit, the tooltip has them all.
+    constexpr int kOtherShown = 3;
+    QLabel* otherLabel = m_fields[tr("Other")];
+    otherLabel->setText(other.isEmpty() ? kDash
+                                        : other.mid(0, kOtherShown).join(QLatin1String(", "))
+                                              + (other.size() > kOtherShown ? tr(", … (%1 more)").arg(other.size() - kOtherShown)
+                                                                            : QString()));
+    otherLabel->setToolTip(other.join(QLatin1Char('\n')));
     m_error->setPlainText(m.error);
 
     QVector<double> x, y;
@@ -165,6 +179,7 @@ void TrialDetailView::showTrial(const Trial& trial)
         y.append(m.samplesMs[i]);
     }
     m_samples->graph(0)->setData(x, y, true);
+    m_samples->setVisible(!x.isEmpty());
     const double right = std::max(2.0, double(m.samplesMs.size()));
     const double pv[2] = {p20, p80};
     for (int i = 0; i < 2; ++i) {

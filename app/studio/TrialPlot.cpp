@@ -50,7 +50,7 @@ TrialPlot::TrialPlot(QWidget* parent)
     m_ok = m_plot->addGraph();
     m_ok->setName(tr("Trial (ok)"));
     m_ok->setLineStyle(QCPGraph::lsNone);
-    m_ok->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, statusColor(Status::Ok), 4));
+    m_ok->setScatterStyle(discScatter(statusColor(Status::Ok), 5));
 
     m_best = m_plot->addGraph();
     m_best->setName(tr("Best so far"));

@@ -9,6 +9,7 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QPalette>
+#include <QSplitter>
 #include <QStandardPaths>
 #include <QStyle>
 #include <QStyleFactory>
@@ -127,12 +128,20 @@ int main(int argc, char* argv[])
         window.setupPanel()->setStrategy(parser.value(strategy));
     if (parser.isSet(budget))
         window.setupPanel()->setBudget(parser.value(budget).toInt());
+    if (parser.isSet(screenshot)) {
+        // One size for every screenshot, whatever the saved layout: plots above, table below.
+        window.resize(1600, 1000);
+        if (auto* split = window.findChild<QSplitter*>(QStringLiteral("viewSplitter")))
+            split->setSizes({560, 400});
+    }
     window.show();
 
     const bool comparing = viewName.startsWith(QLatin1String("compare"));
     if (comparing) {
         window.showComparison();
         dv::studio::ComparisonView* comparison = window.comparisonView();
+        if (parser.isSet(screenshot))
+            comparison->resize(1600, 1000);
         if (viewName == QLatin1String("compare-landscapes")) {
             comparison->tabs()->setCurrentIndex(1);
             // The two parameters that part the convolution GPUs' best configurations.

@@ -74,6 +74,23 @@ private slots:
         QCOMPARE(selected.measurement.objectiveMs, grid.bestMs(column, row));
     }
 
+    // Selecting a trial in the table outlines its cell in the landscape.
+    void tableSelectionOutlinesTheCell()
+    {
+        LandscapeView* view = m_window->landscapeView();
+        const LandscapeGrid& grid = view->grid();
+        const Trial t = m_window->trialModel()->trial(17);
+        QVERIFY(m_window->trialBrowser()->selectConfiguration(t.configKey));
+        const std::vector<int> v = m_window->landscapeView()->grid().xParameter() >= 0
+            ? std::vector<int>{grid.xParameter(), grid.yParameter()}
+            : std::vector<int>{};
+        QCOMPARE(v.size(), size_t(2));
+        const QString xName = m_window->trialModel()->headerData(TrialTableModel::FirstParameterColumn + v[0], Qt::Horizontal).toString();
+        const QString yName = m_window->trialModel()->headerData(TrialTableModel::FirstParameterColumn + v[1], Qt::Horizontal).toString();
+        QCOMPARE(grid.xValues()[view->selectedColumn()], t.config.value(xName));
+        QCOMPARE(grid.yValues()[view->selectedRow()], t.config.value(yName));
+    }
+
     // Log colour scale labelled in ms; failed cells are drawn (the W7800 has failures).
     void colourScaleAndFailures()
     {
