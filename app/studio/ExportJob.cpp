@@ -79,8 +79,12 @@ Result<ExportOutcome> ExportJob::run() const
     if (!store)
         return Error{store.error()};
     auto done = exporter.run(*store.value());
-    if (!done)
-        return Error{done.error()};
+    if (!done) {
+        // The exporters name the command line's option; here it is the dialog's box.
+        QString error = done.error();
+        error.replace(QStringLiteral("pass --force to replace it"), QObject::tr("tick \u201cReplace existing files that differ\u201d to replace it"));
+        return Error{error};
+    }
     const SessionExportSummary& s = done.value();
     ExportOutcome outcome;
     if (!SessionExport::isDeploymentFormat(format)) {

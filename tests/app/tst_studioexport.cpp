@@ -17,6 +17,7 @@
 #include "VllmConfigExporter.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDirIterator>
 #include <QFile>
@@ -322,6 +323,27 @@ private slots:
             QCOMPARE(entry.value(QLatin1String("num_stages")).toInt(), best.value(QLatin1String("num_stages")).toInt());
         }
 
+        // A file of other content is replaced only with the box ticked.
+        {
+            QFile f(vllmFile);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("{}\n");
+        }
+        auto* force = dialog->findChild<QCheckBox*>(QStringLiteral("exportForce"));
+        QVERIFY(force && force->isVisible() && !force->isChecked());
+        QTest::mouseClick(button, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 2, 60000);
+        QVERIFY(!exported.at(1).at(0).toBool());
+        QVERIFY2(dialog->message().contains(QStringLiteral("exists with different content; tick \u201cReplace existing files that differ\u201d")),
+                 qPrintable(dialog->message()));
+        QCOMPARE(readAll(vllmFile), QByteArray("{}\n"));
+        force->setChecked(true);
+        QTest::mouseClick(button, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 3, 60000);
+        QVERIFY2(exported.at(2).at(0).toBool(), qPrintable(dialog->message()));
+        QCOMPARE(VllmConfigExporter::parse(readAll(vllmFile), vllmFile).value(), configs.value());
+        force->setChecked(false);
+
         // triton-dejavu: the deployment file picked in the dialog; one cache.json for three keys.
         format->setCurrentText(QStringLiteral("dejavu"));
         QVERIFY(deployment->isVisible() && !experts->isVisible());
@@ -330,8 +352,8 @@ private slots:
         const QString store = m_dir.filePath(QStringLiteral("gui-dejavu"));
         path->setText(store);
         QTest::mouseClick(button, Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 2, 60000);
-        QVERIFY2(exported.at(1).at(0).toBool(), qPrintable(dialog->message()));
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 4, 60000);
+        QVERIFY2(exported.at(3).at(0).toBool(), qPrintable(dialog->message()));
         QVERIFY2(dialog->message().contains(QStringLiteral("3 tuned key")), qPrintable(dialog->message()));
         const QStringList caches = filesBelow(store, QStringLiteral("cache.json"));
         QCOMPARE(caches.size(), 1);
@@ -389,8 +411,8 @@ private slots:
         const QString cacheDir = m_dir.filePath(QStringLiteral("gui-triton-cache"));
         path->setText(cacheDir);
         QTest::mouseClick(button, Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 3, 60000);
-        QVERIFY2(exported.at(2).at(0).toBool(), qPrintable(dialog->message()));
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 5, 60000);
+        QVERIFY2(exported.at(4).at(0).toBool(), qPrintable(dialog->message()));
         auto tcDeployment = TritonCacheDeployment::fromJson(tcJson, tcFile);
         QVERIFY2(tcDeployment, qPrintable(tcDeployment.error()));
         for (int i = 0; i < 2; ++i) {
@@ -415,8 +437,8 @@ private slots:
         const QString refused = m_dir.filePath(QStringLiteral("gui-refused"));
         path->setText(refused);
         QTest::mouseClick(button, Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 4, 60000);
-        QVERIFY(!exported.at(3).at(0).toBool());
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 6, 60000);
+        QVERIFY(!exported.at(5).at(0).toBool());
         QVERIFY2(dialog->message().startsWith(QStringLiteral("Export failed: dejavu needs a deployment file")), qPrintable(dialog->message()));
         QVERIFY2(dialog->message().contains(QStringLiteral("session %1 holds no deployment values").arg(m_rms.first())), qPrintable(dialog->message()));
         QVERIFY(dialog->details().isEmpty());
@@ -424,8 +446,8 @@ private slots:
         format->setCurrentText(QStringLiteral("vllm"));
         path->setText(refused);
         QTest::mouseClick(button, Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 5, 60000);
-        QVERIFY(!exported.at(4).at(0).toBool());
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 7, 60000);
+        QVERIFY(!exported.at(6).at(0).toBool());
         QVERIFY2(dialog->message().contains(QStringLiteral("'BLOCK' is no parameter of vLLM's fused MoE kernel")), qPrintable(dialog->message()));
         QVERIFY(!QFileInfo::exists(refused));
         QVERIFY(button->isEnabled());
