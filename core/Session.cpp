@@ -1,5 +1,7 @@
 #include "Session.h"
 
+#include "SpaceRestriction.h"
+
 #include "AnyOf.h"
 #include "BestTrial.h"
 #include "EvaluationLimit.h"
@@ -44,6 +46,12 @@ Result<std::unique_ptr<Session>> Session::create(ResultStore& store, std::shared
     r.kernel = w.kernel;
     r.problem = w.problem;
     r.space = w.space.toJson();
+    if (!options.space.isEmpty()) {
+        auto narrowed = SpaceRestriction::apply(w.space, options.space, options.spaceSource);
+        if (!narrowed)
+            return Error{narrowed.error()};
+        r.space = options.space;
+    }
     r.strategy = options.strategy;
     r.strategyOptions = options.strategyOptions;
     r.seed = options.seed;
@@ -102,7 +110,17 @@ Result<std::unique_ptr<Session>> Session::assemble(ResultStore& store, std::shar
 
 Result<void> Session::prepare()
 {
-    const ConfigSpace& space = m_device->workload().space;
+    const ConfigSpace& deviceSpace = m_device->workload().space;
+    if (m_record.space.isEmpty() || m_record.space == deviceSpace.toJson()) {
+        m_space = deviceSpace;
+    } else {
+        auto narrowed = SpaceRestriction::apply(deviceSpace, m_record.space,
+                                                QStringLiteral("session %1's space").arg(m_record.id));
+        if (!narrowed)
+            return Error{narrowed.error()};
+        m_space = narrowed.value();
+    }
+    const ConfigSpace& space = m_space;
     m_history = SearchHistory(space.size());
     auto earlier = m_store.trials(m_record.id);
     if (!earlier)
@@ -110,7 +128,7 @@ Result<void> Session::prepare()
     for (const Trial& t : earlier.value()) {
         const qint64 index = space.indexOf(t.config);
         if (index < 0)
-            return Error{QStringLiteral("session %1: stored trial %2 is not in the device's space").arg(m_record.id).arg(t.sequence)};
+            return Error{QStringLiteral("session %1: stored trial %2 is not in the session's space").arg(m_record.id).arg(t.sequence)};
         m_history.add(Observation{index, t.measurement.status, t.measurement.objectiveMs});
     }
     auto known = m_store.knownMeasurements(m_record.kernel, m_record.problem, m_record.device);
@@ -123,13 +141,13 @@ Result<void> Session::prepare()
 
 int Session::evaluationBudget() const
 {
-    const qint64 size = m_device->workload().space.size();
+    const qint64 size = m_space.size();
     return int(m_record.budgetEvaluations > 0 ? std::min<qint64>(m_record.budgetEvaluations, size) : size);
 }
 
 Result<QString> Session::run()
 {
-    const ConfigSpace& space = m_device->workload().space;
+    const ConfigSpace& space = m_space;
     const int budget = evaluationBudget();
     m_stopRequested = false;
     m_store.setSessionState(m_record.id, QStringLiteral("running"));
@@ -235,7 +253,7 @@ Result<QString> Session::run()
 
 Result<std::vector<qint64>> Session::nextBatch(int budget)
 {
-    const ConfigSpace& space = m_device->workload().space;
+    const ConfigSpace& space = m_space;
     const int ahead = m_device->prepareAhead();
     // A batch never reaches past the budget, so that the strategy proposes exactly what is evaluated.
     const int count = ahead > 0 ? std::max(1, std::min(ahead, budget - m_history.count())) : 1;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ConfigSpace.h"
 #include "Device.h"
 #include "ResultStore.h"
 #include "SearchHistory.h"
@@ -26,6 +27,10 @@ struct SessionOptions {
     /// `remeasureRounds` interleaved rounds (A B C, A B C, ...); 0 for either: no re-measurement.
     int remeasureTop = 5;
     int remeasureRounds = 3;
+    /// A narrowing of the device's space to search instead of all of it (fewer values, extra
+    /// constraints; SpaceRestriction), in the space file format; empty: the device's whole space.
+    QJsonObject space{};
+    QString spaceSource = QStringLiteral("space"); ///< names the narrowed space in error messages
 };
 
 /// Runs a strategy against a device under a budget, committing every trial to the result store
@@ -55,6 +60,8 @@ public:
     qint64 id() const { return m_record.id; }
     const SessionRecord& record() const { return m_record; }
     const SearchHistory& history() const { return m_history; }
+    /// The space this session searches: the device's, or the narrowing it was created with.
+    const ConfigSpace& space() const { return m_space; }
     /// Budget in evaluations, or the space size when unlimited.
     int evaluationBudget() const;
 
@@ -85,6 +92,7 @@ private:
     ResultStore& m_store;
     std::shared_ptr<Device> m_device;
     SessionRecord m_record;
+    ConfigSpace m_space;
     std::unique_ptr<Strategy> m_strategy;
     SearchHistory m_history;
     QHash<QString, Measurement> m_known;

@@ -8,6 +8,7 @@
 #include "ReplayDevice.h"
 #include "ResultStore.h"
 #include "Session.h"
+#include "SpaceRestriction.h"
 #include "StrategyFactory.h"
 
 #include <QCommandLineParser>
@@ -196,6 +197,7 @@ int Cli::tune(const QStringList& args)
     p.addOption({QStringLiteral("cuda-graph"), QStringLiteral("GPU workers: time replays of a CUDA graph of many launches (launch-bound kernels).")});
     p.addOption({QStringLiteral("remeasure"), QStringLiteral("Re-measure the best K configurations at the end, interleaved (default 5; 0: off)."), QStringLiteral("K"), QStringLiteral("5")});
     p.addOption({QStringLiteral("remeasure-rounds"), QStringLiteral("Rounds of the re-measurement (default 3)."), QStringLiteral("R"), QStringLiteral("3")});
+    p.addOption({QStringLiteral("space"), QStringLiteral("Search only this narrowing of the device's space (a space file: fewer values, extra constraints)."), QStringLiteral("FILE")});
     p.addOption({QStringLiteral("quiet"), QStringLiteral("No progress bar.")});
     if (!parse(p, args, QStringLiteral("Run or resume a tuning session.")))
         return kBadInput;
@@ -225,7 +227,7 @@ int Cli::tune(const QStringList& args)
         if (deviceId.isEmpty())
             deviceId = record->device.id;
         // How a session times and re-measures is part of it; a resumed run keeps it.
-        for (const char* fixed : {"hot-cache", "cuda-graph", "remeasure", "remeasure-rounds"}) {
+        for (const char* fixed : {"hot-cache", "cuda-graph", "remeasure", "remeasure-rounds", "space"}) {
             if (p.isSet(QLatin1String(fixed))) {
                 err(QStringLiteral("--%1 cannot change a stored session (session %2 keeps its own); start a new session instead")
                         .arg(QLatin1String(fixed)).arg(resumeId));
@@ -260,6 +262,28 @@ int Cli::tune(const QStringList& args)
             replay->setSimulatedLatencyMs(int(latency));
     }
 
+    QJsonObject narrowed;
+    const QString spaceFile = p.value(QStringLiteral("space"));
+    if (!spaceFile.isEmpty()) {
+        QFile f(spaceFile);
+        if (!f.open(QIODevice::ReadOnly)) {
+            err(QStringLiteral("%1: cannot read the space file: %2").arg(spaceFile, f.errorString()));
+            return kBadInput;
+        }
+        QJsonParseError parseError{};
+        const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &parseError);
+        if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
+            err(QStringLiteral("%1: not a JSON object (%2 at offset %3)")
+                    .arg(spaceFile, parseError.errorString()).arg(parseError.offset));
+            return kBadInput;
+        }
+        narrowed = doc.object();
+        if (auto checked = SpaceRestriction::apply(device->workload().space, narrowed, spaceFile); !checked) {
+            err(checked.error());
+            return kBadInput;
+        }
+    }
+
     if (!store) {
         // Only now, with every input checked, may the database be created.
         QDir().mkpath(QFileInfo(db).absolutePath());
@@ -275,7 +299,7 @@ int Cli::tune(const QStringList& args)
         ? Session::resume(*store, device, resumeId, int(budget), seconds)
         : Session::create(*store, device,
                           SessionOptions{p.value(QStringLiteral("strategy")), {}, quint64(seed), int(budget), seconds, int(patience),
-                                         timing, int(remeasureTop), int(remeasureRounds)});
+                                         timing, int(remeasureTop), int(remeasureRounds), narrowed, spaceFile});
     if (!session) {
         err(session.error());
         return kBadInput;
@@ -298,9 +322,12 @@ int Cli::tune(const QStringList& args)
             bar.update(done, total, QStringLiteral("re-measuring the best, interleaved"));
     });
 
-    std::fprintf(stderr, "session %lld: %s on %s (%s), %lld configurations, strategy %s, seed %llu\n", s.id(),
+    const qint64 searched = s.space().size(), whole = device->workload().space.size();
+    const QString spaceText = searched == whole ? QStringLiteral("%1 configurations").arg(whole)
+                                                : QStringLiteral("%1 of the device's %2 configurations").arg(searched).arg(whole);
+    std::fprintf(stderr, "session %lld: %s on %s (%s), %s, strategy %s, seed %llu\n", s.id(),
                  qPrintable(s.record().kernel), qPrintable(device->info().name), qPrintable(deviceId),
-                 device->workload().space.size(), qPrintable(s.record().strategy), s.record().seed);
+                 qPrintable(spaceText), qPrintable(s.record().strategy), s.record().seed);
     g_running = &s;
     auto previous = std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);

@@ -50,6 +50,10 @@ void SessionRunner::run(const RunRequest& request)
     if (replay)
         replay->setSimulatedLatencyMs(request.simulatedLatencyMs);
 
+    if (!request.spaceError.isEmpty()) {
+        emit failed(request.spaceError);
+        return;
+    }
     SessionOptions options = request.options;
     if (!request.warmStartDeviceId.isEmpty() && request.resumeId == 0) {
         auto source = DeviceRegistry::open(request.warmStartDeviceId);
@@ -90,8 +94,10 @@ void SessionRunner::run(const RunRequest& request)
 
     const SessionRecord& r = session.record();
     emit started(r.id, QStringLiteral("%1 on %2 (%3, session %4)").arg(r.kernel, r.device.name, r.strategy).arg(r.id),
-                 device->workload().space);
-    if (replay) {
+                 session.space());
+    // The reference curve is random search over the whole recorded landscape: shown only when
+    // the session searches all of it (not a narrowing from the space editor).
+    if (replay && session.space().size() == device->workload().space.size()) {
         const Landscape landscape = Landscape::fromCache(replay->cache(), request.deviceId);
         const int t = int(std::min<qint64>(session.evaluationBudget(), landscape.size()));
         const std::vector<double> curve = StrategyBenchmark::expectedRandomBest(landscape, t);

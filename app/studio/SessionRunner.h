@@ -21,6 +21,9 @@ struct RunRequest {
     /// bayes: a recorded dataset of the same kernel whose landscape warm-starts the search
     /// (its configurations and times become the strategy's "prior" option); empty: cold start.
     QString warmStartDeviceId;
+    /// Set when the user asked to search the space editor's narrowing but it has errors: the run
+    /// fails with this message instead of silently searching the whole space.
+    QString spaceError;
 };
 
 /// Runs one session at a time in the thread it lives in (a worker QThread of the main window).

@@ -6,7 +6,9 @@
 #include "StrategyOptionsWidget.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QJsonDocument>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QGridLayout>
@@ -29,6 +31,7 @@ SetupPanel::SetupPanel(QWidget* parent)
     , m_patience(new QSpinBox(this))
     , m_seed(new QSpinBox(this))
     , m_latency(new QSpinBox(this))
+    , m_narrow(new QCheckBox(tr("only the Space tab's values and constraints"), this))
     , m_spaceEditor(new SpaceEditor(this))
     , m_start(new QPushButton(tr("&Start"), this))
     , m_pause(new QPushButton(tr("&Pause"), this))
@@ -43,6 +46,9 @@ SetupPanel::SetupPanel(QWidget* parent)
     m_patience->setObjectName(QStringLiteral("patienceSpin"));
     m_seed->setObjectName(QStringLiteral("seedSpin"));
     m_latency->setObjectName(QStringLiteral("latencySpin"));
+    m_narrow->setObjectName(QStringLiteral("narrowCheck"));
+    m_narrow->setToolTip(tr("Search only the configurations of the device's space that the Space tab allows "
+                            "(fewer values, extra constraints). Off: the device's whole space."));
     m_start->setObjectName(QStringLiteral("startButton"));
     m_pause->setObjectName(QStringLiteral("pauseButton"));
     m_resume->setObjectName(QStringLiteral("resumeButton"));
@@ -87,6 +93,7 @@ SetupPanel::SetupPanel(QWidget* parent)
     form->addRow(tr("Time &limit:"), m_timeLimit);
     form->addRow(tr("Pat&ience:"), m_patience);
     form->addRow(tr("S&eed:"), m_seed);
+    form->addRow(tr("Space:"), m_narrow);
     form->addRow(tr("Replay &latency:"), m_latency);
     m_options->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
     m_tabs->addTab(run, tr("Run"));
@@ -130,6 +137,19 @@ RunRequest SetupPanel::request() const
     r.options.seed = quint64(m_seed->value());
     r.simulatedLatencyMs = m_latency->value();
     r.warmStartDeviceId = m_options->warmStartDeviceId();
+    if (m_narrow->isChecked()) {
+        const QString source = tr("the space editor");
+        auto file = m_spaceEditor->draft().toSpaceFile();
+        const QJsonDocument doc = file ? QJsonDocument::fromJson(file.value()) : QJsonDocument();
+        if (!file)
+            r.spaceError = tr("%1: %2").arg(source, file.error());
+        else if (!doc.isObject())
+            r.spaceError = tr("%1: the edited space is not a JSON object").arg(source);
+        else {
+            r.options.space = doc.object();
+            r.options.spaceSource = source;
+        }
+    }
     return r;
 }
 

@@ -5,6 +5,7 @@
 #include <QWidget>
 
 class QAction;
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QPushButton;
@@ -58,6 +59,7 @@ private:
     QSpinBox* m_patience;
     QSpinBox* m_seed;
     QSpinBox* m_latency;
+    QCheckBox* m_narrow;
     SpaceEditor* m_spaceEditor;
     QPushButton* m_start;
     QPushButton* m_pause;

@@ -180,6 +180,12 @@ void TestCli::initTestCase()
     QVERIFY(v > 0);
     badValue.replace(v, int(qstrlen("\"BLOCK\": 256")), "\"BLOCK\": 999");
     QVERIFY(writeFile(path(QStringLiteral("bad-value.json")), badValue));
+    // Narrowings of the rmsnorm landscape's space for tune --space: one names a value the device
+    // does not have, one is not JSON.
+    QVERIFY(writeFile(path(QStringLiteral("narrow-bad-value.json")),
+                      "{\"name\":\"n\",\"parameters\":[{\"name\":\"BLOCK\",\"values\":[1024,999]},"
+                      "{\"name\":\"num_warps\",\"values\":[4]},{\"name\":\"num_stages\",\"values\":[1]}]}"));
+    QVERIFY(writeFile(path(QStringLiteral("narrow-not-json.json")), "{\"parameters\": [oops"));
 }
 
 void TestCli::replayPrintsJsonLines_data()
@@ -408,6 +414,11 @@ void TestCli::tuneWithBadInputCreatesNoDatabase_data()
     QTest::newRow("budget 0") << (tune(good) << QStringLiteral("--budget") << QStringLiteral("0")) << QStringLiteral("--budget");
     QTest::newRow("bad time limit") << (tune(good) << QStringLiteral("--time-limit") << QStringLiteral("soon"))
                                     << QStringLiteral("--time-limit");
+    QTest::newRow("space with a value the device lacks")
+        << (tune(good) << QStringLiteral("--space") << QStringLiteral("{tmp}/narrow-bad-value.json"))
+        << QStringLiteral("{tmp}/narrow-bad-value.json: parameter 'BLOCK': value 999 is not one of the device's values");
+    QTest::newRow("space not JSON") << (tune(good) << QStringLiteral("--space") << QStringLiteral("{tmp}/narrow-not-json.json"))
+                                    << QStringLiteral("{tmp}/narrow-not-json.json: not a JSON object");
     QTest::newRow("resume without a database")
         << QStringList{QStringLiteral("tune"), QStringLiteral("--db"), db, QStringLiteral("--resume"), QStringLiteral("1")}
         << QStringLiteral("no such result database");

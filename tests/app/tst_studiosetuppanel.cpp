@@ -1,12 +1,14 @@
 // The setup panel: the space editor (live count, errors where they are written, saving), the
 // strategy options and stop conditions as they reach the run request, and SpaceDraft's parsing.
 #include "ConfigSpace.h"
+#include "SessionRunner.h"
 #include "SetupPanel.h"
 #include "SpaceDraft.h"
 #include "SpaceEditor.h"
 #include "StrategyOptionsWidget.h"
 #include "TestSupport.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFile>
@@ -292,6 +294,60 @@ private slots:
         strategy->setCurrentText(QStringLiteral("random"));
         QVERIFY(panel.request().options.strategyOptions.isEmpty());
         QVERIFY(panel.request().warmStartDeviceId.isEmpty());
+    }
+
+    // With "only the Space tab's values and constraints" ticked, a session searches just the
+    // edited narrowing of the device's space; a narrowing with errors fails the run with the
+    // editor's message instead of searching the whole space.
+    void aSessionSearchesTheEditedSpace()
+    {
+        const QString device = QStringLiteral("replay:h100/triton_rmsnorm_fp16_rows16_N4096");
+        QTemporaryDir dir;
+        SetupPanel panel;
+        panel.setDevice(device);
+        QTest::mouseClick(panel.findChild<QPushButton*>(QStringLiteral("deviceSpaceButton")), Qt::LeftButton);
+        auto* table = panel.findChild<QTableWidget*>(QStringLiteral("parameterTable"));
+        QCOMPARE(table->item(0, 0)->text(), QStringLiteral("BLOCK"));
+        table->item(0, 1)->setText(QStringLiteral("1024, 2048"));
+        auto* constraints = panel.findChild<QPlainTextEdit*>(QStringLiteral("constraintEdit"));
+        constraints->setPlainText(QStringLiteral("num_warps * 128 <= BLOCK"));
+        QTRY_VERIFY(panel.spaceEditor()->validCount() > 0);
+        auto* narrow = panel.findChild<QCheckBox*>(QStringLiteral("narrowCheck"));
+        QVERIFY(narrow);
+        QVERIFY(panel.request().options.space.isEmpty()); // off: the whole space
+        narrow->setChecked(true);
+
+        RunRequest r = panel.request();
+        QVERIFY(r.spaceError.isEmpty());
+        QVERIFY(!r.options.space.isEmpty());
+        r.databasePath = dir.filePath(QStringLiteral("narrow.sqlite"));
+        r.options.maxEvaluations = 0;
+        r.options.remeasureTop = 0;
+        SessionRunner runner;
+        QSignalSpy trials(&runner, &SessionRunner::trialFinished);
+        QSignalSpy started(&runner, &SessionRunner::started);
+        QSignalSpy failed(&runner, &SessionRunner::failed);
+        runner.run(r);
+        QCOMPARE(failed.count(), 0);
+        QCOMPARE(started.count(), 1);
+        const auto space = started.first().at(2).value<ConfigSpace>();
+        // BLOCK 1024: warps 1, 2, 4, 8; BLOCK 2048: warps 1..16; three stage counts each.
+        QCOMPARE(space.size(), qint64((4 + 5) * 3));
+        QCOMPARE(trials.count(), int(space.size()));
+        for (const auto& args : trials) {
+            const auto t = args.first().value<Trial>();
+            const int block = t.config.value(QLatin1String("BLOCK")).toInt();
+            QVERIFY2((block == 1024 || block == 2048) && t.config.value(QLatin1String("num_warps")).toInt() * 128 <= block,
+                     qPrintable(t.configKey));
+        }
+
+        constraints->setPlainText(QStringLiteral("BLOCK_Q > 1"));
+        const RunRequest bad = panel.request();
+        QVERIFY(bad.options.space.isEmpty());
+        QVERIFY2(bad.spaceError.contains(QStringLiteral("unknown parameter 'BLOCK_Q'")), qPrintable(bad.spaceError));
+        runner.run(bad);
+        QCOMPARE(failed.count(), 1);
+        QVERIFY(failed.first().first().toString().startsWith(QStringLiteral("the space editor: ")));
     }
 };
 
