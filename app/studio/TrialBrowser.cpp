@@ -46,7 +46,9 @@ TrialBrowser::TrialBrowser(TrialTableModel* model, QWidget* parent)
     m_view->verticalHeader()->hide();
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // Fitted once to the first trials, not on every insert: ResizeToContents measures rows on
+    // each update, which a session running flat out pays five times a second.
+    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
 
     auto* bar = new QHBoxLayout;
     bar->setContentsMargins(0, 0, 0, 0);
@@ -78,9 +80,15 @@ TrialBrowser::TrialBrowser(TrialTableModel* model, QWidget* parent)
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &TrialBrowser::onCurrentChanged);
     for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
         connect(m_proxy, signal, this, &TrialBrowser::updateCount);
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex&, int first) {
+        if (first == 0)
+            m_view->resizeColumnsToContents();
+    });
     connect(m_proxy, &QAbstractItemModel::modelReset, this, [this] {
         updateCount();
         m_detail->clear();
+        if (m_model->rowCount() > 0)
+            m_view->resizeColumnsToContents();
     });
     updateCount();
 }
