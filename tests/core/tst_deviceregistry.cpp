@@ -78,7 +78,7 @@ private slots:
 void TestDeviceRegistry::builtinReplayIds()
 {
     const QStringList ids = DeviceRegistry::builtinReplayIds();
-    QCOMPARE(ids.size(), 12);
+    QCOMPARE(ids.size(), 13);
     QCOMPARE(ids, expectedIds());
     QVERIFY(ids.contains(QStringLiteral("replay:h100/triton_matmul_fp16_M4096_N4096_K4096")));
     QVERIFY(ids.contains(QStringLiteral("replay:h100/triton_matmul_fp16_M1024_N1024_K1024")));
@@ -86,7 +86,7 @@ void TestDeviceRegistry::builtinReplayIds()
     QVERIFY(ids.contains(QStringLiteral("replay:kerneltuner/convolution_A100")));
     QVERIFY(ids.contains(QStringLiteral("replay:kerneltuner/convolution_MI250X")));
     QVERIFY(ids.contains(QStringLiteral("replay:kerneltuner/pnpoly_RTX_3090")));
-    QCOMPARE(ids.filter(QStringLiteral("replay:h100/")).size(), 8);
+    QCOMPARE(ids.filter(QStringLiteral("replay:h100/")).size(), 9);
     QCOMPARE(ids.filter(QStringLiteral("replay:kerneltuner/")).size(), 4);
     for (const QString& id : ids)
         QVERIFY2(!id.endsWith(QLatin1String(".gz")) && !id.endsWith(QLatin1String(".json")), qPrintable(id));
@@ -214,7 +214,7 @@ void TestDeviceRegistry::list()
 {
     const auto entries = DeviceRegistry::list();
     QVERIFY2(entries.ok(), qPrintable(entries.error()));
-    QCOMPARE(entries->size(), 12);
+    QCOMPARE(entries->size(), 13);
     QStringList ids;
     for (const DeviceRegistry::Entry& e : entries.value()) {
         ids.append(e.id);

@@ -391,8 +391,8 @@ void TestKernelTunerCache::errors()
 void TestKernelTunerCache::shippedDatasetsPresent()
 {
     const QStringList files = shippedDatasets();
-    QCOMPARE(files.size(), 11);
-    QCOMPARE(files.filter(QStringLiteral("/h100/")).size(), 7);
+    QCOMPARE(files.size(), 13);
+    QCOMPARE(files.filter(QStringLiteral("/h100/")).size(), 9);
     QCOMPARE(files.filter(QStringLiteral("/kerneltuner/")).size(), 4);
 }
 
