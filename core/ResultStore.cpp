@@ -20,7 +20,7 @@ namespace {
 
 // 1: sessions and trials. 2: timing options and re-measurement settings of a session, and the
 // remeasurements table (a version-1 store is upgraded in place when opened).
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 QString toText(const QJsonObject& o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }
 QJsonObject toObject(const QVariant& v) { return QJsonDocument::fromJson(v.toString().toUtf8()).object(); }
@@ -58,8 +58,9 @@ const char* kSessionColumns =
     "(SELECT COUNT(*) FROM trials t WHERE t.session_id = s.id), "
     "(SELECT MIN(objective_ms) FROM trials t WHERE t.session_id = s.id AND t.status = 'ok'), "
     "s.flush_l2, s.cuda_graph, s.remeasure_top, s.remeasure_rounds, "
-    "(SELECT COUNT(*) FROM remeasurements r WHERE r.session_id = s.id)";
+    "(SELECT COUNT(*) FROM remeasurements r WHERE r.session_id = s.id), s.strategy_state";
 constexpr int kRemeasurementCountColumn = 25;
+constexpr int kStrategyStateColumn = 26;
 
 SessionRecord sessionFrom(const QSqlQuery& q)
 {
@@ -90,6 +91,7 @@ SessionRecord sessionFrom(const QSqlQuery& q)
     r.timing.cudaGraph = q.value(22).toInt() != 0;
     r.remeasureTop = q.value(23).toInt();
     r.remeasureRounds = q.value(24).toInt();
+    r.strategyState = toObject(q.value(kStrategyStateColumn));
     return r;
 }
 
@@ -171,7 +173,8 @@ Result<void> ResultStore::migrate()
         " elapsed_ms REAL NOT NULL,"
         " created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
         " flush_l2 INTEGER NOT NULL DEFAULT 1, cuda_graph INTEGER NOT NULL DEFAULT 0,"
-        " remeasure_top INTEGER NOT NULL DEFAULT 0, remeasure_rounds INTEGER NOT NULL DEFAULT 0)",
+        " remeasure_top INTEGER NOT NULL DEFAULT 0, remeasure_rounds INTEGER NOT NULL DEFAULT 0,"
+        " strategy_state TEXT)",
         "CREATE TABLE IF NOT EXISTS trials("
         " id INTEGER PRIMARY KEY AUTOINCREMENT,"
         " session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
@@ -202,8 +205,8 @@ Result<void> ResultStore::migrate()
         if (version > kSchemaVersion)
             return Error{QStringLiteral("the result store was written by a newer version (schema %1; this program reads %2)")
                              .arg(version).arg(kSchemaVersion)};
-        if (version < 2) {
-            if (auto upgraded = upgradeFrom1(); !upgraded)
+        if (version < kSchemaVersion) {
+            if (auto upgraded = upgradeFrom(version); !upgraded)
                 return upgraded;
         }
     } else {
@@ -215,20 +218,23 @@ Result<void> ResultStore::migrate()
     return {};
 }
 
-Result<void> ResultStore::upgradeFrom1()
+Result<void> ResultStore::upgradeFrom(int version)
 {
     // Version 1 (which also grew budget_stall in place) lacks the session's timing and
-    // re-measurement columns; the remeasurements table was created above. One transaction:
-    // a store is either still version 1 or wholly version 2.
+    // re-measurement columns, version 2 the strategy's saved state; the remeasurements table was
+    // created above. Missing columns are added, whatever the version. One transaction: a store is
+    // either still at its old version or wholly at the current one.
+    const QString what = QStringLiteral("upgrading the schema from version %1").arg(version);
     QSqlDatabase db = QSqlDatabase::database(m_connection);
     if (!db.transaction())
-        return sqlError(QStringLiteral("upgrading the schema from version 1"), db.lastError());
+        return sqlError(what, db.lastError());
     QSqlQuery q(db);
     const char* columns[][2] = {{"budget_stall", "INTEGER NOT NULL DEFAULT 0"},
                                 {"flush_l2", "INTEGER NOT NULL DEFAULT 1"},
                                 {"cuda_graph", "INTEGER NOT NULL DEFAULT 0"},
                                 {"remeasure_top", "INTEGER NOT NULL DEFAULT 0"},
-                                {"remeasure_rounds", "INTEGER NOT NULL DEFAULT 0"}};
+                                {"remeasure_rounds", "INTEGER NOT NULL DEFAULT 0"},
+                                {"strategy_state", "TEXT"}};
     for (const auto& column : columns) {
         const QString name = QString::fromLatin1(column[0]);
         if (!q.exec(QStringLiteral("SELECT COUNT(*) FROM pragma_table_info('sessions') WHERE name = '%1'").arg(name)) || !q.next()) {
@@ -241,7 +247,7 @@ Result<void> ResultStore::upgradeFrom1()
         if (missing && !q.exec(QStringLiteral("ALTER TABLE sessions ADD COLUMN %1 %2").arg(name, QString::fromLatin1(column[1])))) {
             const QSqlError e = q.lastError();
             db.rollback();
-            return sqlError(QStringLiteral("upgrading the schema from version 1 (column %1)").arg(name), e);
+            return sqlError(QStringLiteral("%1 (column %2)").arg(what, name), e);
         }
     }
     if (!q.exec(QStringLiteral("UPDATE meta SET value = '%1' WHERE key = 'schema_version'").arg(kSchemaVersion))) {
@@ -250,7 +256,7 @@ Result<void> ResultStore::upgradeFrom1()
         return sqlError(QStringLiteral("writing the schema version"), e);
     }
     if (!db.commit())
-        return sqlError(QStringLiteral("upgrading the schema from version 1"), db.lastError());
+        return sqlError(what, db.lastError());
     return {};
 }
 
@@ -389,7 +395,7 @@ Result<void> ResultStore::Transaction::commit()
     return {};
 }
 
-Result<void> ResultStore::appendTrial(const Trial& t, double sessionElapsedMs)
+Result<void> ResultStore::appendTrial(const Trial& t, double sessionElapsedMs, const QJsonObject& strategyState)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connection);
     // Inside an open Transaction the trial joins it; a failed statement leaves the rollback to it.
@@ -415,9 +421,10 @@ Result<void> ResultStore::appendTrial(const Trial& t, double sessionElapsedMs)
         return sqlError(QStringLiteral("storing trial %1 of session %2").arg(t.sequence).arg(t.sessionId), e);
     }
     QSqlQuery u(db);
-    u.prepare(QStringLiteral("UPDATE sessions SET elapsed_ms = ?, updated_at = ? WHERE id = ?"));
+    u.prepare(QStringLiteral("UPDATE sessions SET elapsed_ms = ?, updated_at = ?, strategy_state = ? WHERE id = ?"));
     u.addBindValue(sessionElapsedMs);
     u.addBindValue(timeText(t.finishedAt));
+    u.addBindValue(strategyState.isEmpty() ? QVariant() : QVariant(toText(strategyState)));
     u.addBindValue(t.sessionId);
     if (!u.exec()) {
         const QSqlError e = u.lastError();

@@ -40,6 +40,9 @@ struct SessionRecord {
     /// The session's best time as BestTrial picks it: the median of the interleaved
     /// re-measurement when the session has one, else the fastest ok trial.
     std::optional<double> bestMs;
+    /// What the strategy needs beyond the seed and the history to go on exactly where it stopped
+    /// (Strategy::saveState after the latest trial); empty for strategies without such state.
+    QJsonObject strategyState;
 };
 
 /// The SQLite result store (Qt SQL, WAL journal, synchronous=FULL). Every trial is committed in
@@ -64,7 +67,8 @@ public:
 
     /// Commits one trial and the session's elapsed time in a single transaction (inside an
     /// open Transaction: part of that one).
-    Result<void> appendTrial(const Trial& trial, double sessionElapsedMs);
+    /// Commits a trial together with the session's elapsed time and the strategy's state after it.
+    Result<void> appendTrial(const Trial& trial, double sessionElapsedMs, const QJsonObject& strategyState = {});
 
     /// All-or-nothing writes: between begin and commit every write of this store joins one
     /// transaction; a Transaction destroyed without commit() rolls everything back. Not nested.
@@ -100,7 +104,7 @@ public:
 private:
     explicit ResultStore(QString path, QString connection);
     Result<void> migrate();
-    Result<void> upgradeFrom1();
+    Result<void> upgradeFrom(int version);
     /// Replaces the SQL's fastest-trial best by BestTrial's choice when the session was re-measured.
     Result<void> applyRemeasuredBest(SessionRecord& record, int remeasurements);
     QString m_path;

@@ -136,6 +136,11 @@ Result<void> Session::prepare()
         return Error{known.error()};
     m_known = std::move(known.value());
     m_strategy->initialize(space, m_record.seed);
+    // A resumed search goes on with the strategy's state after its last trial (portfolio
+    // statistics, random engine, model fits), so it proposes what an uninterrupted one would.
+    // A state that does not fit (another version's) leaves the freshly initialised strategy.
+    if (!m_record.strategyState.isEmpty())
+        m_strategy->restoreState(m_record.strategyState);
     return {};
 }
 
@@ -222,7 +227,7 @@ Result<QString> Session::run()
         m_record.elapsedMs = elapsedBefore + double(clock.nsecsElapsed()) / 1e6;
 
         // Committed before anything else happens: a kill after this line loses nothing.
-        auto stored = m_store.appendTrial(trial, m_record.elapsedMs);
+        auto stored = m_store.appendTrial(trial, m_record.elapsedMs, m_strategy->saveState());
         if (!stored)
             return fail(stored.error());
         if (!trial.fromStore)

@@ -306,7 +306,7 @@ void TestResultStore::walModeIsOn()
         // The schema version is recorded.
         QVERIFY(q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'")));
         QVERIFY(q.next());
-        QCOMPARE(q.value(0).toInt(), 2);
+        QCOMPARE(q.value(0).toInt(), 3);
         q.finish();
         probe.close();
     }
@@ -538,7 +538,7 @@ void TestResultStore::newerSchemaIsLeftUntouched()
         QSqlQuery q(db);
         QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode=DELETE")));
         QVERIFY(q.exec(QStringLiteral("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")));
-        QVERIFY(q.exec(QStringLiteral("INSERT INTO meta(key, value) VALUES('schema_version', '3')")));
+        QVERIFY(q.exec(QStringLiteral("INSERT INTO meta(key, value) VALUES('schema_version', '4')")));
         QVERIFY(q.exec(QStringLiteral("CREATE TABLE measurements(id INTEGER PRIMARY KEY, payload BLOB)")));
         q.finish();
         db.close();
@@ -546,7 +546,7 @@ void TestResultStore::newerSchemaIsLeftUntouched()
     QSqlDatabase::removeDatabase(QStringLiteral("future2-writer"));
     const QStringList before = schemaOf(path);
     QVERIFY(before.contains(QStringLiteral("journal_mode=delete")));
-    QVERIFY(before.contains(QStringLiteral("schema_version=3")));
+    QVERIFY(before.contains(QStringLiteral("schema_version=4")));
 
     auto store = ResultStore::open(path);
     QVERIFY(!store.ok());
@@ -633,7 +633,7 @@ void TestResultStore::version1StoreIsUpgraded()
         QCOMPARE(*store.value()->session(1)->bestMs, 0.6);
     }
     const QStringList schema = schemaOf(path);
-    QVERIFY(schema.contains(QStringLiteral("schema_version=2")));
+    QVERIFY(schema.contains(QStringLiteral("schema_version=3")));
     QVERIFY(std::any_of(schema.begin(), schema.end(), [](const QString& s) { return s.startsWith(QLatin1String("table remeasurements ")); }));
     // Opening an upgraded store again changes nothing.
     {
