@@ -57,6 +57,12 @@ SetupPanel::SetupPanel(QWidget* parent)
     // Editable: a Kernel Tuner cache path or a "worker:..." id can be typed in.
     m_device->setEditable(true);
     m_device->addItems(DeviceRegistry::builtinReplayIds());
+    // The GPU workers this installation has (cuda:0, hip:0, triton:0), after the recordings;
+    // each starts its worker only when a session opens it.
+    for (const DeviceRegistry::Entry& worker : DeviceRegistry::namedWorkers()) {
+        m_device->addItem(worker.id);
+        m_device->setItemData(m_device->count() - 1, worker.description, Qt::ToolTipRole);
+    }
     m_device->setMinimumContentsLength(24);
     m_device->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_strategy->addItems(StrategyFactory::names());
