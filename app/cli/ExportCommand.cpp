@@ -1,4 +1,4 @@
-// `dejavu-tune export`: writes a session's trials (csv, kerneltuner) or a ladder of sessions
+// `dejavu-tune export`: writes a session's trials (csv, kerneltuner, t4) or a ladder of sessions
 // in the formats deployments load (dejavu, vllm, triton-cache). The work is core's SessionExport
 // (shared with the studio); this file parses the options and prints the summary.
 #include "Cli.h"

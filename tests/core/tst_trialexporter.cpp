@@ -159,6 +159,9 @@ private slots:
     void kernelTunerRoundTrip_data();
     void kernelTunerRoundTrip();
     void kernelTunerKeepsStatusesItHasNoWordFor();
+    void t4ResultsFollowTheSchema();
+    void t4ValidationNamesTheField_data();
+    void t4ValidationNamesTheField();
     void writeFailureLeavesNothing();
     void writeReplacesAtomically();
     void unknownFormatIsRefused();
@@ -492,3 +495,80 @@ void TestTrialExporter::gzOutputIsGzip()
 
 QTEST_GUILESS_MAIN(TestTrialExporter)
 #include "tst_trialexporter.moc"
+
+// T4 (the auto-tuning community's results schema, as Kernel Tuner writes it): every trial once,
+// failures with the schema's invalidity words, a wrong result with correctness 0, and the file
+// passes the schema's rules when read back.
+void TestTrialExporter::t4ResultsFollowTheSchema()
+{
+    auto device = std::make_shared<FakeDevice>();
+    const SessionData s = runSession(device, QStringLiteral("random"), 0, 5);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("results.json"));
+    auto written = TrialExporter::write(QStringLiteral("t4"), s.record, s.trials, path);
+    QVERIFY2(written.ok(), qPrintable(written.error()));
+    const QByteArray bytes = readFile(path);
+    auto checked = TrialExporter::validateT4(bytes, path);
+    QVERIFY2(checked.ok(), qPrintable(checked.error()));
+    QCOMPARE(checked.value(), s.trials.size());
+
+    const QJsonObject root = QJsonDocument::fromJson(bytes).object();
+    QCOMPARE(root.value(QLatin1String("schema_version")).toString(), QStringLiteral("1.0.0"));
+    const QJsonArray results = root.value(QLatin1String("results")).toArray();
+    QCOMPARE(results.size(), s.trials.size());
+    const QHash<Status, QString> words{{Status::Ok, QStringLiteral("correct")}, {Status::CompileError, QStringLiteral("compile")},
+                                       {Status::RuntimeError, QStringLiteral("runtime")}, {Status::Crashed, QStringLiteral("runtime")},
+                                       {Status::Timeout, QStringLiteral("timeout")}, {Status::WrongResult, QStringLiteral("correctness")},
+                                       {Status::Invalid, QStringLiteral("constraints")}};
+    QSet<QString> seen;
+    for (int i = 0; i < results.size(); ++i) {
+        const QJsonObject r = results[i].toObject();
+        const Trial& t = s.trials[i];
+        QCOMPARE(r.value(QLatin1String("configuration")).toObject(), t.config);
+        QCOMPARE(r.value(QLatin1String("invalidity")).toString(), words.value(t.measurement.status));
+        seen.insert(r.value(QLatin1String("invalidity")).toString());
+        QCOMPARE(r.value(QLatin1String("correctness")).toInt(), t.measurement.status == Status::WrongResult ? 0 : 1);
+        const QJsonArray runtimes = r.value(QLatin1String("times")).toObject().value(QLatin1String("runtimes")).toArray();
+        QCOMPARE(runtimes.size(), t.measurement.samplesMs.size());
+        const QJsonObject time = r.value(QLatin1String("measurements")).toArray().first().toObject();
+        QCOMPARE(time.value(QLatin1String("unit")).toString(), QStringLiteral("ms"));
+        if (t.measurement.isOk())
+            QCOMPARE(time.value(QLatin1String("value")).toDouble(), t.measurement.objectiveMs);
+        else
+            QCOMPARE(time.value(QLatin1String("value")).toString(), statusName(t.measurement.status));
+        QCOMPARE(r.value(QLatin1String("objectives")).toArray(), QJsonArray{QStringLiteral("time")});
+    }
+    QVERIFY(seen.contains(QStringLiteral("correct")));
+    QVERIFY(seen.contains(QStringLiteral("correctness")));
+    QVERIFY(seen.contains(QStringLiteral("timeout")));
+}
+
+void TestTrialExporter::t4ValidationNamesTheField_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("version") << QByteArray(R"({"schema_version": "1.0", "results": []})") << QStringLiteral("r.json: schema_version");
+    QTest::newRow("no results") << QByteArray(R"({"schema_version": "1.0.0"})") << QStringLiteral("r.json: results: expected an array");
+    QTest::newRow("no configuration")
+        << QByteArray(R"({"schema_version": "1.0.0", "results": [{"times": {}, "invalidity": "correct", "correctness": 1}]})")
+        << QStringLiteral("r.json: results[0].configuration: required object");
+    QTest::newRow("bad invalidity")
+        << QByteArray(R"({"schema_version": "1.0.0", "results": [{"configuration": {}, "times": {}, "invalidity": "broken", "correctness": 1}]})")
+        << QStringLiteral("r.json: results[0].invalidity: required, one of");
+    QTest::newRow("runtimes not an array")
+        << QByteArray(R"({"schema_version": "1.0.0", "results": [{"configuration": {}, "times": {"runtimes": 3}, "invalidity": "correct", "correctness": 1}]})")
+        << QStringLiteral("r.json: results[0].times.runtimes: expected an array");
+    QTest::newRow("no correctness")
+        << QByteArray(R"({"schema_version": "1.0.0", "results": [{"configuration": {}, "times": {}, "invalidity": "correct"}]})")
+        << QStringLiteral("r.json: results[0].correctness: required number");
+}
+
+void TestTrialExporter::t4ValidationNamesTheField()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, message);
+    auto checked = TrialExporter::validateT4(json, QStringLiteral("r.json"));
+    QVERIFY(!checked.ok());
+    QVERIFY2(checked.error().startsWith(message), qPrintable(checked.error()));
+}
