@@ -3,6 +3,8 @@
 // Helpers shared by the tests: open what a test needs or stop it with the reason.
 
 #include "DeviceRegistry.h"
+#include "Landscape.h"
+#include "ReplayDevice.h"
 #include "ResultStore.h"
 
 #include <QtGlobal>
@@ -20,6 +22,16 @@ inline std::shared_ptr<Device> openDevice(const QString& id)
 }
 
 inline ConfigSpace datasetSpace(const QString& id) { return openDevice(id)->workload().space; }
+
+/// The shipped convolution landscape of `gpu` (A100, MI250X, W7800), named after the GPU.
+inline Landscape convolutionLandscape(const QString& gpu)
+{
+    const QString id = QStringLiteral("replay:kerneltuner/convolution_") + gpu;
+    auto device = DeviceRegistry::open(id);
+    if (!device)
+        qFatal("cannot open %s: %s", qPrintable(id), qPrintable(device.error()));
+    return Landscape::fromCache(dynamic_cast<ReplayDevice*>(device.value().get())->cache(), gpu);
+}
 
 inline std::unique_ptr<ResultStore> openStore(const QString& path)
 {

@@ -1,3 +1,4 @@
+#include "TestSupport.h"
 #include "ComparisonView.h"
 #include "DeviceRegistry.h"
 #include "Landscape.h"
@@ -23,13 +24,7 @@ namespace {
 const QString kPrefix = QStringLiteral("replay:kerneltuner/convolution_");
 const QStringList kGpus = {QStringLiteral("A100"), QStringLiteral("MI250X"), QStringLiteral("W7800")};
 
-Landscape shipped(const QString& gpu)
-{
-    auto device = DeviceRegistry::open(kPrefix + gpu);
-    if (!device)
-        qFatal("%s", qPrintable(device.error()));
-    return Landscape::fromCache(dynamic_cast<ReplayDevice*>(device.value().get())->cache(), gpu);
-}
+Landscape shipped(const QString& gpu) { return dv::test::convolutionLandscape(gpu); }
 
 int parameterIndex(const ConfigSpace& space, const QString& name)
 {

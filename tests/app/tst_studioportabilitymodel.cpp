@@ -1,3 +1,4 @@
+#include "TestSupport.h"
 #include "DeviceRegistry.h"
 #include "Landscape.h"
 #include "Portability.h"
@@ -14,13 +15,7 @@ using namespace dv::studio;
 
 namespace {
 
-Landscape shipped(const QString& gpu)
-{
-    auto device = DeviceRegistry::open(QStringLiteral("replay:kerneltuner/convolution_") + gpu);
-    if (!device)
-        qFatal("%s", qPrintable(device.error()));
-    return Landscape::fromCache(dynamic_cast<ReplayDevice*>(device.value().get())->cache(), gpu);
-}
+Landscape shipped(const QString& gpu) { return dv::test::convolutionLandscape(gpu); }
 
 } // namespace
 

@@ -1,3 +1,4 @@
+#include "TestSupport.h"
 #include "DeviceRegistry.h"
 #include "Landscape.h"
 #include "LandscapeGrid.h"
@@ -11,13 +12,7 @@ using namespace dv;
 
 namespace {
 
-Landscape shipped(const QString& gpu)
-{
-    auto device = DeviceRegistry::open(QStringLiteral("replay:kerneltuner/convolution_") + gpu);
-    if (!device)
-        qFatal("%s", qPrintable(device.error()));
-    return Landscape::fromCache(dynamic_cast<ReplayDevice*>(device.value().get())->cache(), gpu);
-}
+Landscape shipped(const QString& gpu) { return dv::test::convolutionLandscape(gpu); }
 
 // a in {0,1,2}, b in {0,1}, c in {0,1}; (a=2, b=1) excluded by the valid set.
 Landscape small()

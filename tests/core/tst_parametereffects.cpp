@@ -1,3 +1,4 @@
+#include "TestSupport.h"
 #include "DeviceRegistry.h"
 #include "Landscape.h"
 #include "ParameterEffects.h"
@@ -11,13 +12,7 @@ using namespace dv;
 
 namespace {
 
-Landscape shipped(const QString& gpu)
-{
-    auto device = DeviceRegistry::open(QStringLiteral("replay:kerneltuner/convolution_") + gpu);
-    if (!device)
-        qFatal("%s", qPrintable(device.error()));
-    return Landscape::fromCache(dynamic_cast<ReplayDevice*>(device.value().get())->cache(), gpu);
-}
+Landscape shipped(const QString& gpu) { return dv::test::convolutionLandscape(gpu); }
 
 bool near(double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b)); }
 

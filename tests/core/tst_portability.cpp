@@ -1,3 +1,4 @@
+#include "TestSupport.h"
 #include "DeviceRegistry.h"
 #include "Landscape.h"
 #include "Portability.h"
@@ -11,14 +12,7 @@ using namespace dv;
 
 namespace {
 
-Landscape shipped(const QString& gpu)
-{
-    const QString id = QStringLiteral("replay:kerneltuner/convolution_") + gpu;
-    auto device = DeviceRegistry::open(id);
-    if (!device)
-        qFatal("%s", qPrintable(device.error()));
-    return Landscape::fromCache(dynamic_cast<ReplayDevice*>(device.value().get())->cache(), gpu);
-}
+Landscape shipped(const QString& gpu) { return dv::test::convolutionLandscape(gpu); }
 
 // A deliberately naive O(n^2) Spearman: rank = 1 + (number smaller) + (number equal - 1) / 2.
 double naiveSpearman(const std::vector<double>& x, const std::vector<double>& y)
