@@ -21,6 +21,8 @@
 #include "gpu.h"
 #include "manifest.h"
 
+#include "worker_json.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -45,6 +47,11 @@
 #include <unistd.h>
 
 using json = nlohmann::json;
+using dv::worker::RequestError;
+using dv::worker::arrayField;
+using dv::worker::field;
+using dv::worker::matches;
+using dv::worker::quantile;
 
 #if defined(DEJAVU_HIP)
 #define DV_PROGRAM "dejavu-hip-worker"
@@ -88,14 +95,6 @@ namespace {
 constexpr int kProtocolVersion = 1;
 constexpr const char* kWorkerVersion = "0.1.0";
 constexpr int kGraphLaunches = 20; // kernel launches per CUDA-graph replay
-
-struct RequestError : std::runtime_error {
-    RequestError(std::string c, const std::string& message)
-        : std::runtime_error(message)
-        , code(std::move(c))
-    {}
-    std::string code;
-};
 
 struct GpuError : std::runtime_error {
     GpuError(dvResult r, const std::string& what)
@@ -156,49 +155,6 @@ struct Options {
     bool precompile = false;
     bool capabilities = true; // false: a hello without "capabilities", for engines older than `prepare`
 };
-
-bool matches(const json& config, const json& partial)
-{
-    for (auto it = partial.begin(); it != partial.end(); ++it) {
-        if (!config.contains(it.key()) || config[it.key()] != it.value())
-            return false;
-    }
-    return true;
-}
-
-template <typename T>
-T field(const json& object, const std::string& where, const char* key, bool required = true, T fallback = T())
-{
-    if (!object.contains(key) || object[key].is_null()) {
-        if (required)
-            throw RequestError("bad_request", where + ": missing field '" + key + "'");
-        return fallback;
-    }
-    const json& v = object[key];
-    bool ok = false;
-    if constexpr (std::is_same_v<T, std::string>)
-        ok = v.is_string();
-    else if constexpr (std::is_same_v<T, bool>)
-        ok = v.is_boolean();
-    else if constexpr (std::is_integral_v<T>)
-        ok = v.is_number_integer();
-    else if constexpr (std::is_floating_point_v<T>)
-        ok = v.is_number();
-    else
-        ok = v.is_object() || v.is_array();
-    if (!ok)
-        throw RequestError("bad_request", where + "." + key + ": wrong type, got " + v.dump());
-    return v.get<T>();
-}
-
-double quantile(std::vector<double> samples, double q)
-{
-    std::sort(samples.begin(), samples.end());
-    const double pos = q * double(samples.size() - 1);
-    const auto lo = std::size_t(std::floor(pos));
-    const auto hi = std::min(lo + 1, samples.size() - 1);
-    return samples[lo] + (samples[hi] - samples[lo]) * (pos - double(lo));
-}
 
 SourceTree readTree(const std::string& dir)
 {
@@ -543,7 +499,7 @@ private:
     {
         if (!m_manifest)
             throw RequestError("not_loaded", "prepare before load");
-        const auto configs = field<json>(request, "prepare", "configs");
+        const auto configs = arrayField(request, "prepare", "configs");
         if (!configs.is_array())
             throw RequestError("bad_request", "prepare.configs: expected an array");
         int queued = 0;

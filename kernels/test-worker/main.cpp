@@ -15,6 +15,8 @@
 // --prepare garbage announces it and answers `prepare` with a line that is not JSON.
 // --loaded-extra JSON sends that object as the `loaded` answer's extra.
 
+#include "worker_json.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -36,6 +38,11 @@
 #include <unistd.h>
 
 using json = nlohmann::json;
+using dv::worker::RequestError;
+using dv::worker::arrayField;
+using dv::worker::field;
+using dv::worker::matches;
+using dv::worker::quantile;
 
 namespace {
 
@@ -47,14 +54,6 @@ struct Options {
     int delayMs = 0;
     std::string prepare; // "", "yes" or "garbage"
     json loadedExtra;    // sent as loaded.extra when it is an object
-};
-
-struct RequestError : std::runtime_error {
-    RequestError(std::string code, const std::string& message)
-        : std::runtime_error(message)
-        , code(std::move(code))
-    {}
-    std::string code;
 };
 
 const std::vector<std::string> kFaults = {"segv",  "abort",         "exit",        "hang",
@@ -166,49 +165,6 @@ std::uint64_t fnv1a(const std::string& text)
     return h;
 }
 
-double quantile(std::vector<double> samples, double q)
-{
-    std::sort(samples.begin(), samples.end());
-    const double pos = q * double(samples.size() - 1);
-    const auto lo = std::size_t(std::floor(pos));
-    const auto hi = std::min(lo + 1, samples.size() - 1);
-    return samples[lo] + (samples[hi] - samples[lo]) * (pos - double(lo));
-}
-
-bool matches(const json& config, const json& partial)
-{
-    for (auto it = partial.begin(); it != partial.end(); ++it) {
-        if (!config.contains(it.key()) || config[it.key()] != it.value())
-            return false;
-    }
-    return true;
-}
-
-template <typename T>
-T field(const json& object, const char* where, const char* key, bool required = true, T fallback = T())
-{
-    if (!object.contains(key) || object[key].is_null()) {
-        if (required)
-            throw RequestError("bad_request", std::string(where) + ": missing field '" + key + "'");
-        return fallback;
-    }
-    const json& v = object[key];
-    bool ok = false;
-    if constexpr (std::is_same_v<T, std::string>)
-        ok = v.is_string();
-    else if constexpr (std::is_same_v<T, bool>)
-        ok = v.is_boolean();
-    else if constexpr (std::is_integral_v<T>)
-        ok = v.is_number_integer();
-    else if constexpr (std::is_floating_point_v<T>)
-        ok = v.is_number();
-    else
-        ok = v.is_object();
-    if (!ok)
-        throw RequestError("bad_request", std::string(where) + "." + key + ": wrong type, got " + v.dump());
-    return v.get<T>();
-}
-
 class Worker {
 public:
     explicit Worker(Options options)
@@ -253,7 +209,7 @@ public:
             if (request.contains("id") && request["id"].is_number_integer())
                 id = request["id"];
             const auto type = field<std::string>(request, "request", "type");
-            field<std::int64_t>(request, type.c_str(), "id");
+            field<std::int64_t>(request, type, "id");
             if (type == "load")
                 load(request);
             else if (type == "evaluate")
