@@ -7,6 +7,8 @@
 #include "ReplayDevice.h"
 #include "ResultStore.h"
 
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QtGlobal>
 
 #include <memory>
@@ -31,6 +33,32 @@ inline Landscape convolutionLandscape(const QString& gpu)
     if (!device)
         qFatal("cannot open %s: %s", qPrintable(id), qPrintable(device.error()));
     return Landscape::fromCache(dynamic_cast<ReplayDevice*>(device.value().get())->cache(), gpu);
+}
+
+/// The "triton_cache" deployment inputs of the recorded 384-configuration Triton matmul, with
+/// made-up hash inputs (on a GPU host kernels/triton/deployment.py computes them): enough for the
+/// triton-cache exporter and its read-back, not for a real Triton.
+inline QJsonObject madeUpMatmulTritonCacheInputs()
+{
+    QJsonArray configs;
+    for (int bm : {32, 64, 128, 256})
+        for (int bn : {32, 64, 128, 256})
+            for (int bk : {32, 64, 128})
+                for (int w : {4, 8})
+                    for (int st : {2, 3, 4, 5})
+                        configs.append(QStringLiteral("BLOCK_M: %1, BLOCK_N: %2, BLOCK_K: %3, GROUP_M: 8, num_warps: %4, num_ctas: 1, "
+                                                      "num_stages: %5, maxnreg: None, ir_override: None").arg(bm).arg(bn).arg(bk).arg(w).arg(st));
+    return QJsonObject{{QStringLiteral("triton_version"), QStringLiteral("3.6.0")},
+                       {QStringLiteral("gpu_name"), QStringLiteral("NVIDIA H100 80GB HBM3")},
+                       {QStringLiteral("fn_name"), QStringLiteral("matmul_kernel")},
+                       {QStringLiteral("hash_prefix"), QJsonArray{QStringLiteral("k"), QStringLiteral("b"), QStringLiteral("f"), QStringLiteral("[]")}},
+                       {QStringLiteral("key"), QJsonArray{QStringLiteral("M"), QStringLiteral("N"), QStringLiteral("K")}},
+                       {QStringLiteral("key_from_problem"), QJsonArray{0, 1, 2}},
+                       {QStringLiteral("dtypes"), QJsonArray{QStringLiteral("torch.float16"), QStringLiteral("torch.float16"), QStringLiteral("torch.float16")}},
+                       {QStringLiteral("configs"), configs},
+                       {QStringLiteral("config_fields"), QJsonArray{QStringLiteral("kwargs"), QStringLiteral("num_warps"), QStringLiteral("num_ctas"),
+                                                                    QStringLiteral("num_stages"), QStringLiteral("maxnreg"), QStringLiteral("pre_hook"),
+                                                                    QStringLiteral("ir_override")}}};
 }
 
 inline std::unique_ptr<ResultStore> openStore(const QString& path)

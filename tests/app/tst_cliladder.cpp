@@ -1,6 +1,7 @@
 // `dejavu-tune ladder`, `export --format triton-cache` and `bundle` end to end on the recorded
 // H100 landscapes (replay): one session per key, warm-started; the coverage; Triton's cache
 // files for the ladder; a bundle that round-trips into another database.
+#include "TestSupport.h"
 #include "TritonCacheExporter.h"
 
 #include <QDir>
@@ -98,25 +99,7 @@ private slots:
         const Run r = cli({QStringLiteral("ladder"), QStringLiteral("--device"), QStringLiteral("replay:h100/triton_matmul_fp16_M{key}_N{key}_K{key}"),
                            QStringLiteral("--keys"), QStringLiteral("1024,4096"), QStringLiteral("--budget"), QStringLiteral("6"), QStringLiteral("--db"), db});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        QJsonArray configs;
-        for (int bm : {32, 64, 128, 256})
-            for (int bn : {32, 64, 128, 256})
-                for (int bk : {32, 64, 128})
-                    for (int w : {4, 8})
-                        for (int s : {2, 3, 4, 5})
-                            configs.append(QStringLiteral("BLOCK_M: %1, BLOCK_N: %2, BLOCK_K: %3, GROUP_M: 8, num_warps: %4, num_ctas: 1, "
-                                                          "num_stages: %5, maxnreg: None, ir_override: None").arg(bm).arg(bn).arg(bk).arg(w).arg(s));
-        const QJsonObject tc{{QStringLiteral("triton_version"), QStringLiteral("3.6.0")},
-                             {QStringLiteral("gpu_name"), QStringLiteral("NVIDIA H100 80GB HBM3")},
-                             {QStringLiteral("fn_name"), QStringLiteral("matmul_kernel")},
-                             {QStringLiteral("hash_prefix"), QJsonArray{QStringLiteral("k"), QStringLiteral("b"), QStringLiteral("f"), QStringLiteral("[]")}},
-                             {QStringLiteral("key"), QJsonArray{QStringLiteral("M"), QStringLiteral("N"), QStringLiteral("K")}},
-                             {QStringLiteral("key_from_problem"), QJsonArray{0, 1, 2}},
-                             {QStringLiteral("dtypes"), QJsonArray{QStringLiteral("torch.float16"), QStringLiteral("torch.float16"), QStringLiteral("torch.float16")}},
-                             {QStringLiteral("configs"), configs},
-                             {QStringLiteral("config_fields"), QJsonArray{QStringLiteral("kwargs"), QStringLiteral("num_warps"), QStringLiteral("num_ctas"),
-                                                                          QStringLiteral("num_stages"), QStringLiteral("maxnreg"), QStringLiteral("pre_hook"),
-                                                                          QStringLiteral("ir_override")}}};
+        const QJsonObject tc = dv::test::madeUpMatmulTritonCacheInputs();
         QFile f(path(QStringLiteral("deploy.json")));
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(QJsonDocument(QJsonObject{{QStringLiteral("triton_cache"), tc}}).toJson());

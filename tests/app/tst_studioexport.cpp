@@ -378,25 +378,7 @@ private slots:
 
         // Triton's own cache for the matmul ladder (hash inputs made up, as tst_cliladder does):
         // each file is read back with the autotuner's rules and restores the session's best.
-        QJsonArray tritonConfigs;
-        for (int bm : {32, 64, 128, 256})
-            for (int bn : {32, 64, 128, 256})
-                for (int bk : {32, 64, 128})
-                    for (int w : {4, 8})
-                        for (int st : {2, 3, 4, 5})
-                            tritonConfigs.append(QStringLiteral("BLOCK_M: %1, BLOCK_N: %2, BLOCK_K: %3, GROUP_M: 8, num_warps: %4, num_ctas: 1, "
-                                                          "num_stages: %5, maxnreg: None, ir_override: None").arg(bm).arg(bn).arg(bk).arg(w).arg(st));
-        const QJsonObject tc{{QStringLiteral("triton_version"), QStringLiteral("3.6.0")},
-                             {QStringLiteral("gpu_name"), QStringLiteral("NVIDIA H100 80GB HBM3")},
-                             {QStringLiteral("fn_name"), QStringLiteral("matmul_kernel")},
-                             {QStringLiteral("hash_prefix"), QJsonArray{QStringLiteral("k"), QStringLiteral("b"), QStringLiteral("f"), QStringLiteral("[]")}},
-                             {QStringLiteral("key"), QJsonArray{QStringLiteral("M"), QStringLiteral("N"), QStringLiteral("K")}},
-                             {QStringLiteral("key_from_problem"), QJsonArray{0, 1, 2}},
-                             {QStringLiteral("dtypes"), QJsonArray{QStringLiteral("torch.float16"), QStringLiteral("torch.float16"), QStringLiteral("torch.float16")}},
-                             {QStringLiteral("configs"), tritonConfigs},
-                             {QStringLiteral("config_fields"), QJsonArray{QStringLiteral("kwargs"), QStringLiteral("num_warps"), QStringLiteral("num_ctas"),
-                                                                          QStringLiteral("num_stages"), QStringLiteral("maxnreg"), QStringLiteral("pre_hook"),
-                                                                          QStringLiteral("ir_override")}}};
+        const QJsonObject tc = dv::test::madeUpMatmulTritonCacheInputs();
         const QByteArray tcJson = QJsonDocument(QJsonObject{{QStringLiteral("triton_cache"), tc}}).toJson();
         const QString tcFile = m_dir.filePath(QStringLiteral("deploy-matmul.json"));
         {
