@@ -8,6 +8,7 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QJsonDocument>
 #include <QJsonObject>
 
 #include <algorithm>
@@ -64,6 +65,9 @@ int main(int argc, char** argv)
     // Optional arguments: a strategy name and a number of observations, to time (or profile) one case.
     const QString only = argc > 1 ? QString::fromLocal8Bit(argv[1]) : QString();
     const int onlyObserved = argc > 2 ? std::atoi(argv[2]) : 0;
+    // A third argument: strategy options as JSON (e.g. '{"levels":false}').
+    const QJsonObject options =
+        argc > 3 ? QJsonDocument::fromJson(QByteArray(argv[3])).object() : QJsonObject{};
     const int repeats = 12;
     // Wall time, and the CPU time of this thread (bayes models run on one thread by default): on a
     // shared machine the latter is what the proposal would take on a quiet one.
@@ -76,7 +80,7 @@ int main(int argc, char** argv)
             if (onlyObserved > 0 && observed != onlyObserved)
                 continue;
             for (int batch : {1, 4}) {
-                auto strategy = StrategyFactory::create(QString::fromLatin1(name), QJsonObject{}).value();
+                auto strategy = StrategyFactory::create(QString::fromLatin1(name), options).value();
                 strategy->initialize(space, 1);
                 SearchHistory history(space.size());
                 Rng rng(5);
@@ -95,6 +99,8 @@ int main(int argc, char** argv)
                     const auto proposals = strategy->propose(history, batch);
                     ms.push_back(double(t.nsecsElapsed()) / 1e6);
                     cpu.push_back(threadCpuMs() - cpu0);
+                    if (std::getenv("DEJAVU_BENCH_VERBOSE"))
+                        std::fprintf(stderr, "repeat %d: %.1f ms CPU\n", r, cpu.back());
                     if (int(proposals.size()) != batch)
                         return 1;
                 }

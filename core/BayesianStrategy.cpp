@@ -93,7 +93,13 @@ BayesianStrategy::BayesianStrategy(const QJsonObject& options)
 void BayesianStrategy::initialize(const ConfigSpace& space, quint64 seed)
 {
     m_space = space;
-    m_encoder = std::make_unique<ConfigEncoder>(space);
+    // "levels": "auto" (default), true or false.
+    const QJsonValue levels = m_options.value(QLatin1String("levels"));
+    m_levelsAuto = levels.isUndefined() || levels.toString() == QLatin1String("auto");
+    m_levelColumns = m_levelsAuto || levels.toBool(false);
+    m_gpPlain = GaussianProcess();
+    m_levelChoice = -1;
+    m_encoder = std::make_unique<ConfigEncoder>(space, m_levelColumns);
     m_neighbourhood = std::make_unique<Neighbourhood>(space);
     m_engine.seed(proposalSeed(seed, -1));
     m_candidateLimit = std::max(100, m_options.value(QLatin1String("candidates")).toInt(20000));
@@ -140,7 +146,7 @@ void BayesianStrategy::initialize(const ConfigSpace& space, quint64 seed)
 
     // Initial design: informative dimensions + 1, between 4 and 10; halved with a prior, whose best
     // configurations come first.
-    const int dims = std::max(1, m_encoder->dimensions());
+    const int dims = std::max(1, m_encoder->plainDimensions());
     m_initialSize = m_options.contains(QLatin1String("initial"))
         ? std::max(1, m_options.value(QLatin1String("initial")).toInt())
         : std::clamp(dims / 2 + 2, 3, 6);
@@ -166,7 +172,7 @@ void BayesianStrategy::initialize(const ConfigSpace& space, quint64 seed)
         // small), then spreads by maximin, which covers the extremes where some kernels have their optimum.
         // One-hot and two-valued columns are equidistant from the centre, so the ordinal parameters with three
         // or more values decide which configuration is central.
-        const Eigen::MatrixXd X = m_encoder->encode(sample);
+        const Eigen::MatrixXd X = m_encoder->encode(sample).leftCols(m_encoder->plainDimensions());
         const Eigen::RowVectorXd centre = Eigen::RowVectorXd::Constant(X.cols(), 0.5);
         Eigen::VectorXd radius = (X.rowwise() - centre).rowwise().squaredNorm();
         for (Eigen::Index i = 0; i < radius.size(); ++i) // seeded tie-break among equally central points
@@ -237,6 +243,7 @@ void BayesianStrategy::initialize(const ConfigSpace& space, quint64 seed)
         po.restarts = 2;
         po.maxIterations = 60;
         std::mt19937_64 priorEngine(proposalSeed(seed, -3));
+        po.lengthScaleGroups = m_encoder->lengthScaleGroups();
         try {
             m_priorGp.fit(encodeRows(rows), y, priorEngine, po); // m_hasPrior is still false: no extra column
             m_priorLo = y.minCoeff();
@@ -252,9 +259,28 @@ void BayesianStrategy::initialize(const ConfigSpace& space, quint64 seed)
             std::vector<qint64> fr;
             for (size_t k = 0; k < failed.size() && k < 32; ++k)
                 fr.push_back(priorIndex[failed[(k * failed.size()) / std::min<size_t>(failed.size(), 32)]]);
-            m_priorFailX = encodeRows(fr);
+            m_priorFailX = feasibilityColumns(encodeRows(fr));
         }
     }
+}
+
+Eigen::MatrixXd BayesianStrategy::feasibilityColumns(const Eigen::MatrixXd& X) const
+{
+    const int plain = m_encoder->plainDimensions(), d = m_encoder->dimensions();
+    if (plain == d)
+        return X;
+    Eigen::MatrixXd out(X.rows(), X.cols() - (d - plain));
+    out.leftCols(plain) = X.leftCols(plain);
+    out.rightCols(X.cols() - d) = X.rightCols(X.cols() - d);
+    return out;
+}
+
+std::vector<int> BayesianStrategy::lengthScaleGroups() const
+{
+    std::vector<int> groups = m_encoder->lengthScaleGroups();
+    if (m_hasPrior)
+        groups.push_back(groups.empty() ? 0 : *std::max_element(groups.begin(), groups.end()) + 1);
+    return groups;
 }
 
 Eigen::MatrixXd BayesianStrategy::encodeRows(const std::vector<qint64>& indices) const
@@ -427,11 +453,46 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
         // With many observations the previous optimum is a good start and random restarts rarely
         // win; they would double the cost of a refit (bench/bench_strategy_proposal).
         gpOptions.restarts = okIndex.size() > 200 ? 0 : m_restarts;
-        gpOptions.maxIterations = 50;
+        // Past 200 observations every fit but the first starts from the previous optimum, so a short
+        // search each time refines it; this also bounds the cold first fit.
+        gpOptions.maxIterations = okIndex.size() > 200 ? 20 : 50;
+        gpOptions.lengthScaleGroups = lengthScaleGroups();
         // Hyper-parameters are refitted on every proposal while data is scarce, then every third one.
         gpOptions.refitHyper = out.empty() && (okIndex.size() <= 40 || m_fits % 3 == 0);
+        bool useLevels = m_levelColumns;
         try {
-            m_gp.fit(X, y, m_engine, gpOptions);
+            if (!m_levelsAuto) {
+                m_gp.fit(X, y, m_engine, gpOptions);
+            } else {
+                // Model choice by BIC, made whenever the hyper-parameters are refitted: the level columns
+                // add a length scale per parameter and are kept only where the marginal likelihood gains
+                // more than they cost. In between only the chosen model is refactorised.
+                GpOptions plainOptions = gpOptions;
+                std::vector<int> groups = m_encoder->lengthScaleGroups();
+                groups.resize(size_t(m_encoder->plainDimensions()));
+                if (m_hasPrior)
+                    groups.push_back(groups.empty() ? 0 : *std::max_element(groups.begin(), groups.end()) + 1);
+                plainOptions.lengthScaleGroups = groups;
+                // The choice is made while data is scarce (at most 200 successes), where it matters; later
+                // it is kept, and a search that starts cold on a long history uses the plain model, so
+                // that a proposal never pays for two fits there.
+                const bool scarce = okIndex.size() <= 200;
+                if (!scarce && m_levelChoice < 0)
+                    m_levelChoice = 0;
+                const bool choose = scarce && (gpOptions.refitHyper || m_levelChoice < 0);
+                if (choose || m_levelChoice == 1)
+                    m_gp.fit(X, y, m_engine, gpOptions);
+                if (choose || m_levelChoice == 0)
+                    m_gpPlain.fit(feasibilityColumns(X), y, m_engine, plainOptions);
+                if (choose) {
+                    const double logN = std::log(double(X.rows()));
+                    const double bicLevels = m_gp.logMarginalLikelihood() - 0.5 * double(m_gp.hyperParameters().size()) * logN;
+                    const double bicPlain =
+                        m_gpPlain.logMarginalLikelihood() - 0.5 * double(m_gpPlain.hyperParameters().size()) * logN;
+                    m_levelChoice = bicLevels > bicPlain ? 1 : 0;
+                }
+                useLevels = m_levelChoice == 1;
+            }
         } catch (const std::exception&) {
             const qint64 pick = nextInitial(history, out);
             if (pick < 0)
@@ -447,13 +508,15 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
             break;
         const Eigen::MatrixXd Xc = encodeRows(cand);
         Eigen::VectorXd mean, variance;
-        m_gp.predict(Xc, mean, variance);
+        const GaussianProcess& model = useLevels || !m_levelsAuto ? m_gp : m_gpPlain;
+        auto modelRows = [&](const Eigen::MatrixXd& rowsX) { return useLevels || !m_levelsAuto ? rowsX : feasibilityColumns(rowsX); };
+        model.predict(modelRows(Xc), mean, variance);
 
         Eigen::VectorXd pValid = Eigen::VectorXd::Ones(Xc.rows());
         const bool anyFailure = std::find(allValid.begin(), allValid.end(), false) != allValid.end()
             || m_priorFailX.rows() > 0;
         if (anyFailure && out.empty()) {
-            Eigen::MatrixXd Xf = encodeRows(allIndex);
+            Eigen::MatrixXd Xf = feasibilityColumns(encodeRows(allIndex));
             std::vector<bool> valid = allValid;
             if (m_priorFailX.rows() > 0) { // the prior's failures (a shared-memory limit usually carries over)
                 Eigen::MatrixXd Xb(Xf.rows() + m_priorFailX.rows(), Xf.cols());
@@ -491,7 +554,7 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
                     missing.push_back(r);
             if (missing.empty())
                 return;
-            const Eigen::VectorXd p = m_feasibility.predict(Xc(missing, Eigen::all));
+            const Eigen::VectorXd p = m_feasibility.predict(feasibilityColumns(Xc(missing, Eigen::all)));
             for (size_t k = 0; k < missing.size(); ++k)
                 pValid[missing[k]] = p[Eigen::Index(k)];
         };
@@ -508,7 +571,7 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
                 if (m_lastNominees[a] < 0)
                     continue;
                 Eigen::VectorXd mu, var;
-                m_gp.predict(encodeRows({m_lastNominees[a]}), mu, var);
+                model.predict(modelRows(encodeRows({m_lastNominees[a]})), mu, var);
                 m_gains[a] += -(mu[0] - meanY) / scale;
             }
         }
@@ -636,7 +699,7 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
                     // the feasibility model expects to fail.
                     chosen = children.front();
                     if (anyFailure && m_feasibility.isFitted()) {
-                        const Eigen::VectorXd pv = m_feasibility.predict(encodeRows(children));
+                        const Eigen::VectorXd pv = m_feasibility.predict(feasibilityColumns(encodeRows(children)));
                         Eigen::Index c = 0;
                         for (c = 0; c < pv.size() && pv[c] < 0.5; ++c) {
                         }
@@ -702,6 +765,8 @@ QJsonObject BayesianStrategy::saveState() const
                                                      double(m_lastNominees[2])}},
         {QStringLiteral("operators"), operators},
         {QStringLiteral("gpHyper"), toJson(m_gp.hyperParameters())},
+        {QStringLiteral("gpPlainHyper"), toJson(m_gpPlain.hyperParameters())},
+        {QStringLiteral("levelChoice"), m_levelChoice},
     };
     if (m_feasibility.lengthScales().size() > 0) {
         state.insert(QStringLiteral("feasibilityLengthScales"), toJson(m_feasibility.lengthScales()));
@@ -733,8 +798,14 @@ bool BayesianStrategy::restoreState(const QJsonObject& state)
             return false;
         operatorOf.emplace_back(index, op);
     }
-    Eigen::VectorXd gpHyper, feasibilityScales;
+    Eigen::VectorXd gpHyper, gpPlainHyper, feasibilityScales;
     if (!fromJson(state.value(QLatin1String("gpHyper")), gpHyper))
+        return false;
+    // States saved before the level columns existed have neither of these.
+    if (state.contains(QLatin1String("gpPlainHyper")) && !fromJson(state.value(QLatin1String("gpPlainHyper")), gpPlainHyper))
+        return false;
+    const int levelChoice = state.value(QLatin1String("levelChoice")).toInt(-1);
+    if (levelChoice < -1 || levelChoice > 1)
         return false;
     const bool hasFeasibility = state.contains(QLatin1String("feasibilityLengthScales"));
     const double strength = state.value(QLatin1String("feasibilityStrength")).toDouble(-1);
@@ -752,6 +823,9 @@ bool BayesianStrategy::restoreState(const QJsonObject& state)
     m_operatorOf = std::move(operatorOf);
     m_gp = GaussianProcess();
     m_gp.setHyperParameters(gpHyper);
+    m_gpPlain = GaussianProcess();
+    m_gpPlain.setHyperParameters(gpPlainHyper);
+    m_levelChoice = m_levelsAuto ? levelChoice : -1;
     m_feasibility = FeasibilityModel();
     if (hasFeasibility)
         m_feasibility.setHyperParameters(feasibilityScales, strength);

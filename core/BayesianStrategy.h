@@ -20,6 +20,13 @@ namespace dv {
 /// - Surrogate: a Gaussian process (Matérn 5/2, ARD length scales fitted by marginal likelihood)
 ///   on the normal scores (Gaussian copula of the ranks) of the successful run times, so the slow tail
 ///   does not dominate the fit; failures do not enter the regression.
+/// - Level columns (option "levels", default "auto"): beside the rank of each numeric parameter, a
+///   one-hot block of its values with one shared length scale (ConfigEncoder), so that a parameter
+///   can act ordinally, categorically or both (a block size that is fast only at multiples of the
+///   wavefront). In "auto" mode a model with and one without them are fitted at each hyper-parameter
+///   refit while there are at most 200 successes, and the one with the better BIC (log marginal
+///   likelihood minus half the hyper-parameter count times log n) is used until the next refit; past
+///   200 the choice is kept. The feasibility model never sees the level columns.
 /// - Failures: a feasibility model learns p(valid) from every outcome and weights the acquisition.
 /// - Acquisition: expected improvement, probability of improvement and a lower confidence bound,
 ///   chosen by a GP-Hedge portfolio (Hoffman et al. 2011) that favours whichever has been nominating
@@ -42,14 +49,15 @@ namespace dv {
 ///   says about this one (so per-proposal cost is that of a cold start); prior failures enter the
 ///   feasibility model.
 ///
-/// Options: "initial" (initial design size), "candidates" (maximum candidates, default 20000),
+/// Options: "levels" ("auto", true or false), "initial" (initial design size), "candidates"
+/// (maximum candidates, default 20000),
 /// "threads" (model threads, default 1), "prior", "restarts" (random restarts of the GP
 /// hyper-parameter search while there are at most 200 observations, default 2), "operatorPeriod"
 /// (one model-based proposal in this many comes from an operator, default 3).
 ///
 /// Resuming: saveState()/restoreState() carry the portfolio statistics, the random engine, the refit
-/// counter and the warm starts of both models, so a resumed search proposes what an uninterrupted
-/// one would.
+/// counter, the level-column choice and the warm starts of the models, so a resumed search proposes
+/// what an uninterrupted one would.
 class BayesianStrategy : public Strategy {
 public:
     explicit BayesianStrategy(const QJsonObject& options = {});
@@ -67,6 +75,10 @@ private:
     /// Untaken configurations one parameter away from the best few seen so far, sorted.
     std::vector<qint64> localCandidates(const SearchHistory& history, const std::vector<qint64>& batch) const;
     Eigen::MatrixXd encodeRows(const std::vector<qint64>& indices) const;
+    /// The columns of encodeRows() the feasibility model sees: without the level columns.
+    Eigen::MatrixXd feasibilityColumns(const Eigen::MatrixXd& X) const;
+    /// Length-scale groups of the GP's columns (the encoder's, then the prior column's).
+    std::vector<int> lengthScaleGroups() const;
     /// A child of two of the best configurations (uniform crossover, then mutation), repaired to an
     /// untaken valid configuration, or -1.
     qint64 crossoverChild(const SearchHistory& history, const std::vector<qint64>& batch, Rng& rng) const;
@@ -82,6 +94,10 @@ private:
     int m_threads = 1;
     int m_restarts = 2;       // random restarts of the GP hyper-parameter search (200 observations or fewer)
     int m_operatorPeriod = 3; // every this many model-based proposals, one comes from an operator
+    bool m_levelColumns = false;   // option "levels": one-hot level columns beside the ranks
+    bool m_levelsAuto = false;     // "levels": "auto": with or without them, by BIC at each refit
+    GaussianProcess m_gpPlain;     // the model without level columns (auto mode)
+    int m_levelChoice = -1;        // auto mode: 1 with level columns, 0 without, -1 not chosen yet
     std::mt19937_64 m_engine;
     GaussianProcess m_gp;
     FeasibilityModel m_feasibility;

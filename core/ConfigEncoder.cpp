@@ -1,11 +1,14 @@
 #include "ConfigEncoder.h"
 
+#include <cmath>
+
 namespace dv {
 
-ConfigEncoder::ConfigEncoder(const ConfigSpace& space)
+ConfigEncoder::ConfigEncoder(const ConfigSpace& space, bool levelColumns)
     : m_space(space)
 {
     const auto& params = space.parameters();
+    int group = 0;
     for (int p = 0; p < params.size(); ++p) {
         const int k = int(params[p].values.size());
         if (k < 2)
@@ -13,12 +16,37 @@ ConfigEncoder::ConfigEncoder(const ConfigSpace& space)
         const bool categorical = params[p].type == ParameterType::String || params[p].type == ParameterType::Bool;
         if (!categorical || k == 2) {
             m_columns.push_back(Column{p, -1, 1.0 / (k - 1)});
+            m_groups.push_back(group++);
         } else {
-            for (int v = 0; v < k; ++v)
+            for (int v = 0; v < k; ++v) {
                 m_columns.push_back(Column{p, v, 1.0});
+                m_groups.push_back(levelColumns ? group : group++);
+            }
+            if (levelColumns)
+                ++group;
+        }
+    }
+    m_plainDimensions = int(m_columns.size());
+    if (levelColumns) {
+        const double scale = 1.0 / std::sqrt(2.0);
+        for (int p = 0; p < params.size(); ++p) {
+            const int k = int(params[p].values.size());
+            const bool categorical = params[p].type == ParameterType::String || params[p].type == ParameterType::Bool;
+            if (categorical || k < 3)
+                continue;
+            for (int v = 0; v < k; ++v) {
+                m_columns.push_back(Column{p, v, scale});
+                m_groups.push_back(group);
+            }
+            ++group;
         }
     }
     m_dimensions = int(m_columns.size());
+}
+
+std::vector<int> ConfigEncoder::lengthScaleGroups() const
+{
+    return m_groups;
 }
 
 void ConfigEncoder::encodeInto(const std::vector<int>& valueIndices, double* row) const
@@ -26,7 +54,7 @@ void ConfigEncoder::encodeInto(const std::vector<int>& valueIndices, double* row
     for (size_t c = 0; c < m_columns.size(); ++c) {
         const Column& col = m_columns[c];
         const int v = valueIndices[size_t(col.parameter)];
-        row[c] = col.value < 0 ? v * col.scale : (v == col.value ? 1.0 : 0.0);
+        row[c] = col.value < 0 ? v * col.scale : (v == col.value ? col.scale : 0.0);
     }
 }
 

@@ -161,8 +161,8 @@ Eigen::MatrixXd GaussianProcess::maternKernelProduct(const Eigen::MatrixXd& A,
 double GaussianProcess::negLogPosterior(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
                                         const Eigen::VectorXd& theta, Eigen::VectorXd& grad) const {
     const Eigen::Index n = X.rows();
-    const Eigen::Index d = X.cols();
-    const Eigen::ArrayXd ls = theta.head(d).array().exp();
+    const Eigen::Index d = theta.size() - 2; // length-scale groups
+    const Eigen::ArrayXd ls = columnLengthScales(theta, X.cols());
     const double s2 = std::exp(theta[d]);
     double noise = std::exp(theta[d + 1]);
 
@@ -192,7 +192,14 @@ double GaussianProcess::negLogPosterior(const Eigen::MatrixXd& X, const Eigen::V
     grad[d + 1] = 0.5 * noise * W.trace();
     // dk/dlog l_k = s2 (5/3)(1 + t) exp(-t) (dz_k)^2.
     const Eigen::MatrixXd M = (W.array() * s2 * gram.derivativeFactor()).matrix();
-    grad.head(d) = 0.5 * gram.weightedSquaredDifferences(M);
+    const Eigen::VectorXd perColumn = 0.5 * gram.weightedSquaredDifferences(M);
+    if (m_groups.empty()) {
+        grad.head(d) = perColumn;
+    } else {
+        grad.head(d).setZero();
+        for (Eigen::Index c = 0; c < perColumn.size(); ++c)
+            grad[m_groups[static_cast<size_t>(c)]] += perColumn[c];
+    }
 
     double logPrior = 0.0, gp = 0.0;
     for (Eigen::Index k = 0; k < d; ++k) {
@@ -209,10 +216,20 @@ double GaussianProcess::negLogPosterior(const Eigen::MatrixXd& X, const Eigen::V
     return std::isfinite(lml) ? -lml : std::numeric_limits<double>::infinity();
 }
 
+Eigen::ArrayXd GaussianProcess::columnLengthScales(const Eigen::VectorXd& theta,
+                                                   Eigen::Index columns) const {
+    if (m_groups.empty())
+        return theta.head(columns).array().exp();
+    Eigen::ArrayXd ls(columns);
+    for (Eigen::Index c = 0; c < columns; ++c)
+        ls[c] = std::exp(theta[m_groups[static_cast<size_t>(c)]]);
+    return ls;
+}
+
 Eigen::VectorXd GaussianProcess::optimiseHyper(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
                                                std::mt19937_64& rng,
                                                const GpOptions& options) const {
-    const Eigen::Index d = X.cols();
+    const Eigen::Index d = m_groupCount;
     Eigen::VectorXd lower(d + 2), upper(d + 2);
     lower.head(d).setConstant(std::log(kMinLengthScale));
     upper.head(d).setConstant(std::log(kMaxLengthScale));
@@ -360,9 +377,25 @@ void GaussianProcess::fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, st
     m_yScale = var > 1e-24 * std::max(1.0, m_yMean * m_yMean) ? std::sqrt(var) : 1.0;
     const Eigen::VectorXd yStd = (y.array() - m_yMean) / m_yScale;
 
-    if (m_theta.size() != d + 2)
+    m_groups = options.lengthScaleGroups;
+    m_groupCount = static_cast<int>(d);
+    if (!m_groups.empty()) {
+        if (static_cast<Eigen::Index>(m_groups.size()) != d)
+            throw std::invalid_argument("GaussianProcess::fit: lengthScaleGroups does not match the columns");
+        m_groupCount = *std::max_element(m_groups.begin(), m_groups.end()) + 1;
+        std::vector<char> seen(static_cast<size_t>(m_groupCount), 0);
+        for (int g : m_groups) {
+            if (g < 0)
+                throw std::invalid_argument("GaussianProcess::fit: negative length-scale group");
+            seen[static_cast<size_t>(g)] = 1;
+        }
+        if (std::find(seen.begin(), seen.end(), 0) != seen.end())
+            throw std::invalid_argument("GaussianProcess::fit: an empty length-scale group");
+    }
+    const Eigen::Index g = m_groupCount;
+    if (m_theta.size() != g + 2)
         m_theta.resize(0); // a previous fit in another space is no warm start
-    const bool haveHyper = m_theta.size() == d + 2;
+    const bool haveHyper = m_theta.size() == g + 2;
     if ((options.refitHyper || !haveHyper) && n >= 3) {
         if (n > options.maxHyperPoints && options.maxHyperPoints >= 3) {
             // The best quarter keeps the length scales honest where the optimiser will look; the
@@ -390,14 +423,14 @@ void GaussianProcess::fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, st
             m_theta = optimiseHyper(X, yStd, rng, options);
         }
     } else if (!haveHyper) {
-        m_theta.resize(d + 2);
-        m_theta.head(d).setConstant(kLengthPriorMean);
-        m_theta[d] = 0.0;
-        m_theta[d + 1] = std::log(1e-3);
+        m_theta.resize(g + 2);
+        m_theta.head(g).setConstant(kLengthPriorMean);
+        m_theta[g] = 0.0;
+        m_theta[g + 1] = std::log(1e-3);
     }
-    m_lengthScales = m_theta.head(d).array().exp();
-    m_signalVariance = std::exp(m_theta[d]);
-    m_noiseVariance = std::exp(m_theta[d + 1]);
+    m_lengthScales = columnLengthScales(m_theta, d).matrix();
+    m_signalVariance = std::exp(m_theta[g]);
+    m_noiseVariance = std::exp(m_theta[g + 1]);
 
     factorise(X, yStd, options.maxVariancePoints);
     m_fitted = true;

@@ -27,6 +27,10 @@ struct GpOptions {
     /// Worker threads for prediction and for the restarts of the hyper-parameter search; 0: one per
     /// core.
     int threads = 0;
+    /// Length-scale groups: the group (0..G-1) of each input column; the columns of a group share
+    /// one length scale (e.g. the one-hot columns of one parameter). Empty: a length scale per
+    /// column.
+    std::vector<int> lengthScaleGroups;
 };
 
 /// Gaussian-process regression surrogate (Matern 5/2, ARD length scales, Gaussian noise) for
@@ -52,14 +56,14 @@ public:
     /// prior).
     double logMarginalLikelihood() const { return m_logMarginalLikelihood; }
 
-    /// ARD length scales, in the [0,1] input units.
+    /// ARD length scales, one per input column, in the [0,1] input units.
     const Eigen::VectorXd& lengthScales() const { return m_lengthScales; }
     /// Signal variance, in standardised target units.
     double signalVariance() const { return m_signalVariance; }
     /// Noise variance, in standardised target units (includes any jitter that was needed).
     double noiseVariance() const { return m_noiseVariance; }
-    /// Log hyper-parameters (log length scales..., log signal variance, log noise variance) of the
-    /// last fit: the warm start of the next one. Empty before any fit.
+    /// Log hyper-parameters (log length scales, one per length-scale group..., log signal variance,
+    /// log noise variance) of the last fit: the warm start of the next one. Empty before any fit.
     const Eigen::VectorXd& hyperParameters() const { return m_theta; }
     /// Sets the warm start (and, with refitHyper off, the hyper-parameters) of the next fit, e.g.
     /// to resume a search; a vector of the wrong size for the next fit's data is ignored there.
@@ -93,6 +97,8 @@ private:
                            const Eigen::VectorXd& theta, Eigen::VectorXd& grad) const;
     Eigen::VectorXd optimiseHyper(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
                                   std::mt19937_64& rng, const GpOptions& options) const;
+    /// Per-column length scales from log hyper-parameters (through m_groups).
+    Eigen::ArrayXd columnLengthScales(const Eigen::VectorXd& theta, Eigen::Index columns) const;
     std::vector<int> varianceSubset(const Eigen::MatrixXd& Xs, const Eigen::VectorXd& y,
                                     int r) const;
     void factorise(const Eigen::MatrixXd& X, const Eigen::VectorXd& yStd, int maxVariancePoints);
@@ -111,6 +117,8 @@ private:
     // Log hyper-parameters (length scales..., signal, noise) of the last fit: the next warm start.
     Eigen::VectorXd m_theta;
     Eigen::VectorXd m_lengthScales;
+    std::vector<int> m_groups; // length-scale group of each column (empty: one per column)
+    int m_groupCount = 0;
     double m_signalVariance = 1.0;
     double m_noiseVariance = 1e-3;
     double m_yMean = 0.0;

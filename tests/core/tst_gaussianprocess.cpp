@@ -1,3 +1,5 @@
+#include "ConfigEncoder.h"
+#include "ConfigSpace.h"
 #include "GaussianProcess.h"
 
 #include <QtTest/QtTest>
@@ -76,6 +78,10 @@ private slots:
     void invalidUseThrows();
     void recoversPureInteraction();
     void hyperParametersRoundTrip();
+    void groupedLengthScalesAreShared();
+    void invalidGroupsThrow();
+    void levelColumnsEncodeValuesAtUnitDistance();
+    void plainModelWinsBicOnSmoothEffects();
     void boxMinimiserFindsInteriorAndBoundaryOptima();
 };
 
@@ -520,4 +526,123 @@ void TestGaussianProcess::hyperParametersRoundTrip() {
 }
 
 QTEST_GUILESS_MAIN(TestGaussianProcess)
+void TestGaussianProcess::groupedLengthScalesAreShared() {
+    std::mt19937_64 rng(21);
+    const Eigen::MatrixXd X = uniformPoints(40, 4, rng);
+    const Eigen::VectorXd y = evaluate(
+        [](const Eigen::RowVectorXd& x) { return std::sin(5.0 * x[0]) + std::sin(4.0 * x[1]) - std::cos(4.0 * x[2]); }, X);
+    GpOptions options;
+    options.lengthScaleGroups = {0, 1, 1, 2};
+    GaussianProcess gp;
+    gp.fit(X, y, rng, options);
+    QCOMPARE(gp.hyperParameters().size(), Eigen::Index(3 + 2)); // three groups, signal, noise
+    QCOMPARE(gp.lengthScales().size(), Eigen::Index(4));
+    QCOMPARE(gp.lengthScales()[1], gp.lengthScales()[2]);
+    QCOMPARE(gp.lengthScales()[1], std::exp(gp.hyperParameters()[1]));
+    // x3 is irrelevant: its own group gets the long length scale that the shared one cannot.
+    QVERIFY(gp.lengthScales()[3] > 3.0 * gp.lengthScales()[1]);
+    // The model still interpolates.
+    Eigen::VectorXd mean, variance;
+    gp.predict(X.topRows(5), mean, variance);
+    QVERIFY((mean - y.head(5)).cwiseAbs().maxCoeff() < 0.05);
+    // A refit without hyper-parameters keeps the grouped ones.
+    const Eigen::VectorXd theta = gp.hyperParameters();
+    options.refitHyper = false;
+    gp.fit(X, y, rng, options);
+    QCOMPARE(gp.hyperParameters(), theta);
+}
+
+void TestGaussianProcess::invalidGroupsThrow() {
+    std::mt19937_64 rng(22);
+    const Eigen::MatrixXd X = uniformPoints(10, 3, rng);
+    const Eigen::VectorXd y = X.col(0);
+    GaussianProcess gp;
+    GpOptions options;
+    options.lengthScaleGroups = {0, 1}; // one too few
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, gp.fit(X, y, rng, options));
+    options.lengthScaleGroups = {0, 2, 2}; // group 1 empty
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, gp.fit(X, y, rng, options));
+    options.lengthScaleGroups = {0, -1, 1};
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, gp.fit(X, y, rng, options));
+}
+
+namespace {
+
+// One numeric parameter of eight values (16..128) and one of four.
+dv::ConfigSpace levelSpace() {
+    QVector<dv::Parameter> params;
+    dv::Parameter a;
+    a.name = QStringLiteral("block");
+    for (int v = 16; v <= 128; v += 16)
+        a.values.append(v);
+    dv::Parameter b;
+    b.name = QStringLiteral("tile");
+    for (int v : {1, 2, 3, 4})
+        b.values.append(v);
+    params << a << b;
+    return dv::ConfigSpace::create(QStringLiteral("levels"), params, {}).value();
+}
+
+double bic(const GaussianProcess& gp, Eigen::Index n) {
+    return gp.logMarginalLikelihood() -
+           0.5 * static_cast<double>(gp.hyperParameters().size()) * std::log(static_cast<double>(n));
+}
+
+} // namespace
+
+void TestGaussianProcess::levelColumnsEncodeValuesAtUnitDistance() {
+    const ConfigSpace space = levelSpace();
+    const ConfigEncoder plain(space), levels(space, true);
+    QCOMPARE(plain.dimensions(), 2);
+    QCOMPARE(plain.plainDimensions(), 2);
+    QCOMPARE(levels.plainDimensions(), 2);
+    QCOMPARE(levels.dimensions(), 2 + 8 + 4);
+    QCOMPARE(levels.lengthScaleGroups(), (std::vector<int>{0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3}));
+    std::vector<qint64> all(static_cast<size_t>(space.size()));
+    for (qint64 i = 0; i < space.size(); ++i)
+        all[static_cast<size_t>(i)] = i;
+    const Eigen::MatrixXd P = plain.encode(all), L = levels.encode(all);
+    QCOMPARE(L.leftCols(2), P); // the plain columns come first, unchanged
+    for (qint64 i = 0; i < space.size(); ++i) {
+        for (qint64 j = 0; j < space.size(); ++j) {
+            const auto vi = space.valueIndices(i), vj = space.valueIndices(j);
+            const double block = (L.row(i).segment(2, 8) - L.row(j).segment(2, 8)).squaredNorm();
+            const double tile = (L.row(i).segment(10, 4) - L.row(j).segment(10, 4)).squaredNorm();
+            QCOMPARE(block, vi[0] == vj[0] ? 0.0 : 1.0);
+            QVERIFY(std::abs(tile - (vi[1] == vj[1] ? 0.0 : 1.0)) < 1e-12);
+        }
+    }
+}
+
+void TestGaussianProcess::plainModelWinsBicOnSmoothEffects() {
+    // The rule BayesianStrategy's "auto" mode uses to choose between the models with and without
+    // level columns: where every parameter acts smoothly in its rank, the extra length scales of the
+    // level columns must not pay for themselves.
+    const ConfigSpace space = levelSpace();
+    const ConfigEncoder encoder(space, true);
+    std::vector<qint64> all(static_cast<size_t>(space.size()));
+    for (qint64 i = 0; i < space.size(); ++i)
+        all[static_cast<size_t>(i)] = i;
+    const Eigen::MatrixXd L = encoder.encode(all);
+    const Eigen::MatrixXd P = L.leftCols(encoder.plainDimensions());
+    std::vector<int> plainGroups = encoder.lengthScaleGroups();
+    plainGroups.resize(static_cast<size_t>(encoder.plainDimensions()));
+    Eigen::VectorXd y(space.size());
+    for (qint64 i = 0; i < space.size(); ++i) {
+        const auto v = space.valueIndices(i);
+        y[i] = 0.4 * v[0] + 0.3 * v[1] * v[1];
+    }
+    std::mt19937_64 rng(23);
+    GpOptions lo, po;
+    lo.lengthScaleGroups = encoder.lengthScaleGroups();
+    po.lengthScaleGroups = plainGroups;
+    GaussianProcess withLevels, plain;
+    withLevels.fit(L, y, rng, lo);
+    plain.fit(P, y, rng, po);
+    QCOMPARE(withLevels.hyperParameters().size(), Eigen::Index(4 + 2));
+    QCOMPARE(plain.hyperParameters().size(), Eigen::Index(2 + 2));
+    const double bicLevels = bic(withLevels, L.rows()), bicPlain = bic(plain, P.rows());
+    QVERIFY2(bicPlain > bicLevels, qPrintable(QStringLiteral("BIC with levels %1, plain %2").arg(bicLevels).arg(bicPlain)));
+}
+
 #include "tst_gaussianprocess.moc"
