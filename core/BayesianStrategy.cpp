@@ -243,7 +243,7 @@ void BayesianStrategy::initialize(const ConfigSpace& space, quint64 seed)
         po.restarts = 2;
         po.maxIterations = 60;
         std::mt19937_64 priorEngine(proposalSeed(seed, -3));
-        po.lengthScaleGroups = m_encoder->lengthScaleGroups();
+        po.lengthScaleGroups = lengthScaleGroups(true); // no prior column yet
         try {
             m_priorGp.fit(encodeRows(rows), y, priorEngine, po); // m_hasPrior is still false: no extra column
             m_priorLo = y.minCoeff();
@@ -275,9 +275,11 @@ Eigen::MatrixXd BayesianStrategy::feasibilityColumns(const Eigen::MatrixXd& X) c
     return out;
 }
 
-std::vector<int> BayesianStrategy::lengthScaleGroups() const
+std::vector<int> BayesianStrategy::lengthScaleGroups(bool levelColumns) const
 {
     std::vector<int> groups = m_encoder->lengthScaleGroups();
+    if (!levelColumns)
+        groups.resize(size_t(m_encoder->plainDimensions()));
     if (m_hasPrior)
         groups.push_back(groups.empty() ? 0 : *std::max_element(groups.begin(), groups.end()) + 1);
     return groups;
@@ -456,7 +458,7 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
         // Past 200 observations every fit but the first starts from the previous optimum, so a short
         // search each time refines it; this also bounds the cold first fit.
         gpOptions.maxIterations = okIndex.size() > 200 ? 20 : 50;
-        gpOptions.lengthScaleGroups = lengthScaleGroups();
+        gpOptions.lengthScaleGroups = lengthScaleGroups(true);
         // Hyper-parameters are refitted on every proposal while data is scarce, then every third one.
         gpOptions.refitHyper = out.empty() && (okIndex.size() <= 40 || m_fits % 3 == 0);
         bool useLevels = m_levelColumns;
@@ -468,11 +470,7 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
                 // add a length scale per parameter and are kept only where the marginal likelihood gains
                 // more than they cost. In between only the chosen model is refactorised.
                 GpOptions plainOptions = gpOptions;
-                std::vector<int> groups = m_encoder->lengthScaleGroups();
-                groups.resize(size_t(m_encoder->plainDimensions()));
-                if (m_hasPrior)
-                    groups.push_back(groups.empty() ? 0 : *std::max_element(groups.begin(), groups.end()) + 1);
-                plainOptions.lengthScaleGroups = groups;
+                plainOptions.lengthScaleGroups = lengthScaleGroups(false);
                 // The choice is made while data is scarce (at most 200 successes), where it matters; later
                 // it is kept, and a search that starts cold on a long history uses the plain model, so
                 // that a proposal never pays for two fits there.

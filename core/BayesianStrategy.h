@@ -77,8 +77,9 @@ private:
     Eigen::MatrixXd encodeRows(const std::vector<qint64>& indices) const;
     /// The columns of encodeRows() the feasibility model sees: without the level columns.
     Eigen::MatrixXd feasibilityColumns(const Eigen::MatrixXd& X) const;
-    /// Length-scale groups of the GP's columns (the encoder's, then the prior column's).
-    std::vector<int> lengthScaleGroups() const;
+    /// Length-scale groups of the GP's columns (the encoder's, without its level columns unless
+    /// `levelColumns`, then the prior column's).
+    std::vector<int> lengthScaleGroups(bool levelColumns) const;
     /// A child of two of the best configurations (uniform crossover, then mutation), repaired to an
     /// untaken valid configuration, or -1.
     qint64 crossoverChild(const SearchHistory& history, const std::vector<qint64>& batch, Rng& rng) const;
