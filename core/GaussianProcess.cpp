@@ -339,6 +339,7 @@ void GaussianProcess::factorise(const Eigen::MatrixXd& X, const Eigen::VectorXd&
         yP[i] = yStd[order[static_cast<size_t>(i)]];
     }
     m_XsNorm = m_Xs.rowwise().squaredNorm();
+    findOneHotBlocks(X, order);
 
     const Eigen::MatrixXd Kf = matern52::crossScaled(m_Xs, m_XsNorm, m_Xs, m_XsNorm, m_signalVariance);
     Eigen::MatrixXd K = Kf;
@@ -436,6 +437,65 @@ void GaussianProcess::fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, st
     m_fitted = true;
 }
 
+void GaussianProcess::findOneHotBlocks(const Eigen::MatrixXd& X, const std::vector<int>& order) {
+    m_blocks.clear();
+    m_denseColumns.clear();
+    const Eigen::Index d = X.cols();
+    std::vector<char> inBlock(static_cast<size_t>(d), 0);
+    for (int g = 0; g < (m_groups.empty() ? 0 : m_groupCount); ++g) {
+        OneHotBlock block;
+        for (Eigen::Index c = 0; c < d; ++c)
+            if (m_groups[static_cast<size_t>(c)] == g)
+                block.columns.push_back(c);
+        if (block.columns.size() < 3)
+            continue;
+        bool oneHot = true;
+        for (Eigen::Index i = 0; i < X.rows() && oneHot; ++i) {
+            int nonzero = 0;
+            for (Eigen::Index c : block.columns) {
+                const double v = X(i, c);
+                if (v == 0.0)
+                    continue;
+                if (++nonzero > 1 || !(v > 0.0) || (block.value != 0.0 && v != block.value))
+                    oneHot = false;
+                block.value = v;
+            }
+            oneHot = oneHot && nonzero == 1;
+        }
+        if (!oneHot)
+            continue;
+        const double l = m_lengthScales[block.columns.front()];
+        block.weight = (block.value / l) * (block.value / l);
+        for (Eigen::Index c : block.columns)
+            inBlock[static_cast<size_t>(c)] = 1;
+        m_blocks.push_back(std::move(block));
+    }
+    if (m_blocks.empty())
+        return;
+    for (Eigen::Index c = 0; c < d; ++c)
+        if (!inBlock[static_cast<size_t>(c)])
+            m_denseColumns.push_back(c);
+    const Eigen::Index n = X.rows();
+    m_XsDense = m_Xs(Eigen::all, m_denseColumns);
+    double weights = 0;
+    for (const OneHotBlock& b : m_blocks)
+        weights += b.weight;
+    m_XsDenseNorm = (m_XsDense.rowwise().squaredNorm().array() + weights).matrix();
+    m_hot.resize(n, static_cast<Eigen::Index>(m_blocks.size()));
+    for (Eigen::Index i = 0; i < n; ++i)
+        for (size_t b = 0; b < m_blocks.size(); ++b)
+            for (size_t k = 0; k < m_blocks[b].columns.size(); ++k)
+                if (X(order[static_cast<size_t>(i)], m_blocks[b].columns[k]) != 0.0)
+                    m_hot(i, static_cast<Eigen::Index>(b)) = static_cast<int>(k);
+    m_hotTerms.clear();
+    for (size_t b = 0; b < m_blocks.size(); ++b) {
+        Eigen::MatrixXd T = Eigen::MatrixXd::Zero(n, static_cast<Eigen::Index>(m_blocks[b].columns.size()));
+        for (Eigen::Index i = 0; i < n; ++i)
+            T(i, m_hot(i, static_cast<Eigen::Index>(b))) = -2.0 * m_blocks[b].weight;
+        m_hotTerms.push_back(std::move(T));
+    }
+}
+
 Eigen::VectorXd GaussianProcess::predictMean(const Eigen::MatrixXd& Xs) const {
     Eigen::VectorXd mean;
     predictImpl(Xs, mean, nullptr);
@@ -467,17 +527,76 @@ void GaussianProcess::predictImpl(const Eigen::MatrixXd& Xs, Eigen::VectorXd& me
 
     // Rows [begin, end) in blocks small enough for the cache; buffers are reused because a fresh
     // multi-megabyte allocation per block costs more in page faults than the arithmetic.
+    // The one-hot blocks take the fast path only if the candidates are one-hot in them too.
+    Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> hot;
+    bool blocks = !m_blocks.empty();
+    if (blocks) {
+        hot.resize(m, static_cast<Eigen::Index>(m_blocks.size()));
+        for (size_t bl = 0; bl < m_blocks.size() && blocks; ++bl) {
+            const OneHotBlock& block = m_blocks[bl];
+            for (Eigen::Index i = 0; i < m && blocks; ++i) {
+                int found = -1;
+                for (size_t k = 0; k < block.columns.size(); ++k) {
+                    const double v = Xs(i, block.columns[k]);
+                    if (v == 0.0)
+                        continue;
+                    if (found >= 0 || v != block.value)
+                        blocks = false;
+                    found = static_cast<int>(k);
+                }
+                blocks = blocks && found >= 0;
+                hot(i, static_cast<Eigen::Index>(bl)) = found;
+            }
+        }
+    }
+    Eigen::VectorXd invDense, centreDense;
+    if (blocks) {
+        invDense = inv(m_denseColumns);
+        centreDense = m_centre(m_denseColumns).transpose();
+    }
+
     auto work = [&](Eigen::Index begin, Eigen::Index end) {
-        Eigen::MatrixXd A, K, V;
+        Eigen::MatrixXd A, K, Kt, V;
         Eigen::VectorXd aNorm;
         for (Eigen::Index start = begin; start < end; start += kPredictBlock) {
             const Eigen::Index b = std::min<Eigen::Index>(kPredictBlock, end - start);
-            A.noalias() = (Xs.middleRows(start, b).rowwise() - m_centre) * inv.asDiagonal();
-            aNorm = A.rowwise().squaredNorm();
-            K.resize(b, n);
-            K.noalias() = -2.0 * A * m_Xs.transpose();
-            for (Eigen::Index j = 0; j < n; ++j)
-                matern52::column(K.col(j).data(), aNorm.data(), m_XsNorm[j], b, m_signalVariance);
+            if (blocks) {
+                // r^2 = dense part + sum over blocks of weight * [hot columns differ]; the blocks'
+                // squared norms are their weights, and the cross term counts the agreements. Built
+                // transposed (training rows down, candidates across) so that each candidate adds one
+                // contiguous column of its hot value's terms per block.
+                A.noalias() = (Xs.middleRows(start, b)(Eigen::all, m_denseColumns).rowwise() -
+                               centreDense.transpose()) *
+                              invDense.asDiagonal();
+                double weights = 0;
+                for (const OneHotBlock& block : m_blocks)
+                    weights += block.weight;
+                aNorm = (A.rowwise().squaredNorm().array() + weights).matrix();
+                Kt.resize(n, b);
+                Kt.noalias() = -2.0 * m_XsDense * A.transpose();
+                for (Eigen::Index i = 0; i < b; ++i) {
+                    for (size_t bl = 0; bl < m_blocks.size(); ++bl)
+                        Kt.col(i) += m_hotTerms[bl].col(hot(start + i, static_cast<Eigen::Index>(bl)));
+                    matern52::column(Kt.col(i).data(), m_XsDenseNorm.data(), aNorm[i], n, m_signalVariance);
+                }
+                mean.segment(start, b).noalias() = Kt.transpose() * m_alpha;
+                if (!variance)
+                    continue;
+                V = Kt.topRows(m_varianceCount);
+                m_varianceL.triangularView<Eigen::Lower>().solveInPlace(V);
+                variance->segment(start, b) =
+                    ((m_signalVariance - V.colwise().squaredNorm().transpose().array()).max(floor) *
+                     scale2)
+                        .matrix();
+                continue;
+            } else {
+                A.noalias() = (Xs.middleRows(start, b).rowwise() - m_centre) * inv.asDiagonal();
+                aNorm = A.rowwise().squaredNorm();
+                K.resize(b, n);
+                K.noalias() = -2.0 * A * m_Xs.transpose();
+                for (Eigen::Index j = 0; j < n; ++j)
+                    matern52::column(K.col(j).data(), aNorm.data(), m_XsNorm[j], b, m_signalVariance);
+            }
             mean.segment(start, b).noalias() = K * m_alpha;
             if (!variance)
                 continue;

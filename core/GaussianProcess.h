@@ -110,6 +110,23 @@ private:
     // Centred training inputs divided by the length scales, the variance subset first.
     Eigen::MatrixXd m_Xs;
     Eigen::VectorXd m_XsNorm; // squared row norms of m_Xs
+    // One-hot blocks (a length-scale group of at least three columns in which every training row has
+    // exactly one nonzero, the same value in every row): prediction compares which column is hot
+    // instead of multiplying the whole block. Empty: every column goes through the product.
+    struct OneHotBlock {
+        std::vector<Eigen::Index> columns;
+        double value = 0;  // the nonzero, in input units
+        double weight = 0; // (value / length scale)^2
+    };
+    std::vector<OneHotBlock> m_blocks;
+    std::vector<Eigen::Index> m_denseColumns;  // the columns in no block
+    Eigen::MatrixXd m_XsDense;                 // m_Xs restricted to them
+    Eigen::VectorXd m_XsDenseNorm;             // their squared row norms plus the sum of the block weights
+    Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic> m_hot; // n x blocks: the hot column's position
+    // Per block, n x columns: -2 * weight where training row j is hot in that column, else 0 (the
+    // block's share of -2 a.b for a candidate hot in that column).
+    std::vector<Eigen::MatrixXd> m_hotTerms;
+    void findOneHotBlocks(const Eigen::MatrixXd& X, const std::vector<int>& order);
     Eigen::VectorXd m_alpha;  // K^-1 y (standardised), same row order as m_Xs
     // Lower Cholesky factor of K over the first m_varianceCount rows of m_Xs.
     Eigen::MatrixXd m_varianceL;

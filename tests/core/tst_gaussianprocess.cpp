@@ -82,6 +82,7 @@ private slots:
     void invalidGroupsThrow();
     void levelColumnsEncodeValuesAtUnitDistance();
     void plainModelWinsBicOnSmoothEffects();
+    void oneHotPredictionMatchesGeneralPath();
     void boxMinimiserFindsInteriorAndBoundaryOptima();
 };
 
@@ -643,6 +644,45 @@ void TestGaussianProcess::plainModelWinsBicOnSmoothEffects() {
     QCOMPARE(plain.hyperParameters().size(), Eigen::Index(2 + 2));
     const double bicLevels = bic(withLevels, L.rows()), bicPlain = bic(plain, P.rows());
     QVERIFY2(bicPlain > bicLevels, qPrintable(QStringLiteral("BIC with levels %1, plain %2").arg(bicLevels).arg(bicPlain)));
+}
+
+void TestGaussianProcess::oneHotPredictionMatchesGeneralPath() {
+    // A group of one-hot columns is predicted by comparing hot columns instead of multiplying them
+    // out. Candidates that are not one-hot there take the general path, so predicting a set with
+    // and without one such row must give the same answers for the shared rows.
+    const ConfigSpace space = levelSpace();
+    const ConfigEncoder encoder(space, true);
+    std::vector<qint64> all(static_cast<size_t>(space.size()));
+    for (qint64 i = 0; i < space.size(); ++i)
+        all[static_cast<size_t>(i)] = i;
+    const Eigen::MatrixXd L = encoder.encode(all);
+    std::mt19937_64 rng(24);
+    std::vector<int> train;
+    for (int i = 0; i < L.rows(); i += 3)
+        train.push_back(i);
+    const Eigen::MatrixXd X = L(train, Eigen::all);
+    Eigen::VectorXd y(X.rows());
+    for (Eigen::Index i = 0; i < X.rows(); ++i) {
+        const auto v = space.valueIndices(train[static_cast<size_t>(i)]);
+        y[i] = std::sin(1.3 * v[0]) + (v[0] % 3 == 0 ? 0.8 : 0.0) + 0.2 * v[1];
+    }
+    GpOptions options;
+    options.lengthScaleGroups = encoder.lengthScaleGroups();
+    options.maxVariancePoints = 6; // exercise the variance subset's row order too
+    GaussianProcess gp;
+    gp.fit(X, y, rng, options);
+    Eigen::VectorXd fastMean, fastVar, slowMean, slowVar;
+    gp.predict(L, fastMean, fastVar);
+    Eigen::MatrixXd withOdd(L.rows() + 1, L.cols());
+    withOdd.topRows(L.rows()) = L;
+    withOdd.row(L.rows()) = L.row(0);
+    withOdd.row(L.rows()).segment(2, 8).setZero(); // no value hot: not one-hot
+    gp.predict(withOdd, slowMean, slowVar);
+    QVERIFY((fastMean - slowMean.head(L.rows())).cwiseAbs().maxCoeff() < 1e-9);
+    QVERIFY((fastVar - slowVar.head(L.rows())).cwiseAbs().maxCoeff() < 1e-9);
+    QVERIFY(fastMean.allFinite() && fastVar.allFinite());
+    // And the model interpolates its training rows.
+    QVERIFY((fastMean(train) - y).cwiseAbs().maxCoeff() < 0.05);
 }
 
 #include "tst_gaussianprocess.moc"
