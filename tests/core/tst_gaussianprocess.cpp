@@ -584,6 +584,14 @@ dv::ConfigSpace levelSpace() {
     return dv::ConfigSpace::create(QStringLiteral("levels"), params, {}).value();
 }
 
+// Every configuration of `space`, encoded, in index order.
+Eigen::MatrixXd encodeAll(const ConfigEncoder& encoder, const ConfigSpace& space) {
+    std::vector<qint64> all(static_cast<size_t>(space.size()));
+    for (qint64 i = 0; i < space.size(); ++i)
+        all[static_cast<size_t>(i)] = i;
+    return encoder.encode(all);
+}
+
 double bic(const GaussianProcess& gp, Eigen::Index n) {
     return gp.logMarginalLikelihood() -
            0.5 * static_cast<double>(gp.hyperParameters().size()) * std::log(static_cast<double>(n));
@@ -599,10 +607,7 @@ void TestGaussianProcess::levelColumnsEncodeValuesAtUnitDistance() {
     QCOMPARE(levels.plainDimensions(), 2);
     QCOMPARE(levels.dimensions(), 2 + 8 + 4);
     QCOMPARE(levels.lengthScaleGroups(), (std::vector<int>{0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3}));
-    std::vector<qint64> all(static_cast<size_t>(space.size()));
-    for (qint64 i = 0; i < space.size(); ++i)
-        all[static_cast<size_t>(i)] = i;
-    const Eigen::MatrixXd P = plain.encode(all), L = levels.encode(all);
+    const Eigen::MatrixXd P = encodeAll(plain, space), L = encodeAll(levels, space);
     QCOMPARE(L.leftCols(2), P); // the plain columns come first, unchanged
     for (qint64 i = 0; i < space.size(); ++i) {
         for (qint64 j = 0; j < space.size(); ++j) {
@@ -621,10 +626,7 @@ void TestGaussianProcess::plainModelWinsBicOnSmoothEffects() {
     // level columns must not pay for themselves.
     const ConfigSpace space = levelSpace();
     const ConfigEncoder encoder(space, true);
-    std::vector<qint64> all(static_cast<size_t>(space.size()));
-    for (qint64 i = 0; i < space.size(); ++i)
-        all[static_cast<size_t>(i)] = i;
-    const Eigen::MatrixXd L = encoder.encode(all);
+    const Eigen::MatrixXd L = encodeAll(encoder, space);
     const Eigen::MatrixXd P = L.leftCols(encoder.plainDimensions());
     std::vector<int> plainGroups = encoder.lengthScaleGroups();
     plainGroups.resize(static_cast<size_t>(encoder.plainDimensions()));
@@ -652,10 +654,7 @@ void TestGaussianProcess::oneHotPredictionMatchesGeneralPath() {
     // and without one such row must give the same answers for the shared rows.
     const ConfigSpace space = levelSpace();
     const ConfigEncoder encoder(space, true);
-    std::vector<qint64> all(static_cast<size_t>(space.size()));
-    for (qint64 i = 0; i < space.size(); ++i)
-        all[static_cast<size_t>(i)] = i;
-    const Eigen::MatrixXd L = encoder.encode(all);
+    const Eigen::MatrixXd L = encodeAll(encoder, space);
     std::mt19937_64 rng(24);
     std::vector<int> train;
     for (int i = 0; i < L.rows(); i += 3)
