@@ -96,10 +96,10 @@ void BayesianStrategy::initialize(const ConfigSpace& space, quint64 seed)
     // "levels": "auto" (default), true or false.
     const QJsonValue levels = m_options.value(QLatin1String("levels"));
     m_levelsAuto = levels.isUndefined() || levels.toString() == QLatin1String("auto");
-    m_levelColumns = m_levelsAuto || levels.toBool(false);
+    const bool levelColumns = m_levelsAuto || levels.toBool(false);
     m_gpPlain = GaussianProcess();
     m_levelChoice = -1;
-    m_encoder = std::make_unique<ConfigEncoder>(space, m_levelColumns);
+    m_encoder = std::make_unique<ConfigEncoder>(space, levelColumns);
     m_neighbourhood = std::make_unique<Neighbourhood>(space);
     m_engine.seed(proposalSeed(seed, -1));
     m_candidateLimit = std::max(100, m_options.value(QLatin1String("candidates")).toInt(20000));
@@ -461,7 +461,7 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
         gpOptions.lengthScaleGroups = lengthScaleGroups(true);
         // Hyper-parameters are refitted on every proposal while data is scarce, then every third one.
         gpOptions.refitHyper = out.empty() && (okIndex.size() <= 40 || m_fits % 3 == 0);
-        bool useLevels = m_levelColumns;
+        bool plainModel = false; // auto mode chose the model without level columns: m_gpPlain
         try {
             if (!m_levelsAuto) {
                 m_gp.fit(X, y, m_engine, gpOptions);
@@ -484,12 +484,12 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
                     m_gpPlain.fit(feasibilityColumns(X), y, m_engine, plainOptions);
                 if (choose) {
                     const double logN = std::log(double(X.rows()));
-                    const double bicLevels = m_gp.logMarginalLikelihood() - 0.5 * double(m_gp.hyperParameters().size()) * logN;
-                    const double bicPlain =
-                        m_gpPlain.logMarginalLikelihood() - 0.5 * double(m_gpPlain.hyperParameters().size()) * logN;
-                    m_levelChoice = bicLevels > bicPlain ? 1 : 0;
+                    auto bic = [&](const GaussianProcess& gp) {
+                        return gp.logMarginalLikelihood() - 0.5 * double(gp.hyperParameters().size()) * logN;
+                    };
+                    m_levelChoice = bic(m_gp) > bic(m_gpPlain) ? 1 : 0;
                 }
-                useLevels = m_levelChoice == 1;
+                plainModel = m_levelChoice != 1;
             }
         } catch (const std::exception&) {
             const qint64 pick = nextInitial(history, out);
@@ -506,9 +506,11 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
             break;
         const Eigen::MatrixXd Xc = encodeRows(cand);
         Eigen::VectorXd mean, variance;
-        const GaussianProcess& model = useLevels || !m_levelsAuto ? m_gp : m_gpPlain;
-        auto modelRows = [&](const Eigen::MatrixXd& rowsX) { return useLevels || !m_levelsAuto ? rowsX : feasibilityColumns(rowsX); };
-        model.predict(modelRows(Xc), mean, variance);
+        const GaussianProcess& model = plainModel ? m_gpPlain : m_gp;
+        if (plainModel)
+            model.predict(feasibilityColumns(Xc), mean, variance);
+        else
+            model.predict(Xc, mean, variance);
 
         Eigen::VectorXd pValid = Eigen::VectorXd::Ones(Xc.rows());
         const bool anyFailure = std::find(allValid.begin(), allValid.end(), false) != allValid.end()
@@ -569,7 +571,8 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
                 if (m_lastNominees[a] < 0)
                     continue;
                 Eigen::VectorXd mu, var;
-                model.predict(modelRows(encodeRows({m_lastNominees[a]})), mu, var);
+                const Eigen::MatrixXd row = encodeRows({m_lastNominees[a]});
+                model.predict(plainModel ? feasibilityColumns(row) : row, mu, var);
                 m_gains[a] += -(mu[0] - meanY) / scale;
             }
         }

@@ -95,8 +95,7 @@ private:
     int m_threads = 1;
     int m_restarts = 2;       // random restarts of the GP hyper-parameter search (200 observations or fewer)
     int m_operatorPeriod = 3; // every this many model-based proposals, one comes from an operator
-    bool m_levelColumns = false;   // option "levels": one-hot level columns beside the ranks
-    bool m_levelsAuto = false;     // "levels": "auto": with or without them, by BIC at each refit
+    bool m_levelsAuto = false;     // option "levels" "auto": with or without level columns, by BIC at each refit
     GaussianProcess m_gpPlain;     // the model without level columns (auto mode)
     int m_levelChoice = -1;        // auto mode: 1 with level columns, 0 without, -1 not chosen yet
     std::mt19937_64 m_engine;
