@@ -35,6 +35,27 @@ inline Landscape convolutionLandscape(const QString& gpu)
     return Landscape::fromCache(dynamic_cast<ReplayDevice*>(device.value().get())->cache(), gpu);
 }
 
+/// The Python-side values of a Triton RMSNorm deployment (on a GPU host kernels/triton/deployment.py
+/// writes them): made up, but in the shape the dejavu exporter reads.
+inline QJsonObject madeUpRmsnormDeployment()
+{
+    return QJsonObject{
+        {QStringLiteral("triton_version"), QStringLiteral("3.3.1")},
+        {QStringLiteral("tool_output"), QStringLiteral("Cuda compilation tools, release 12.4, V12.4.99")},
+        {QStringLiteral("gpu_name"), QStringLiteral("NVIDIA H100 80GB HBM3")},
+        {QStringLiteral("kernel"),
+         QJsonObject{{QStringLiteral("signature"), QStringLiteral("JITFunction(norms:rmsnorm_kernel)")},
+                     {QStringLiteral("src"), QStringLiteral("def rmsnorm_kernel(x, w, y, n_rows, N, BLOCK: tl.constexpr):\n    pass\n")},
+                     {QStringLiteral("arg_dtypes"), QJsonArray{QStringLiteral("torch.float16"), QStringLiteral("torch.float16"),
+                                                               QStringLiteral("torch.float16")}}}},
+        {QStringLiteral("key"), QJsonArray{QStringLiteral("n_rows")}},
+        {QStringLiteral("config_space"),
+         QJsonObject{{QStringLiteral("kwargs"), QJsonArray{QJsonArray{QStringLiteral("BLOCK"),
+                                                                      QJsonArray{256, 512, 1024, 2048, 4096, 8192, 16384}}}},
+                     {QStringLiteral("options"), QJsonObject{{QStringLiteral("num_warps"), QJsonArray{1, 2, 4, 8, 16, 32}},
+                                                             {QStringLiteral("num_stages"), QJsonArray{1, 2, 3}}}}}}};
+}
+
 /// The "triton_cache" deployment inputs of the recorded 384-configuration Triton matmul, with
 /// made-up hash inputs (on a GPU host kernels/triton/deployment.py computes them): enough for the
 /// triton-cache exporter and its read-back, not for a real Triton.

@@ -1,6 +1,7 @@
 // The deployment formats of `dejavu-tune export` (dejavu, vllm): a ladder of replayed sessions
 // goes in, the consumer's files come out, and bad input exits 2 with nothing written.
 #include "DejavuDeployment.h"
+#include "TestSupport.h"
 #include "VllmConfigExporter.h"
 
 #include <QDir>
@@ -95,21 +96,7 @@ void TestCliExport::initTestCase()
                            QStringLiteral("40"), QStringLiteral("--quiet")});
         QVERIFY2(r.exitCode == 0, r.err.constData());
     }
-    const QJsonObject deployment{
-        {QStringLiteral("triton_version"), QStringLiteral("3.3.1")},
-        {QStringLiteral("tool_output"), QStringLiteral("Cuda compilation tools, release 12.4, V12.4.99")},
-        {QStringLiteral("gpu_name"), QStringLiteral("NVIDIA H100 80GB HBM3")},
-        {QStringLiteral("kernel"),
-         QJsonObject{{QStringLiteral("signature"), QStringLiteral("JITFunction(norms:rmsnorm_kernel)")},
-                     {QStringLiteral("src"), QStringLiteral("def rmsnorm_kernel(x, w, y, n_rows, N, BLOCK: tl.constexpr):\n    pass\n")},
-                     {QStringLiteral("arg_dtypes"), QJsonArray{QStringLiteral("torch.float16"), QStringLiteral("torch.float16"),
-                                                               QStringLiteral("torch.float16")}}}},
-        {QStringLiteral("key"), QJsonArray{QStringLiteral("n_rows")}},
-        {QStringLiteral("config_space"),
-         QJsonObject{{QStringLiteral("kwargs"), QJsonArray{QJsonArray{QStringLiteral("BLOCK"),
-                                                                      QJsonArray{256, 512, 1024, 2048, 4096, 8192, 16384}}}},
-                     {QStringLiteral("options"), QJsonObject{{QStringLiteral("num_warps"), QJsonArray{1, 2, 4, 8, 16, 32}},
-                                                             {QStringLiteral("num_stages"), QJsonArray{1, 2, 3}}}}}}};
+    const QJsonObject deployment = test::madeUpRmsnormDeployment();
     QFile f(path(QStringLiteral("deployment.json")));
     QVERIFY(f.open(QIODevice::WriteOnly));
     f.write(QJsonDocument(deployment).toJson());

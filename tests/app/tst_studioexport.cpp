@@ -113,21 +113,7 @@ private slots:
         for (qint64 id : m_rms + m_matmul)
             m_best.insert(id, BestTrial::of(ladders->trials(id).value()).value().config);
         // The Python-side values of an RMSNorm deployment (on a GPU host: kernels/triton/deployment.py).
-        const QJsonObject deployment{
-            {QStringLiteral("triton_version"), QStringLiteral("3.3.1")},
-            {QStringLiteral("tool_output"), QStringLiteral("Cuda compilation tools, release 12.4, V12.4.99")},
-            {QStringLiteral("gpu_name"), QStringLiteral("NVIDIA H100 80GB HBM3")},
-            {QStringLiteral("kernel"),
-             QJsonObject{{QStringLiteral("signature"), QStringLiteral("JITFunction(norms:rmsnorm_kernel)")},
-                         {QStringLiteral("src"), QStringLiteral("def rmsnorm_kernel(x, w, y, n_rows, N, BLOCK: tl.constexpr):\n    pass\n")},
-                         {QStringLiteral("arg_dtypes"), QJsonArray{QStringLiteral("torch.float16"), QStringLiteral("torch.float16"),
-                                                                   QStringLiteral("torch.float16")}}}},
-            {QStringLiteral("key"), QJsonArray{QStringLiteral("n_rows")}},
-            {QStringLiteral("config_space"),
-             QJsonObject{{QStringLiteral("kwargs"), QJsonArray{QJsonArray{QStringLiteral("BLOCK"),
-                                                                          QJsonArray{256, 512, 1024, 2048, 4096, 8192, 16384}}}},
-                         {QStringLiteral("options"), QJsonObject{{QStringLiteral("num_warps"), QJsonArray{1, 2, 4, 8, 16, 32}},
-                                                                 {QStringLiteral("num_stages"), QJsonArray{1, 2, 3}}}}}}};
+        const QJsonObject deployment = test::madeUpRmsnormDeployment();
         m_deployment = m_dir.filePath(QStringLiteral("deploy-rmsnorm.json"));
         QFile f(m_deployment);
         QVERIFY(f.open(QIODevice::WriteOnly));
