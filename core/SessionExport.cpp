@@ -136,7 +136,7 @@ Result<SessionExportSummary> SessionExport::run(ResultStore& store)
     return exportLadder(store, ids);
 }
 
-Result<SessionExportSummary> SessionExport::exportTrials(ResultStore& store, qint64 id)
+Result<std::pair<SessionRecord, QVector<Trial>>> SessionExport::load(ResultStore& store, qint64 id)
 {
     auto record = store.session(id);
     if (!record)
@@ -144,14 +144,23 @@ Result<SessionExportSummary> SessionExport::exportTrials(ResultStore& store, qin
     auto trials = store.trials(id);
     if (!trials)
         return failed(trials.error());
-    auto written = TrialExporter::write(m_options.format, record.value(), trials.value(), m_options.out);
+    return std::make_pair(std::move(record.value()), std::move(trials.value()));
+}
+
+Result<SessionExportSummary> SessionExport::exportTrials(ResultStore& store, qint64 id)
+{
+    auto loaded = load(store, id);
+    if (!loaded)
+        return Error{loaded.error()};
+    const auto& [record, trials] = loaded.value();
+    auto written = TrialExporter::write(m_options.format, record, trials, m_options.out);
     if (!written)
         return failed(written.error());
     SessionExportSummary s;
     s.format = m_options.format;
     s.sessionIds = {id};
     s.written = m_options.out;
-    s.trials = int(trials->size());
+    s.trials = int(trials.size());
     return s;
 }
 
@@ -164,19 +173,18 @@ Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, con
     QMap<qint64, QVector<qint64>> tritonKeys; // ladder key -> the autotuner key values
     QMap<qint64, QString> deviceOf;
     for (qint64 id : ids) {
-        auto record = store.session(id);
-        if (!record)
-            return bad(record.error());
-        auto trials = store.trials(id);
-        if (!trials)
-            return failed(trials.error());
-        const QString origin = QStringLiteral("session %1 (%2, problem %3)").arg(id).arg(record->kernel, record->problem);
+        auto loaded = load(store, id);
+        if (!loaded)
+            return Error{loaded.error()};
+        const SessionRecord& record = loaded.value().first;
+        const QVector<Trial>& trials = loaded.value().second;
+        const QString origin = QStringLiteral("session %1 (%2, problem %3)").arg(id).arg(record.kernel, record.problem);
         QStringList values;
         const QVector<int> positions = format == kDejavu ? m_dejavu.keyFromProblem
                                        : format == kTritonCache ? m_triton.keyFromProblem
                                                                 : QVector<int>{m_options.keyPosition};
         for (int pos : positions) {
-            auto v = TuningLadder::problemValue(record->problem, pos);
+            auto v = TuningLadder::problemValue(record.problem, pos);
             if (!v)
                 return bad(QStringLiteral("%1: %2").arg(origin, v.error()));
             values.append(QString::number(v.value()));
@@ -199,17 +207,17 @@ Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, con
                                       "the other key arguments go in as dtypes or constants").arg(m_dejavu.keys.join(QStringLiteral(", "))));
         }
         const qint64 key = values.first().toLongLong();
-        auto added = ladder.addTrials(key, trials.value(), record->device.name, origin, record->elapsedMs / 1000.0);
+        auto added = ladder.addTrials(key, trials, record.device.name, origin, record.elapsedMs / 1000.0);
         if (!added)
             return bad(added.error());
         keyValues.insert(key, values);
-        deviceOf.insert(key, record->device.name);
+        deviceOf.insert(key, record.device.name);
         // A replayed session has its whole landscape at hand: the coverage then says what each
         // tuned entry costs against the key's true best.
-        if (record->device.backend == QLatin1String("replay")) {
-            auto device = DeviceRegistry::open(record->device.id);
+        if (record.device.backend == QLatin1String("replay")) {
+            auto device = DeviceRegistry::open(record.device.id);
             if (auto* replay = device ? dynamic_cast<ReplayDevice*>(device.value().get()) : nullptr)
-                ladder.addLandscape(key, Landscape::fromCache(replay->cache(), record->device.id));
+                ladder.addLandscape(key, Landscape::fromCache(replay->cache(), record.device.id));
         }
     }
     const auto rungs = ladder.rungs();

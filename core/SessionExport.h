@@ -10,6 +10,8 @@
 #include <QStringList>
 #include <QVector>
 
+#include <utility>
+
 namespace dv {
 
 /// What to export from a result store (docs/exports.md): the trial formats write one session,
@@ -78,6 +80,8 @@ private:
     Error bad(const QString& message);
     Error failed(const QString& message);
     Result<void> readDeployment(QByteArray bytes, const QString& source);
+    /// A stored session and its trials; a missing session is bad input, an unreadable store a failure.
+    Result<std::pair<SessionRecord, QVector<Trial>>> load(ResultStore& store, qint64 id);
     Result<SessionExportSummary> exportTrials(ResultStore& store, qint64 id);
     Result<SessionExportSummary> exportLadder(ResultStore& store, const QVector<qint64>& ids);
 
