@@ -83,6 +83,22 @@ std::vector<double> normalScores(const std::vector<double>& v)
     return out;
 }
 
+// The `count` fastest successful configurations so far, fastest first.
+std::vector<qint64> bestSeen(const SearchHistory& history, size_t count)
+{
+    std::vector<Observation> ok;
+    for (const Observation& o : history.observations())
+        if (o.ok() && std::isfinite(o.objectiveMs))
+            ok.push_back(o);
+    const size_t top = std::min(count, ok.size());
+    std::partial_sort(ok.begin(), ok.begin() + std::ptrdiff_t(top), ok.end(),
+                      [](const Observation& a, const Observation& b) { return a.objectiveMs < b.objectiveMs; });
+    std::vector<qint64> out;
+    for (size_t i = 0; i < top; ++i)
+        out.push_back(ok[i].index);
+    return out;
+}
+
 } // namespace
 
 BayesianStrategy::BayesianStrategy(const QJsonObject& options)
@@ -327,17 +343,8 @@ std::vector<qint64> BayesianStrategy::candidates(const SearchHistory& history, c
                 out.push_back(i);
         return out;
     }
-    // Large space: neighbours of the five best, then a uniform sample of the rest.
-    std::vector<Observation> ok;
-    for (const Observation& o : history.observations())
-        if (o.ok())
-            ok.push_back(o);
-    std::partial_sort(ok.begin(), ok.begin() + std::ptrdiff_t(std::min<size_t>(5, ok.size())), ok.end(),
-                      [](const Observation& a, const Observation& b) { return a.objectiveMs < b.objectiveMs; });
-    for (size_t i = 0; i < std::min<size_t>(5, ok.size()); ++i)
-        for (qint64 nb : m_neighbourhood->hamming(ok[i].index))
-            if (!taken(nb))
-                out.push_back(nb);
+    // Large space: the moves from the five best (Neighbourhood::movesFrom), then a uniform sample of the rest.
+    out = m_neighbourhood->movesFrom(bestSeen(history, 5), taken);
     Rng rng(m_engine());
     while (int(out.size()) < m_candidateLimit) {
         const qint64 i = qint64(rng.below(quint64(n)));
@@ -352,22 +359,9 @@ std::vector<qint64> BayesianStrategy::candidates(const SearchHistory& history, c
 std::vector<qint64> BayesianStrategy::localCandidates(const SearchHistory& history,
                                                      const std::vector<qint64>& batch) const
 {
-    std::vector<Observation> ok;
-    for (const Observation& o : history.observations())
-        if (o.ok() && std::isfinite(o.objectiveMs))
-            ok.push_back(o);
-    const size_t top = std::min<size_t>(3, ok.size());
-    std::partial_sort(ok.begin(), ok.begin() + std::ptrdiff_t(top), ok.end(),
-                      [](const Observation& a, const Observation& b) { return a.objectiveMs < b.objectiveMs; });
-    std::vector<qint64> out;
-    auto untaken = [&](qint64 i) { return !history.isTaken(i) && std::find(batch.begin(), batch.end(), i) == batch.end(); };
-    for (size_t i = 0; i < top; ++i)
-        for (qint64 nb : m_neighbourhood->hamming(ok[i].index))
-            if (untaken(nb))
-                out.push_back(nb);
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
+    return m_neighbourhood->movesFrom(bestSeen(history, 3), [&](qint64 i) {
+        return history.isTaken(i) || std::find(batch.begin(), batch.end(), i) != batch.end();
+    });
 }
 
 qint64 BayesianStrategy::crossoverChild(const SearchHistory& history, const std::vector<qint64>& batch, Rng& rng) const

@@ -34,7 +34,8 @@ namespace dv {
 /// - Operator portfolio: every third model-based proposal (two in three once the incumbent has not
 ///   improved for a few evaluations) comes from a model-light operator, since a stationary kernel smooths
 ///   over sharp interactions (num_warps x tile size): either the best acquisition among the one-parameter
-///   changes of the three best configurations, or a GA child (uniform crossover of two of the best eight
+///   changes of the three best configurations (and the two-parameter changes of the best once every
+///   one-parameter change of it is measured: two tile sizes swapped), or a GA child (uniform crossover of two of the best eight
 ///   plus mutation, repaired to an untaken valid configuration). Thompson sampling on Beta posteriors of
 ///   each operator's improvements of the incumbent picks which; every draw is seeded.
 /// - Candidates: every untried valid configuration when the space is small, otherwise a large random
@@ -72,7 +73,8 @@ public:
 private:
     qint64 nextInitial(const SearchHistory& history, const std::vector<qint64>& batch);
     std::vector<qint64> candidates(const SearchHistory& history, const std::vector<qint64>& batch);
-    /// Untaken configurations one parameter away from the best few seen so far, sorted.
+    /// Untaken configurations one parameter away from the best few seen so far, and two parameters
+    /// away from the best once all its one-parameter changes are taken (Neighbourhood::movesFrom).
     std::vector<qint64> localCandidates(const SearchHistory& history, const std::vector<qint64>& batch) const;
     Eigen::MatrixXd encodeRows(const std::vector<qint64>& indices) const;
     /// The columns of encodeRows() the feasibility model sees: without the level columns.

@@ -67,4 +67,29 @@ std::vector<qint64> Neighbourhood::hamming(qint64 index) const
     return out;
 }
 
+std::vector<qint64> Neighbourhood::hamming2(qint64 index) const
+{
+    std::vector<qint64> out;
+    const qint64 ordinal = qint64(m_space.ordinal(index));
+    const std::vector<int> v = m_space.valueIndices(index);
+    for (size_t p = 0; p < v.size(); ++p) {
+        for (int a = 0; a < m_radix[p]; ++a) {
+            if (a == v[p])
+                continue;
+            const qint64 dp = qint64(a - v[p]) * qint64(m_stride[p]);
+            for (size_t q = p + 1; q < v.size(); ++q) {
+                for (int b = 0; b < m_radix[q]; ++b) {
+                    if (b == v[q])
+                        continue;
+                    const qint64 dq = qint64(b - v[q]) * qint64(m_stride[q]);
+                    const qint64 found = m_space.indexOfOrdinal(quint64(ordinal + dp + dq));
+                    if (found >= 0)
+                        out.push_back(found);
+                }
+            }
+        }
+    }
+    return out;
+}
+
 } // namespace dv
