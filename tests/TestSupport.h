@@ -2,6 +2,7 @@
 
 // Helpers shared by the tests: open what a test needs or stop it with the reason.
 
+#include "ConfigSpace.h"
 #include "DeviceRegistry.h"
 #include "Landscape.h"
 #include "ReplayDevice.h"
@@ -9,6 +10,7 @@
 
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QStringList>
 #include <QtGlobal>
 
 #include <memory>
@@ -88,6 +90,30 @@ inline std::unique_ptr<ResultStore> openStore(const QString& path)
     if (!store)
         qFatal("%s", qPrintable(store.error()));
     return std::move(store.value());
+}
+
+/// A made-up space of power-of-two tile sizes and a categorical layout: each name in `numeric`
+/// takes the values first, 2 first, ... (`count` of them), then "layout" takes row, col or tile.
+inline ConfigSpace layoutSpace(const QString& name, const QStringList& numeric, int count, int first,
+                               const QStringList& constraints)
+{
+    QVector<Parameter> params;
+    for (const QString& n : numeric) {
+        Parameter p;
+        p.name = n;
+        for (int v = 0; v < count; ++v)
+            p.values.append(first << v);
+        params.append(p);
+    }
+    Parameter s;
+    s.name = QStringLiteral("layout");
+    s.type = ParameterType::String;
+    s.values = {QStringLiteral("row"), QStringLiteral("col"), QStringLiteral("tile")};
+    params.append(s);
+    auto space = ConfigSpace::create(name, params, constraints);
+    if (!space)
+        qFatal("%s", qPrintable(space.error()));
+    return space.value();
 }
 
 } // namespace dv::test

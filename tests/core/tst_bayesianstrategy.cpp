@@ -3,6 +3,7 @@
 #include "ConfigSpace.h"
 #include "SearchHistory.h"
 #include "StrategyFactory.h"
+#include "TestSupport.h"
 
 #include <QJsonDocument>
 #include <QtTest>
@@ -13,20 +14,8 @@ namespace {
 
 ConfigSpace space()
 {
-    QVector<Parameter> params;
-    for (const char* name : {"a", "b", "c", "d"}) {
-        Parameter p;
-        p.name = QString::fromLatin1(name);
-        for (int v = 0; v < 6; ++v)
-            p.values.append(1 << v);
-        params.append(p);
-    }
-    Parameter s;
-    s.name = QStringLiteral("layout");
-    s.type = ParameterType::String;
-    s.values = {QStringLiteral("row"), QStringLiteral("col"), QStringLiteral("tile")};
-    params.append(s);
-    return ConfigSpace::create(QStringLiteral("resume"), params, {QStringLiteral("a * b <= 256")}).value();
+    return test::layoutSpace(QStringLiteral("resume"), {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c"), QStringLiteral("d")},
+                             6, 1, {QStringLiteral("a * b <= 256")});
 }
 
 // A smooth objective with an interaction, and a region that fails (like a shared-memory limit).

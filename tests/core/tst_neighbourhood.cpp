@@ -1,6 +1,7 @@
 // Neighbourhood: the moves local steps take (one- and two-parameter changes) within the valid set.
 #include "ConfigSpace.h"
 #include "Neighbourhood.h"
+#include "TestSupport.h"
 
 #include <QtTest>
 
@@ -15,23 +16,9 @@ namespace {
 // and only with it).
 ConfigSpace constrained()
 {
-    QVector<Parameter> params;
-    for (const char* name : {"m", "n", "k"}) {
-        Parameter p;
-        p.name = QString::fromLatin1(name);
-        for (int v = 0; v < 4; ++v)
-            p.values.append(16 << v);
-        params.append(p);
-    }
-    Parameter s;
-    s.name = QStringLiteral("layout");
-    s.type = ParameterType::String;
-    s.values = {QStringLiteral("row"), QStringLiteral("col"), QStringLiteral("tile")};
-    params.append(s);
-    return ConfigSpace::create(QStringLiteral("holes"), params,
-                               {QStringLiteral("m * n <= 4096"),
-                                QStringLiteral("(m == 64 && layout == \"tile\") || (m != 64 && layout != \"tile\")")})
-        .value();
+    return test::layoutSpace(QStringLiteral("holes"), {QStringLiteral("m"), QStringLiteral("n"), QStringLiteral("k")}, 4, 16,
+                             {QStringLiteral("m * n <= 4096"),
+                              QStringLiteral("(m == 64 && layout == \"tile\") || (m != 64 && layout != \"tile\")")});
 }
 
 int differences(const ConfigSpace& space, qint64 a, qint64 b)

@@ -4,6 +4,7 @@
 #include "ReplayDevice.h"
 #include "SearchHistory.h"
 #include "StrategyFactory.h"
+#include "TestSupport.h"
 
 #include <QtTest>
 
@@ -21,20 +22,8 @@ ConfigSpace dataset(const QString& id)
 
 ConfigSpace constrained(int values = 5)
 {
-    QVector<Parameter> params;
-    for (const char* name : {"a", "b", "c"}) {
-        Parameter p;
-        p.name = QString::fromLatin1(name);
-        for (int v = 0; v < values; ++v)
-            p.values.append(1 << v);
-        params.append(p);
-    }
-    Parameter s;
-    s.name = QStringLiteral("layout");
-    s.type = ParameterType::String;
-    s.values = {QStringLiteral("row"), QStringLiteral("col"), QStringLiteral("tile")};
-    params.append(s);
-    return ConfigSpace::create(QStringLiteral("c"), params, {QStringLiteral("a * b <= 64"), QStringLiteral("layout != \"tile\" || c >= 4")}).value();
+    return test::layoutSpace(QStringLiteral("c"), {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")}, values, 1,
+                             {QStringLiteral("a * b <= 64"), QStringLiteral("layout != \"tile\" || c >= 4")});
 }
 
 // Objective from a fixed smooth function; about a fifth of the space fails.
