@@ -137,10 +137,13 @@ StrategyScore StrategyBenchmark::scoreCurves(const Landscape& landscape, const s
 
 Result<std::vector<StrategyScore>> StrategyBenchmark::score(const Landscape& landscape, const QString& strategy,
                                                             const QJsonObject& options,
-                                                            const std::vector<int>& budgets, int seeds, int threads)
+                                                            const std::vector<int>& budgets, int seeds, int threads,
+                                                            quint64 firstSeed)
 {
     if (budgets.empty() || seeds < 1)
         return Error{QStringLiteral("need at least one budget and one seed")};
+    if (firstSeed < 1)
+        return Error{QStringLiteral("seeds start at 1")};
     const int maxBudget = *std::max_element(budgets.begin(), budgets.end());
     std::vector<std::vector<double>> curves(static_cast<size_t>(seeds));
     std::vector<double> proposalMs(size_t(seeds), 0.0);
@@ -149,7 +152,7 @@ Result<std::vector<StrategyScore>> StrategyBenchmark::score(const Landscape& lan
     std::mutex errorLock;
     auto worker = [&] {
         for (int i = nextSeed++; i < seeds; i = nextSeed++) {
-            auto curve = run(landscape, strategy, options, quint64(i + 1), maxBudget, &proposalMs[size_t(i)]);
+            auto curve = run(landscape, strategy, options, firstSeed + quint64(i), maxBudget, &proposalMs[size_t(i)]);
             if (!curve) {
                 std::lock_guard<std::mutex> lock(errorLock);
                 firstError = curve.error();

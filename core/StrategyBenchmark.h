@@ -41,11 +41,12 @@ public:
                                            const QJsonObject& options, quint64 seed, int budget,
                                            double* proposalMs = nullptr);
 
-    /// Scores a strategy at each budget over seeds 1..seeds (runs once per seed to the largest
-    /// budget; smaller budgets are prefixes). Seeds run on `threads` threads.
+    /// Scores a strategy at each budget over seeds firstSeed..firstSeed + seeds - 1 (runs once per
+    /// seed to the largest budget; smaller budgets are prefixes). Seeds run on `threads` threads.
+    /// Another `firstSeed` gives an independent sample of runs, to tell a change from seed noise.
     static Result<std::vector<StrategyScore>> score(const Landscape& landscape, const QString& strategy,
                                                     const QJsonObject& options, const std::vector<int>& budgets,
-                                                    int seeds, int threads = 1);
+                                                    int seeds, int threads = 1, quint64 firstSeed = 1);
 
     /// The score of given best-so-far curves (one per run, each at least `budget` long).
     static StrategyScore scoreCurves(const Landscape& landscape, const std::vector<std::vector<double>>& curves,

@@ -75,6 +75,7 @@ int Cli::benchStrategies(const QStringList& args)
     p.addOption({QStringLiteral("strategies"), QStringLiteral("Comma-separated strategies (%1).").arg(StrategyFactory::names().join(QStringLiteral(", "))), QStringLiteral("LIST"), QStringLiteral("random")});
     p.addOption({QStringLiteral("budgets"), QStringLiteral("Comma-separated evaluation budgets."), QStringLiteral("LIST"), QStringLiteral("50,100,200")});
     p.addOption({QStringLiteral("seeds"), QStringLiteral("Runs per strategy and landscape (seeds 1..N)."), QStringLiteral("N"), QStringLiteral("30")});
+    p.addOption({QStringLiteral("first-seed"), QStringLiteral("First seed (default 1): seeds F..F+N-1, e.g. 101 for a second, independent sample of runs."), QStringLiteral("F"), QStringLiteral("1")});
     p.addOption({QStringLiteral("warm-start"), QStringLiteral("TARGET=SOURCE: also run bayes on landscapes matching TARGET warm-started from the landscape SOURCE (repeatable)."), QStringLiteral("PAIR")});
     p.addOption({QStringLiteral("options"), QStringLiteral("Strategy options as a JSON object (e.g. '{\"candidates\": 5000}'), given to every strategy that takes options."), QStringLiteral("JSON")});
     p.addOption({QStringLiteral("threads"), QStringLiteral("Threads (default: the number of cores)."), QStringLiteral("N")});
@@ -90,6 +91,11 @@ int Cli::benchStrategies(const QStringList& args)
     const int seeds = p.value(QStringLiteral("seeds")).toInt(&ok);
     if (!ok || seeds < 1) {
         err(QStringLiteral("--seeds: expected a positive integer, got '%1'").arg(p.value(QStringLiteral("seeds"))));
+        return 2;
+    }
+    const qlonglong firstSeed = p.value(QStringLiteral("first-seed")).toLongLong(&ok);
+    if (!ok || firstSeed < 1) {
+        err(QStringLiteral("--first-seed: expected a positive integer, got '%1'").arg(p.value(QStringLiteral("first-seed"))));
         return 2;
     }
     int threads = QThread::idealThreadCount();
@@ -192,7 +198,7 @@ int Cli::benchStrategies(const QStringList& args)
         for (const QString& s : strategies) {
             QElapsedTimer clock;
             clock.start();
-            auto scores = StrategyBenchmark::score(l, s.trimmed(), strategyOptions, budgets, seeds, threads);
+            auto scores = StrategyBenchmark::score(l, s.trimmed(), strategyOptions, budgets, seeds, threads, quint64(firstSeed));
             if (!scores) {
                 err(scores.error());
                 return 1;
@@ -213,7 +219,7 @@ int Cli::benchStrategies(const QStringList& args)
         QJsonObject options = strategyOptions;
         options.insert(QStringLiteral("prior"), prior);
         for (const char* name : {"bayes"}) {
-            auto scores = StrategyBenchmark::score(landscapes[w.target], QLatin1String(name), options, budgets, seeds, threads);
+            auto scores = StrategyBenchmark::score(landscapes[w.target], QLatin1String(name), options, budgets, seeds, threads, quint64(firstSeed));
             if (!scores) {
                 err(scores.error());
                 return 1;
@@ -225,11 +231,11 @@ int Cli::benchStrategies(const QStringList& args)
         }
     }
 
-    std::printf("Strategy benchmark: %d seeds per strategy and landscape; every evaluation counts, failures included.\n"
+    std::printf("Strategy benchmark: %d seeds per strategy and landscape (%lld..%lld); every evaluation counts, failures included.\n"
                 "within5/within1: share of runs within 5%%/1%% of the optimum at the budget; evals-to-5%%: median evaluations "
                 "to get within 5%% (- if most runs never did); best/opt: mean ratio at the budget; P: methodology score "
                 "(Willemsen et al. 2024; 0 = random search, 1 = optimum at once); ms/proposal: the strategy's own time.\n",
-                seeds);
+                seeds, firstSeed, firstSeed + seeds - 1);
     for (const auto& [budget, byStrategy] : results) {
         std::printf("\n### Budget %d\n\n| landscape | strategy | within5 | within1 | evals-to-5%% | best/opt | P | ms/proposal |\n"
                     "|---|---|---|---|---|---|---|---|\n", budget);

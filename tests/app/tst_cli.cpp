@@ -114,6 +114,7 @@ private slots:
     void exportCsv();
     void exportErrors();
     void sessionsListsNewestFirst();
+    void benchStrategiesFirstSeed();
     void spaceChecksAGoodFile();
     void spaceRejectsABadFile_data();
     void spaceRejectsABadFile();
@@ -379,6 +380,44 @@ void TestCli::errorsExitWithTwo_data()
                                                               QStringLiteral("999")};
     QTest::newRow("unknown built-in dataset") << replay(QStringLiteral("replay:h100/no_such_kernel"), random, QStringLiteral("20"))
                                               << QStringList{QStringLiteral("replay:h100/no_such_kernel")};
+    const QStringList bench{QStringLiteral("bench-strategies"), QStringLiteral("--datasets"), ds, QStringLiteral("--strategies"),
+                            random, QStringLiteral("--budgets"), QStringLiteral("10")};
+    QTest::newRow("bench: seeds 0") << (bench + QStringList{QStringLiteral("--seeds"), QStringLiteral("0")})
+                                    << QStringList{QStringLiteral("--seeds"), QStringLiteral("'0'")};
+    QTest::newRow("bench: first seed 0") << (bench + QStringList{QStringLiteral("--first-seed"), QStringLiteral("0")})
+                                         << QStringList{QStringLiteral("--first-seed"), QStringLiteral("'0'")};
+    QTest::newRow("bench: first seed not a number") << (bench + QStringList{QStringLiteral("--first-seed"), QStringLiteral("x1")})
+                                                    << QStringList{QStringLiteral("--first-seed"), QStringLiteral("'x1'")};
+    QTest::newRow("bench: unknown strategy")
+        << QStringList{QStringLiteral("bench-strategies"), QStringLiteral("--datasets"), ds, QStringLiteral("--strategies"),
+                       QStringLiteral("annealing")}
+        << QStringList{QStringLiteral("--strategies"), QStringLiteral("unknown strategy 'annealing'")};
+}
+
+// --first-seed F scores seeds F..F+N-1: the header says which, and another range gives other runs.
+void TestCli::benchStrategiesFirstSeed()
+{
+    auto bench = [&](const QString& first) {
+        return cli({QStringLiteral("bench-strategies"), QStringLiteral("--datasets"), QStringLiteral("h100/triton_matmul_fp16_M1024_N1024_K1024"),
+                    QStringLiteral("--strategies"), QStringLiteral("random"), QStringLiteral("--budgets"), QStringLiteral("10"),
+                    QStringLiteral("--seeds"), QStringLiteral("3"), QStringLiteral("--threads"), QStringLiteral("1"),
+                    QStringLiteral("--first-seed"), first});
+    };
+    // The row's scores, without its last column (ms/proposal, a timing).
+    auto row = [](const QByteArray& out) {
+        for (const QByteArray& line : out.split('\n'))
+            if (line.startsWith("| h100/triton_matmul_fp16_M1024_N1024_K1024 | random |"))
+                return line.left(line.lastIndexOf('|', line.size() - 2));
+        return QByteArray();
+    };
+    const Run a = bench(QStringLiteral("1")), b = bench(QStringLiteral("5")), again = bench(QStringLiteral("5"));
+    for (const Run* r : {&a, &b, &again})
+        QVERIFY2(r->exitStatus == QProcess::NormalExit && r->exitCode == 0, qPrintable(r->describe()));
+    QVERIFY2(a.out.contains("3 seeds per strategy and landscape (1..3)"), qPrintable(a.describe()));
+    QVERIFY2(b.out.contains("3 seeds per strategy and landscape (5..7)"), qPrintable(b.describe()));
+    QVERIFY(!row(a.out).isEmpty());
+    QVERIFY2(row(a.out) != row(b.out), QByteArray(row(a.out) + '\n' + row(b.out)).constData());
+    QCOMPARE(row(again.out), row(b.out));
 }
 
 void TestCli::errorsExitWithTwo()

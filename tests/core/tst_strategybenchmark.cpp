@@ -82,6 +82,24 @@ private slots:
         QCOMPARE(p.meanBestOverOptimum, 1.0);
     }
 
+    // --first-seed: the runs are those of seeds firstSeed.., so a second sample is independent of the first.
+    void firstSeedSelectsTheRuns()
+    {
+        const Landscape l = shipped(QStringLiteral("replay:h100/triton_matmul_fp16_M4096_N4096_K4096"));
+        auto offset = StrategyBenchmark::score(l, QStringLiteral("random"), {}, {20}, 4, 2, 11);
+        QVERIFY(offset);
+        std::vector<std::vector<double>> curves;
+        for (quint64 seed = 11; seed <= 14; ++seed)
+            curves.push_back(StrategyBenchmark::run(l, QStringLiteral("random"), {}, seed, 20).value());
+        const StrategyScore want = StrategyBenchmark::scoreCurves(l, curves, 20);
+        QCOMPARE(offset->front().meanBestOverOptimum, want.meanBestOverOptimum);
+        QCOMPARE(offset->front().methodologyScore, want.methodologyScore);
+        auto first = StrategyBenchmark::score(l, QStringLiteral("random"), {}, {20}, 4, 2);
+        QVERIFY(first);
+        QVERIFY(first->front().meanBestOverOptimum != offset->front().meanBestOverOptimum);
+        QVERIFY(!StrategyBenchmark::score(l, QStringLiteral("random"), {}, {20}, 4, 2, 0));
+    }
+
     // Conventions: before the first valid evaluation the best is the worst valid time; a run
     // that stops early keeps its best to the budget; failures count as evaluations.
     void runConventions()
