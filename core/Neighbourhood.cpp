@@ -49,17 +49,23 @@ std::vector<qint64> Neighbourhood::adjacent(qint64 index) const
     return out;
 }
 
+std::vector<qint64> Neighbourhood::otherValueSteps(size_t parameter, int current) const
+{
+    std::vector<qint64> steps;
+    for (int value = 0; value < m_radix[parameter]; ++value)
+        if (value != current)
+            steps.push_back(qint64(value - current) * qint64(m_stride[parameter]));
+    return steps;
+}
+
 std::vector<qint64> Neighbourhood::hamming(qint64 index) const
 {
     std::vector<qint64> out;
-    const quint64 ordinal = m_space.ordinal(index);
+    const qint64 ordinal = qint64(m_space.ordinal(index));
     const std::vector<int> v = m_space.valueIndices(index);
     for (size_t p = 0; p < v.size(); ++p) {
-        for (int value = 0; value < m_radix[p]; ++value) {
-            if (value == v[p])
-                continue;
-            const qint64 delta = qint64(value - v[p]) * qint64(m_stride[p]);
-            const qint64 found = m_space.indexOfOrdinal(quint64(qint64(ordinal) + delta));
+        for (qint64 dp : otherValueSteps(p, v[p])) {
+            const qint64 found = m_space.indexOfOrdinal(quint64(ordinal + dp));
             if (found >= 0)
                 out.push_back(found);
         }
@@ -73,15 +79,9 @@ std::vector<qint64> Neighbourhood::hamming2(qint64 index) const
     const qint64 ordinal = qint64(m_space.ordinal(index));
     const std::vector<int> v = m_space.valueIndices(index);
     for (size_t p = 0; p < v.size(); ++p) {
-        for (int a = 0; a < m_radix[p]; ++a) {
-            if (a == v[p])
-                continue;
-            const qint64 dp = qint64(a - v[p]) * qint64(m_stride[p]);
+        for (qint64 dp : otherValueSteps(p, v[p])) {
             for (size_t q = p + 1; q < v.size(); ++q) {
-                for (int b = 0; b < m_radix[q]; ++b) {
-                    if (b == v[q])
-                        continue;
-                    const qint64 dq = qint64(b - v[q]) * qint64(m_stride[q]);
+                for (qint64 dq : otherValueSteps(q, v[q])) {
                     const qint64 found = m_space.indexOfOrdinal(quint64(ordinal + dp + dq));
                     if (found >= 0)
                         out.push_back(found);

@@ -55,6 +55,9 @@ public:
     const ConfigSpace& space() const { return m_space; }
 
 private:
+    /// Ordinal steps from `current` to each other value of `parameter`.
+    std::vector<qint64> otherValueSteps(size_t parameter, int current) const;
+
     ConfigSpace m_space;
     std::vector<quint64> m_stride;
     std::vector<int> m_radix;
