@@ -49,12 +49,13 @@ std::vector<qint64> Neighbourhood::adjacent(qint64 index) const
     return out;
 }
 
-std::vector<qint64> Neighbourhood::otherValueSteps(size_t parameter, int current) const
+std::vector<std::pair<size_t, qint64>> Neighbourhood::otherValueSteps(const std::vector<int>& valueIndices) const
 {
-    std::vector<qint64> steps;
-    for (int value = 0; value < m_radix[parameter]; ++value)
-        if (value != current)
-            steps.push_back(qint64(value - current) * qint64(m_stride[parameter]));
+    std::vector<std::pair<size_t, qint64>> steps;
+    for (size_t p = 0; p < valueIndices.size(); ++p)
+        for (int value = 0; value < m_radix[p]; ++value)
+            if (value != valueIndices[p])
+                steps.emplace_back(p, qint64(value - valueIndices[p]) * qint64(m_stride[p]));
     return steps;
 }
 
@@ -62,13 +63,10 @@ std::vector<qint64> Neighbourhood::hamming(qint64 index) const
 {
     std::vector<qint64> out;
     const qint64 ordinal = qint64(m_space.ordinal(index));
-    const std::vector<int> v = m_space.valueIndices(index);
-    for (size_t p = 0; p < v.size(); ++p) {
-        for (qint64 dp : otherValueSteps(p, v[p])) {
-            const qint64 found = m_space.indexOfOrdinal(quint64(ordinal + dp));
-            if (found >= 0)
-                out.push_back(found);
-        }
+    for (const auto& [parameter, step] : otherValueSteps(m_space.valueIndices(index))) {
+        const qint64 found = m_space.indexOfOrdinal(quint64(ordinal + step));
+        if (found >= 0)
+            out.push_back(found);
     }
     return out;
 }
@@ -77,16 +75,14 @@ std::vector<qint64> Neighbourhood::hamming2(qint64 index) const
 {
     std::vector<qint64> out;
     const qint64 ordinal = qint64(m_space.ordinal(index));
-    const std::vector<int> v = m_space.valueIndices(index);
-    for (size_t p = 0; p < v.size(); ++p) {
-        for (qint64 dp : otherValueSteps(p, v[p])) {
-            for (size_t q = p + 1; q < v.size(); ++q) {
-                for (qint64 dq : otherValueSteps(q, v[q])) {
-                    const qint64 found = m_space.indexOfOrdinal(quint64(ordinal + dp + dq));
-                    if (found >= 0)
-                        out.push_back(found);
-                }
-            }
+    const auto steps = otherValueSteps(m_space.valueIndices(index)); // ordered by parameter
+    for (size_t i = 0; i < steps.size(); ++i) {
+        for (size_t j = i + 1; j < steps.size(); ++j) {
+            if (steps[j].first == steps[i].first)
+                continue; // two values of one parameter
+            const qint64 found = m_space.indexOfOrdinal(quint64(ordinal + steps[i].second + steps[j].second));
+            if (found >= 0)
+                out.push_back(found);
         }
     }
     return out;

@@ -3,6 +3,7 @@
 #include "ConfigSpace.h"
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 namespace dv {
@@ -55,8 +56,9 @@ public:
     const ConfigSpace& space() const { return m_space; }
 
 private:
-    /// Ordinal steps from `current` to each other value of `parameter`.
-    std::vector<qint64> otherValueSteps(size_t parameter, int current) const;
+    /// (parameter, ordinal step) from the given values to each other value of each parameter, in
+    /// parameter order.
+    std::vector<std::pair<size_t, qint64>> otherValueSteps(const std::vector<int>& valueIndices) const;
 
     ConfigSpace m_space;
     std::vector<quint64> m_stride;
