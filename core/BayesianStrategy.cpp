@@ -99,6 +99,27 @@ std::vector<qint64> bestSeen(const SearchHistory& history, size_t count)
     return out;
 }
 
+// BIC of the model with level columns minus that of the plain one (log marginal likelihood minus half the
+// hyper-parameter count times log n).
+double bicGain(const GaussianProcess& levels, const GaussianProcess& plain)
+{
+    const double logN = std::log(double(levels.size()));
+    auto bic = [&](const GaussianProcess& gp) {
+        return gp.logMarginalLikelihood() - 0.5 * double(gp.hyperParameters().size()) * logN;
+    };
+    return bic(levels) - bic(plain);
+}
+
+// Whether the model with level columns predicts the observations clearly better than the plain one: its
+// leave-one-out log predictive density exceeds the plain model's by more than twice the standard error of the
+// difference (looAdvantage), so that the richer model is not taken on the noise of a few points. Unlike BIC this
+// judges the models by what they predict rather than by how many hyper-parameters they have (the level columns
+// add one length scale per parameter, which BIC charges for even where the fit uses them well).
+bool levelColumnsPredictBetter(const GaussianProcess& levels, const GaussianProcess& plain)
+{
+    return looAdvantage(levels, plain) > 2.0; // false for NaN
+}
+
 } // namespace
 
 BayesianStrategy::BayesianStrategy(const QJsonObject& options)
@@ -112,6 +133,7 @@ void BayesianStrategy::initialize(const ConfigSpace& space, quint64 seed)
     // "levels": "auto" (default), true or false.
     const QJsonValue levels = m_options.value(QLatin1String("levels"));
     m_levelsAuto = levels.isUndefined() || levels.toString() == QLatin1String("auto");
+    m_levelRuleBic = m_options.value(QLatin1String("levelRule")).toString() == QLatin1String("bic");
     const bool levelColumns = m_levelsAuto || levels.toBool(false);
     m_gpPlain = GaussianProcess();
     m_levelChoice = -1;
@@ -463,6 +485,7 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
                 // Model choice by BIC, made whenever the hyper-parameters are refitted: the level columns
                 // add a length scale per parameter and are kept only where the marginal likelihood gains
                 // more than they cost. In between only the chosen model is refactorised.
+                gpOptions.leaveOneOut = !m_levelRuleBic; // for the choice, if one is made
                 GpOptions plainOptions = gpOptions;
                 plainOptions.lengthScaleGroups = lengthScaleGroups(false);
                 // The choice is made while data is scarce (at most 200 successes), where it matters; later
@@ -476,13 +499,9 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
                     m_gp.fit(X, y, m_engine, gpOptions);
                 if (choose || m_levelChoice == 0)
                     m_gpPlain.fit(feasibilityColumns(X), y, m_engine, plainOptions);
-                if (choose) {
-                    const double logN = std::log(double(X.rows()));
-                    auto bic = [&](const GaussianProcess& gp) {
-                        return gp.logMarginalLikelihood() - 0.5 * double(gp.hyperParameters().size()) * logN;
-                    };
-                    m_levelChoice = bic(m_gp) > bic(m_gpPlain) ? 1 : 0;
-                }
+                if (choose)
+                    m_levelChoice = m_levelRuleBic ? (bicGain(m_gp, m_gpPlain) > 0 ? 1 : 0)
+                                                   : (levelColumnsPredictBetter(m_gp, m_gpPlain) ? 1 : 0);
                 plainModel = m_levelChoice != 1;
             }
         } catch (const std::exception&) {

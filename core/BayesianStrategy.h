@@ -24,9 +24,11 @@ namespace dv {
 ///   one-hot block of its values with one shared length scale (ConfigEncoder), so that a parameter
 ///   can act ordinally, categorically or both (a block size that is fast only at multiples of the
 ///   wavefront). In "auto" mode a model with and one without them are fitted at each hyper-parameter
-///   refit while there are at most 200 successes, and the one with the better BIC (log marginal
-///   likelihood minus half the hyper-parameter count times log n) is used until the next refit; past
-///   200 the choice is kept. The feasibility model never sees the level columns.
+///   refit while there are at most 200 successes, and the one with them is used until the next refit
+///   only if it predicts the observations clearly better: its leave-one-out log predictive density
+///   exceeds the plain model's by more than twice the standard error of the difference (option
+///   "levelRule": "bic" uses the better BIC instead, the rule before). Past 200 the choice is kept.
+///   The feasibility model never sees the level columns.
 /// - Failures: a feasibility model learns p(valid) from every outcome and weights the acquisition.
 /// - Acquisition: expected improvement, probability of improvement and a lower confidence bound,
 ///   chosen by a GP-Hedge portfolio (Hoffman et al. 2011) that favours whichever has been nominating
@@ -50,7 +52,7 @@ namespace dv {
 ///   says about this one (so per-proposal cost is that of a cold start); prior failures enter the
 ///   feasibility model.
 ///
-/// Options: "levels" ("auto", true or false), "initial" (initial design size), "candidates"
+/// Options: "levels" ("auto", true or false), "levelRule" ("loo" or "bic"), "initial" (initial design size), "candidates"
 /// (maximum candidates, default 20000),
 /// "threads" (model threads, default 1), "prior", "restarts" (random restarts of the GP
 /// hyper-parameter search while there are at most 200 observations, default 2), "operatorPeriod"
@@ -97,7 +99,8 @@ private:
     int m_threads = 1;
     int m_restarts = 2;       // random restarts of the GP hyper-parameter search (200 observations or fewer)
     int m_operatorPeriod = 3; // every this many model-based proposals, one comes from an operator
-    bool m_levelsAuto = false;     // option "levels" "auto": with or without level columns, by BIC at each refit
+    bool m_levelsAuto = false;     // option "levels" "auto": with or without level columns, chosen at each refit
+    bool m_levelRuleBic = false;   // option "levelRule" "bic": chosen by BIC, not by leave-one-out prediction
     GaussianProcess m_gpPlain;     // the model without level columns (auto mode)
     int m_levelChoice = -1;        // auto mode: 1 with level columns, 0 without, -1 not chosen yet
     std::mt19937_64 m_engine;

@@ -310,7 +310,7 @@ std::vector<int> GaussianProcess::varianceSubset(const Eigen::MatrixXd& Xs,
 }
 
 void GaussianProcess::factorise(const Eigen::MatrixXd& X, const Eigen::VectorXd& yStd,
-                                int maxVariancePoints) {
+                                int maxVariancePoints, bool leaveOneOut) {
     const int n = static_cast<int>(X.rows());
     m_centre = X.colwise().mean();
     const Eigen::MatrixXd Xs =
@@ -356,8 +356,38 @@ void GaussianProcess::factorise(const Eigen::MatrixXd& X, const Eigen::VectorXd&
     m_alpha = llt.solve(yP);
     m_logMarginalLikelihood =
         -0.5 * yP.dot(m_alpha) - llt.matrixLLT().diagonal().array().log().sum() - 0.5 * n * kLog2Pi;
+    // Leave-one-out: with K^-1 = L^-T L^-1, [K^-1]_ii is the squared norm of column i of L^-1; the
+    // prediction of y_i from the others has mean y_i - alpha_i / [K^-1]_ii and variance 1 / [K^-1]_ii.
+    if (leaveOneOut && n <= kMaxLooPoints) {
+        Eigen::MatrixXd Linv = Eigen::MatrixXd::Identity(n, n);
+        llt.matrixL().solveInPlace(Linv);
+        const Eigen::ArrayXd inverseDiagonal = Linv.colwise().squaredNorm().transpose().array();
+        const Eigen::ArrayXd residual = m_alpha.array() / inverseDiagonal;
+        const Eigen::ArrayXd terms = 0.5 * inverseDiagonal.log() - 0.5 * residual.square() * inverseDiagonal - 0.5 * kLog2Pi;
+        m_looTerms.resize(n);
+        for (int i = 0; i < n; ++i)
+            m_looTerms[order[static_cast<size_t>(i)]] = terms[i];
+        m_looLogPredictive = terms.sum();
+    } else {
+        m_looTerms.resize(0);
+        m_looLogPredictive = std::numeric_limits<double>::quiet_NaN();
+    }
     m_varianceCount = r;
     m_varianceL = llt.matrixLLT().topLeftCorner(r, r).triangularView<Eigen::Lower>();
+}
+
+double looAdvantage(const GaussianProcess& a, const GaussianProcess& b) {
+    const Eigen::VectorXd& ta = a.looLogPredictiveTerms();
+    const Eigen::VectorXd& tb = b.looLogPredictiveTerms();
+    if (ta.size() < 2 || ta.size() != tb.size() || !ta.allFinite() || !tb.allFinite())
+        return std::numeric_limits<double>::quiet_NaN();
+    const Eigen::ArrayXd d = (ta - tb).array();
+    const double n = static_cast<double>(d.size());
+    const double se = std::sqrt(n * (d - d.mean()).square().sum() / (n - 1));
+    if (se <= 0)
+        return d.sum() > 0 ? std::numeric_limits<double>::infinity()
+                           : (d.sum() < 0 ? -std::numeric_limits<double>::infinity() : 0.0);
+    return d.sum() / se;
 }
 
 void GaussianProcess::fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, std::mt19937_64& rng,
@@ -433,7 +463,7 @@ void GaussianProcess::fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, st
     m_signalVariance = std::exp(m_theta[g]);
     m_noiseVariance = std::exp(m_theta[g + 1]);
 
-    factorise(X, yStd, options.maxVariancePoints);
+    factorise(X, yStd, options.maxVariancePoints, options.leaveOneOut);
     m_fitted = true;
 }
 

@@ -2,6 +2,7 @@
 
 #include <Eigen/Dense>
 #include <functional>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct GpOptions {
     /// one length scale (e.g. the one-hot columns of one parameter). Empty: a length scale per
     /// column.
     std::vector<int> lengthScaleGroups;
+    /// Also compute the leave-one-out predictive densities (looLogPredictive()) of the fit, at
+    /// O(n^3) extra cost; at most kMaxLooPoints points.
+    bool leaveOneOut = false;
 };
 
 /// Gaussian-process regression surrogate (Matern 5/2, ARD length scales, Gaussian noise) for
@@ -55,6 +59,16 @@ public:
     /// Log marginal likelihood of the standardised targets under the current hyper-parameters (no
     /// prior).
     double logMarginalLikelihood() const { return m_logMarginalLikelihood; }
+
+    /// Leave-one-out log predictive density of the standardised targets, summed over the training
+    /// points (Rasmussen & Williams, eq. 5.10-5.12): how well the model predicts each point from all
+    /// the others, under the fitted hyper-parameters. Computed by fits with GpOptions::leaveOneOut
+    /// of at most kMaxLooPoints points; NaN otherwise.
+    double looLogPredictive() const { return m_looLogPredictive; }
+    /// The terms of looLogPredictive(), one per training point in the order of fit()'s X (empty
+    /// when it is NaN).
+    const Eigen::VectorXd& looLogPredictiveTerms() const { return m_looTerms; }
+    static constexpr int kMaxLooPoints = 400;
 
     /// ARD length scales, one per input column, in the [0,1] input units.
     const Eigen::VectorXd& lengthScales() const { return m_lengthScales; }
@@ -101,7 +115,8 @@ private:
     Eigen::ArrayXd columnLengthScales(const Eigen::VectorXd& theta, Eigen::Index columns) const;
     std::vector<int> varianceSubset(const Eigen::MatrixXd& Xs, const Eigen::VectorXd& y,
                                     int r) const;
-    void factorise(const Eigen::MatrixXd& X, const Eigen::VectorXd& yStd, int maxVariancePoints);
+    void factorise(const Eigen::MatrixXd& X, const Eigen::VectorXd& yStd, int maxVariancePoints,
+                   bool leaveOneOut);
     void predictImpl(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean,
                      Eigen::VectorXd* variance) const;
 
@@ -141,9 +156,19 @@ private:
     double m_yMean = 0.0;
     double m_yScale = 1.0;
     double m_logMarginalLikelihood = 0.0;
+    double m_looLogPredictive = std::numeric_limits<double>::quiet_NaN();
+    Eigen::VectorXd m_looTerms;
     int m_threads = 1;
     bool m_fitted = false;
 };
+
+/// How much better `a` predicts its training targets than `b` predicts the same targets, by
+/// leave-one-out: the summed difference of their pointwise log predictive densities
+/// (looLogPredictiveTerms(), both fitted with GpOptions::leaveOneOut to the same y) divided by its
+/// standard error, sqrt(n) times the standard deviation of the pointwise differences (Vehtari,
+/// Gelman and Gabry 2017). Positive where `a` is better; above 2, clearly so. NaN when either model
+/// has no leave-one-out terms or they differ in number.
+double looAdvantage(const GaussianProcess& a, const GaussianProcess& b);
 
 /// Objective for minimizeInBox: returns f(x) and writes df/dx into grad.
 using BoxObjective = std::function<double(const Eigen::VectorXd& x, Eigen::VectorXd& grad)>;

@@ -1,12 +1,16 @@
 // Resuming a search: a strategy restored from its saved state (after initialize(), fed the stored
-// history) proposes exactly what an uninterrupted one would.
+// history) proposes exactly what an uninterrupted one would. And the choice of bayes between its models
+// with and without level columns, as the saved state records it.
 #include "ConfigSpace.h"
 #include "SearchHistory.h"
 #include "StrategyFactory.h"
 #include "TestSupport.h"
 
 #include <QJsonDocument>
+#include <QJsonArray>
 #include <QtTest>
+
+#include <algorithm>
 
 using namespace dv;
 
@@ -60,6 +64,46 @@ std::vector<qint64> search(const QString& name, const ConfigSpace& s, int budget
     return order;
 }
 
+// Block sizes 16, 32, ..., 256, tiles 1..4 and warps 1..8; run time smooth in tile and warps. With `apart`,
+// only the block sizes that are multiples of 32 are fast (every other value), otherwise the time falls
+// smoothly with the block size.
+ConfigSpace blockSpace()
+{
+    Parameter block, tile, warps;
+    block.name = QStringLiteral("block");
+    for (int v = 16; v <= 256; v += 16)
+        block.values.append(v);
+    tile.name = QStringLiteral("tile");
+    tile.values = {1, 2, 3, 4};
+    warps.name = QStringLiteral("warps");
+    warps.values = {1, 2, 4, 8};
+    return ConfigSpace::create(QStringLiteral("blocks"), {block, tile, warps}, {}).value();
+}
+
+double blockTime(const ConfigSpace& space, qint64 index, bool apart)
+{
+    const auto v = space.valueIndices(index);
+    const double smooth = 0.3 * (v[1] - 2.0) * (v[1] - 2.0) + 0.2 * (v[2] - 1.0) * (v[2] - 1.0);
+    return std::exp(smooth + (apart ? (v[0] % 2 == 0 ? 2.0 : 0.0) : 0.1 * v[0]));
+}
+
+// The level-column choice ("levelChoice" of the saved state: 1 with, 0 without) after each of `budget`
+// proposals of a default bayes search.
+std::vector<int> levelChoices(bool apart, int budget, const QJsonObject& options = {})
+{
+    const ConfigSpace s = blockSpace();
+    auto strategy = StrategyFactory::create(QStringLiteral("bayes"), options).value();
+    strategy->initialize(s, 3);
+    SearchHistory history(s.size());
+    std::vector<int> choices;
+    for (int i = 0; i < budget; ++i) {
+        for (qint64 p : strategy->propose(history, 1))
+            history.add(Observation{p, Status::Ok, blockTime(s, p, apart)});
+        choices.push_back(strategy->saveState().value(QLatin1String("levelChoice")).toInt());
+    }
+    return choices;
+}
+
 } // namespace
 
 class TestBayesianStrategy : public QObject {
@@ -93,6 +137,20 @@ private slots:
         const auto resumed = search(strategy, s, budget, batch, stopAt, &restored);
         QVERIFY(restored);
         QCOMPARE(resumed, uninterrupted);
+    }
+
+    void levelColumnsOnlyWhereValuesActApart()
+    {
+        // Where every other block size is slow, the model with level columns predicts the
+        // observations clearly better once there are enough of them, and is used from then on; where
+        // the block size acts smoothly in its rank, the plain model is used nearly throughout (a few
+        // early refits on a handful of points may go either way) and at the end.
+        const std::vector<int> apart = levelChoices(true, 40);
+        QCOMPARE(apart.back(), 1);
+        QVERIFY(std::count(apart.end() - 10, apart.end(), 1) >= 8);
+        const std::vector<int> smooth = levelChoices(false, 40);
+        QCOMPARE(smooth.back(), 0);
+        QVERIFY(std::count(smooth.begin(), smooth.end(), 1) <= 4);
     }
 
     void bayesStateIsNotEmptyAndRejectsAnotherSpace()

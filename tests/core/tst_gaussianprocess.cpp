@@ -82,6 +82,8 @@ private slots:
     void invalidGroupsThrow();
     void levelColumnsEncodeValuesAtUnitDistance();
     void plainModelWinsBicOnSmoothEffects();
+    void leaveOneOutMatchesConditioningOnTheRest();
+    void looAdvantageFavoursLevelColumnsOnlyWhereValuesActApart();
     void oneHotPredictionMatchesGeneralPath();
     void boxMinimiserFindsInteriorAndBoundaryOptima();
 };
@@ -646,6 +648,88 @@ void TestGaussianProcess::plainModelWinsBicOnSmoothEffects() {
     QCOMPARE(plain.hyperParameters().size(), Eigen::Index(2 + 2));
     const double bicLevels = bic(withLevels, L.rows()), bicPlain = bic(plain, P.rows());
     QVERIFY2(bicPlain > bicLevels, qPrintable(QStringLiteral("BIC with levels %1, plain %2").arg(bicLevels).arg(bicPlain)));
+}
+
+void TestGaussianProcess::leaveOneOutMatchesConditioningOnTheRest() {
+    // looLogPredictive() comes from one factorisation (Rasmussen & Williams eq. 5.12); here each point is
+    // predicted the long way, from a GP over the other points with the same hyper-parameters, in the
+    // standardised units the model works in.
+    std::mt19937_64 rng(31);
+    const Eigen::MatrixXd X = uniformPoints(24, 2, rng);
+    const Eigen::VectorXd y = evaluate(branin, X);
+    GaussianProcess gp;
+    GpOptions options;
+    options.threads = 1;
+    gp.fit(X, y, rng, options);
+    QVERIFY(std::isnan(gp.looLogPredictive())); // not asked for
+    QCOMPARE(gp.looLogPredictiveTerms().size(), Eigen::Index(0));
+    options.leaveOneOut = true;
+    options.refitHyper = false;
+    options.maxVariancePoints = 10; // a variance subset first: the terms must still be in X's order
+    gp.fit(X, y, rng, options);
+    const Eigen::Index n = X.rows();
+    QCOMPARE(gp.looLogPredictiveTerms().size(), n);
+
+    const double mean = y.mean();
+    const double scale = std::sqrt((y.array() - mean).square().sum() / double(n - 1));
+    const Eigen::VectorXd ys = (y.array() - mean) / scale;
+    Eigen::MatrixXd K = GaussianProcess::maternKernel(X, X, gp.lengthScales(), gp.signalVariance());
+    K.diagonal().array() += gp.noiseVariance();
+    double total = 0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+        std::vector<Eigen::Index> rest;
+        for (Eigen::Index j = 0; j < n; ++j)
+            if (j != i)
+                rest.push_back(j);
+        const Eigen::MatrixXd Kr = K(rest, rest);
+        const Eigen::VectorXd k = K(rest, std::vector<Eigen::Index>{i});
+        const Eigen::LDLT<Eigen::MatrixXd> ldlt(Kr);
+        const double mu = k.dot(ldlt.solve(Eigen::VectorXd(ys(rest))));
+        const double var = K(i, i) - k.dot(ldlt.solve(k));
+        const double term = -0.5 * std::log(2 * M_PI * var) - 0.5 * (ys[i] - mu) * (ys[i] - mu) / var;
+        QVERIFY2(std::abs(gp.looLogPredictiveTerms()[i] - term) < 1e-6 * std::max(1.0, std::abs(term)),
+                 qPrintable(QStringLiteral("point %1: %2 against %3").arg(i).arg(gp.looLogPredictiveTerms()[i]).arg(term)));
+        total += term;
+    }
+    QVERIFY(std::abs(gp.looLogPredictive() - total) < 1e-6 * std::max(1.0, std::abs(total)));
+    QVERIFY(std::isnan(looAdvantage(gp, GaussianProcess()))); // no terms to compare with
+}
+
+void TestGaussianProcess::looAdvantageFavoursLevelColumnsOnlyWhereValuesActApart() {
+    // The rule BayesianStrategy's "auto" mode uses: the model with level columns only when it predicts
+    // the observations clearly better (more than two standard errors) than the plain one. Where the block
+    // size acts smoothly in its rank it must not; where only some block sizes are fast (as a block size
+    // that is fast only at multiples of the wavefront), it must. The targets carry a little noise, as
+    // measurements do (on exact data the comparison is one of noise floors, not of predictions).
+    const ConfigSpace space = levelSpace();
+    const ConfigEncoder encoder(space, true);
+    const Eigen::MatrixXd L = encodeAll(encoder, space);
+    const Eigen::MatrixXd P = L.leftCols(encoder.plainDimensions());
+    std::vector<int> plainGroups = encoder.lengthScaleGroups();
+    plainGroups.resize(static_cast<size_t>(encoder.plainDimensions()));
+    auto advantage = [&](const std::function<double(int, int)>& f) {
+        std::mt19937_64 rng(29);
+        std::normal_distribution<double> noise(0.0, 0.1); // measured run times are never exact
+        Eigen::VectorXd y(space.size());
+        for (qint64 i = 0; i < space.size(); ++i) {
+            const auto v = space.valueIndices(i);
+            y[i] = f(v[0], v[1]) + noise(rng);
+        }
+        GpOptions lo, po;
+        lo.threads = po.threads = 1;
+        lo.leaveOneOut = po.leaveOneOut = true;
+        lo.lengthScaleGroups = encoder.lengthScaleGroups();
+        po.lengthScaleGroups = plainGroups;
+        GaussianProcess withLevels, plain;
+        withLevels.fit(L, y, rng, lo);
+        plain.fit(P, y, rng, po);
+        return looAdvantage(withLevels, plain);
+    };
+    const double smooth = advantage([](int block, int tile) { return 0.4 * block + 0.3 * tile * tile; });
+    QVERIFY2(smooth < 2.0, qPrintable(QStringLiteral("smooth: %1 standard errors").arg(smooth)));
+    // Block sizes 16, 32, ..., 128 where only the multiples of 32 are fast: every other value.
+    const double apart = advantage([](int block, int tile) { return 0.3 * tile * tile + (block % 2 == 0 ? 2.0 : 0.0); });
+    QVERIFY2(apart > 2.0, qPrintable(QStringLiteral("values apart: %1 standard errors").arg(apart)));
 }
 
 void TestGaussianProcess::oneHotPredictionMatchesGeneralPath() {
