@@ -482,12 +482,10 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
             if (!m_levelsAuto) {
                 m_gp.fit(X, y, m_engine, gpOptions);
             } else {
-                // Model choice by BIC, made whenever the hyper-parameters are refitted: the level columns
-                // add a length scale per parameter and are kept only where the marginal likelihood gains
-                // more than they cost. In between only the chosen model is refactorised.
-                gpOptions.leaveOneOut = !m_levelRuleBic; // for the choice, if one is made
-                GpOptions plainOptions = gpOptions;
-                plainOptions.lengthScaleGroups = lengthScaleGroups(false);
+                // Model choice, made whenever the hyper-parameters are refitted: the level columns are used
+                // only where that model predicts the observations clearly better by leave-one-out
+                // (levelColumnsPredictBetter; or has the better BIC, option "levelRule": "bic"). In between
+                // only the chosen model is refactorised.
                 // The choice is made while data is scarce (at most 200 successes), where it matters; later
                 // it is kept, and a search that starts cold on a long history uses the plain model, so
                 // that a proposal never pays for two fits there.
@@ -495,6 +493,9 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
                 if (!scarce && m_levelChoice < 0)
                     m_levelChoice = 0;
                 const bool choose = scarce && (gpOptions.refitHyper || m_levelChoice < 0);
+                gpOptions.leaveOneOut = choose && !m_levelRuleBic; // only the choice needs them
+                GpOptions plainOptions = gpOptions;
+                plainOptions.lengthScaleGroups = lengthScaleGroups(false);
                 if (choose || m_levelChoice == 1)
                     m_gp.fit(X, y, m_engine, gpOptions);
                 if (choose || m_levelChoice == 0)
