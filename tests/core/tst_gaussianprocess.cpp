@@ -594,6 +594,25 @@ Eigen::MatrixXd encodeAll(const ConfigEncoder& encoder, const ConfigSpace& space
     return encoder.encode(all);
 }
 
+// The models with and without level columns (first and second), fitted to targets y over every
+// configuration of levelSpace(), in index order.
+std::pair<GaussianProcess, GaussianProcess> fitLevelModels(const Eigen::VectorXd& y, std::mt19937_64& rng,
+                                                           bool leaveOneOut) {
+    const ConfigSpace space = levelSpace();
+    const ConfigEncoder encoder(space, true);
+    const Eigen::MatrixXd L = encodeAll(encoder, space);
+    std::vector<int> plainGroups = encoder.lengthScaleGroups();
+    plainGroups.resize(static_cast<size_t>(encoder.plainDimensions()));
+    GpOptions lo, po;
+    lo.leaveOneOut = po.leaveOneOut = leaveOneOut;
+    lo.lengthScaleGroups = encoder.lengthScaleGroups();
+    po.lengthScaleGroups = plainGroups;
+    std::pair<GaussianProcess, GaussianProcess> models;
+    models.first.fit(L, y, rng, lo);
+    models.second.fit(L.leftCols(encoder.plainDimensions()), y, rng, po);
+    return models;
+}
+
 double bic(const GaussianProcess& gp, Eigen::Index n) {
     return gp.logMarginalLikelihood() -
            0.5 * static_cast<double>(gp.hyperParameters().size()) * std::log(static_cast<double>(n));
@@ -627,26 +646,16 @@ void TestGaussianProcess::plainModelWinsBicOnSmoothEffects() {
     // level columns: where every parameter acts smoothly in its rank, the extra length scales of the
     // level columns must not pay for themselves.
     const ConfigSpace space = levelSpace();
-    const ConfigEncoder encoder(space, true);
-    const Eigen::MatrixXd L = encodeAll(encoder, space);
-    const Eigen::MatrixXd P = L.leftCols(encoder.plainDimensions());
-    std::vector<int> plainGroups = encoder.lengthScaleGroups();
-    plainGroups.resize(static_cast<size_t>(encoder.plainDimensions()));
     Eigen::VectorXd y(space.size());
     for (qint64 i = 0; i < space.size(); ++i) {
         const auto v = space.valueIndices(i);
         y[i] = 0.4 * v[0] + 0.3 * v[1] * v[1];
     }
     std::mt19937_64 rng(23);
-    GpOptions lo, po;
-    lo.lengthScaleGroups = encoder.lengthScaleGroups();
-    po.lengthScaleGroups = plainGroups;
-    GaussianProcess withLevels, plain;
-    withLevels.fit(L, y, rng, lo);
-    plain.fit(P, y, rng, po);
+    const auto [withLevels, plain] = fitLevelModels(y, rng, false);
     QCOMPARE(withLevels.hyperParameters().size(), Eigen::Index(4 + 2));
     QCOMPARE(plain.hyperParameters().size(), Eigen::Index(2 + 2));
-    const double bicLevels = bic(withLevels, L.rows()), bicPlain = bic(plain, P.rows());
+    const double bicLevels = bic(withLevels, space.size()), bicPlain = bic(plain, space.size());
     QVERIFY2(bicPlain > bicLevels, qPrintable(QStringLiteral("BIC with levels %1, plain %2").arg(bicLevels).arg(bicPlain)));
 }
 
@@ -702,11 +711,6 @@ void TestGaussianProcess::looAdvantageFavoursLevelColumnsOnlyWhereValuesActApart
     // that is fast only at multiples of the wavefront), it must. The targets carry a little noise, as
     // measurements do (on exact data the comparison is one of noise floors, not of predictions).
     const ConfigSpace space = levelSpace();
-    const ConfigEncoder encoder(space, true);
-    const Eigen::MatrixXd L = encodeAll(encoder, space);
-    const Eigen::MatrixXd P = L.leftCols(encoder.plainDimensions());
-    std::vector<int> plainGroups = encoder.lengthScaleGroups();
-    plainGroups.resize(static_cast<size_t>(encoder.plainDimensions()));
     auto advantage = [&](const std::function<double(int, int)>& f) {
         std::mt19937_64 rng(29);
         std::normal_distribution<double> noise(0.0, 0.1); // measured run times are never exact
@@ -715,14 +719,7 @@ void TestGaussianProcess::looAdvantageFavoursLevelColumnsOnlyWhereValuesActApart
             const auto v = space.valueIndices(i);
             y[i] = f(v[0], v[1]) + noise(rng);
         }
-        GpOptions lo, po;
-        lo.threads = po.threads = 1;
-        lo.leaveOneOut = po.leaveOneOut = true;
-        lo.lengthScaleGroups = encoder.lengthScaleGroups();
-        po.lengthScaleGroups = plainGroups;
-        GaussianProcess withLevels, plain;
-        withLevels.fit(L, y, rng, lo);
-        plain.fit(P, y, rng, po);
+        const auto [withLevels, plain] = fitLevelModels(y, rng, true);
         return looAdvantage(withLevels, plain);
     };
     const double smooth = advantage([](int block, int tile) { return 0.4 * block + 0.3 * tile * tile; });
