@@ -367,10 +367,8 @@ void GaussianProcess::factorise(const Eigen::MatrixXd& X, const Eigen::VectorXd&
         m_looTerms.resize(n);
         for (int i = 0; i < n; ++i)
             m_looTerms[order[static_cast<size_t>(i)]] = terms[i];
-        m_looLogPredictive = terms.sum();
     } else {
         m_looTerms.resize(0);
-        m_looLogPredictive = std::numeric_limits<double>::quiet_NaN();
     }
     m_varianceCount = r;
     m_varianceL = llt.matrixLLT().topLeftCorner(r, r).triangularView<Eigen::Lower>();

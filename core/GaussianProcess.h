@@ -64,7 +64,9 @@ public:
     /// points (Rasmussen & Williams, eq. 5.10-5.12): how well the model predicts each point from all
     /// the others, under the fitted hyper-parameters. Computed by fits with GpOptions::leaveOneOut
     /// of at most kMaxLooPoints points; NaN otherwise.
-    double looLogPredictive() const { return m_looLogPredictive; }
+    double looLogPredictive() const {
+        return m_looTerms.size() > 0 ? m_looTerms.sum() : std::numeric_limits<double>::quiet_NaN();
+    }
     /// The terms of looLogPredictive(), one per training point in the order of fit()'s X (empty
     /// when it is NaN).
     const Eigen::VectorXd& looLogPredictiveTerms() const { return m_looTerms; }
@@ -156,8 +158,7 @@ private:
     double m_yMean = 0.0;
     double m_yScale = 1.0;
     double m_logMarginalLikelihood = 0.0;
-    double m_looLogPredictive = std::numeric_limits<double>::quiet_NaN();
-    Eigen::VectorXd m_looTerms;
+    Eigen::VectorXd m_looTerms; // leave-one-out log densities (empty: not computed)
     int m_threads = 1;
     bool m_fitted = false;
 };
