@@ -14,6 +14,9 @@ namespace dv::cli {
 constexpr int kOk = 0;
 constexpr int kFailed = 1;   ///< a failure while running (device, store)
 constexpr int kBadInput = 2; ///< bad usage or bad input; nothing was written
+constexpr int kNoResult = 3;     ///< a session ran but no configuration succeeded ("best: none")
+constexpr int kInterrupted = 130; ///< stopped by Ctrl-C (SIGINT), after the trial in flight; resumable
+constexpr int kTerminated = 143;  ///< stopped by SIGTERM, after the trial in flight; resumable
 
 /// "dejavu-tune: <text>" on stderr.
 void err(const QString& text);
