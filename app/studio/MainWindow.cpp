@@ -77,6 +77,10 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
                 else
                     showSession(title, space);
                 m_sessionId = id;
+                // The running session is listed (marked) from its start, not only once it ends.
+                m_sessionModel->setLiveSession(id);
+                refreshSessions();
+                m_listRefreshed.start();
             });
     connect(m_runner, &SessionRunner::paused, this, &MainWindow::onPaused);
     connect(m_runner, &SessionRunner::referenceReady, m_plot, &TrialPlot::setReference);
@@ -278,6 +282,8 @@ void MainWindow::buildMenus()
 
 bool MainWindow::isRunning() const { return m_control->isActive(); }
 
+ExportDialog* MainWindow::exportDialog() const { return m_exportDialog.data(); }
+
 QList<QSplitter*> MainWindow::splitters() const
 {
     QList<QSplitter*> named;
@@ -370,6 +376,7 @@ void MainWindow::stopSession()
 void MainWindow::onPaused(qint64 sessionId)
 {
     flushPending();
+    m_sessionModel->setLiveSession(0);
     m_control->paused(sessionId);
     m_statusText->setText(tr("Session %1 paused: %n evaluation(s), best %2 ms", nullptr, int(m_trials.size()))
                               .arg(sessionId).arg(QString::number(m_best.best(), 'g', 5)));
@@ -449,7 +456,6 @@ void MainWindow::showExportDialog()
     delete m_exportDialog;
     m_exportDialog = new ExportDialog(m_databasePath, sessions.value(), m_sessionId, this);
     m_exportDialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(m_exportDialog, &QObject::destroyed, this, [this] { m_exportDialog = nullptr; });
     m_exportDialog->show();
 }
 
@@ -501,6 +507,10 @@ void MainWindow::flushPending()
     m_plot->redraw();
     m_landscape->setGrid(m_grid);
     m_effects->setTrials(m_trials); // recomputed at most once a second, only while visible
+    if (isRunning() && m_listRefreshed.isValid() && m_listRefreshed.elapsed() >= 1000) {
+        refreshSessions(); // its evaluations and best in the list
+        m_listRefreshed.restart();
+    }
     if (std::isfinite(m_best.best()))
         m_statusText->setText(tr("%n evaluation(s), best %1 ms", nullptr, int(m_trials.size()))
                                   .arg(QString::number(m_best.best(), 'g', 5)));
@@ -518,6 +528,7 @@ void MainWindow::rebuildGrid()
 void MainWindow::onEnded(const QString& reason, bool failed)
 {
     flushPending();
+    m_sessionModel->setLiveSession(0);
     // A stopped session can be continued; one that spent its budget or space cannot.
     m_control->ended(!failed && reason == QLatin1String("stopped") ? m_sessionId : 0);
     if (failed) {
