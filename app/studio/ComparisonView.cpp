@@ -49,12 +49,6 @@ QCPScatterStyle scatterStyle(const QPalette& palette, int points)
     return discScatter(dark ? QColor(0x56, 0xB4, 0xE9, 110) : QColor(0x00, 0x72, 0xB2, 70), 4);
 }
 
-// Amber on dark, a darker orange on light: a warning readable on both backgrounds.
-QColor warningColor(const QPalette& palette)
-{
-    return isDarkPalette(palette) ? QColor(0xE6, 0x9F, 0x00) : QColor(0xB3, 0x4D, 0x00);
-}
-
 // Stretch fills the width, but never below what a header's text needs: a narrow window
 // scrolls instead of clipping "on MI250X" to "n MI250X" (the full name is in the tooltip).
 void fitSections(QHeaderView* header)
