@@ -1,5 +1,6 @@
 #include "DeviceRegistry.h"
 
+#include "Gzip.h"
 #include "ReplayDevice.h"
 #include "WorkerDevice.h"
 
@@ -185,6 +186,9 @@ Result<std::unique_ptr<Device>> DeviceRegistry::open(const QString& id)
     if (!file.open(QIODevice::ReadOnly))
         return Error{QStringLiteral("%1: cannot open: %2").arg(path, file.errorString())};
     const QString source = path.startsWith(QLatin1Char(':')) ? id : path;
+    // The limit a compressed dataset may inflate to holds for a plain one too.
+    if (file.size() > kMaxInflatedBytes)
+        return Error{QStringLiteral("%1: %2 bytes, more than the %3 MiB a dataset may have").arg(source).arg(file.size()).arg(kMaxInflatedBytes >> 20)};
     auto device = ReplayDevice::open(id.startsWith(kPrefix) ? id : kPrefix + QFileInfo(path).absoluteFilePath(),
                                      file.readAll(), source);
     if (!device)
