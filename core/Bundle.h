@@ -102,6 +102,13 @@ public:
 
     /// Recomputes catalogue and content checksum from `members`.
     void seal();
+    /// A manifest entry as the session's own data gives it: GPU, key (at `keyPosition` of the
+    /// problem), problem, kernel, strategy, evaluations, best time and configuration, toolchain,
+    /// driver (`sessionMember` and `source` left empty).
+    static Result<BundleEntry> entryOf(const SessionRecord& record, const QVector<Trial>& trials, int keyPosition);
+    /// Checks manifest entry `index` against its session member: the data wins, so any field
+    /// that disagrees with what entryOf() derives is refused, naming the entry and field.
+    static Result<void> checkEntry(const BundleEntry& entry, int index, const QByteArray& sessionJson, int keyPosition);
     /// The session member's session and trials, schema-checked.
     static Result<std::pair<SessionRecord, QVector<Trial>>> parseSession(const QByteArray& json, const QString& member);
     static QByteArray sessionJson(const SessionRecord& record, const QVector<Trial>& trials);
