@@ -2,6 +2,7 @@
 
 #include "DejavuExporter.h"
 #include "DeviceRegistry.h"
+#include "JsonUtil.h"
 #include "ReplayDevice.h"
 #include "TrialExporter.h"
 #include "TuningLadder.h"
@@ -10,6 +11,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMap>
+
+#include <optional>
 
 namespace dv {
 
@@ -91,6 +94,12 @@ Result<void> SessionExport::prepare()
             return bad(QStringLiteral("vllm: the number of experts E and the size N must be given"));
         if (m_options.keyPosition < 0)
             return bad(QStringLiteral("vllm: the key position must be >= 0"));
+        // The file's name (dtype, block shape) is checked before any session is compared with it.
+        VllmMoeTarget named = m_options.vllm;
+        if (named.deviceName.isEmpty())
+            named.deviceName = QStringLiteral("GPU");
+        if (auto name = VllmConfigExporter::fileName(named); !name)
+            return bad(name.error());
     }
     if (needsDeployment(format) && !m_options.deploymentFile.isEmpty()) {
         QFile f(m_options.deploymentFile);
@@ -172,13 +181,28 @@ Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, con
     QMap<qint64, QStringList> keyValues;      // ladder key -> the dejavu key values
     QMap<qint64, QVector<qint64>> tritonKeys; // ladder key -> the autotuner key values
     QMap<qint64, QString> deviceOf;
+    QMap<QString, std::pair<QString, qint64>> problemOf; // key values -> the first session's problem and id
+    std::optional<VllmMoeProblem> layer;                 // vllm: the layer every session must have tuned
     for (qint64 id : ids) {
         auto loaded = load(store, id);
         if (!loaded)
             return Error{loaded.error()};
         const SessionRecord& record = loaded.value().first;
         const QVector<Trial>& trials = loaded.value().second;
-        const QString origin = QStringLiteral("session %1 (%2, problem %3)").arg(id).arg(record.kernel, record.problem);
+        const QString origin = QStringLiteral("session %1 (%2, problem %3)").arg(id).arg(clip(record.kernel), clip(record.problem));
+        if (format == kVllm) {
+            // vLLM's file is for one fused-MoE layer: each session must be that kernel, with the
+            // file's E and N, and all of them the same K, topk and dtype (only M varies).
+            auto moe = VllmConfigExporter::moeProblem(record.kernel, record.problem);
+            if (!moe)
+                return bad(QStringLiteral("%1: %2").arg(origin, moe.error()));
+            if (auto fits = VllmConfigExporter::checkLayer(m_options.vllm, moe.value()); !fits)
+                return bad(QStringLiteral("%1: %2").arg(origin, fits.error()));
+            if (layer && (layer->k != moe->k || layer->topk != moe->topk || layer->dtype != moe->dtype))
+                return bad(QStringLiteral("%1: K=%2, topk=%3, dtype %4, but the first session tuned K=%5, topk=%6, dtype %7; one file holds one layer")
+                               .arg(origin).arg(moe->k).arg(moe->topk).arg(clip(moe->dtype)).arg(layer->k).arg(layer->topk).arg(clip(layer->dtype)));
+            layer = moe.value();
+        }
         QStringList values;
         const QVector<int> positions = format == kDejavu ? m_dejavu.keyFromProblem
                                        : format == kTritonCache ? m_triton.keyFromProblem
@@ -191,6 +215,17 @@ Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, con
         }
         if (values.isEmpty())
             return bad(QStringLiteral("%1: key_from_problem is empty").arg(m_deploymentSource));
+        // Exact-key consumers look a problem up by its key alone: two problems with one key would
+        // silently share one entry (RMSNorm's Triton key is N, the row count is the grid).
+        const QString keyText = values.join(QStringLiteral(", "));
+        if (const auto other = problemOf.constFind(keyText); other != problemOf.cend() && other->first != record.problem) {
+            const QStringList names = format == kDejavu ? m_dejavu.keys : format == kTritonCache ? m_triton.keyNames : QStringList{QStringLiteral("M")};
+            const QString consumer = format == kDejavu ? QStringLiteral("triton-dejavu") : format == kTritonCache ? QStringLiteral("Triton's autotuner") : QStringLiteral("vLLM");
+            return bad(QStringLiteral("%1 and session %2 (problem %3) give the same key (%4) = (%5): %6 cannot tell the two problems apart; "
+                                      "export one of them")
+                           .arg(origin).arg(other->second).arg(clip(other->first), names.join(QStringLiteral(", ")), keyText, consumer));
+        }
+        problemOf.insert(keyText, {record.problem, id});
         if (format == kTritonCache) {
             // The ladder runs along the first key argument; sessions of one first value must agree
             // on the others (else they are different keys that one ladder rung cannot hold).
