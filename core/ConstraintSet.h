@@ -18,8 +18,15 @@ namespace dv {
 /// literals in quotes that compare with string parameters by `==`/`!=`. Each constraint is
 /// attached to the last parameter it mentions, so a subtree of the product is skipped as soon
 /// as a constraint over its prefix fails.
+///
+/// A constraint is a condition, never an assignment (muparser's `=` is refused), and one that
+/// divides by zero or has no defined value (0/0, `sqrt` of a negative) for some combination is
+/// an error naming the constraint and the combination, not a silent true or false.
 class ConstraintSet {
 public:
+    /// The longest constraint accepted, in characters (realistic ones are under 200).
+    static constexpr int kMaxExpressionLength = 2000;
+
     ConstraintSet();
     ~ConstraintSet();
     ConstraintSet(ConstraintSet&&) noexcept;
@@ -44,6 +51,8 @@ public:
 private:
     struct Impl;
     Result<void> enumerateImpl(bool (*visit)(void*, quint64), void* context) const;
+    /// The depth-first walk; with `diagnose`, each evaluation is checked for an undefined value.
+    Result<void> walk(bool (*visit)(void*, quint64), void* context, bool diagnose) const;
     std::unique_ptr<Impl> m_impl;
 };
 

@@ -97,6 +97,8 @@ private slots:
     void enumerateStopsEarly_data();
     void enumerateStopsEarly();
     void emptyParameterList();
+    void undefinedValueIsAnError_data();
+    void undefinedValueIsAnError();
 };
 
 void TestConstraintSet::compileErrors_data()
@@ -125,6 +127,20 @@ void TestConstraintSet::compileErrors_data()
                                          << QStringList{QStringLiteral("constraint 1 'c == \"x': unterminated string literal")};
     QTest::newRow("unknown function") << QStringList{QStringLiteral("frob(a) > 1")}
                                       << QStringList{QStringLiteral("constraint 1 'frob(a) > 1': ")};
+    // muparser's '=' assigns: `a = 3` would set a to 3 and count every combination valid.
+    QTest::newRow("assignment") << QStringList{QStringLiteral("a = 3")}
+                                << QStringList{QStringLiteral("constraint 1 'a = 3': '=' would assign a value, not compare; write '=='")};
+    QTest::newRow("assignment inside") << QStringList{QStringLiteral("a > 1 and (b = 2)")}
+                                       << QStringList{QStringLiteral("'=' would assign")};
+    QTest::newRow("compound assignment") << QStringList{QStringLiteral("a += 1")} << QStringList{QStringLiteral("'=' would assign")};
+    QTest::newRow("walrus") << QStringList{QStringLiteral("(a := 3) > 1")} << QStringList{QStringLiteral("'=' would assign")};
+    QTest::newRow("constant division by zero") << QStringList{QStringLiteral("a > 1 / 0")}
+                                               << QStringList{QStringLiteral("constraint 1 'a > 1 / 0': divides by zero or has no defined value among its constants")};
+    QTest::newRow("too long") << QStringList{QStringLiteral("a > 1 && ").repeated(250) + QStringLiteral("a > 1")}
+                              << QStringList{QStringLiteral("2255 characters, more than the 2000 a constraint may have"),
+                                             QStringLiteral("constraint 1 '") + QStringLiteral("a > 1 && ").repeated(8) + QStringLiteral("a > 1 &&\u2026 (2255 characters)'")};
+    QTest::newRow("long unknown name") << QStringList{QStringLiteral("a > ") + QString(1500, QLatin1Char('q'))}
+                                       << QStringList{QStringLiteral("constraint 1 'a > qqqq")};
 }
 
 void TestConstraintSet::compileErrors()
@@ -134,6 +150,7 @@ void TestConstraintSet::compileErrors()
 
     const auto set = ConstraintSet::compile(parameters(), expressions);
     QVERIFY(!set.ok());
+    QVERIFY2(set.error().size() < 500, qPrintable(set.error().left(500))); // untrusted text is quoted clipped
     // Whatever names the constraint is followed by an explanation.
     QVERIFY2(!set.error().trimmed().endsWith(QLatin1Char(':')), qPrintable(set.error()));
     QVERIFY2(set.error().size() > set.error().lastIndexOf(QLatin1String("': ")) + 4, qPrintable(set.error()));
@@ -173,6 +190,10 @@ void TestConstraintSet::accepts_data()
     QTest::newRow("second fails") << both << QVector<int>{1, 0, 0, 1} << false;
     QTest::newRow("no constraints") << QStringList{} << QVector<int>{5, 3, 2, 1} << true;
     QTest::newRow("constant false") << QStringList{QStringLiteral("1 > 2")} << QVector<int>{0, 0, 0, 0} << false;
+    // inf > 1 and NaN != 0 hold in IEEE arithmetic; an undefined value satisfies nothing.
+    QTest::newRow("division by zero") << QStringList{QStringLiteral("a / (b - 1) > 1")} << QVector<int>{0, 0, 0, 0} << false;
+    QTest::newRow("zero over zero") << QStringList{QStringLiteral("(a - 1) / (a - 1) != 1")} << QVector<int>{0, 0, 0, 0} << false;
+    QTest::newRow("defined division") << QStringList{QStringLiteral("a / (b - 1) > 1")} << QVector<int>{3, 1, 0, 0} << true;
 }
 
 void TestConstraintSet::accepts()
@@ -265,6 +286,39 @@ void TestConstraintSet::enumerateStopsEarly()
     QVERIFY2(run.ok(), qPrintable(run.error()));
     QCOMPARE(seen.size(), size_t(stopAfter));
     QVERIFY(std::equal(seen.begin(), seen.end(), all.begin()));
+}
+
+void TestConstraintSet::undefinedValueIsAnError_data()
+{
+    QTest::addColumn<QStringList>("expressions");
+    QTest::addColumn<int>("stopAfter"); // the visitor stops after this many; 0: never
+    QTest::addColumn<QString>("message");
+    QTest::newRow("by zero") << QStringList{QStringLiteral("a / 0 > 1")} << 0
+                             << "constraint 1 'a / 0 > 1': divides by zero or has no defined value (0/0, sqrt or log of a negative) at a = 1";
+    QTest::newRow("by a parameter") << QStringList{QStringLiteral("a > 0"), QStringLiteral("a / (b - 2) > 1")} << 0
+                                    << "constraint 2 'a / (b - 2) > 1': divides by zero or has no defined value (0/0, sqrt or log of a negative) at a = 1, b = 2";
+    QTest::newRow("remainder by zero") << QStringList{QStringLiteral("a % (b - 1) == 0")} << 0 << "constraint 1 'a % (b - 1) == 0'";
+    QTest::newRow("sqrt of a negative") << QStringList{QStringLiteral("sqrt(2 - a) >= 0")} << 0 << "at a = 3";
+    QTest::newRow("at the last level") << QStringList{QStringLiteral("a / (d - d) > 1")} << 0 << "at a = 1, b = 1, c = \"x\", d = false";
+    QTest::newRow("stopped early") << QStringList{QStringLiteral("a / (b - 1) > 0")} << 1 << "at a = 1, b = 1";
+}
+
+void TestConstraintSet::undefinedValueIsAnError()
+{
+    QFETCH(QStringList, expressions);
+    QFETCH(int, stopAfter);
+    QFETCH(QString, message);
+    const auto set = ConstraintSet::compile(parameters(), expressions);
+    QVERIFY2(set.ok(), qPrintable(set.error()));
+    int visited = 0;
+    const auto run = set->enumerate([&](quint64) { return stopAfter == 0 || ++visited < stopAfter; });
+    QVERIFY2(!run, "an undefined constraint value must not count as valid or invalid");
+    QVERIFY2(run.error().contains(message), qPrintable(run.error()));
+    // A defined division of the same shape enumerates as before.
+    const auto fine = ConstraintSet::compile(parameters(), {QStringLiteral("a / b > 1")});
+    QString error;
+    QCOMPARE(enumerateAll(fine.value(), &error), bruteForce([](const Combination& x) { return double(x.a) / x.b > 1; }));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
 }
 
 void TestConstraintSet::emptyParameterList()
