@@ -86,7 +86,7 @@ int Cli::bundle(const QStringList& arguments)
             }
             exports.insert(e.left(eq), e.mid(eq + 1));
         }
-        auto store = openExistingStore(p.value(QStringLiteral("db")));
+        auto store = openStoreForReading(p.value(QStringLiteral("db")));
         if (!store)
             return kBadInput;
         auto b = Bundle::fromSessions(*store, ids, int(position), p.value(QStringLiteral("kernel")), exports);

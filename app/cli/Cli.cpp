@@ -425,7 +425,7 @@ int Cli::sessions(const QStringList& args)
     if (!parse(p, args, QStringLiteral("List the sessions of a result database.")))
         return kBadInput;
     const QString db = p.isSet(QStringLiteral("db")) ? p.value(QStringLiteral("db")) : defaultDatabase();
-    auto store = openExistingStore(db);
+    auto store = openStoreForReading(db);
     if (!store)
         return kBadInput;
     auto list = store->sessions();

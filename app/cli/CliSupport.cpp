@@ -83,4 +83,14 @@ std::unique_ptr<ResultStore> openExistingStore(const QString& path)
     return std::move(store.value());
 }
 
+std::unique_ptr<ResultStore> openStoreForReading(const QString& path)
+{
+    auto store = ResultStore::openForReading(path);
+    if (!store) {
+        err(store.error());
+        return nullptr;
+    }
+    return std::move(store.value());
+}
+
 } // namespace dv::cli

@@ -34,5 +34,8 @@ QString compactJson(const QJsonObject& o);
 /// Opens a result database that must already exist (a mistyped path must not create an empty one);
 /// null after a message naming the path.
 std::unique_ptr<ResultStore> openExistingStore(const QString& path);
+/// For commands that only read (sessions, export, ladder --coverage, bundle create): an existing
+/// store, opened read-only when this process may not write it (ResultStore::openForReading).
+std::unique_ptr<ResultStore> openStoreForReading(const QString& path);
 
 } // namespace dv::cli

@@ -100,7 +100,7 @@ int Cli::exportTrials(const QStringList& args)
         err(prepared.error());
         return kBadInput;
     }
-    auto store = openExistingStore(p.value(QStringLiteral("db")));
+    auto store = openStoreForReading(p.value(QStringLiteral("db")));
     if (!store)
         return kBadInput;
     auto done = job.run(*store);

@@ -148,7 +148,7 @@ int Cli::ladder(const QStringList& args)
         qint64 position = 0;
         if (!intOption(p, QStringLiteral("key-position"), 0, position))
             return kBadInput;
-        auto store = openExistingStore(db);
+        auto store = openStoreForReading(db);
         if (!store)
             return kBadInput;
         QList<qint64> ids;
