@@ -345,6 +345,9 @@ Result<QVector<Trial>> ResultStore::trials(qint64 sessionId)
     for (const Remeasurement& r : rows.value()) {
         if (r.pass != pass.value())
             continue;
+        if (r.measurement.status == Status::Ok && !(r.measurement.objectiveMs > 0 && std::isfinite(r.measurement.objectiveMs)))
+            return Error{QStringLiteral("%1: session %2, re-measurement round %3 position %4: objective_ms %5 is not a time > 0")
+                             .arg(m_path).arg(sessionId).arg(r.round).arg(r.position).arg(r.measurement.objectiveMs)};
         if (r.measurement.isOk())
             rounds[r.configKey].append(r.measurement.objectiveMs);
         else

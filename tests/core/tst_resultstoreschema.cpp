@@ -271,23 +271,44 @@ private slots:
 
     void badTimesInAStoreAreRefused_data()
     {
+        QTest::addColumn<QString>("table");
         QTest::addColumn<QString>("update");
         QTest::addColumn<QString>("message");
-        QTest::newRow("negative") << "objective_ms = -1" << "session 1, trial 2: objective_ms -1 is not a time > 0 for an ok trial";
-        QTest::newRow("zero") << "objective_ms = 0" << "session 1, trial 2: objective_ms 0 is not a time > 0 for an ok trial";
-        QTest::newRow("null") << "objective_ms = NULL" << "session 1, trial 2: objective_ms nan is not a time > 0 for an ok trial";
-        QTest::newRow("negative sample") << "samples = '[0.1,-0.2]'" << "session 1, trial 2: samples holds -0.2, not a time > 0";
+        QTest::newRow("negative") << "trials" << "objective_ms = -1" << "session 1, trial 2: objective_ms -1 is not a time > 0 for an ok trial";
+        QTest::newRow("zero") << "trials" << "objective_ms = 0" << "session 1, trial 2: objective_ms 0 is not a time > 0 for an ok trial";
+        QTest::newRow("null") << "trials" << "objective_ms = NULL" << "session 1, trial 2: objective_ms nan is not a time > 0 for an ok trial";
+        QTest::newRow("negative sample") << "trials" << "samples = '[0.1,-0.2]'" << "session 1, trial 2: samples holds -0.2, not a time > 0";
+        QTest::newRow("negative round") << "remeasurements" << "objective_ms = -3"
+                                        << "session 1, re-measurement round 1 position 1: objective_ms -3 is not a time > 0";
     }
 
     void badTimesInAStoreAreRefused()
     {
         // A store edited by something else: its "best" would be a time no kernel took.
+        QFETCH(QString, table);
         QFETCH(QString, update);
         QFETCH(QString, message);
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("s.sqlite"));
         makeStore(path);
-        QVERIFY(rawSql(path, {QStringLiteral("UPDATE trials SET %1 WHERE seq = 2").arg(update)}));
+        {
+            // One re-measurement round of trial 2, for the rows that edit it.
+            auto store = ResultStore::open(path);
+            Remeasurement r;
+            r.sessionId = 1;
+            r.pass = 1;
+            r.round = 1;
+            r.position = 1;
+            r.configKey = QStringLiteral("{\"BLOCK\":128}");
+            r.config = QJsonObject{{QStringLiteral("BLOCK"), 128}};
+            r.measurement.status = Status::Ok;
+            r.measurement.objectiveMs = 0.5;
+            r.measuredAt = QDateTime::currentDateTimeUtc();
+            QVERIFY(store.value()->appendRemeasurement(r));
+            QCOMPARE(store.value()->trials(1)->at(1).remeasuredMs, QVector<double>{0.5});
+        }
+        QVERIFY(rawSql(path, {QStringLiteral("UPDATE %1 SET %2 WHERE %3").arg(table, update, table == QLatin1String("trials") ? QStringLiteral("seq = 2")
+                                                                                                                               : QStringLiteral("round = 1"))}));
         auto store = ResultStore::open(path);
         QVERIFY2(store, qPrintable(store.error()));
         auto trials = store.value()->trials(1);
