@@ -182,6 +182,9 @@ Result<std::unique_ptr<Device>> DeviceRegistry::open(const QString& id)
         }
         path = name;
     }
+    // A FIFO or a device would block or never end.
+    if (!path.startsWith(QLatin1Char(':')) && !QFileInfo(path).isFile())
+        return Error{QStringLiteral("%1: not a regular file").arg(path)};
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return Error{QStringLiteral("%1: cannot open: %2").arg(path, file.errorString())};

@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -71,6 +72,7 @@ private slots:
     void unknownId_data();
     void unknownId();
     void corruptFileNamesThePath();
+    void datasetLimits();
     void list();
     void datasetNotices();
 };
@@ -208,6 +210,28 @@ void TestDeviceRegistry::corruptFileNamesThePath()
     QVERIFY(!bad.ok());
     QVERIFY2(bad.error().startsWith(json + QStringLiteral(": cache[\"64\"].time: unknown failure 'Oops'")),
              qPrintable(bad.error()));
+}
+
+void TestDeviceRegistry::datasetLimits()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    // A plain file past the limit a compressed one may inflate to (sparse: no disk used).
+    const QString huge = dir.filePath(QStringLiteral("huge.json"));
+    {
+        QFile f(huge);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        QVERIFY(f.resize(kMaxInflatedBytes + 1));
+    }
+    const auto big = DeviceRegistry::open(huge);
+    QVERIFY(!big.ok());
+    QCOMPARE(big.error(), huge + QStringLiteral(": 268435457 bytes, more than the 256 MiB a dataset may have"));
+    // A FIFO is no dataset: reading it would wait for a writer forever.
+    const QString fifo = dir.filePath(QStringLiteral("pipe.json"));
+    QCOMPARE(QProcess::execute(QStringLiteral("mkfifo"), {fifo}), 0);
+    const auto pipe = DeviceRegistry::open(fifo);
+    QVERIFY(!pipe.ok());
+    QCOMPARE(pipe.error(), fifo + QStringLiteral(": not a regular file"));
 }
 
 void TestDeviceRegistry::list()
