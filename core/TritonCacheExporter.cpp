@@ -223,7 +223,7 @@ Result<QVector<QPair<QString, QString>>> TritonCacheExporter::parseConfigString(
     for (const QString& part : config.split(QStringLiteral(", "))) {
         const int colon = part.indexOf(QStringLiteral(": "));
         if (colon <= 0)
-            return Error{QStringLiteral("config '%1': '%2' is not 'name: value'").arg(config, part)};
+            return Error{QStringLiteral("config '%1': '%2' is not 'name: value'").arg(clip(config), clip(part))};
         out.append({part.left(colon), part.mid(colon + 2)});
     }
     return out;

@@ -236,11 +236,11 @@ Result<QMap<qint64, QJsonObject>> VllmConfigExporter::parse(const QByteArray& js
     QMap<qint64, QJsonObject> out;
     for (auto it = o.begin(); it != o.end(); ++it) {
         if (!intRe.match(it.key()).hasMatch())
-            return Error{QStringLiteral("%1: key '%2': vLLM's int() fails on it").arg(source, it.key())};
+            return Error{QStringLiteral("%1: key '%2': vLLM's int() fails on it").arg(source, clip(it.key()))};
         QString digits = it.key().trimmed();
         digits.remove(QLatin1Char('_'));
         if (!it.value().isObject())
-            return Error{QStringLiteral("%1: \"%2\": expected an object").arg(source, it.key())};
+            return Error{QStringLiteral("%1: \"%2\": expected an object").arg(source, clip(it.key()))};
         const QJsonObject config = it.value().toObject();
         for (const QString& k : requiredKeys())
             if (!config.value(k).isDouble())

@@ -65,6 +65,7 @@ private slots:
     void writeAndForce();
     void sessionLayer_data();
     void sessionLayer();
+    void longKeyIsQuotedClipped();
 };
 
 void TestVllmConfigExporter::deviceNames_data()
@@ -332,6 +333,16 @@ void TestVllmConfigExporter::sessionLayer()
         QVERIFY(!fits);
         QVERIFY2(fits.error().contains(error), qPrintable(fits.error()));
     }
+}
+
+void TestVllmConfigExporter::longKeyIsQuotedClipped()
+{
+    const QByteArray json = "{\"" + QByteArray(100000, '7') + "x\": {}}";
+    auto parsed = VllmConfigExporter::parse(json, QStringLiteral("E=8.json"));
+    QVERIFY(!parsed);
+    QVERIFY2(parsed.error().startsWith(QStringLiteral("E=8.json: key '7777")), qPrintable(parsed.error().left(300)));
+    QVERIFY2(parsed.error().contains(QStringLiteral("\u2026 (100001 characters)': vLLM's int() fails on it")), qPrintable(parsed.error().left(300)));
+    QVERIFY(parsed.error().size() < 200);
 }
 
 QTEST_GUILESS_MAIN(TestVllmConfigExporter)
