@@ -2,6 +2,7 @@
 
 #include "BestTrial.h"
 #include "JsonUtil.h"
+#include "SafeFile.h"
 #include "TuningLadder.h"
 
 #include <QCryptographicHash>
@@ -12,7 +13,6 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QSaveFile>
 #include <QSet>
 
 #include <archive.h>
@@ -207,14 +207,14 @@ Result<QByteArray> Bundle::toArchive() const
 
 Result<void> Bundle::write(const QString& path, bool force) const
 {
-    if (QFileInfo::exists(path) && !force)
-        return Error{QStringLiteral("%1: exists; pass --force to replace it").arg(path)};
+    // The cheap refusals (a device, a FIFO, a folder, a missing folder) before the archive is built.
+    if (auto target = SafeFile::check(path, {}, true); !target)
+        return Error{target.error()};
     auto bytes = toArchive();
     if (!bytes)
         return Error{bytes.error()};
-    QSaveFile out(path);
-    if (!out.open(QIODevice::WriteOnly) || out.write(bytes.value()) != bytes->size() || !out.commit())
-        return Error{QStringLiteral("%1: cannot write: %2").arg(path, out.errorString())};
+    if (auto written = SafeFile::write(path, bytes.value(), force); !written)
+        return Error{written.error()};
     return {};
 }
 
@@ -345,27 +345,14 @@ Result<BundleImportReport> Bundle::importInto(ResultStore& store, const QString&
             const QString target = QDir::cleanPath(root + QLatin1Char('/') + rel);
             if (!target.startsWith(root + QLatin1Char('/')))
                 return Error{QStringLiteral("%1: escapes %2").arg(it.key(), root)};
-            // An existing link on the way could lead outside the target directory.
-            QString walk = root;
-            for (const QString& part : rel.split(QLatin1Char('/'))) {
-                walk += QLatin1Char('/') + part;
-                const QFileInfo info(walk);
-                if (info.isSymLink())
-                    return Error{QStringLiteral("%1: %2 is a symbolic link; refusing to write through it").arg(it.key(), walk)};
-            }
-            const QFileInfo info(target);
-            if (info.exists()) {
-                if (!info.isFile())
-                    return Error{QStringLiteral("%1: exists and is not a file").arg(target)};
-                QFile f(target);
-                if (!f.open(QIODevice::ReadOnly))
-                    return Error{QStringLiteral("%1: cannot read the existing file: %2").arg(target, f.errorString())};
-                if (f.readAll() == it.value()) {
-                    report.unchangedFiles.append(target);
-                    continue;
-                }
-                if (!force)
-                    return Error{QStringLiteral("%1: exists with different content; pass --force to replace it").arg(target)};
+            // An existing link on the way could lead outside the target directory; a device or
+            // FIFO where a file goes would be replaced: both refused here, before any write.
+            auto plan = SafeFile::checkBelow(root, rel, it.value(), force);
+            if (!plan)
+                return Error{QStringLiteral("%1: %2").arg(it.key(), plan.error())};
+            if (plan.value() == SafeFile::Plan::Keep) {
+                report.unchangedFiles.append(target);
+                continue;
             }
             targets.append(Target{target, &it.value()});
         }
@@ -413,9 +400,8 @@ Result<BundleImportReport> Bundle::importInto(ResultStore& store, const QString&
     for (const Target& t : targets) {
         if (!QDir().mkpath(QFileInfo(t.path).absolutePath()))
             return Error{QStringLiteral("%1: cannot create the directory").arg(QFileInfo(t.path).absolutePath())};
-        QSaveFile out(t.path);
-        if (!out.open(QIODevice::WriteOnly) || out.write(*t.data) != t.data->size() || !out.commit())
-            return Error{QStringLiteral("%1: cannot write: %2").arg(t.path, out.errorString())};
+        if (auto written = SafeFile::write(t.path, *t.data, force); !written)
+            return Error{written.error()};
         report.writtenFiles.append(t.path);
     }
     return report;
