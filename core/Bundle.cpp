@@ -327,6 +327,30 @@ Result<Bundle> Bundle::fromArchive(const QByteArray& archive, const QString& sou
     return b;
 }
 
+Result<QStringList> Bundle::checkExports(const QString& exportRoot, bool force) const
+{
+    QStringList unchanged;
+    if (exportRoot.isEmpty())
+        return unchanged;
+    const QString root = QDir(exportRoot).absolutePath();
+    for (auto it = members.begin(); it != members.end(); ++it) {
+        if (!it.key().startsWith(QLatin1String("exports/")))
+            continue;
+        const QString rel = it.key().mid(8);
+        const QString target = QDir::cleanPath(root + QLatin1Char('/') + rel);
+        if (!target.startsWith(root + QLatin1Char('/')))
+            return Error{QStringLiteral("%1: escapes %2").arg(it.key(), root)};
+        // An existing link on the way could lead outside the target directory; a device or
+        // FIFO where a file goes would be replaced: both refused here, before any write.
+        auto plan = SafeFile::checkBelow(root, rel, it.value(), force);
+        if (!plan)
+            return Error{QStringLiteral("%1: %2").arg(it.key(), plan.error())};
+        if (plan.value() == SafeFile::Plan::Keep)
+            unchanged.append(target);
+    }
+    return unchanged;
+}
+
 Result<BundleImportReport> Bundle::importInto(ResultStore& store, const QString& exportRoot, bool force) const
 {
     BundleImportReport report;
@@ -336,25 +360,16 @@ Result<BundleImportReport> Bundle::importInto(ResultStore& store, const QString&
         const QByteArray* data;
     };
     QVector<Target> targets;
+    auto unchanged = checkExports(exportRoot, force);
+    if (!unchanged)
+        return Error{unchanged.error()};
+    report.unchangedFiles = unchanged.value();
     if (!exportRoot.isEmpty()) {
         const QString root = QDir(exportRoot).absolutePath();
         for (auto it = members.begin(); it != members.end(); ++it) {
-            if (!it.key().startsWith(QLatin1String("exports/")))
-                continue;
-            const QString rel = it.key().mid(8);
-            const QString target = QDir::cleanPath(root + QLatin1Char('/') + rel);
-            if (!target.startsWith(root + QLatin1Char('/')))
-                return Error{QStringLiteral("%1: escapes %2").arg(it.key(), root)};
-            // An existing link on the way could lead outside the target directory; a device or
-            // FIFO where a file goes would be replaced: both refused here, before any write.
-            auto plan = SafeFile::checkBelow(root, rel, it.value(), force);
-            if (!plan)
-                return Error{QStringLiteral("%1: %2").arg(it.key(), plan.error())};
-            if (plan.value() == SafeFile::Plan::Keep) {
-                report.unchangedFiles.append(target);
-                continue;
-            }
-            targets.append(Target{target, &it.value()});
+            const QString target = QDir::cleanPath(root + QLatin1Char('/') + it.key().mid(8));
+            if (it.key().startsWith(QLatin1String("exports/")) && !report.unchangedFiles.contains(target))
+                targets.append(Target{target, &it.value()});
         }
     }
     auto existing = store.sessions();

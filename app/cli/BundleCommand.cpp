@@ -169,6 +169,11 @@ int Cli::bundle(const QStringList& arguments)
         return kBadInput;
     }
     const QString db = p.value(QStringLiteral("db"));
+    // A refused export target must not leave a new, empty database behind.
+    if (auto checked = b->checkExports(p.value(QStringLiteral("exports")), force); !checked) {
+        err(checked.error());
+        return SafeFile::isRefusal(checked.error()) ? kBadInput : kFailed;
+    }
     QDir().mkpath(QFileInfo(db).absolutePath());
     auto store = ResultStore::open(db);
     if (!store) {
