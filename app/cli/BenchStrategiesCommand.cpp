@@ -196,7 +196,7 @@ int Cli::benchStrategies(const QStringList& args)
                 err(scores.error());
                 return 1;
             }
-            std::fprintf(stderr, "%-45s %-8s %s\n", qPrintable(l.name), qPrintable(s), qPrintable(Format::duration(double(clock.elapsed()) / 1000.0)));
+            std::fprintf(stderr, "%-45s %-8s %s\n", qPrintable(l.name), qPrintable(s), qPrintable(Format::duration(double(clock.nsecsElapsed()) / 1e9)));
             for (const StrategyScore& sc : scores.value())
                 results[sc.budget][s.trimmed()].push_back(sc);
         }
