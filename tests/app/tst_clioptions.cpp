@@ -83,6 +83,7 @@ Run TestCliOptions::cli(const QStringList& args) const
     env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath(QStringLiteral("xdg-data")));
     env.insert(QStringLiteral("HOME"), m_dir.path());
     p.setProcessEnvironment(env);
+    p.setWorkingDirectory(m_dir.path());
     p.start(QStringLiteral(DEJAVU_TUNE_PATH), args);
     Run r;
     if (!p.waitForStarted(10000) || !p.waitForFinished(120000)) {
