@@ -1,6 +1,8 @@
 #include "Bundle.h"
 
 #include "JsonUtil.h"
+#include "SafeFile.h"
+#include "TuningLadder.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -10,7 +12,6 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QSaveFile>
 #include <QSet>
 
 #include <archive.h>
@@ -193,14 +194,14 @@ Result<QByteArray> Bundle::toArchive() const
 
 Result<void> Bundle::write(const QString& path, bool force) const
 {
-    if (QFileInfo::exists(path) && !force)
-        return Error{QStringLiteral("%1: exists; pass --force to replace it").arg(path)};
+    // The cheap refusals (a device, a FIFO, a folder, a missing folder) before the archive is built.
+    if (auto target = SafeFile::check(path, {}, true); !target)
+        return Error{target.error()};
     auto bytes = toArchive();
     if (!bytes)
         return Error{bytes.error()};
-    QSaveFile out(path);
-    if (!out.open(QIODevice::WriteOnly) || out.write(bytes.value()) != bytes->size() || !out.commit())
-        return Error{QStringLiteral("%1: cannot write: %2").arg(path, out.errorString())};
+    if (auto written = SafeFile::write(path, bytes.value(), force); !written)
+        return Error{written.error()};
     return {};
 }
 
@@ -320,6 +321,30 @@ Result<Bundle> Bundle::fromArchive(const QByteArray& archive, const QString& sou
     return b;
 }
 
+Result<QStringList> Bundle::checkExports(const QString& exportRoot, bool force) const
+{
+    QStringList unchanged;
+    if (exportRoot.isEmpty())
+        return unchanged;
+    const QString root = QDir(exportRoot).absolutePath();
+    for (auto it = members.begin(); it != members.end(); ++it) {
+        if (!it.key().startsWith(QLatin1String("exports/")))
+            continue;
+        const QString rel = it.key().mid(8);
+        const QString target = QDir::cleanPath(root + QLatin1Char('/') + rel);
+        if (!target.startsWith(root + QLatin1Char('/')))
+            return Error{QStringLiteral("%1: escapes %2").arg(it.key(), root)};
+        // An existing link on the way could lead outside the target directory; a device or
+        // FIFO where a file goes would be replaced: both refused here, before any write.
+        auto plan = SafeFile::checkBelow(root, rel, it.value(), force);
+        if (!plan)
+            return Error{QStringLiteral("%1: %2").arg(it.key(), plan.error())};
+        if (plan.value() == SafeFile::Plan::Keep)
+            unchanged.append(target);
+    }
+    return unchanged;
+}
+
 Result<BundleImportReport> Bundle::importInto(ResultStore& store, const QString& exportRoot, bool force) const
 {
     BundleImportReport report;
@@ -329,38 +354,16 @@ Result<BundleImportReport> Bundle::importInto(ResultStore& store, const QString&
         const QByteArray* data;
     };
     QVector<Target> targets;
+    auto unchanged = checkExports(exportRoot, force);
+    if (!unchanged)
+        return Error{unchanged.error()};
+    report.unchangedFiles = unchanged.value();
     if (!exportRoot.isEmpty()) {
         const QString root = QDir(exportRoot).absolutePath();
         for (auto it = members.begin(); it != members.end(); ++it) {
-            if (!it.key().startsWith(QLatin1String("exports/")))
-                continue;
-            const QString rel = it.key().mid(8);
-            const QString target = QDir::cleanPath(root + QLatin1Char('/') + rel);
-            if (!target.startsWith(root + QLatin1Char('/')))
-                return Error{QStringLiteral("%1: escapes %2").arg(it.key(), root)};
-            // An existing link on the way could lead outside the target directory.
-            QString walk = root;
-            for (const QString& part : rel.split(QLatin1Char('/'))) {
-                walk += QLatin1Char('/') + part;
-                const QFileInfo info(walk);
-                if (info.isSymLink())
-                    return Error{QStringLiteral("%1: %2 is a symbolic link; refusing to write through it").arg(it.key(), walk)};
-            }
-            const QFileInfo info(target);
-            if (info.exists()) {
-                if (!info.isFile())
-                    return Error{QStringLiteral("%1: exists and is not a file").arg(target)};
-                QFile f(target);
-                if (!f.open(QIODevice::ReadOnly))
-                    return Error{QStringLiteral("%1: cannot read the existing file: %2").arg(target, f.errorString())};
-                if (f.readAll() == it.value()) {
-                    report.unchangedFiles.append(target);
-                    continue;
-                }
-                if (!force)
-                    return Error{QStringLiteral("%1: exists with different content; pass --force to replace it").arg(target)};
-            }
-            targets.append(Target{target, &it.value()});
+            const QString target = QDir::cleanPath(root + QLatin1Char('/') + it.key().mid(8));
+            if (it.key().startsWith(QLatin1String("exports/")) && !report.unchangedFiles.contains(target))
+                targets.append(Target{target, &it.value()});
         }
     }
     auto existing = store.sessions();
@@ -406,9 +409,8 @@ Result<BundleImportReport> Bundle::importInto(ResultStore& store, const QString&
     for (const Target& t : targets) {
         if (!QDir().mkpath(QFileInfo(t.path).absolutePath()))
             return Error{QStringLiteral("%1: cannot create the directory").arg(QFileInfo(t.path).absolutePath())};
-        QSaveFile out(t.path);
-        if (!out.open(QIODevice::WriteOnly) || out.write(*t.data) != t.data->size() || !out.commit())
-            return Error{QStringLiteral("%1: cannot write: %2").arg(t.path, out.errorString())};
+        if (auto written = SafeFile::write(t.path, *t.data, force); !written)
+            return Error{written.error()};
         report.writtenFiles.append(t.path);
     }
     return report;

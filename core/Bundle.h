@@ -94,6 +94,11 @@ public:
     /// export files below `exportRoot` (none when empty). Every target file is checked first: an
     /// existing different file is replaced only with `force`; on refusal nothing is written.
     Result<BundleImportReport> importInto(ResultStore& store, const QString& exportRoot, bool force) const;
+    /// The check importInto() makes first, for callers that must refuse before they create a
+    /// database: every export file below `exportRoot` by SafeFile's rule (no link on the way,
+    /// regular files only, other content only with `force`). Returns the files already there,
+    /// identical; writes nothing.
+    Result<QStringList> checkExports(const QString& exportRoot, bool force) const;
 
     /// Merges two bundles of the same kernel: per (key, GPU) the faster entry, its session with
     /// it; export files present in one or identical in both are kept, differing ones dropped

@@ -5,6 +5,7 @@
 #include "ResultStore.h"
 #include "SearchHistory.h"
 #include "Strategy.h"
+#include "StrategyFactory.h"
 #include "Trial.h"
 
 #include <QObject>
@@ -16,9 +17,9 @@ namespace dv {
 
 /// How a new session searches and when it stops.
 struct SessionOptions {
-    QString strategy = QStringLiteral("random");
+    QString strategy = StrategyFactory::defaultName();
     QJsonObject strategyOptions;
-    quint64 seed = 0;
+    quint64 seed = StrategyFactory::kDefaultSeed;
     int maxEvaluations = 0; ///< 0: until the strategy has nothing more to propose
     double maxSeconds = 0;  ///< 0: no wall-time limit
     int stallEvaluations = 0; ///< stop after this many evaluations without improvement; 0: never

@@ -4,6 +4,7 @@
 #include "DeviceRegistry.h"
 #include "JsonUtil.h"
 #include "ReplayDevice.h"
+#include "SafeFile.h"
 #include "TrialExporter.h"
 #include "TuningLadder.h"
 
@@ -87,6 +88,8 @@ Result<void> SessionExport::prepare()
         return bad(QStringLiteral("unknown export format '%1' (known: %2)").arg(format, formats().join(QStringLiteral(", "))));
     if (m_options.out.isEmpty())
         return bad(QStringLiteral("no output path given"));
+    if (isDeploymentFormat(format) && SafeFile::isStdout(m_options.out))
+        return bad(QStringLiteral("%1 writes a folder; only %2 stream to standard output (-)").arg(format, trialFormats().join(QStringLiteral(", "))));
     if (!isDeploymentFormat(format) && m_options.sessionIds.size() > 1)
         return bad(QStringLiteral("%1 exports one session; %2 are selected").arg(format).arg(m_options.sessionIds.size()));
     if (format == kVllm) {
@@ -162,9 +165,9 @@ Result<SessionExportSummary> SessionExport::exportTrials(ResultStore& store, qin
     if (!loaded)
         return Error{loaded.error()};
     const auto& [record, trials] = loaded.value();
-    auto written = TrialExporter::write(m_options.format, record, trials, m_options.out);
+    auto written = TrialExporter::write(m_options.format, record, trials, m_options.out, m_options.force);
     if (!written)
-        return failed(written.error());
+        return SafeFile::isRefusal(written.error()) ? bad(written.error()) : failed(written.error());
     SessionExportSummary s;
     s.format = m_options.format;
     s.sessionIds = {id};
@@ -301,8 +304,9 @@ Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, con
         written = VllmConfigExporter::write(target, entries, m_options.out, m_options.force);
     }
     if (!written) {
-        // An existing different file is a refusal (nothing written), not a failure.
-        if (written.error().contains(QLatin1String("--force")))
+        // An existing different file, a device or a link in the way is a refusal (nothing
+        // written), not a failure.
+        if (SafeFile::isRefusal(written.error()))
             return bad(written.error());
         return failed(written.error());
     }

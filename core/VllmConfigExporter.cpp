@@ -2,6 +2,7 @@
 
 #include "JsonUtil.h"
 #include "PythonText.h"
+#include "SafeFile.h"
 #include "TuningLadder.h"
 
 #include <QDir>
@@ -9,7 +10,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
-#include <QSaveFile>
 
 #include <cmath>
 
@@ -271,20 +271,16 @@ Result<QString> VllmConfigExporter::write(const VllmMoeTarget& target, const QVe
     if (!json)
         return Error{json.error()};
     const QString path = QDir(dir).filePath(name.value());
-    QFile existing(path);
-    if (existing.exists()) {
-        if (!existing.open(QIODevice::ReadOnly))
-            return Error{QStringLiteral("%1: cannot read the existing file: %2").arg(path, existing.errorString())};
-        if (existing.readAll() == json.value())
-            return path;
-        if (!force)
-            return Error{QStringLiteral("%1: exists with different content; pass --force to replace it").arg(path)};
-    }
+    // Checked before the folder is created: a refusal leaves nothing behind.
+    auto plan = SafeFile::checkBelow(dir, name.value(), json.value(), force);
+    if (!plan)
+        return Error{plan.error()};
+    if (plan.value() == SafeFile::Plan::Keep)
+        return path;
     if (!QDir().mkpath(dir))
         return Error{QStringLiteral("%1: cannot create the directory").arg(dir)};
-    QSaveFile out(path);
-    if (!out.open(QIODevice::WriteOnly) || out.write(json.value()) != json->size() || !out.commit())
-        return Error{QStringLiteral("%1: cannot write: %2").arg(path, out.errorString())};
+    if (auto written = SafeFile::write(path, json.value(), force); !written)
+        return Error{written.error()};
     return path;
 }
 

@@ -6,6 +6,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <QCommandLineOption>
+
 class QCommandLineParser;
 
 namespace dv::cli {
@@ -25,7 +27,16 @@ void out(const QString& text);
 /// The result database used when --db is not given.
 QString defaultDatabase();
 /// Parses a subcommand's options (adds --help); prints the problem and returns false on bad usage.
+/// `args.first()` names the command in the help's usage line ("dejavu-tune tune"); --help prints
+/// the help on stdout and exits 0.
 bool parse(QCommandLineParser& p, const QStringList& args, const QString& description, bool positional = false);
+/// The parser's help with the usage line naming the command (`command`, e.g. "dejavu-tune tune").
+QString helpText(const QCommandLineParser& p, const QString& command);
+/// The result-database option every command that takes a store accepts: --db, documented, and
+/// --database, the same option under the studio's name.
+QCommandLineOption databaseOption(const QString& description);
+/// The value of databaseOption(), or defaultDatabase() when it is not given.
+QString databasePath(const QCommandLineParser& p);
 /// Reads an optional integer option >= minimum into `value`; false (after a message) when malformed.
 bool intOption(const QCommandLineParser& p, const QString& name, qint64 minimum, qint64& value);
 /// Reads an optional non-negative number option into `value`; false (after a message) when malformed.

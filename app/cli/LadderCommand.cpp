@@ -5,6 +5,7 @@
 #include "BestTrial.h"
 #include "CliSupport.h"
 #include "DeviceRegistry.h"
+#include "Format.h"
 #include "ReplayDevice.h"
 #include "ResultStore.h"
 #include "Session.h"
@@ -113,12 +114,14 @@ int Cli::ladder(const QStringList& args)
                                                           "is replaced by each key, e.g. 'replay:h100/triton_rmsnorm_fp16_rows{rows}_N4096'."), QStringLiteral("TEMPLATE")});
     p.addOption({QStringLiteral("keys"), QStringLiteral("Problem keys to tune, in order: 1,2,4 or pow2:16..4096."), QStringLiteral("LIST")});
     p.addOption({QStringLiteral("key-param"), QStringLiteral("Name of the key in the template ({NAME}); default: {key} only."), QStringLiteral("NAME")});
-    p.addOption({QStringLiteral("strategy"), QStringLiteral("Search strategy (default bayes; only bayes uses the warm start)."), QStringLiteral("NAME"), QStringLiteral("bayes")});
+    p.addOption({QStringLiteral("strategy"), QStringLiteral("Search strategy (default %1; only bayes uses the warm start).").arg(StrategyFactory::defaultName()),
+                 QStringLiteral("NAME"), StrategyFactory::defaultName()});
     p.addOption({QStringLiteral("budget"), QStringLiteral("Evaluations per key."), QStringLiteral("N")});
     p.addOption({QStringLiteral("time-limit"), QStringLiteral("Wall-time limit per key, seconds."), QStringLiteral("SEC")});
-    p.addOption({QStringLiteral("seed"), QStringLiteral("Random seed (default 0)."), QStringLiteral("S"), QStringLiteral("0")});
+    p.addOption({QStringLiteral("seed"), QStringLiteral("Random seed (default %1).").arg(StrategyFactory::kDefaultSeed), QStringLiteral("S"),
+                 QString::number(StrategyFactory::kDefaultSeed)});
     p.addOption({QStringLiteral("no-warm-start"), QStringLiteral("Tune every key cold.")});
-    p.addOption({{QStringLiteral("db"), QStringLiteral("database")}, QStringLiteral("Result database (default %1).").arg(defaultDatabase()), QStringLiteral("FILE")});
+    p.addOption(databaseOption(QStringLiteral("Result database (default %1).").arg(defaultDatabase())));
     p.addOption({QStringLiteral("coverage"), QStringLiteral("Only print the coverage of stored sessions (--session, --targets).")});
     p.addOption({QStringLiteral("session"), QStringLiteral("--coverage: the sessions of the ladder (default: all sessions on the newest session's GPU)."), QStringLiteral("IDS")});
     p.addOption({QStringLiteral("targets"), QStringLiteral("--coverage: the keys a deployment meets (default: powers of two up to the largest key)."), QStringLiteral("LIST")});
@@ -133,7 +136,7 @@ int Cli::ladder(const QStringList& args)
         return kBadInput;
     }
     const auto lookup = lookupName == QLatin1String("nearest") ? TuningLadder::Lookup::Nearest : TuningLadder::Lookup::Exact;
-    const QString db = p.isSet(QStringLiteral("db")) ? p.value(QStringLiteral("db")) : defaultDatabase();
+    const QString db = databasePath(p);
     std::optional<QVector<qint64>> targets;
     if (p.isSet(QStringLiteral("targets"))) {
         auto t = parseKeys(p.value(QStringLiteral("targets")), QStringLiteral("targets"));
@@ -191,7 +194,7 @@ int Cli::ladder(const QStringList& args)
             return kBadInput;
         }
     }
-    qint64 budget = 0, seed = 0;
+    qint64 budget = 0, seed = qint64(StrategyFactory::kDefaultSeed);
     double seconds = 0;
     if (!intOption(p, QStringLiteral("budget"), 1, budget) || !intOption(p, QStringLiteral("seed"), 0, seed)
         || !doubleOption(p, QStringLiteral("time-limit"), seconds))
@@ -233,6 +236,7 @@ int Cli::ladder(const QStringList& args)
     const bool warm = !p.isSet(QStringLiteral("no-warm-start")) && strategy == QLatin1String("bayes");
     QMap<qint64, QVector<Trial>> tuned; // key -> trials of its session
     QList<qint64> ids;
+    QList<qint64> empty, withResult; // keys whose session found no configuration that succeeded; sessions that did
     const bool quiet = p.isSet(QStringLiteral("quiet"));
     QElapsedTimer all;
     all.start();
@@ -294,10 +298,15 @@ int Cli::ladder(const QStringList& args)
         tuned.insert(key, trials.value());
         ids.append(id);
         const auto best = BestTrial::of(trials.value());
+        if (!best)
+            empty.append(key);
+        else
+            withResult.append(id);
         if (!quiet)
-            std::fprintf(stderr, "key %lld: session %lld, %s, %d evaluations in %.1f s (%s), best %s\n", key, id, qPrintable(from),
-                         int(trials->size()), double(clock.nsecsElapsed()) / 1e9, qPrintable(ended.value()),
-                         best ? qPrintable(QStringLiteral("%1 ms %2").arg(BestTrial::rankingMs(*best), 0, 'g', 5).arg(compactJson(best->config)))
+            std::fprintf(stderr, "key %lld: session %lld, %s, %s in %s (%s), best %s\n", key, id, qPrintable(from),
+                         qPrintable(Format::count(trials->size(), QStringLiteral("evaluation"))),
+                         qPrintable(Format::duration(double(clock.nsecsElapsed()) / 1e9)), qPrintable(ended.value()),
+                         best ? qPrintable(QStringLiteral("%1 %2").arg(Format::time(BestTrial::rankingMs(*best)), compactJson(best->config)))
                               : "none");
     }
     if (g_ladderStop.load())
@@ -305,8 +314,8 @@ int Cli::ladder(const QStringList& args)
     QStringList idText;
     for (qint64 id : ids)
         idText.append(QString::number(id));
-    out(QStringLiteral("ladder: %1 keys in %2 s, sessions %3 in %4").arg(ids.size()).arg(double(all.nsecsElapsed()) / 1e9, 0, 'f', 1)
-            .arg(idText.join(QLatin1Char(',')), db));
+    out(QStringLiteral("ladder: %1 in %2, sessions %3 in %4").arg(Format::count(ids.size(), QStringLiteral("key")),
+                                                                  Format::duration(double(all.nsecsElapsed()) / 1e9), idText.join(QLatin1Char(',')), db));
     // The problem position of the key: the first position whose value is the key in every session.
     int position = -1;
     for (int pos = 0; pos < 8 && position < 0; ++pos) {
@@ -319,11 +328,20 @@ int Cli::ladder(const QStringList& args)
         if (everyOne)
             position = pos;
     }
-    if (position < 0) {
-        out(QStringLiteral("(no coverage: the key is not a value of the sessions' problems)"));
-        return kOk;
+    // A ladder with a key that found nothing is not done: a script must be able to tell (exit 3).
+    QStringList emptyText;
+    for (qint64 key : empty)
+        emptyText.append(QString::number(key));
+    if (!empty.isEmpty())
+        err(QStringLiteral("no configuration succeeded for %1 %2").arg(empty.size() == 1 ? QStringLiteral("key") : QStringLiteral("keys"),
+                                                                      emptyText.join(QLatin1Char(','))));
+    const int status = empty.isEmpty() ? kOk : kNoResult;
+    if (position < 0 || withResult.isEmpty()) {
+        out(position < 0 ? QStringLiteral("(no coverage: the key is not a value of the sessions' problems)")
+                         : QStringLiteral("(no coverage: no key has a result)"));
+        return status;
     }
-    auto ladder = ladderOf(store, ids, position);
+    auto ladder = ladderOf(store, withResult, position);
     if (!ladder) {
         err(ladder.error());
         return kFailed;
@@ -334,7 +352,7 @@ int Cli::ladder(const QStringList& args)
     out(QStringLiteral("coverage (%1 lookup; export with: dejavu-tune export --db %2 --session %3 --format ...):")
             .arg(lookupName, db, idText.join(QLatin1Char(','))));
     std::fputs(qPrintable(TuningLadder::coverageTable(ladder->coverage(t, lookup))), stdout);
-    return kOk;
+    return status;
 }
 
 } // namespace dv
