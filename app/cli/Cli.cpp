@@ -6,6 +6,7 @@
 #include "DeviceRegistry.h"
 #include "ProgressBar.h"
 #include "ReplayDevice.h"
+#include "SignalGuard.h"
 #include "ResultStore.h"
 #include "Session.h"
 #include "SpaceRestriction.h"
@@ -29,15 +30,6 @@ namespace dv {
 using namespace cli;
 
 namespace {
-
-std::atomic<Session*> g_running{nullptr};
-
-extern "C" void onInterrupt(int)
-{
-    // Only an atomic store: safe in a signal handler. The session ends after the trial in flight.
-    if (Session* s = g_running.load())
-        s->stop();
-}
 
 void printSummary(const SessionRecord& record, const QVector<Trial>& trials, const QString& reason, double seconds,
                   const QString& db)
@@ -224,6 +216,14 @@ int Cli::tune(const QStringList& args)
             err(record.error());
             return kBadInput;
         }
+        // A stored device id is data: one that starts a process runs only when the user gives it
+        // again (docs/worker-protocol.md, "Device ids from files").
+        if (deviceId.isEmpty() && DeviceRegistry::startsProcess(record->device.id)) {
+            err(QStringLiteral("session %1 ran on a worker started by this command line, read from %2:\n  %3\n"
+                               "it is not run unless you give it again: --device '%4'")
+                    .arg(resumeId).arg(db, record->device.id, QString(record->device.id).replace(QLatin1Char('\''), QStringLiteral("'\\''"))));
+            return kBadInput;
+        }
         if (deviceId.isEmpty())
             deviceId = record->device.id;
         // How a session times and re-measures is part of it; a resumed run keeps it.
@@ -246,10 +246,12 @@ int Cli::tune(const QStringList& args)
         }
     }
 
-    auto opened = DeviceRegistry::open(deviceId);
+    // From here on Ctrl-C and SIGTERM end every wait (a worker's hello, load, a hung trial).
+    SignalGuard guard;
+    auto opened = DeviceRegistry::open(deviceId, guard.flag());
     if (!opened) {
         err(opened.error());
-        return kBadInput;
+        return guard.caught() ? guard.exitCode() : kBadInput;
     }
     std::shared_ptr<Device> device(std::move(opened.value()));
     const TimingOptions timing{!p.isSet(QStringLiteral("hot-cache")), p.isSet(QStringLiteral("cuda-graph"))};
@@ -302,7 +304,7 @@ int Cli::tune(const QStringList& args)
                                          timing, int(remeasureTop), int(remeasureRounds), narrowed, spaceFile});
     if (!session) {
         err(session.error());
-        return kBadInput;
+        return guard.caught() ? guard.exitCode() : kBadInput;
     }
     Session& s = *session.value();
 
@@ -328,15 +330,11 @@ int Cli::tune(const QStringList& args)
     std::fprintf(stderr, "session %lld: %s on %s (%s), %s, strategy %s, seed %llu\n", s.id(),
                  qPrintable(s.record().kernel), qPrintable(device->info().name), qPrintable(deviceId),
                  qPrintable(spaceText), qPrintable(s.record().strategy), s.record().seed);
-    g_running = &s;
-    auto previous = std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
+    guard.setSession(&s);
     QElapsedTimer clock;
     clock.start();
     auto ended = s.run();
-    std::signal(SIGINT, previous);
-    std::signal(SIGTERM, SIG_DFL);
-    g_running = nullptr;
+    guard.setSession(nullptr);
     bar.finish();
     if (!ended) {
         err(ended.error());
@@ -349,7 +347,8 @@ int Cli::tune(const QStringList& args)
         return kFailed;
     }
     printSummary(record.value(), trials.value(), ended.value(), double(clock.nsecsElapsed()) / 1e9, db);
-    return kOk;
+    // Scripts must tell a stopped session from a finished one.
+    return guard.caught() ? guard.exitCode() : kOk;
 }
 
 int Cli::replay(const QStringList& args)

@@ -8,6 +8,7 @@
 #include "ReplayDevice.h"
 #include "ResultStore.h"
 #include "Session.h"
+#include "SignalGuard.h"
 #include "StrategyFactory.h"
 #include "TuningLadder.h"
 
@@ -27,17 +28,6 @@ namespace dv {
 using namespace cli;
 
 namespace {
-
-std::atomic<Session*> g_ladderSession{nullptr};
-std::atomic<bool> g_ladderStop{false};
-
-extern "C" void onLadderInterrupt(int)
-{
-    // Atomics only: the session in flight ends after its trial, and no further key starts.
-    g_ladderStop.store(true);
-    if (Session* s = g_ladderSession.load())
-        s->stop();
-}
 
 /// "1,2,4" or "pow2:16..4096" (powers of two, both ends inclusive), or both mixed: "1,pow2:16..64".
 Result<QVector<qint64>> parseKeys(const QString& text, const QString& option)
@@ -87,10 +77,10 @@ Result<TuningLadder> ladderOf(ResultStore& store, const QList<qint64>& ids, int 
         auto added = ladder.addTrials(key.value(), trials.value(), record->device.name, origin, record->elapsedMs / 1000.0);
         if (!added)
             return Error{added.error()};
+        // The stored id is data: a recorded landscape or nothing, never a process (openRecorded).
         if (record->device.backend == QLatin1String("replay")) {
-            auto device = DeviceRegistry::open(record->device.id);
-            if (auto* replay = device ? dynamic_cast<ReplayDevice*>(device.value().get()) : nullptr)
-                ladder.addLandscape(key.value(), Landscape::fromCache(replay->cache(), record->device.id));
+            if (auto replay = DeviceRegistry::openRecorded(record->device.id))
+                ladder.addLandscape(key.value(), Landscape::fromCache(replay.value()->cache(), record->device.id));
         }
     }
     return ladder;
@@ -213,12 +203,14 @@ int Cli::ladder(const QStringList& args)
         return kBadInput;
     }
     // Every device opens before the first session starts: a typo in the template costs nothing.
+    // Ctrl-C and SIGTERM end every wait from here on; no further key starts after one.
+    SignalGuard guard;
     std::vector<std::shared_ptr<Device>> devices;
     for (qint64 key : keys.value()) {
-        auto d = DeviceRegistry::open(substitute(tmpl, param, key));
+        auto d = DeviceRegistry::open(substitute(tmpl, param, key), guard.flag());
         if (!d) {
             err(QStringLiteral("key %1: %2").arg(key).arg(d.error()));
-            return kBadInput;
+            return guard.caught() ? guard.exitCode() : kBadInput;
         }
         devices.push_back(std::shared_ptr<Device>(std::move(d.value())));
     }
@@ -236,18 +228,7 @@ int Cli::ladder(const QStringList& args)
     const bool quiet = p.isSet(QStringLiteral("quiet"));
     QElapsedTimer all;
     all.start();
-    auto previous = std::signal(SIGINT, onLadderInterrupt);
-    std::signal(SIGTERM, onLadderInterrupt);
-    struct RestoreSignals {
-        void (*previous)(int);
-        ~RestoreSignals()
-        {
-            std::signal(SIGINT, previous);
-            std::signal(SIGTERM, SIG_DFL);
-            g_ladderSession = nullptr;
-        }
-    } restore{previous};
-    for (int i = 0; i < keys->size() && !g_ladderStop.load(); ++i) {
+    for (int i = 0; i < keys->size() && !guard.caught(); ++i) {
         const qint64 key = keys->at(i);
         QJsonObject options;
         QString from = QStringLiteral("cold");
@@ -278,9 +259,9 @@ int Cli::ladder(const QStringList& args)
         }
         QElapsedTimer clock;
         clock.start();
-        g_ladderSession = session.value().get();
+        guard.setSession(session.value().get());
         auto ended = session.value()->run();
-        g_ladderSession = nullptr;
+        guard.setSession(nullptr);
         if (!ended) {
             err(QStringLiteral("key %1 (session %2): %3").arg(key).arg(session.value()->id()).arg(ended.error()));
             return kFailed;
@@ -300,7 +281,7 @@ int Cli::ladder(const QStringList& args)
                          best ? qPrintable(QStringLiteral("%1 ms %2").arg(BestTrial::rankingMs(*best), 0, 'g', 5).arg(compactJson(best->config)))
                               : "none");
     }
-    if (g_ladderStop.load())
+    if (guard.caught())
         err(QStringLiteral("interrupted after %1 of %2 keys; the stopped session can be continued with tune --resume").arg(ids.size()).arg(keys->size()));
     QStringList idText;
     for (qint64 id : ids)
@@ -321,7 +302,7 @@ int Cli::ladder(const QStringList& args)
     }
     if (position < 0) {
         out(QStringLiteral("(no coverage: the key is not a value of the sessions' problems)"));
-        return kOk;
+        return guard.exitCode(); // 130 or 143 after Ctrl-C or SIGTERM, else 0
     }
     auto ladder = ladderOf(store, ids, position);
     if (!ladder) {
@@ -334,7 +315,7 @@ int Cli::ladder(const QStringList& args)
     out(QStringLiteral("coverage (%1 lookup; export with: dejavu-tune export --db %2 --session %3 --format ...):")
             .arg(lookupName, db, idText.join(QLatin1Char(','))));
     std::fputs(qPrintable(TuningLadder::coverageTable(ladder->coverage(t, lookup))), stdout);
-    return kOk;
+    return guard.exitCode(); // 130 or 143 after Ctrl-C or SIGTERM, else 0
 }
 
 } // namespace dv

@@ -1,8 +1,12 @@
 #include "MainWindow.h"
+#include "SessionControl.h"
 #include "SessionListModel.h"
+#include "TestSupport.h"
 #include "TrialTableModel.h"
 
+#include <QApplication>
 #include <QComboBox>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -87,6 +91,59 @@ private slots:
         m_window->trialModel()->setTrials({}, {});
         m_window->openStoredSession(id);
         QCOMPARE(m_window->trialModel()->rowCount(), rows);
+    }
+
+    // Resuming a stored session whose device is a command line shows that exact line and runs it
+    // only when the user says so (the store may come from anyone).
+    void resumingAStoredWorkerAsksFirst()
+    {
+        const QString marker = m_dir.filePath(QStringLiteral("pwned"));
+        const QString command = QStringLiteral("worker:sh -c 'touch %1'").arg(marker);
+        qint64 id = 0;
+        {
+            // A stopped (resumable) session whose stored device is that command line.
+            auto store = dv::test::openStore(m_dir.filePath(QStringLiteral("results.sqlite")));
+            dv::SessionRecord r;
+            r.state = QStringLiteral("stopped");
+            r.device = dv::DeviceInfo{command, QStringLiteral("Synthetic Test Device"), QStringLiteral("test"), QStringLiteral("test"), {}};
+            r.kernel = QStringLiteral("synthetic");
+            r.problem = QStringLiteral("{\"n\":1024}");
+            r.space = dv::test::datasetSpace(kA100).toJson();
+            r.strategy = QStringLiteral("random");
+            id = store->createSession(r).value();
+        }
+        m_window->refreshSessions();
+        m_window->openStoredSession(id);
+        QVERIFY(m_window->control()->canResume());
+
+        for (const bool confirm : {false, true}) {
+            QString shown;
+            bool asked = false;
+            QTimer::singleShot(0, this, [&] {
+                auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+                QVERIFY(box);
+                QCOMPARE(box->objectName(), QStringLiteral("confirmStoredDevice"));
+                asked = true;
+                shown = box->informativeText();
+                for (QAbstractButton* b : box->buttons()) {
+                    if ((b->text() == QStringLiteral("Run it")) == confirm) {
+                        b->click();
+                        return;
+                    }
+                }
+            });
+            m_window->resumeSession();
+            QVERIFY(asked);
+            QCOMPARE(shown, command);
+            if (!confirm) {
+                QVERIFY(!m_window->isRunning());
+                QTest::qWait(200);
+                QVERIFY2(!QFileInfo::exists(marker), "the stored command ran without a confirmation");
+            }
+        }
+        // Confirmed: the user's choice now, so it runs (and, being no worker, fails to open).
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(marker), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->isRunning(), 10000);
     }
 
 private:
