@@ -119,10 +119,13 @@ private slots:
         for (const bool confirm : {false, true}) {
             QString shown;
             bool asked = false;
-            QTimer::singleShot(0, this, [&] {
-                auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
-                QVERIFY(box);
-                QCOMPARE(box->objectName(), QStringLiteral("confirmStoredDevice"));
+            // The dialog runs its own event loop: look for it from a timer until it is shown.
+            QTimer poll;
+            connect(&poll, &QTimer::timeout, this, [&] {
+                auto* box = m_window->findChild<QMessageBox*>(QStringLiteral("confirmStoredDevice"));
+                if (!box || !box->isVisible())
+                    return;
+                poll.stop();
                 asked = true;
                 shown = box->informativeText();
                 for (QAbstractButton* b : box->buttons()) {
@@ -132,7 +135,9 @@ private slots:
                     }
                 }
             });
+            poll.start(20);
             m_window->resumeSession();
+            poll.stop();
             QVERIFY(asked);
             QCOMPARE(shown, command);
             if (!confirm) {
@@ -141,8 +146,23 @@ private slots:
                 QVERIFY2(!QFileInfo::exists(marker), "the stored command ran without a confirmation");
             }
         }
-        // Confirmed: the user's choice now, so it runs (and, being no worker, fails to open).
-        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(marker), 10000);
+        // Confirmed: the user's choice now, so it runs and, being no worker, fails; the window says
+        // so in a message box of its own, closed here.
+        QString failure;
+        QTimer closer;
+        connect(&closer, &QTimer::timeout, this, [&] {
+            for (QMessageBox* box : m_window->findChildren<QMessageBox*>()) {
+                if (box->isVisible() && box->objectName() != QStringLiteral("confirmStoredDevice")) {
+                    failure = box->text();
+                    box->accept();
+                }
+            }
+        });
+        closer.start(20);
+        QTRY_VERIFY_WITH_TIMEOUT(!failure.isEmpty(), 10000);
+        closer.stop();
+        QVERIFY2(failure.contains(QStringLiteral("before its hello")), qPrintable(failure));
+        QVERIFY(QFileInfo::exists(marker));
         QTRY_VERIFY_WITH_TIMEOUT(!m_window->isRunning(), 10000);
     }
 
