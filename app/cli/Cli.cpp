@@ -216,6 +216,14 @@ int Cli::tune(const QStringList& args)
             err(record.error());
             return kBadInput;
         }
+        // How a session times and re-measures is part of it; a resumed run keeps it.
+        for (const char* fixed : {"hot-cache", "cuda-graph", "remeasure", "remeasure-rounds", "space"}) {
+            if (p.isSet(QLatin1String(fixed))) {
+                err(QStringLiteral("--%1 cannot change a stored session (session %2 keeps its own); start a new session instead")
+                        .arg(QLatin1String(fixed)).arg(resumeId));
+                return kBadInput;
+            }
+        }
         // A stored device id is data: one that starts a process runs only when the user gives it
         // again (docs/worker-protocol.md, "Device ids from files").
         if (deviceId.isEmpty() && DeviceRegistry::startsProcess(record->device.id)) {
@@ -226,14 +234,6 @@ int Cli::tune(const QStringList& args)
         }
         if (deviceId.isEmpty())
             deviceId = record->device.id;
-        // How a session times and re-measures is part of it; a resumed run keeps it.
-        for (const char* fixed : {"hot-cache", "cuda-graph", "remeasure", "remeasure-rounds", "space"}) {
-            if (p.isSet(QLatin1String(fixed))) {
-                err(QStringLiteral("--%1 cannot change a stored session (session %2 keeps its own); start a new session instead")
-                        .arg(QLatin1String(fixed)).arg(resumeId));
-                return kBadInput;
-            }
-        }
     } else {
         if (deviceId.isEmpty()) {
             err(QStringLiteral("--device is required (see `dejavu-tune devices`)"));

@@ -3,7 +3,7 @@
 // that the engine's fault handling can be tested without a GPU.
 //
 //   dejavu-test-worker [--FAULT-on JSON]... [--hello MODE] [--load MODE] [--shutdown MODE]
-//                      [--fork-child PIDFILE] [--delay-ms N] [--prepare yes|garbage]
+//                      [--fork-child PIDFILE] [--trace FILE] [--delay-ms N] [--prepare yes|garbage]
 //
 // FAULT is one of segv, abort, exit, hang, wrong, compile-error, runtime-error, garbage,
 // error-reply, bad-measurement, stale-id, lucky, unverified; JSON is an object of parameter
@@ -16,7 +16,8 @@
 // all of them and involves the last parameter, so that nothing prunes it. --shutdown hang never
 // answers `shutdown` nor exits. --fork-child PIDFILE starts a child that sleeps for ever (in
 // the worker's process group, sharing its stdout) and writes "CHILD_PID WORKER_PID" to PIDFILE
-// before its hello, so that a test can check nothing outlives the worker. --prepare yes announces the capability "prepare", answers `prepare` at once and
+// before its hello, so that a test can check nothing outlives the worker. --trace FILE appends
+// the type of every request, one per line, as it arrives (a test knows which wait it interrupts). --prepare yes announces the capability "prepare", answers `prepare` at once and
 // marks each later measurement of an announced configuration with extra "prepared": true;
 // --prepare garbage announces it and answers `prepare` with a line that is not JSON.
 // --loaded-extra JSON sends that object as the `loaded` answer's extra.
@@ -61,6 +62,7 @@ struct Options {
     std::string loadMode = "normal";
     std::string shutdownMode = "normal";
     std::string childPidFile;
+    std::string traceFile;
     int delayMs = 0;
     std::string prepare; // "", "yes" or "garbage"
     json loadedExtra;    // sent as loaded.extra when it is an object
@@ -84,7 +86,7 @@ void say(const std::string& text)
 {
     std::cerr << "dejavu-test-worker: " << problem << "\n"
               << "usage: dejavu-test-worker [--FAULT-on JSON]... [--hello normal|garbage|version|silent|die|flood]"
-                 " [--load normal|hang|huge-space] [--shutdown normal|hang] [--fork-child PIDFILE] [--delay-ms N]"
+                 " [--load normal|hang|huge-space] [--shutdown normal|hang] [--fork-child PIDFILE] [--trace FILE] [--delay-ms N]"
                  " [--prepare yes|garbage] [--loaded-extra JSON]\n";
     std::exit(2);
 }
@@ -109,6 +111,8 @@ Options parseArguments(int argc, char** argv)
             options.shutdownMode = value;
         } else if (arg == "--fork-child") {
             options.childPidFile = value;
+        } else if (arg == "--trace") {
+            options.traceFile = value;
         } else if (arg == "--delay-ms") {
             options.delayMs = std::atoi(value.c_str());
         } else if (arg == "--loaded-extra") {
@@ -249,6 +253,8 @@ public:
                 id = request["id"];
             const auto type = field<std::string>(request, "request", "type");
             field<std::int64_t>(request, type, "id");
+            if (!m_options.traceFile.empty())
+                std::ofstream(m_options.traceFile, std::ios::app) << type << '\n';
             if (type == "load")
                 load(request);
             else if (type == "evaluate")

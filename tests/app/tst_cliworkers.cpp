@@ -31,6 +31,12 @@ struct Run {
     }
 };
 
+QByteArray readAll(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
 /// Alive and not a zombie.
 bool alive(qint64 pid)
 {
@@ -80,7 +86,7 @@ private slots:
         const QStringList trial{QStringLiteral("--hang-on"), QStringLiteral("{\"VEC\":4}")};
         QTest::newRow("hello, SIGINT") << hello << QString() << SIGINT << 130 << QStringLiteral("interrupted while waiting for its hello");
         QTest::newRow("hello, SIGTERM") << hello << QString() << SIGTERM << 143 << QStringLiteral("interrupted while waiting for its hello");
-        QTest::newRow("load, SIGINT") << load << QString() << SIGINT << 130 << QStringLiteral("interrupted while waiting for its answer to load");
+        QTest::newRow("load, SIGINT") << load << QStringLiteral("load") << SIGINT << 130 << QStringLiteral("interrupted while waiting for its answer to load");
         QTest::newRow("trial, SIGINT") << trial << QStringLiteral("2 trials") << SIGINT << 130 << QStringLiteral("stopped");
         QTest::newRow("trial, SIGTERM") << trial << QStringLiteral("2 trials") << SIGTERM << 143 << QStringLiteral("stopped");
     }
@@ -95,11 +101,13 @@ private slots:
         const QString tag = QString::fromLatin1(QTest::currentDataTag()).replace(QRegularExpression(QStringLiteral("[^A-Za-z]+")), QStringLiteral("-"));
         const QString pidFile = m_dir.filePath(tag + QStringLiteral(".pid"));
         const QString db = m_dir.filePath(tag + QStringLiteral(".sqlite"));
+        const QString trace = m_dir.filePath(tag + QStringLiteral(".trace"));
         QStringList quoted;
         for (const QString& a : workerArgs)
             quoted.append(QLatin1Char('\'') + a + QLatin1Char('\''));
         // Long timeouts: only the signal may end these waits.
-        const QString device = QStringLiteral("worker:timeout=600 '%1' --fork-child '%2' %3").arg(kWorker, pidFile, quoted.join(QLatin1Char(' ')));
+        const QString device = QStringLiteral("worker:timeout=600 '%1' --fork-child '%2' --trace '%3' %4")
+                                   .arg(kWorker, pidFile, trace, quoted.join(QLatin1Char(' ')));
         QProcess tool;
         tool.setProcessChannelMode(QProcess::MergedChannels);
         tool.start(QStringLiteral(DEJAVU_TUNE_PATH), {QStringLiteral("tune"), QStringLiteral("--db"), db, QStringLiteral("--device"), device,
@@ -108,8 +116,12 @@ private slots:
         QVERIFY(tool.waitForStarted(10000));
         QTRY_VERIFY_WITH_TIMEOUT(forkedPids(pidFile).second > 0, 20000);
         QByteArray said;
-        if (!waitFor.isEmpty()) // two trials stored, the third hangs
+        if (waitFor == QLatin1String("load")) { // the worker got its load request
+            QTRY_VERIFY_WITH_TIMEOUT(readAll(trace).contains("load"), 20000);
+        } else if (!waitFor.isEmpty()) { // two trials stored, and the third (which hangs) asked for
             QTRY_VERIFY_WITH_TIMEOUT(storedTrials(db) == 2, 20000);
+            QTRY_VERIFY_WITH_TIMEOUT(readAll(trace).count("evaluate") == 3, 20000);
+        }
         const auto [child, worker] = forkedPids(pidFile);
         QVERIFY(alive(worker) && alive(child));
         ::kill(pid_t(tool.processId()), signal);
@@ -120,7 +132,7 @@ private slots:
         QVERIFY2(said.contains(message.toUtf8()), said.constData());
         QTRY_VERIFY_WITH_TIMEOUT(!alive(worker), 5000);
         QTRY_VERIFY_WITH_TIMEOUT(!alive(child), 5000);
-        if (waitFor.isEmpty()) {
+        if (waitFor != QLatin1String("2 trials")) {
             QVERIFY2(!QFileInfo::exists(db), "no session was created, so no database");
             return;
         }

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include <signal.h>
@@ -66,6 +67,32 @@ std::pair<qint64, qint64> forkedPids(const QString& path)
         return {0, 0};
     return {parts[0].toLongLong(), parts[1].toLongLong()};
 }
+
+/// How many lines of the test worker's --trace file are `type`.
+int traced(const QString& path, const QByteArray& type)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return 0;
+    return int(f.readAll().split('\n').count(type));
+}
+
+/// Sets `flag` once `ready` holds (polled on a thread of its own: the waits under test block
+/// this one), and then 100 ms later, so that the wait has surely begun.
+struct InterruptWhen {
+    std::atomic<bool>& flag;
+    std::thread thread;
+    InterruptWhen(std::atomic<bool>& f, std::function<bool()> ready)
+        : flag(f)
+        , thread([this, ready] {
+            for (int i = 0; i < 3000 && !ready(); ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            flag = true;
+        })
+    {}
+    ~InterruptWhen() { thread.join(); }
+};
 
 /// Sets `flag` after `ms` on a thread of its own (the waits under test block this one).
 struct DelayedInterrupt {
@@ -220,12 +247,13 @@ private slots:
     {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<bool>("duringOpen");
+        QTest::addColumn<QString>("waitingFor"); // the request the worker got before the interrupt
         QTest::addColumn<QString>("error");
-        QTest::newRow("hello") << QStringList{QStringLiteral("--hello"), QStringLiteral("silent")} << true
+        QTest::newRow("hello") << QStringList{QStringLiteral("--hello"), QStringLiteral("silent")} << true << QString()
                                << QStringLiteral("interrupted while waiting for its hello");
-        QTest::newRow("load") << QStringList{QStringLiteral("--load"), QStringLiteral("hang")} << true
+        QTest::newRow("load") << QStringList{QStringLiteral("--load"), QStringLiteral("hang")} << true << QStringLiteral("load")
                               << QStringLiteral("interrupted while waiting for its answer to load");
-        QTest::newRow("hung trial") << QStringList{QStringLiteral("--hang-on"), QStringLiteral("{}")} << false
+        QTest::newRow("hung trial") << QStringList{QStringLiteral("--hang-on"), QStringLiteral("{}")} << false << QStringLiteral("evaluate")
                                     << QStringLiteral("interrupted during the evaluation; the worker (pid ");
     }
 
@@ -233,13 +261,19 @@ private slots:
     {
         QFETCH(QStringList, args);
         QFETCH(bool, duringOpen);
+        QFETCH(QString, waitingFor);
         QFETCH(QString, error);
-        const QString pidFile = m_dir.filePath(QStringLiteral("interrupt-%1.pid").arg(QString::fromLatin1(QTest::currentDataTag())).replace(QLatin1Char(' '), QLatin1Char('-')));
+        const QString tag = QString::fromLatin1(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('-'));
+        const QString pidFile = m_dir.filePath(QStringLiteral("interrupt-%1.pid").arg(tag));
+        const QString trace = m_dir.filePath(QStringLiteral("interrupt-%1.trace").arg(tag));
         std::atomic<bool> interrupt{false};
-        WorkerOptions o = options(QStringList{QStringLiteral("--fork-child"), pidFile} + args);
+        WorkerOptions o = options(QStringList{QStringLiteral("--fork-child"), pidFile, QStringLiteral("--trace"), trace} + args);
         o.interrupt = &interrupt;
+        auto ready = [=] {
+            return forkedPids(pidFile).first > 0 && (waitingFor.isEmpty() || traced(trace, waitingFor.toUtf8()) > 0);
+        };
         if (duringOpen) {
-            DelayedInterrupt later(interrupt, 300);
+            InterruptWhen later(interrupt, ready);
             auto opened = WorkerDevice::open(o);
             QVERIFY(!opened);
             QVERIFY2(opened.error().contains(error), qPrintable(opened.error()));
@@ -247,7 +281,7 @@ private slots:
             auto opened = WorkerDevice::open(o);
             QVERIFY2(opened, qPrintable(opened.error()));
             std::unique_ptr<WorkerDevice> device = std::move(opened.value());
-            DelayedInterrupt later(interrupt, 300);
+            InterruptWhen later(interrupt, ready);
             const Measurement m = device->evaluate(cfg(64, 2, 2));
             QVERIFY(device->evaluationInterrupted());
             QVERIFY2(m.error.startsWith(error), qPrintable(m.error));
@@ -269,7 +303,8 @@ private slots:
     {
         std::atomic<bool> interrupt{false};
         // Grid order: BLOCK=16 UNROLL=1 VEC=1, VEC=2, then VEC=4 hangs.
-        WorkerOptions o = options({QStringLiteral("--hang-on"), QStringLiteral("{\"VEC\":4}")});
+        const QString trace = m_dir.filePath(QStringLiteral("session.trace"));
+        WorkerOptions o = options({QStringLiteral("--trace"), trace, QStringLiteral("--hang-on"), QStringLiteral("{\"VEC\":4}")});
         o.interrupt = &interrupt;
         auto opened = WorkerDevice::open(o);
         QVERIFY2(opened, qPrintable(opened.error()));
@@ -280,14 +315,9 @@ private slots:
         auto session = Session::create(*store.value(), device, so);
         QVERIFY2(session, qPrintable(session.error()));
         Session* s = session.value().get();
-        int finished = 0;
-        std::unique_ptr<DelayedInterrupt> later;
-        connect(s, &Session::trialFinished, this, [&](const Trial&) {
-            if (++finished == 2)
-                later = std::make_unique<DelayedInterrupt>(interrupt, 300); // the third trial hangs
-        });
+        // Once the third evaluation (the one that hangs) has reached the worker.
+        InterruptWhen later(interrupt, [=] { return traced(trace, "evaluate") == 3; });
         auto reason = s->run();
-        later.reset();
         QVERIFY2(reason, qPrintable(reason.error()));
         QCOMPARE(reason.value(), QStringLiteral("stopped"));
         auto trials = store.value()->trials(s->id());
