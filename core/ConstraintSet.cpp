@@ -229,20 +229,21 @@ bool ConstraintSet::accepts(const std::vector<int>& valueIndices) const
     return true;
 }
 
-Result<void> ConstraintSet::enumerateImpl(bool (*visit)(void*, quint64), void* context) const
+Result<void> ConstraintSet::enumerateImpl(bool (*visit)(void*, quint64), void* context, const EnumerationLimits& limits) const
 {
     // No check per evaluation on the fast path: the exception flags are sticky, so one test at
     // the end tells whether any evaluation was undefined; only then is the walk repeated, checking
     // each one, to name the constraint and the combination.
     std::feclearexcept(kUndefined);
-    auto walked = walk(visit, context, false);
+    auto walked = walk(visit, context, false, limits);
     if (!walked || !std::fetestexcept(kUndefined))
         return walked;
-    auto diagnosed = walk([](void*, quint64) { return true; }, nullptr, true);
+    auto diagnosed = walk([](void*, quint64) { return true; }, nullptr, true, limits);
     return diagnosed ? walked : diagnosed; // nothing found: the visitor raised the flag, not a constraint
 }
 
-Result<void> ConstraintSet::walk(bool (*visit)(void*, quint64), void* context, bool diagnose) const
+Result<void> ConstraintSet::walk(bool (*visit)(void*, quint64), void* context, bool diagnose,
+                                 const EnumerationLimits& limits) const
 {
     const Impl& d = *m_impl;
     // The combination being evaluated (levels 0..level), for the error.
@@ -263,6 +264,10 @@ Result<void> ConstraintSet::walk(bool (*visit)(void*, quint64), void* context, b
     bool bad = false;
     if (d.dims == 0)
         return {};
+    // Every step of the walk counts, except one that ends in a valid configuration: a late
+    // constraint over a product of 10^12 would otherwise be evaluated 10^12 times.
+    quint64 examined = 0, steps = 0;
+    constexpr quint64 kCheckEvery = 1 << 14;
     try {
         for (int c : d.constantParsers) {
             const double v = eval(c, bad);
@@ -285,6 +290,8 @@ Result<void> ConstraintSet::walk(bool (*visit)(void*, quint64), void* context, b
                 --levelNow;
                 continue;
             }
+            if (++steps % kCheckEvery == 0 && limits.interrupt && limits.interrupt->load(std::memory_order_relaxed))
+                return Error{QStringLiteral("interrupted while enumerating the space")};
             d.vars[L] = d.numeric[L][size_t(idx[L])];
             bool pass = true;
             for (int c : d.byLevel[L]) {
@@ -296,13 +303,18 @@ Result<void> ConstraintSet::walk(bool (*visit)(void*, quint64), void* context, b
                     break;
                 }
             }
-            if (!pass)
-                continue;
-            base[L + 1] = base[L] + quint64(idx[L]) * stride[L];
-            if (levelNow == d.dims - 1) {
-                if (!visit(context, base[L + 1]))
+            if (pass && levelNow == d.dims - 1) {
+                // A valid configuration: their number is bounded by the visitor, not by this limit.
+                if (!visit(context, base[L] + quint64(idx[L]) * stride[L]))
                     return {};
-            } else {
+                continue;
+            }
+            if (++examined > limits.maxExamined)
+                return Error{QStringLiteral("enumerating the space examined more than %1 combinations that are not valid "
+                                            "configurations (the limit); constrain the first parameters, or narrow their values")
+                                 .arg(limits.maxExamined)};
+            if (pass) {
+                base[L + 1] = base[L] + quint64(idx[L]) * stride[L];
                 ++levelNow;
             }
         }

@@ -71,6 +71,12 @@ public:
     Result<QString> run();
     /// Asks a running session to end after the trial in progress.
     void stop() { m_stopRequested = true; }
+    /// Ends the session as soon as the trial in flight returns, for good (a later run() does no
+    /// trial). Only an atomic store: callable from a signal handler. A device opened with an
+    /// interrupt flag (Ctrl-C) gives up its evaluation at once; an evaluation it reports as
+    /// interrupted (Device::evaluationInterrupted) measured nothing and is not stored, so the
+    /// session stays resumable with every finished trial.
+    void interrupt() { m_interrupted = true; }
 
 signals:
     void trialFinished(const dv::Trial& trial);
@@ -98,6 +104,7 @@ private:
     SearchHistory m_history;
     QHash<QString, Measurement> m_known;
     std::atomic<bool> m_stopRequested{false};
+    std::atomic<bool> m_interrupted{false};
 };
 
 } // namespace dv

@@ -251,11 +251,11 @@ Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, con
         keyValues.insert(key, values);
         deviceOf.insert(key, record.device.name);
         // A replayed session has its whole landscape at hand: the coverage then says what each
-        // tuned entry costs against the key's true best.
+        // tuned entry costs against the key's true best. The stored id is data: openRecorded()
+        // reads a recorded landscape or nothing, and never starts a worker the store names.
         if (record.device.backend == QLatin1String("replay")) {
-            auto device = DeviceRegistry::open(record.device.id);
-            if (auto* replay = device ? dynamic_cast<ReplayDevice*>(device.value().get()) : nullptr)
-                ladder.addLandscape(key, Landscape::fromCache(replay->cache(), record.device.id));
+            if (auto replay = DeviceRegistry::openRecorded(record.device.id))
+                ladder.addLandscape(key, Landscape::fromCache(replay.value()->cache(), record.device.id));
         }
     }
     const auto rungs = ladder.rungs();

@@ -8,6 +8,7 @@
 #include "ReplayDevice.h"
 #include "ResultStore.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -127,6 +128,16 @@ inline QByteArray madeUpMoeDataset(int m, int e, int n, int k)
                            {QStringLiteral("objective"), QStringLiteral("time")},
                            {QStringLiteral("cache"), cache}};
     return QJsonDocument(root).toJson();
+}
+
+/// madeUpMoeDataset() written to `path` (a replay device by its path); the path, or empty if it
+/// could not be written.
+inline QString writeMadeUpMoeDataset(const QString& path, int m, int e, int n, int k)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(madeUpMoeDataset(m, e, n, k)) < 0)
+        return {};
+    return path;
 }
 
 /// The "triton_cache" deployment inputs of the recorded 126-configuration RMSNorm with made-up

@@ -7,6 +7,7 @@
 #include "Format.h"
 #include "ProgressBar.h"
 #include "ReplayDevice.h"
+#include "SignalGuard.h"
 #include "ResultStore.h"
 #include "Session.h"
 #include "SpaceRestriction.h"
@@ -30,15 +31,6 @@ namespace dv {
 using namespace cli;
 
 namespace {
-
-std::atomic<Session*> g_running{nullptr};
-
-extern "C" void onInterrupt(int)
-{
-    // Only an atomic store: safe in a signal handler. The session ends after the trial in flight.
-    if (Session* s = g_running.load())
-        s->stop();
-}
 
 /// Prints the end of a session; true when a configuration succeeded (there is a best).
 bool printSummary(const SessionRecord& record, const QVector<Trial>& trials, const QString& reason, double seconds,
@@ -242,8 +234,6 @@ int Cli::tune(const QStringList& args)
             err(record.error());
             return kBadInput;
         }
-        if (deviceId.isEmpty())
-            deviceId = record->device.id;
         // --budget is the session's total: one below what is stored would end it at once.
         if (budget > 0 && budget <= record->trialCount) {
             err(QStringLiteral("--budget %1: session %2 already has %3; --budget is the session's total, so give more than %4")
@@ -258,6 +248,16 @@ int Cli::tune(const QStringList& args)
                 return kBadInput;
             }
         }
+        // A stored device id is data: one that starts a process runs only when the user gives it
+        // again (docs/worker-protocol.md, "Device ids from files").
+        if (deviceId.isEmpty() && DeviceRegistry::startsProcess(record->device.id)) {
+            err(QStringLiteral("session %1 ran on a worker started by this command line, read from %2:\n  %3\n"
+                               "it is not run unless you give it again: --device '%4'")
+                    .arg(resumeId).arg(db, record->device.id, QString(record->device.id).replace(QLatin1Char('\''), QStringLiteral("'\\''"))));
+            return kBadInput;
+        }
+        if (deviceId.isEmpty())
+            deviceId = record->device.id;
     } else {
         if (deviceId.isEmpty()) {
             err(QStringLiteral("--device is required (see `dejavu-tune devices`)"));
@@ -270,10 +270,12 @@ int Cli::tune(const QStringList& args)
         }
     }
 
-    auto opened = DeviceRegistry::open(deviceId);
+    // From here on Ctrl-C and SIGTERM end every wait (a worker's hello, load, a hung trial).
+    SignalGuard guard;
+    auto opened = DeviceRegistry::open(deviceId, guard.flag());
     if (!opened) {
         err(opened.error());
-        return kBadInput;
+        return guard.caught() ? guard.exitCode() : kBadInput;
     }
     std::shared_ptr<Device> device(std::move(opened.value()));
     const TimingOptions timing{!p.isSet(QStringLiteral("hot-cache")), p.isSet(QStringLiteral("cuda-graph"))};
@@ -326,7 +328,7 @@ int Cli::tune(const QStringList& args)
                                          timing, int(remeasureTop), int(remeasureRounds), narrowed, spaceFile});
     if (!session) {
         err(session.error());
-        return kBadInput;
+        return guard.caught() ? guard.exitCode() : kBadInput;
     }
     Session& s = *session.value();
 
@@ -354,15 +356,11 @@ int Cli::tune(const QStringList& args)
     std::fprintf(stderr, "session %lld: %s on %s (%s), %s, strategy %s, seed %llu\n", s.id(),
                  qPrintable(s.record().kernel), qPrintable(device->info().name), qPrintable(deviceId),
                  qPrintable(spaceText), qPrintable(s.record().strategy), s.record().seed);
-    g_running = &s;
-    auto previous = std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
+    guard.setSession(&s);
     QElapsedTimer clock;
     clock.start();
     auto ended = s.run();
-    std::signal(SIGINT, previous);
-    std::signal(SIGTERM, SIG_DFL);
-    g_running = nullptr;
+    guard.setSession(nullptr);
     bar.finish();
     if (!ended) {
         err(ended.error());
@@ -375,6 +373,9 @@ int Cli::tune(const QStringList& args)
         return kFailed;
     }
     const bool found = printSummary(record.value(), trials.value(), ended.value(), double(clock.nsecsElapsed()) / 1e9, db);
+    // Scripts must tell a stopped session (130/143) and one where nothing succeeded (3) from success.
+    if (guard.caught())
+        return guard.exitCode();
     return found ? kOk : kNoResult;
 }
 

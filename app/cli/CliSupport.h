@@ -17,8 +17,8 @@ constexpr int kOk = 0;
 constexpr int kFailed = 1;   ///< a failure while running (device, store)
 constexpr int kBadInput = 2; ///< bad usage or bad input; nothing was written
 constexpr int kNoResult = 3;     ///< a session ran but no configuration succeeded ("best: none")
-constexpr int kInterrupted = 130; ///< stopped by Ctrl-C (SIGINT), after the trial in flight; resumable
-constexpr int kTerminated = 143;  ///< stopped by SIGTERM, after the trial in flight; resumable
+constexpr int kInterrupted = 130; ///< stopped by Ctrl-C (SIGINT): the trial in flight is dropped, the finished ones kept; resumable
+constexpr int kTerminated = 143;  ///< stopped by SIGTERM, likewise; resumable
 
 /// "dejavu-tune: <text>" on stderr.
 void err(const QString& text);

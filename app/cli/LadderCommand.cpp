@@ -9,6 +9,7 @@
 #include "ReplayDevice.h"
 #include "ResultStore.h"
 #include "Session.h"
+#include "SignalGuard.h"
 #include "StrategyFactory.h"
 #include "TuningLadder.h"
 
@@ -28,17 +29,6 @@ namespace dv {
 using namespace cli;
 
 namespace {
-
-std::atomic<Session*> g_ladderSession{nullptr};
-std::atomic<bool> g_ladderStop{false};
-
-extern "C" void onLadderInterrupt(int)
-{
-    // Atomics only: the session in flight ends after its trial, and no further key starts.
-    g_ladderStop.store(true);
-    if (Session* s = g_ladderSession.load())
-        s->stop();
-}
 
 /// "1,2,4" or "pow2:16..4096" (powers of two, both ends inclusive), or both mixed: "1,pow2:16..64".
 Result<QVector<qint64>> parseKeys(const QString& text, const QString& option)
@@ -88,10 +78,10 @@ Result<TuningLadder> ladderOf(ResultStore& store, const QList<qint64>& ids, int 
         auto added = ladder.addTrials(key.value(), trials.value(), record->device.name, origin, record->elapsedMs / 1000.0);
         if (!added)
             return Error{added.error()};
+        // The stored id is data: a recorded landscape or nothing, never a process (openRecorded).
         if (record->device.backend == QLatin1String("replay")) {
-            auto device = DeviceRegistry::open(record->device.id);
-            if (auto* replay = device ? dynamic_cast<ReplayDevice*>(device.value().get()) : nullptr)
-                ladder.addLandscape(key.value(), Landscape::fromCache(replay->cache(), record->device.id));
+            if (auto replay = DeviceRegistry::openRecorded(record->device.id))
+                ladder.addLandscape(key.value(), Landscape::fromCache(replay.value()->cache(), record->device.id));
         }
     }
     return ladder;
@@ -216,12 +206,14 @@ int Cli::ladder(const QStringList& args)
         return kBadInput;
     }
     // Every device opens before the first session starts: a typo in the template costs nothing.
+    // Ctrl-C and SIGTERM end every wait from here on; no further key starts after one.
+    SignalGuard guard;
     std::vector<std::shared_ptr<Device>> devices;
     for (qint64 key : keys.value()) {
-        auto d = DeviceRegistry::open(substitute(tmpl, param, key));
+        auto d = DeviceRegistry::open(substitute(tmpl, param, key), guard.flag());
         if (!d) {
             err(QStringLiteral("key %1: %2").arg(key).arg(d.error()));
-            return kBadInput;
+            return guard.caught() ? guard.exitCode() : kBadInput;
         }
         devices.push_back(std::shared_ptr<Device>(std::move(d.value())));
     }
@@ -240,18 +232,7 @@ int Cli::ladder(const QStringList& args)
     const bool quiet = p.isSet(QStringLiteral("quiet"));
     QElapsedTimer all;
     all.start();
-    auto previous = std::signal(SIGINT, onLadderInterrupt);
-    std::signal(SIGTERM, onLadderInterrupt);
-    struct RestoreSignals {
-        void (*previous)(int);
-        ~RestoreSignals()
-        {
-            std::signal(SIGINT, previous);
-            std::signal(SIGTERM, SIG_DFL);
-            g_ladderSession = nullptr;
-        }
-    } restore{previous};
-    for (int i = 0; i < keys->size() && !g_ladderStop.load(); ++i) {
+    for (int i = 0; i < keys->size() && !guard.caught(); ++i) {
         const qint64 key = keys->at(i);
         QJsonObject options;
         QString from = QStringLiteral("cold");
@@ -282,9 +263,9 @@ int Cli::ladder(const QStringList& args)
         }
         QElapsedTimer clock;
         clock.start();
-        g_ladderSession = session.value().get();
+        guard.setSession(session.value().get());
         auto ended = session.value()->run();
-        g_ladderSession = nullptr;
+        guard.setSession(nullptr);
         if (!ended) {
             err(QStringLiteral("key %1 (session %2): %3").arg(key).arg(session.value()->id()).arg(ended.error()));
             return kFailed;
@@ -309,7 +290,7 @@ int Cli::ladder(const QStringList& args)
                          best ? qPrintable(QStringLiteral("%1 %2").arg(Format::time(BestTrial::rankingMs(*best)), compactJson(best->config)))
                               : "none");
     }
-    if (g_ladderStop.load())
+    if (guard.caught())
         err(QStringLiteral("interrupted after %1 of %2 keys; the stopped session can be continued with tune --resume").arg(ids.size()).arg(keys->size()));
     QStringList idText;
     for (qint64 id : ids)
@@ -328,14 +309,15 @@ int Cli::ladder(const QStringList& args)
         if (everyOne)
             position = pos;
     }
-    // A ladder with a key that found nothing is not done: a script must be able to tell (exit 3).
+    // A ladder with a key that found nothing is not done: a script must be able to tell (exit 3);
+    // one stopped by Ctrl-C or SIGTERM says so first (130 or 143).
     QStringList emptyText;
     for (qint64 key : empty)
         emptyText.append(QString::number(key));
     if (!empty.isEmpty())
         err(QStringLiteral("no configuration succeeded for %1 %2").arg(empty.size() == 1 ? QStringLiteral("key") : QStringLiteral("keys"),
                                                                       emptyText.join(QLatin1Char(','))));
-    const int status = empty.isEmpty() ? kOk : kNoResult;
+    const int status = guard.caught() ? guard.exitCode() : (empty.isEmpty() ? kOk : kNoResult);
     if (position < 0 || withResult.isEmpty()) {
         out(position < 0 ? QStringLiteral("(no coverage: the key is not a value of the sessions' problems)")
                          : QStringLiteral("(no coverage: no key has a result)"));

@@ -79,7 +79,7 @@ void TestCliWrites::initTestCase()
 {
     QVERIFY(m_dir.isValid());
     // r.sqlite, sessions 1-3: RMSNorm rows 1, 16, 256 (dejavu); m.sqlite, sessions 1-2: matmul
-    // M 1024 and 4096 (vllm, triton-cache, bundles).
+    // M 1024 and 4096 (triton-cache, trial formats).
     for (const char* rows : {"1", "16", "256"}) {
         const Run r = cli({QStringLiteral("tune"), QStringLiteral("--device"),
                            QStringLiteral("replay:h100/triton_rmsnorm_fp16_rows%1_N4096").arg(QLatin1String(rows)), QStringLiteral("--db"),
@@ -92,16 +92,25 @@ void TestCliWrites::initTestCase()
                            QStringLiteral("--budget"), QStringLiteral("40"), QStringLiteral("--quiet")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
     }
+    // moe.sqlite, sessions 1-2: a made-up fused MoE layer (E 8, N 14336, K 4096) at M 1024 and 4096
+    // (vllm, bundles): vLLM's files are refused for any other kernel.
+    for (int m : {1024, 4096}) {
+        const QString file = writeMadeUpMoeDataset(path(QStringLiteral("moe_M%1.json").arg(m)), m, 8, 14336, 4096);
+        QVERIFY(!file.isEmpty());
+        const Run r = cli({QStringLiteral("tune"), QStringLiteral("--device"), file, QStringLiteral("--db"), path(QStringLiteral("moe.sqlite")),
+                           QStringLiteral("--strategy"), QStringLiteral("random"), QStringLiteral("--budget"), QStringLiteral("40"), QStringLiteral("--quiet")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+    }
     QVERIFY(writeFile(path(QStringLiteral("dejavu.json")), QJsonDocument(madeUpRmsnormDeployment()).toJson()));
     QVERIFY(writeFile(path(QStringLiteral("triton.json")),
                       QJsonDocument(QJsonObject{{QStringLiteral("triton_cache"), madeUpMatmulTritonCacheInputs()}}).toJson()));
     // An export tree and a bundle holding it, for the bundle cases.
-    const Run v = cli({QStringLiteral("export"), QStringLiteral("--db"), path(QStringLiteral("m.sqlite")), QStringLiteral("--format"),
+    const Run v = cli({QStringLiteral("export"), QStringLiteral("--db"), path(QStringLiteral("moe.sqlite")), QStringLiteral("--format"),
                        QStringLiteral("vllm"), QStringLiteral("--experts"), QStringLiteral("8"), QStringLiteral("--n"), QStringLiteral("14336"),
                        QStringLiteral("--session"), QStringLiteral("1,2"), QStringLiteral("--out"), path(QStringLiteral("vllm"))});
     QVERIFY2(v.exitCode == 0, qPrintable(v.describe()));
-    const Run b = cli({QStringLiteral("bundle"), QStringLiteral("create"), QStringLiteral("--db"), path(QStringLiteral("m.sqlite")),
-                       QStringLiteral("--session"), QStringLiteral("1,2"), QStringLiteral("--kernel"), QStringLiteral("triton_matmul_fp16"), QStringLiteral("--export"),
+    const Run b = cli({QStringLiteral("bundle"), QStringLiteral("create"), QStringLiteral("--db"), path(QStringLiteral("moe.sqlite")),
+                       QStringLiteral("--session"), QStringLiteral("1,2"), QStringLiteral("--kernel"), QStringLiteral("triton_fused_moe_fp16"), QStringLiteral("--export"),
                        QStringLiteral("vllm=") + path(QStringLiteral("vllm")), QStringLiteral("--out"), path(QStringLiteral("m.tar.gz"))});
     QVERIFY2(b.exitCode == 0, qPrintable(b.describe()));
 }
@@ -272,7 +281,7 @@ void TestCliWrites::deploymentFormatsRefuseHostileTargets()
         args += {QStringLiteral("--db"), path(QStringLiteral("r.sqlite")), QStringLiteral("--session"), QStringLiteral("1,2,3"),
                  QStringLiteral("--deployment"), path(QStringLiteral("dejavu.json"))};
     else if (format == QLatin1String("vllm"))
-        args += {QStringLiteral("--db"), path(QStringLiteral("m.sqlite")), QStringLiteral("--session"), QStringLiteral("1,2"),
+        args += {QStringLiteral("--db"), path(QStringLiteral("moe.sqlite")), QStringLiteral("--session"), QStringLiteral("1,2"),
                  QStringLiteral("--experts"), QStringLiteral("8"), QStringLiteral("--n"), QStringLiteral("14336")};
     else
         args += {QStringLiteral("--db"), path(QStringLiteral("m.sqlite")), QStringLiteral("--session"), QStringLiteral("1,2"),
@@ -323,8 +332,8 @@ void TestCliWrites::bundlesRefuseHostileTargets()
     } else {
         target = dir.filePath(QStringLiteral("b.tar.gz"));
         if (command == QLatin1String("create"))
-            args += {QStringLiteral("--db"), path(QStringLiteral("m.sqlite")), QStringLiteral("--session"), QStringLiteral("1,2"),
-                     QStringLiteral("--kernel"), QStringLiteral("triton_matmul_fp16")};
+            args += {QStringLiteral("--db"), path(QStringLiteral("moe.sqlite")), QStringLiteral("--session"), QStringLiteral("1,2"),
+                     QStringLiteral("--kernel"), QStringLiteral("triton_fused_moe_fp16")};
         else
             args += {path(QStringLiteral("m.tar.gz")), path(QStringLiteral("m.tar.gz"))};
         args += {QStringLiteral("--out"), target};

@@ -99,6 +99,9 @@ private slots:
     void emptyParameterList();
     void undefinedValueIsAnError_data();
     void undefinedValueIsAnError();
+    void lateConstraintOverAHugeProductStopsAtTheLimit();
+    void validConfigurationsDoNotCountTowardsTheLimit();
+    void interruptStopsTheWalk();
 };
 
 void TestConstraintSet::compileErrors_data()
@@ -335,6 +338,62 @@ void TestConstraintSet::emptyParameterList()
     const auto unknown = ConstraintSet::compile({}, {QStringLiteral("a > 1")});
     QVERIFY(!unknown.ok());
     QVERIFY2(unknown.error().contains(QLatin1String("unknown parameter 'a'")), qPrintable(unknown.error()));
+}
+
+namespace {
+
+// Six parameters of 100 values (10^12 combinations) and a constraint over the last that none meets.
+QVector<Parameter> hugeParameters()
+{
+    QVector<Parameter> params;
+    for (int p = 0; p < 6; ++p) {
+        Parameter param{QStringLiteral("P%1").arg(p), ParameterType::Int, {}};
+        for (int v = 0; v < 100; ++v)
+            param.values.append(v);
+        params.append(param);
+    }
+    return params;
+}
+
+} // namespace
+
+void TestConstraintSet::lateConstraintOverAHugeProductStopsAtTheLimit()
+{
+    const auto set = ConstraintSet::compile(hugeParameters(), {QStringLiteral("P0 + P5 > 1000")});
+    QVERIFY2(set.ok(), qPrintable(set.error()));
+    int visits = 0;
+    EnumerationLimits limits;
+    limits.maxExamined = 100000;
+    const auto run = set->enumerate([&](quint64) { return ++visits > 0; }, limits);
+    QVERIFY(!run.ok());
+    QCOMPARE(run.error(), QStringLiteral("enumerating the space examined more than 100000 combinations that are not valid "
+                                         "configurations (the limit); constrain the first parameters, or narrow their values"));
+    QCOMPARE(visits, 0);
+}
+
+void TestConstraintSet::validConfigurationsDoNotCountTowardsTheLimit()
+{
+    // 10 x 100 combinations, all valid: the walk passes 10 prefixes and 1000 valid configurations.
+    QVector<Parameter> params = hugeParameters().mid(0, 2);
+    params[0].values.resize(10);
+    const auto set = ConstraintSet::compile(params, {});
+    QVERIFY2(set.ok(), qPrintable(set.error()));
+    for (const quint64 limit : {quint64(10), quint64(9)}) {
+        int visits = 0;
+        const auto run = set->enumerate([&](quint64) { return ++visits > 0; }, EnumerationLimits{limit, nullptr});
+        QCOMPARE(run.ok(), limit == 10);
+        QCOMPARE(visits, limit == 10 ? 1000 : 900);
+    }
+}
+
+void TestConstraintSet::interruptStopsTheWalk()
+{
+    const auto set = ConstraintSet::compile(hugeParameters(), {QStringLiteral("P0 + P5 > 1000")});
+    QVERIFY2(set.ok(), qPrintable(set.error()));
+    std::atomic<bool> interrupt{true};
+    const auto run = set->enumerate([](quint64) { return true; }, EnumerationLimits{EnumerationLimits::kMaxExamined, &interrupt});
+    QVERIFY(!run.ok());
+    QCOMPARE(run.error(), QStringLiteral("interrupted while enumerating the space"));
 }
 
 QTEST_GUILESS_MAIN(TestConstraintSet)
