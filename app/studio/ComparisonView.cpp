@@ -298,7 +298,7 @@ void ComparisonView::fillSessions(const QString& kernel)
 {
     if (m_databasePath.isEmpty())
         return;
-    auto store = ResultStore::open(m_databasePath);
+    auto store = ResultStore::openForReading(m_databasePath);
     auto sessions = store ? store.value()->sessions() : Result<QVector<SessionRecord>>(Error{store.error()});
     if (!sessions) {
         m_message->setText(sessions.error());
@@ -357,7 +357,7 @@ const Landscape* ComparisonView::landscape(const QString& id)
         // A stored session: its trials over the space it ran on (the recorded device's exact
         // valid set when it is a replay, else the stored space file).
         const qint64 sessionId = id.mid(kSessionPrefix.size()).toLongLong();
-        auto store = ResultStore::open(m_databasePath);
+        auto store = ResultStore::openForReading(m_databasePath);
         if (!store) {
             m_message->setText(store.error());
             return nullptr;

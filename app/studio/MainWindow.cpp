@@ -61,11 +61,16 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
     qRegisterMetaType<dv::Trial>();
     qRegisterMetaType<dv::ConfigSpace>();
 
-    auto store = ResultStore::open(databasePath);
+    // A store that is not there yet is created; one this process may not write (a read-only
+    // mount, a colleague's file) opens read-only: its sessions are shown and exported, none run.
+    auto store = QFileInfo::exists(databasePath) ? ResultStore::openForReading(databasePath) : ResultStore::open(databasePath);
     if (store)
         m_store = std::move(store.value());
     else
         m_statusText->setText(store.error());
+    if (readOnlyStore())
+        m_statusText->setText(tr("%1 is read-only: its sessions can be opened and exported, not continued; "
+                                 "a new session needs a store you may write.").arg(databasePath));
 
     m_runner->moveToThread(&m_workerThread);
     connect(&m_workerThread, &QThread::finished, m_runner, &QObject::deleteLater);
@@ -159,6 +164,7 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
     main->setSizes({400, 1000});
     setCentralWidget(main);
     m_stateLabel->setObjectName(QStringLiteral("stateLabel"));
+    m_statusText->setObjectName(QStringLiteral("statusText"));
     statusBar()->addPermanentWidget(m_stateLabel);
     statusBar()->addWidget(m_statusText, 1);
     statusBar()->addPermanentWidget(m_progress);
@@ -282,6 +288,8 @@ void MainWindow::buildMenus()
 
 bool MainWindow::isRunning() const { return m_control->isActive(); }
 
+bool MainWindow::readOnlyStore() const { return m_store && m_store->isReadOnly(); }
+
 ExportDialog* MainWindow::exportDialog() const { return m_exportDialog.data(); }
 
 QList<QSplitter*> MainWindow::splitters() const
@@ -296,9 +304,9 @@ QList<QSplitter*> MainWindow::splitters() const
 
 void MainWindow::updateControls()
 {
-    m_startAction->setEnabled(m_control->canStart());
+    m_startAction->setEnabled(m_control->canStart() && !readOnlyStore());
     m_pauseAction->setEnabled(m_control->canPause());
-    m_resumeAction->setEnabled(m_control->canResume());
+    m_resumeAction->setEnabled(m_control->canResume() && !readOnlyStore());
     m_stopAction->setEnabled(m_control->canStop());
     m_setup->setRunning(m_control->isActive());
     m_stateLabel->setText(m_control->stateText());
@@ -317,7 +325,7 @@ void MainWindow::launch(const RunRequest& request)
 
 void MainWindow::startSession()
 {
-    if (!m_control->canStart())
+    if (!m_control->canStart() || readOnlyStore())
         return;
     RunRequest request = m_setup->request();
     request.databasePath = m_databasePath;
@@ -339,7 +347,7 @@ void MainWindow::pauseSession()
 
 void MainWindow::resumeSession()
 {
-    if (!m_control->canResume())
+    if (!m_control->canResume() || readOnlyStore())
         return;
     // A device id read from the store is data (docs/worker-protocol.md): one that starts a
     // process runs only once the user has seen its exact command line and said so.

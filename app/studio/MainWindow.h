@@ -55,6 +55,8 @@ public:
     SessionListModel* sessionModel() const { return m_sessionModel; }
     /// Whether an engine run is in progress (running, or asked to pause or stop).
     bool isRunning() const;
+    /// Whether the store was opened read-only (this process may not write it): nothing can run.
+    bool readOnlyStore() const;
     SessionControl* control() const { return m_control; }
     /// The export dialog while it is open (tests), else nullptr.
     ExportDialog* exportDialog() const;
