@@ -19,11 +19,18 @@ struct Landscape {
     ConfigSpace space;
     std::vector<Status> status;      ///< per space index
     std::vector<double> objectiveMs; ///< per space index; NaN unless status is Ok
+    /// Per space index, whether the configuration was measured at all. Empty for a recorded
+    /// dataset, where every configuration was; a session's trials (TrialLandscape) leave most of
+    /// the space unmeasured, which is neither a failure nor "absent from the dataset".
+    std::vector<bool> measured;
 
     static Landscape fromCache(const KernelTunerCache& cache, const QString& name);
 
     qint64 size() const { return space.size(); }
     bool isOk(qint64 index) const { return status[size_t(index)] == Status::Ok; }
+    bool isMeasured(qint64 index) const { return measured.empty() || measured[size_t(index)]; }
+    /// True for a landscape built from a session's trials (measured is filled).
+    bool isPartial() const { return !measured.empty(); }
     /// Index of the fastest valid configuration, or -1 when none is valid.
     qint64 bestIndex() const;
     double bestMs() const;

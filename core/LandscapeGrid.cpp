@@ -42,8 +42,10 @@ Result<LandscapeGrid> LandscapeGrid::fromLandscape(const Landscape& landscape, i
     auto grid = create(landscape.space, xParameter, yParameter);
     if (!grid)
         return grid;
+    // A configuration a session never measured leaves its cell Unmeasured, not Failed.
     for (qint64 i = 0; i < landscape.size(); ++i)
-        grid->add(i, landscape.status[size_t(i)], landscape.objectiveMs[size_t(i)]);
+        if (landscape.isMeasured(i))
+            grid->add(i, landscape.status[size_t(i)], landscape.objectiveMs[size_t(i)]);
     return grid;
 }
 

@@ -75,12 +75,17 @@ Result<Portability> Portability::compute(const std::vector<Landscape>& landscape
     }
     p.m_slowdown.assign(n * n, kNaN);
     p.m_status.assign(n * n, Status::Invalid);
+    p.m_unmeasured.assign(n * n, false);
     for (size_t i = 0; i < n; ++i) {
         for (size_t j = 0; j < n; ++j) {
-            const qint64 k = index[j].value(p.m_bestKeys[i], -1);
-            if (k < 0)
-                continue; // stays Invalid: GPU j's dataset lacks the configuration
             const Landscape& lj = landscapes[j];
+            const qint64 k = index[j].value(p.m_bestKeys[i], -1);
+            if (k < 0 || !lj.isMeasured(k)) {
+                // Stays Invalid: GPU j's dataset lacks the configuration, or its session never
+                // measured it (said apart, so that a view does not call it "not in dataset").
+                p.m_unmeasured[i * n + j] = lj.isPartial();
+                continue;
+            }
             p.m_status[i * n + j] = lj.status[size_t(k)];
             if (lj.isOk(k))
                 p.m_slowdown[i * n + j] = lj.objectiveMs[size_t(k)] / p.m_bestMs[j];

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <vector>
 
 namespace dv {
@@ -24,9 +25,25 @@ SampleSummary SampleSummary::of(const QVector<double>& samplesMs)
     s.medianMs = ParameterEffects::quantile(sorted, 0.5);
     s.p80Ms = ParameterEffects::quantile(sorted, 0.8);
     s.maxMs = ParameterEffects::quantile(sorted, 1.0);
+    s.meanMs = sorted.empty() ? std::numeric_limits<double>::quiet_NaN()
+                              : std::accumulate(sorted.begin(), sorted.end(), 0.0) / double(sorted.size());
     s.relativeSpread = s.count > 0 && s.medianMs != 0 ? (s.p80Ms - s.p20Ms) / s.medianMs
                                                        : std::numeric_limits<double>::quiet_NaN();
     return s;
+}
+
+SampleSummary::Statistic SampleSummary::statisticOf(double objectiveMs) const
+{
+    const auto same = [objectiveMs](double v) {
+        return std::isfinite(v) && std::abs(v - objectiveMs) <= 1e-9 * std::max(std::abs(v), std::abs(objectiveMs));
+    };
+    if (count == 0 || !std::isfinite(objectiveMs))
+        return Statistic::Other;
+    if (count == 1)
+        return same(medianMs) ? Statistic::Single : Statistic::Other;
+    if (same(medianMs))
+        return Statistic::Median;
+    return same(meanMs) ? Statistic::Mean : Statistic::Other;
 }
 
 } // namespace dv

@@ -11,7 +11,9 @@ namespace dv {
 /// A (partial) landscape from a session's trials, so a stored session can be compared with
 /// recorded datasets (dv::Portability). Each configuration takes the status and time of its
 /// fastest ok trial, or of its last failure; configurations never measured are Invalid with no
-/// time, which Portability reports as "not in dataset". Trials outside the space are ignored.
+/// time and marked unmeasured (Landscape::measured), so that grids leave them empty and
+/// Portability reports them as not measured rather than failed. Trials outside the space are
+/// ignored.
 class TrialLandscape {
 public:
     static Landscape build(const QString& name, const QString& deviceName, const ConfigSpace& space,

@@ -27,6 +27,7 @@
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace dv::studio {
@@ -36,9 +37,26 @@ namespace {
 const QString kSessionPrefix = QStringLiteral("session:");
 
 // Translucent so the dense middle of 4,000 points reads as density; a lighter blue on dark.
-QCPScatterStyle scatterStyle(const QPalette& palette)
+// A few points (two sessions share a handful of configurations) are drawn opaque and larger:
+// translucent 4-pixel dots would all but vanish.
+constexpr int kDensePoints = 200;
+
+QCPScatterStyle scatterStyle(const QPalette& palette, int points)
 {
-    return discScatter(isDarkPalette(palette) ? QColor(0x56, 0xB4, 0xE9, 110) : QColor(0x00, 0x72, 0xB2, 70), 4);
+    const bool dark = isDarkPalette(palette);
+    if (points < kDensePoints)
+        return discScatter(dark ? QColor(0x56, 0xB4, 0xE9) : QColor(0x00, 0x72, 0xB2), 7);
+    return discScatter(dark ? QColor(0x56, 0xB4, 0xE9, 110) : QColor(0x00, 0x72, 0xB2, 70), 4);
+}
+
+// Stretch fills the width, but never below what a header's text needs: a narrow window
+// scrolls instead of clipping "on MI250X" to "n MI250X" (the full name is in the tooltip).
+void fitSections(QHeaderView* header)
+{
+    int widest = 0;
+    for (int s = 0; s < header->count(); ++s)
+        widest = std::max(widest, header->sectionSizeHint(s));
+    header->setMinimumSectionSize(std::max(widest, 40));
 }
 
 // "replay:kerneltuner/convolution_A100" -> "convolution_A100": the file name says the GPU.
@@ -134,7 +152,7 @@ ComparisonView::ComparisonView(QWidget* parent)
     }
     m_scatter->addGraph();
     m_scatter->graph(0)->setLineStyle(QCPGraph::lsNone);
-    m_scatter->graph(0)->setScatterStyle(scatterStyle(palette()));
+    m_scatter->graph(0)->setScatterStyle(scatterStyle(palette(), 0));
 
     auto* tables = new QSplitter(Qt::Vertical, this);
     tables->addWidget(matrixBox);
@@ -169,7 +187,7 @@ ComparisonView::ComparisonView(QWidget* parent)
     landLayout->addWidget(m_landRow, 1);
     auto* landNote = new QLabel(tr("Each cell: the best time over the other parameters. One colour scale for all "
                                    "GPUs (fastest to slowest cell of any of them), so a colour is the same time "
-                                   "everywhere."),
+                                   "everywhere. A stored session leaves the cells it never measured empty."),
                                 landscapes);
     landNote->setWordWrap(true);
     landLayout->addWidget(landNote);
@@ -205,7 +223,9 @@ void ComparisonView::changeEvent(QEvent* event)
     QWidget::changeEvent(event);
     if (event->type() == QEvent::PaletteChange) {
         applyPlotTheme(m_scatter, palette());
-        m_scatter->graph(0)->setScatterStyle(scatterStyle(palette()));
+        m_scatter->graph(0)->setScatterStyle(scatterStyle(palette(), m_scatter->graph(0)->dataCount()));
+        if (m_titleWarns)
+            m_title->setTextColor(warningColor(palette()));
     }
 }
 
@@ -278,7 +298,7 @@ void ComparisonView::fillSessions(const QString& kernel)
 {
     if (m_databasePath.isEmpty())
         return;
-    auto store = ResultStore::open(m_databasePath);
+    auto store = ResultStore::openForReading(m_databasePath);
     auto sessions = store ? store.value()->sessions() : Result<QVector<SessionRecord>>(Error{store.error()});
     if (!sessions) {
         m_message->setText(sessions.error());
@@ -337,7 +357,7 @@ const Landscape* ComparisonView::landscape(const QString& id)
         // A stored session: its trials over the space it ran on (the recorded device's exact
         // valid set when it is a replay, else the stored space file).
         const qint64 sessionId = id.mid(kSessionPrefix.size()).toLongLong();
-        auto store = ResultStore::open(m_databasePath);
+        auto store = ResultStore::openForReading(m_databasePath);
         if (!store) {
             m_message->setText(store.error());
             return nullptr;
@@ -385,6 +405,7 @@ void ComparisonView::recompute()
     auto portability = Portability::compute(m_checked);
     if (portability) {
         m_model->setMatrix(portability.value());
+        fitSections(m_matrix->horizontalHeader());
     } else {
         m_model->clear();
         if (m_message->text().isEmpty())
@@ -414,7 +435,11 @@ void ComparisonView::fillBestTable()
     m_best->setRowCount(int(rows.size()));
     m_best->setColumnCount(p.size());
     m_best->setVerticalHeaderLabels(rows);
-    m_best->setHorizontalHeaderLabels(p.names());
+    for (int g = 0; g < p.size(); ++g) {
+        auto* header = new QTableWidgetItem(p.names()[g]);
+        header->setToolTip(p.names()[g]);
+        m_best->setHorizontalHeaderItem(g, header);
+    }
     QVector<QJsonObject> configs;
     for (int g = 0; g < p.size(); ++g) {
         configs.append(m_checked[size_t(g)].space.config(m_checked[size_t(g)].bestIndex()));
@@ -441,6 +466,7 @@ void ComparisonView::fillBestTable()
     for (int c = 0; c < m_best->columnCount(); ++c)
         for (int r = 0; r < m_best->rowCount(); ++r)
             m_best->item(r, c)->setTextAlignment(Qt::AlignCenter);
+    fitSections(m_best->horizontalHeader());
 }
 
 void ComparisonView::fillPickers()
@@ -467,6 +493,8 @@ void ComparisonView::drawScatter()
 {
     const int a = m_gpuA->currentIndex(), b = m_gpuB->currentIndex();
     QVector<double> x, y;
+    m_titleWarns = false;
+    m_title->setTextColor(palette().color(QPalette::Text));
     if (a < 0 || b < 0 || size_t(a) >= m_checked.size() || size_t(b) >= m_checked.size() || m_model->rowCount() == 0) {
         m_scatter->graph(0)->data()->clear();
         m_title->setText(tr("Check two or more landscapes of the same kernel"));
@@ -489,12 +517,22 @@ void ComparisonView::drawScatter()
     }
     const RankCorrelation rho = Portability::spearman(la, lb);
     m_scatter->graph(0)->setData(x, y);
+    m_scatter->graph(0)->setScatterStyle(scatterStyle(palette(), int(x.size())));
     m_scatter->xAxis->setLabel(tr("%1 time (ms)").arg(la.name));
     m_scatter->yAxis->setLabel(tr("%1 time (ms)").arg(lb.name));
-    m_title->setText(std::isfinite(rho.rho)
-                         ? tr("Spearman rank correlation %1 over %Ln common configurations", nullptr, rho.count)
-                               .arg(QString::number(rho.rho, 'f', 2))
-                         : tr("Too few common configurations for a rank correlation (%Ln)", nullptr, rho.count));
+    if (!std::isfinite(rho.rho))
+        m_title->setText(tr("Too few common configurations for a rank correlation (%Ln)", nullptr, rho.count));
+    else if (rho.fewCommon())
+        m_title->setText(tr("\u26A0 Spearman rank correlation %1 over only %Ln common configuration(s): too few to "
+                            "trust (under %2)", nullptr, rho.count)
+                             .arg(QString::number(rho.rho, 'f', 2))
+                             .arg(RankCorrelation::kFewCommon));
+    else
+        m_title->setText(tr("Spearman rank correlation %1 over %Ln common configurations", nullptr, rho.count)
+                             .arg(QString::number(rho.rho, 'f', 2)));
+    m_titleWarns = !std::isfinite(rho.rho) || rho.fewCommon();
+    if (m_titleWarns)
+        m_title->setTextColor(warningColor(palette()));
     m_scatter->rescaleAxes();
     // A margin on the log axes so the extreme points are not cut in half at the frame.
     for (QCPAxis* axis : {m_scatter->xAxis, m_scatter->yAxis})

@@ -40,7 +40,8 @@ public:
     QListWidget* datasetList() const { return m_datasets; }
     QTableWidget* bestTable() const { return m_best; }
     QCustomPlot* scatter() const { return m_scatter; }
-    /// What the scatter's title says (also read by tests).
+    /// What the scatter's title says (also read by tests): Spearman's rho over the common
+    /// configurations, or a warning when they are too few (RankCorrelation::fewCommon).
     QString scatterTitle() const;
     /// The ids of the checked datasets, in list order.
     QStringList checkedIds() const;
@@ -94,6 +95,7 @@ private:
     QComboBox* m_gpuB;
     QCustomPlot* m_scatter;
     QCPTextElement* m_title;
+    bool m_titleWarns = false; ///< the title is a warning (too few common configurations)
     QTabWidget* m_tabs;
     QComboBox* m_landX;
     QComboBox* m_landY;

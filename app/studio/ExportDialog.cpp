@@ -127,8 +127,6 @@ ExportDialog::ExportDialog(const QString& databasePath, const QVector<SessionRec
     m_vllm->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
     m_export->setDefault(true);
     m_export->setEnabled(m_sessions->count() > 0);
-    if (m_sessions->count() == 0)
-        m_message->setText(tr("The result store holds no session yet."));
 
     auto* browse = new QPushButton(tr("&Browse…"), this);
     auto* pathRow = new QHBoxLayout;
@@ -167,6 +165,8 @@ ExportDialog::ExportDialog(const QString& databasePath, const QVector<SessionRec
     connect(m_format, &QComboBox::currentTextChanged, this, &ExportDialog::formatChanged);
     connect(m_sessions, &QListWidget::itemSelectionChanged, this, &ExportDialog::suggestPath);
     formatChanged();
+    if (m_sessions->count() == 0)
+        m_message->setText(tr("The result store holds no session yet."));
     resize(std::max(760, sizeHint().width()), sizeHint().height());
 }
 
@@ -196,6 +196,20 @@ void ExportDialog::suggestPath()
 void ExportDialog::formatChanged()
 {
     const QString format = m_format->currentText();
+    // Another format starts afresh: a path typed for csv is no directory for vllm, and the last
+    // export's message and details describe a file this format will not write. The path keeps
+    // the folder chosen so far.
+    m_userPath = false;
+    if (!m_watcher.isRunning()) {
+        m_message->clear();
+        m_message->setPalette(QPalette());
+        m_details->clear();
+        m_details->setVisible(false);
+        if (auto* box = qobject_cast<QVBoxLayout*>(layout()))
+            box->setStretch(box->count() - 2, 1); // as finish() leaves it without details
+        m_progress->setRange(0, 1);
+        m_progress->setValue(0);
+    }
     // A ladder (one session per problem key) or a bundle (per key and GPU) takes several
     // sessions; the trial formats one.
     if (ExportJob::takesSeveralSessions(format)) {

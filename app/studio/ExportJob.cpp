@@ -43,7 +43,7 @@ Result<ExportOutcome> ExportJob::run() const
     if (!QFileInfo::exists(databasePath))
         return Error{QObject::tr("%1: no such result store").arg(databasePath)};
     if (format == kBundle) {
-        auto store = ResultStore::open(databasePath);
+        auto store = ResultStore::openForReading(databasePath);
         if (!store)
             return Error{store.error()};
         // Keyed by the first value of each session's problem; the file dialog has asked before
@@ -75,7 +75,7 @@ Result<ExportOutcome> ExportJob::run() const
     // The deployment file is read before the store is opened, as the command line does.
     if (auto prepared = exporter.prepare(); !prepared)
         return Error{prepared.error()};
-    auto store = ResultStore::open(databasePath);
+    auto store = ResultStore::openForReading(databasePath);
     if (!store)
         return Error{store.error()};
     auto done = exporter.run(*store.value());

@@ -1,5 +1,6 @@
 #include "LandscapeView.h"
 
+#include "EndLabelledLogTicker.h"
 #include "PlotTheme.h"
 #include "StatusColors.h"
 #include "ValueText.h"
@@ -99,7 +100,8 @@ LandscapeView::LandscapeView(QWidget* parent)
     m_scale = new QCPColorScale(m_plot);
     m_scale->setType(QCPAxis::atRight);
     m_scale->setDataScaleType(QCPAxis::stLogarithmic);
-    m_scale->axis()->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+    m_scale->axis()->setTicker(QSharedPointer<EndLabelledLogTicker>::create());
+    m_scale->axis()->setSubTicks(false); // the ends make the ticks irregular; sub-ticks would mislead
     m_scale->axis()->setNumberFormat(QStringLiteral("gb"));
     m_scale->axis()->setLabel(tr("Best time in cell (ms)"));
     m_plot->plotLayout()->addElement(0, 1, m_scale);

@@ -55,6 +55,8 @@ public:
     const LandscapeGrid& grid() const { return m_grid; }
 
     QCustomPlot* plot() const { return m_plot; }
+    /// The colour bar (a log scale labelled at both ends).
+    QCPColorScale* colorScale() const { return m_scale; }
 
 signals:
     void axesChanged(int xParameter, int yParameter);

@@ -61,11 +61,16 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
     qRegisterMetaType<dv::Trial>();
     qRegisterMetaType<dv::ConfigSpace>();
 
-    auto store = ResultStore::open(databasePath);
+    // A store that is not there yet is created; one this process may not write (a read-only
+    // mount, a colleague's file) opens read-only: its sessions are shown and exported, none run.
+    auto store = QFileInfo::exists(databasePath) ? ResultStore::openForReading(databasePath) : ResultStore::open(databasePath);
     if (store)
         m_store = std::move(store.value());
     else
         m_statusText->setText(store.error());
+    if (readOnlyStore())
+        m_statusText->setText(tr("%1 is read-only: its sessions can be opened and exported, not continued; "
+                                 "a new session needs a store you may write.").arg(databasePath));
 
     m_runner->moveToThread(&m_workerThread);
     connect(&m_workerThread, &QThread::finished, m_runner, &QObject::deleteLater);
@@ -77,6 +82,10 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
                 else
                     showSession(title, space);
                 m_sessionId = id;
+                // The running session is listed (marked) from its start, not only once it ends.
+                m_sessionModel->setLiveSession(id);
+                refreshSessions();
+                m_listRefreshed.start();
             });
     connect(m_runner, &SessionRunner::paused, this, &MainWindow::onPaused);
     connect(m_runner, &SessionRunner::referenceReady, m_plot, &TrialPlot::setReference);
@@ -155,6 +164,7 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
     main->setSizes({400, 1000});
     setCentralWidget(main);
     m_stateLabel->setObjectName(QStringLiteral("stateLabel"));
+    m_statusText->setObjectName(QStringLiteral("statusText"));
     statusBar()->addPermanentWidget(m_stateLabel);
     statusBar()->addWidget(m_statusText, 1);
     statusBar()->addPermanentWidget(m_progress);
@@ -278,6 +288,10 @@ void MainWindow::buildMenus()
 
 bool MainWindow::isRunning() const { return m_control->isActive(); }
 
+bool MainWindow::readOnlyStore() const { return m_store && m_store->isReadOnly(); }
+
+ExportDialog* MainWindow::exportDialog() const { return m_exportDialog.data(); }
+
 QList<QSplitter*> MainWindow::splitters() const
 {
     QList<QSplitter*> named;
@@ -290,9 +304,9 @@ QList<QSplitter*> MainWindow::splitters() const
 
 void MainWindow::updateControls()
 {
-    m_startAction->setEnabled(m_control->canStart());
+    m_startAction->setEnabled(m_control->canStart() && !readOnlyStore());
     m_pauseAction->setEnabled(m_control->canPause());
-    m_resumeAction->setEnabled(m_control->canResume());
+    m_resumeAction->setEnabled(m_control->canResume() && !readOnlyStore());
     m_stopAction->setEnabled(m_control->canStop());
     m_setup->setRunning(m_control->isActive());
     m_stateLabel->setText(m_control->stateText());
@@ -311,7 +325,7 @@ void MainWindow::launch(const RunRequest& request)
 
 void MainWindow::startSession()
 {
-    if (!m_control->canStart())
+    if (!m_control->canStart() || readOnlyStore())
         return;
     RunRequest request = m_setup->request();
     request.databasePath = m_databasePath;
@@ -333,7 +347,7 @@ void MainWindow::pauseSession()
 
 void MainWindow::resumeSession()
 {
-    if (!m_control->canResume())
+    if (!m_control->canResume() || readOnlyStore())
         return;
     // A device id read from the store is data (docs/worker-protocol.md): one that starts a
     // process runs only once the user has seen its exact command line and said so.
@@ -391,6 +405,7 @@ void MainWindow::stopSession()
 void MainWindow::onPaused(qint64 sessionId)
 {
     flushPending();
+    m_sessionModel->setLiveSession(0);
     m_control->paused(sessionId);
     m_statusText->setText(tr("Session %1 paused: %n evaluation(s), best %2 ms", nullptr, int(m_trials.size()))
                               .arg(sessionId).arg(QString::number(m_best.best(), 'g', 5)));
@@ -470,7 +485,6 @@ void MainWindow::showExportDialog()
     delete m_exportDialog;
     m_exportDialog = new ExportDialog(m_databasePath, sessions.value(), m_sessionId, this);
     m_exportDialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(m_exportDialog, &QObject::destroyed, this, [this] { m_exportDialog = nullptr; });
     m_exportDialog->show();
 }
 
@@ -522,6 +536,10 @@ void MainWindow::flushPending()
     m_plot->redraw();
     m_landscape->setGrid(m_grid);
     m_effects->setTrials(m_trials); // recomputed at most once a second, only while visible
+    if (isRunning() && m_listRefreshed.isValid() && m_listRefreshed.elapsed() >= 1000) {
+        refreshSessions(); // its evaluations and best in the list
+        m_listRefreshed.restart();
+    }
     if (std::isfinite(m_best.best()))
         m_statusText->setText(tr("%n evaluation(s), best %1 ms", nullptr, int(m_trials.size()))
                                   .arg(QString::number(m_best.best(), 'g', 5)));
@@ -539,6 +557,7 @@ void MainWindow::rebuildGrid()
 void MainWindow::onEnded(const QString& reason, bool failed)
 {
     flushPending();
+    m_sessionModel->setLiveSession(0);
     // A stopped session can be continued; one that spent its budget or space cannot.
     m_control->ended(!failed && reason == QLatin1String("stopped") ? m_sessionId : 0);
     if (failed) {

@@ -6,7 +6,9 @@
 #include "ResultStore.h"
 #include "Trial.h"
 
+#include <QElapsedTimer>
 #include <QMainWindow>
+#include <QPointer>
 #include <QThread>
 #include <QTimer>
 
@@ -53,9 +55,11 @@ public:
     SessionListModel* sessionModel() const { return m_sessionModel; }
     /// Whether an engine run is in progress (running, or asked to pause or stop).
     bool isRunning() const;
+    /// Whether the store was opened read-only (this process may not write it): nothing can run.
+    bool readOnlyStore() const;
     SessionControl* control() const { return m_control; }
     /// The export dialog while it is open (tests), else nullptr.
-    ExportDialog* exportDialog() const { return m_exportDialog; }
+    ExportDialog* exportDialog() const;
     /// The GPU comparison window; nullptr until first opened (it loads every dataset of a kernel).
     ComparisonView* comparisonView() const { return m_comparison; }
     TrialPlot* trialPlot() const { return m_plot; }
@@ -126,7 +130,9 @@ private:
     QAction* m_stopAction = nullptr;
     QMenu* m_recentMenu = nullptr;
     QLabel* m_stateLabel;
-    ExportDialog* m_exportDialog = nullptr;
+    /// Cleared by Qt when the dialog is deleted, also from ~QWidget after ~MainWindow, where a
+    /// slot of this window must not run any more.
+    QPointer<ExportDialog> m_exportDialog;
 
     SetupPanel* m_setup;
     SessionListModel* m_sessionModel;
@@ -149,6 +155,7 @@ private:
     BestSoFar m_best;
     LandscapeGrid m_grid;
     QTimer m_redraw;
+    QElapsedTimer m_listRefreshed; ///< the session list follows a running session, once a second at most
 };
 
 } // namespace dv::studio

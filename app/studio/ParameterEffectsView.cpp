@@ -8,6 +8,7 @@
 #include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMap>
 #include <QSplitter>
 #include <QVBoxLayout>
 #include <qcustomplot.h>
@@ -121,6 +122,12 @@ ParameterEffectsView::ParameterEffectsView(QWidget* parent)
             showParameter(m_picker->itemData(row).toInt());
     });
     connect(m_rankPlot, &QCustomPlot::mousePress, this, &ParameterEffectsView::onRankingClick);
+    // Only after a layout is the axis width known: if the labels chosen before do not suit it
+    // (first show, a resize), they are laid out again and drawn on the next frame.
+    connect(m_distPlot, &QCustomPlot::afterLayout, this, [this] {
+        if (placeValueLabels())
+            m_distPlot->replot(QCustomPlot::rpQueuedReplot);
+    });
     applyPlotTheme(m_rankPlot, palette());
     applyPlotTheme(m_distPlot, palette());
     m_boxes->setPen(QPen(palette().color(QPalette::Text), 1.2));
@@ -247,24 +254,26 @@ void ParameterEffectsView::drawDistribution()
 {
     m_boxes->data()->clear();
     m_strip->data()->clear();
+    m_valueLabels.clear();
+    m_lineLabels.clear();
     if (m_shown < 0 || m_shown >= m_effects.size()) {
         m_distPlot->replot(QCustomPlot::rpQueuedReplot);
         return;
     }
     const ParameterEffect& e = m_effects[m_shown];
-    auto ticker = QSharedPointer<QCPAxisTickerText>::create();
     QVector<double> x, y;
     double lo = 0, hi = 0;
     for (int v = 0; v < e.values.size(); ++v) {
         const ValueEffect& ve = e.values[v];
-        QString label = valueText(ve.value);
+        QString counts;
         if (ve.measured == 0)
-            label += tr("\nnot measured");
+            counts = tr("not measured");
         else if (ve.ok < ve.measured)
-            label += tr("\n%1 ok, %2 failed").arg(ve.ok).arg(ve.measured - ve.ok);
+            counts = tr("%1 ok, %2 failed").arg(ve.ok).arg(ve.measured - ve.ok);
         else
-            label += tr("\n%1 ok").arg(ve.ok);
-        ticker->addTick(v, label);
+            counts = tr("%1 ok").arg(ve.ok);
+        m_valueLabels.append(valueText(ve.value) + QLatin1Char('\n') + counts);
+        m_lineLabels.append(tr("%1: %2").arg(valueText(ve.value), counts));
         if (ve.ok == 0)
             continue;
         m_boxes->addData(v, ve.minMs, ve.q1Ms, ve.medianMs, ve.q3Ms, ve.maxMs);
@@ -282,13 +291,44 @@ void ParameterEffectsView::drawDistribution()
         }
     }
     m_strip->setData(x, y);
-    m_distPlot->xAxis->setTicker(ticker);
-    m_distPlot->xAxis->setTickLabelRotation(e.values.size() > 8 ? -45 : 0);
+    m_distPlot->xAxis->setTicker(QSharedPointer<QCPAxisTickerText>::create()); // filled next
+    placeValueLabels();
     m_distPlot->xAxis->setLabel(e.name);
     m_distPlot->xAxis->setRange(-0.6, std::max(int(e.values.size()), 1) - 0.4);
     if (lo > 0)
         m_distPlot->yAxis->setRange(lo / 1.3, hi * 1.3);
     m_distPlot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+bool ParameterEffectsView::placeValueLabels()
+{
+    auto* ticker = dynamic_cast<QCPAxisTickerText*>(m_distPlot->xAxis->ticker().data());
+    const int n = int(m_valueLabels.size());
+    if (!ticker || n == 0)
+        return false;
+    constexpr int kGap = 8; // pixels between neighbouring labels
+    const QFontMetrics fm(m_distPlot->xAxis->tickLabelFont());
+    const double perValue = double(std::max(m_distPlot->axisRect()->width(), 1)) / n; // the range is n values wide
+    int widest = 0;
+    for (const QString& label : std::as_const(m_valueLabels))
+        widest = std::max(widest, fm.boundingRect(QRect(), Qt::TextDontClip | Qt::AlignHCenter, label).width());
+    QMap<double, QString> ticks;
+    double rotation = 0;
+    if (widest + kGap <= perValue) {
+        for (int v = 0; v < n; ++v)
+            ticks.insert(v, m_valueLabels[v]);
+    } else {
+        // Upright, a one-line label is one line high across; label every k-th value if needed.
+        rotation = -90;
+        const int every = std::max(1, int(std::ceil((fm.height() + kGap) / perValue)));
+        for (int v = 0; v < n; ++v)
+            ticks.insert(v, v % every == 0 ? m_lineLabels[v] : QString());
+    }
+    if (ticks == ticker->ticks() && rotation == m_distPlot->xAxis->tickLabelRotation())
+        return false;
+    ticker->setTicks(ticks);
+    m_distPlot->xAxis->setTickLabelRotation(rotation);
+    return true;
 }
 
 void ParameterEffectsView::onRankingClick(QMouseEvent* event)

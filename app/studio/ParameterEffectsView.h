@@ -60,6 +60,10 @@ private:
     void drawRanking();
     void drawDistribution();
     void onRankingClick(QMouseEvent* event);
+    /// Lays the value labels under the boxes out for the plot's current width: level and in two
+    /// lines when they fit, else upright on one line, every k-th when even that is too tight.
+    /// Returns whether anything changed.
+    bool placeValueLabels();
 
     ConfigSpace m_space;
     QVector<Trial> m_trials;
@@ -78,6 +82,8 @@ private:
     QCustomPlot* m_distPlot;
     QCPStatisticalBox* m_boxes;
     QCPGraph* m_strip;
+    QStringList m_valueLabels; ///< per value: "128\n12 ok, 3 failed"
+    QStringList m_lineLabels;  ///< the same on one line, for upright labels
 };
 
 } // namespace dv::studio

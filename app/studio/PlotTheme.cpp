@@ -26,6 +26,11 @@ bool isDarkPalette(const QPalette& palette)
     return palette.color(QPalette::Window).lightnessF() < 0.5;
 }
 
+QColor warningColor(const QPalette& palette)
+{
+    return isDarkPalette(palette) ? QColor(0xE6, 0x9F, 0x00) : QColor(0xB3, 0x4D, 0x00);
+}
+
 QCPScatterStyle discScatter(const QColor& color, int diameter)
 {
     // Rendered at twice the size for high-DPI screens; QCustomPlot centres it on the point.

@@ -17,6 +17,10 @@ void applyPlotTheme(QCustomPlot* plot, const QPalette& palette);
 /// True when the palette's window is dark (lightness below one half).
 bool isDarkPalette(const QPalette& palette);
 
+/// The colour of a warning drawn in a plot (a title): amber on dark, a darker orange on light,
+/// readable on both and apart from the text colour.
+QColor warningColor(const QPalette& palette);
+
 /// A filled disc of `diameter` pixels as a pre-rendered pixmap: drawing a pixmap per point is
 /// several times cheaper than QCustomPlot's ssDisc, which strokes an ellipse path per point
 /// (a 20,000-point trial plot went from about 45 to 13 ms of CPU per replot).

@@ -57,10 +57,16 @@ QVariant PortabilityModel::data(const QModelIndex& index, int role) const
     case Qt::DisplayRole:
         if (ran)
             return slowdownText(s);
+        // A session's partial landscape knows nothing of configurations it never ran: saying
+        // "not in dataset" (or drawing a failure) there would be false.
+        if (m_portability.unmeasured(i, j))
+            return tr("not measured on %1").arg(m_portability.names()[j]);
         return status == Status::Invalid ? tr("not in dataset") : statusName(status);
     case Qt::BackgroundRole:
         return ran ? QVariant(slowdownColor(s)) : QVariant();
     case Qt::ForegroundRole:
+        if (!ran && m_portability.unmeasured(i, j))
+            return QVariant(); // the palette's text: no status colour for what never ran
         return ran ? slowdownTextColor(s) : statusColor(status);
     case Qt::TextAlignmentRole:
         return int(Qt::AlignCenter);

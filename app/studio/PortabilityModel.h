@@ -8,7 +8,8 @@ namespace dv::studio {
 
 /// Core's portability matrix as a table: row i = the GPU a configuration was tuned on, column j =
 /// the GPU it runs on, each cell the slowdown of i's best configuration on j relative to j's own
-/// best ("1.00x", "20.4x") or the failure status when it did not run there. Thin by design: every
+/// best ("1.00x", "20.4x"), the failure status when it did not run there, or "not measured on X"
+/// when X is a session that never ran that configuration. Thin by design: every
 /// number is dv::Portability's; the model only formats and colours them.
 class PortabilityModel : public QAbstractTableModel {
     Q_OBJECT

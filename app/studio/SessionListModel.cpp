@@ -1,14 +1,35 @@
 #include "SessionListModel.h"
 
+#include <QFont>
 #include <QLocale>
+
+#include <algorithm>
 
 namespace dv::studio {
 
 void SessionListModel::setSessions(const QVector<SessionRecord>& sessions)
 {
-    beginResetModel();
+    const bool sameRows = sessions.size() == m_sessions.size()
+        && std::equal(sessions.begin(), sessions.end(), m_sessions.begin(),
+                      [](const SessionRecord& a, const SessionRecord& b) { return a.id == b.id; });
+    if (!sameRows) {
+        beginResetModel();
+        m_sessions = sessions;
+        endResetModel();
+        return;
+    }
     m_sessions = sessions;
-    endResetModel();
+    if (!m_sessions.isEmpty())
+        emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+}
+
+void SessionListModel::setLiveSession(qint64 id)
+{
+    if (id == m_live)
+        return;
+    m_live = id;
+    if (!m_sessions.isEmpty())
+        emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
 }
 
 int SessionListModel::rowCount(const QModelIndex& parent) const
@@ -28,10 +49,18 @@ QVariant SessionListModel::data(const QModelIndex& index, int role) const
     const SessionRecord& s = m_sessions[index.row()];
     if (role == SessionIdRole)
         return s.id;
+    const bool live = s.id == m_live && m_live != 0;
     if (role == DeviceIdRole)
         return s.device.id;
+    if (role == LiveRole)
+        return live;
     if (role == Qt::ToolTipRole)
-        return s.device.id;
+        return live ? tr("%1\nRunning in this window").arg(s.device.id) : s.device.id;
+    if (role == Qt::FontRole && live) {
+        QFont bold;
+        bold.setBold(true);
+        return bold;
+    }
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
@@ -48,7 +77,7 @@ QVariant SessionListModel::data(const QModelIndex& index, int role) const
     case EvaluationsColumn:
         return s.trialCount;
     case StateColumn:
-        return s.state;
+        return live ? tr("running now") : s.state;
     case DateColumn:
         return QLocale().toString(s.createdAt.toLocalTime(), QLocale::ShortFormat);
     default:

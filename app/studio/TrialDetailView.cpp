@@ -55,7 +55,7 @@ TrialDetailView::TrialDetailView(QWidget* parent)
     bold.setBold(true);
     m_title->setFont(bold);
     m_form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    for (const QString& label : {tr("Status"), tr("Time"), tr("Samples"), tr("p20 / p80"), tr("Compile time"),
+    for (const QString& label : {tr("Status"), tr("Time (ranked)"), tr("Samples"), tr("p20 / p80"), tr("Compile time"),
                                  tr("Registers"), tr("Shared memory"), tr("Clock"), tr("Temperature"), tr("Other")})
         addField(label);
     m_samples->setMinimumHeight(130);
@@ -135,13 +135,31 @@ void TrialDetailView::showTrial(const Trial& trial)
     m_fields[tr("Status")]->setText(QStringLiteral("<span style='color:%1'>&#9632;</span> %2%3")
                                         .arg(statusColor(m.status).name(), statusName(m.status),
                                              trial.fromStore ? tr(" (from the result store)") : QString()));
-    m_fields[tr("Time")]->setText(m.isOk() ? ms(m.objectiveMs) : kDash);
-
+    // Which statistic the search ranked by: a worker sends the median, a Kernel Tuner cache
+    // recorded the mean; shown beside the other, an unnamed "Time" was ambiguous.
     const SampleSummary s = SampleSummary::of(m.samplesMs);
+    QString ranked = kDash;
+    if (m.isOk()) {
+        switch (s.statisticOf(m.objectiveMs)) {
+        case SampleSummary::Statistic::Median:
+            ranked = tr("%1, the median of the samples").arg(ms(m.objectiveMs));
+            break;
+        case SampleSummary::Statistic::Mean:
+            ranked = tr("%1, the mean of the samples (as recorded)").arg(ms(m.objectiveMs));
+            break;
+        case SampleSummary::Statistic::Single:
+            ranked = tr("%1, the only sample").arg(ms(m.objectiveMs));
+            break;
+        case SampleSummary::Statistic::Other:
+            ranked = tr("%1, as the device reported it").arg(ms(m.objectiveMs));
+            break;
+        }
+    }
+    m_fields[tr("Time (ranked)")]->setText(ranked);
     m_fields[tr("Samples")]->setText(s.count == 0 ? tr("none recorded")
-                                                  : tr("%1, median %2, min %3, max %4")
+                                                  : tr("%1, median %2, mean %3, min %4, max %5")
                                                         .arg(s.count)
-                                                        .arg(ms(s.medianMs), ms(s.minMs), ms(s.maxMs)));
+                                                        .arg(ms(s.medianMs), ms(s.meanMs), ms(s.minMs), ms(s.maxMs)));
     // The worker's own percentiles win (it may have timed more runs than it sent back).
     const double p20 = m.extra.value(QStringLiteral("p20_ms")).toDouble(s.p20Ms);
     const double p80 = m.extra.value(QStringLiteral("p80_ms")).toDouble(s.p80Ms);

@@ -12,7 +12,8 @@ class QPlainTextEdit;
 
 namespace dv::studio {
 
-/// One trial in full: its configuration, status and time, the timing samples as a small plot
+/// One trial in full: its configuration, status and time (named by the statistic the search ranked
+/// by: median, mean or the only sample), the timing samples as a small plot
 /// with the 20th and 80th percentiles (SampleSummary, from core, or the worker's own p20/p80),
 /// compile time, registers, shared memory, clock and temperature from the measurement's extra,
 /// and the error text of a failure.
@@ -24,7 +25,8 @@ public:
     void showTrial(const Trial& trial);
     void clear();
 
-    /// The text of a field by its label ("Status", "p20 / p80", "Registers", ...); tests read it.
+    /// The text of a field by its label ("Status", "Time (ranked)", "p20 / p80", "Registers", ...);
+    /// tests read it.
     QString field(const QString& label) const;
     QString errorText() const;
     QCustomPlot* samplesPlot() const { return m_samples; }

@@ -17,7 +17,18 @@ namespace dv::studio {
 namespace {
 // Failure ticks sit on a hidden 0..1 axis so their height never depends on the data.
 constexpr double kTickHeight = 0.97;
+
+// Evaluations are counted: ticks at whole numbers only (1, 2, 5, 10, ... apart), never "1.5".
+QSharedPointer<QCPAxisTicker> xTicker(TrialPlot::XAxis axis)
+{
+    if (axis == TrialPlot::XAxis::WallTime)
+        return QSharedPointer<QCPAxisTicker>::create();
+    auto counted = QSharedPointer<QCPAxisTickerFixed>::create();
+    counted->setTickStep(1.0);
+    counted->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    return counted;
 }
+} // namespace
 
 TrialPlot::TrialPlot(QWidget* parent)
     : QWidget(parent)
@@ -37,6 +48,7 @@ TrialPlot::TrialPlot(QWidget* parent)
     layout->addWidget(m_plot, 1);
 
     m_plot->xAxis->setLabel(tr("Evaluation"));
+    m_plot->xAxis->setTicker(xTicker(XAxis::Evaluation));
     m_plot->yAxis->setLabel(tr("Time (ms)"));
     m_plot->yAxis->setScaleType(QCPAxis::stLogarithmic);
     m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
@@ -197,6 +209,7 @@ void TrialPlot::setXAxis(XAxis axis)
         m_xPicker->setCurrentIndex(axis == XAxis::WallTime ? 1 : 0);
     }
     m_plot->xAxis->setLabel(axis == XAxis::WallTime ? tr("Wall time since the first trial (s)") : tr("Evaluation"));
+    m_plot->xAxis->setTicker(xTicker(axis));
     m_ok->data()->clear();
     for (QCPGraph* g : std::as_const(m_failed))
         g->data()->clear();

@@ -3,6 +3,8 @@
 #include "TestSupport.h"
 
 #include <QComboBox>
+#include <QFontMetrics>
+#include <QtMath>
 #include <QtTest>
 #include <qcustomplot.h>
 
@@ -106,6 +108,71 @@ private slots:
         const double x = plot->xAxis->coordToPixel(0) + 5;
         QTest::mouseClick(plot, Qt::LeftButton, {}, QPoint(int(x), int(std::lround(y))));
         QCOMPARE(view.shownParameter(), third);
+    }
+
+    // The labels under the boxes never overlap, whatever the width and the number of values:
+    // level in two lines when they fit, else upright on one line (every k-th if need be).
+    void valueLabelsDoNotOverlap_data()
+    {
+        QTest::addColumn<int>("width");
+        QTest::newRow("1600 px") << 1600;
+        QTest::newRow("900 px") << 900;
+        QTest::newRow("500 px") << 500;
+    }
+    void valueLabelsDoNotOverlap()
+    {
+        QFETCH(int, width);
+        ConfigSpace space;
+        const QVector<Trial> trials = trialsOf(QStringLiteral("replay:kerneltuner/convolution_W7800"), 100000, &space);
+        ParameterEffectsView view;
+        view.resize(width, 600);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.setSpace(space);
+        view.setTrials(trials);
+        view.refresh();
+        QCustomPlot* plot = view.distributionPlot();
+        const QFontMetrics fm(plot->xAxis->tickLabelFont());
+        int level = 0;
+        for (int p = 0; p < space.dimensions(); ++p) {
+            if (space.parameters()[p].values.size() < 2)
+                continue;
+            view.showParameter(p);
+            plot->replot(); // lays out for this width (and may re-place the labels)
+            plot->replot(); // draws what was placed
+            const double rotation = plot->xAxis->tickLabelRotation();
+            const QVector<double> ticks = plot->xAxis->tickVector();
+            const QVector<QString> labels = plot->xAxis->tickVectorLabels();
+            QCOMPARE(ticks.size(), space.parameters()[p].values.size());
+            // The horizontal room a label takes, turned by the axis' rotation about its tick.
+            const auto across = [&](const QString& label) {
+                const QRect r = fm.boundingRect(QRect(), Qt::TextDontClip | Qt::AlignHCenter, label);
+                const double a = qDegreesToRadians(rotation);
+                return std::abs(r.width() * std::cos(a)) + std::abs(r.height() * std::sin(a));
+            };
+            int previous = -1, shown = 0;
+            for (int k = 0; k < ticks.size(); ++k) {
+                if (labels[k].isEmpty())
+                    continue;
+                ++shown;
+                if (previous >= 0) {
+                    const double gap = plot->xAxis->coordToPixel(ticks[k]) - plot->xAxis->coordToPixel(ticks[previous]);
+                    QVERIFY2(gap >= (across(labels[k]) + across(labels[previous])) / 2,
+                             qPrintable(QStringLiteral("%1: '%2' and '%3' overlap at %4 px (rotation %5)")
+                                            .arg(space.parameters()[p].name, labels[previous], labels[k]).arg(width).arg(rotation)));
+                }
+                previous = k;
+            }
+            QVERIFY(shown >= std::min<qsizetype>(2, ticks.size()));
+            if (rotation == 0) {
+                ++level;
+                for (const QString& label : labels)
+                    QVERIFY2(label.contains(QLatin1Char('\n')), qPrintable(label)); // value, then its counts
+            }
+        }
+        // Wide enough, the few-valued parameters keep level two-line labels.
+        if (width >= 1600)
+            QVERIFY(level > 0);
     }
 
     // Trials arriving while the view is hidden are not analysed until it is shown.

@@ -146,6 +146,46 @@ private slots:
             QVERIFY(detail->field(QStringLiteral("Compile time")).startsWith(QString::number(t.measurement.compileTimeMs, 'g', 5)));
     }
 
+    // The detail names the statistic the search ranked by, and shows the mean labelled as the
+    // mean: a Kernel Tuner cache recorded the mean of its samples, a worker sends the median.
+    void detailNamesTheRankedStatistic_data()
+    {
+        QTest::addColumn<QString>("source");
+        QTest::addColumn<QString>("ranked");
+        QTest::newRow("recorded dataset") << QStringLiteral("dataset") << QStringLiteral("the mean of the samples");
+        QTest::newRow("worker") << QStringLiteral("worker") << QStringLiteral("the median of the samples");
+        QTest::newRow("one sample") << QStringLiteral("single") << QStringLiteral("the only sample");
+    }
+    void detailNamesTheRankedStatistic()
+    {
+        QFETCH(QString, source);
+        QFETCH(QString, ranked);
+        const auto ok = std::find_if(m_trials.begin(), m_trials.end(), [](const Trial& t) {
+            return t.measurement.isOk() && t.measurement.samplesMs.size() > 2;
+        });
+        QVERIFY(ok != m_trials.end());
+        Trial t = *ok;
+        SampleSummary s = SampleSummary::of(t.measurement.samplesMs);
+        QVERIFY(s.meanMs != s.medianMs);
+        if (source == QLatin1String("worker")) {
+            t.measurement.objectiveMs = s.medianMs; // docs/worker-protocol.md: objective_ms is the median
+        } else if (source == QLatin1String("single")) {
+            t.measurement.samplesMs = {t.measurement.objectiveMs};
+            s = SampleSummary::of(t.measurement.samplesMs);
+        } else {
+            QCOMPARE(int(s.statisticOf(t.measurement.objectiveMs)), int(SampleSummary::Statistic::Mean));
+        }
+        TrialDetailView* detail = m_browser->detail();
+        detail->showTrial(t);
+        const QString time = detail->field(QStringLiteral("Time (ranked)"));
+        QVERIFY2(time.startsWith(QString::number(t.measurement.objectiveMs, 'g', 5) + QStringLiteral(" ms")), qPrintable(time));
+        QVERIFY2(time.contains(ranked), qPrintable(time));
+        const QString samples = detail->field(QStringLiteral("Samples"));
+        QVERIFY2(samples.contains(QStringLiteral("median %1 ms").arg(QString::number(s.medianMs, 'g', 5))), qPrintable(samples));
+        QVERIFY2(samples.contains(QStringLiteral("mean %1 ms").arg(QString::number(s.meanMs, 'g', 5))), qPrintable(samples));
+        QVERIFY(detail->field(QStringLiteral("Time")).isEmpty()); // no unnamed "Time" any more
+    }
+
     // A worker's failure: the error text and the GPU facts from the measurement's extra.
     void failureShowsErrorAndExtra()
     {

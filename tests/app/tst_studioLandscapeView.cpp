@@ -5,6 +5,7 @@
 #include "TrialPlot.h"
 #include "TrialTableModel.h"
 
+#include <QLocale>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -109,6 +110,69 @@ private slots:
         QCOMPARE(view->colorHigh(), 50.0);
         view->setColorRange(std::nan(""), std::nan(""));
         QCOMPARE(view->colorLow(), view->grid().minMs());
+    }
+
+    // The log colour bar names both of its ends: the fastest cell's time was unlabelled when it
+    // was not a power of ten (QCPAxisTickerLog labels powers only).
+    void colourBarLabelsBothEnds_data()
+    {
+        QTest::addColumn<double>("low");
+        QTest::addColumn<double>("high");
+        QTest::newRow("two decades") << 0.0312 << 2.47;
+        QTest::newRow("within a decade") << 1.37 << 4.9;
+        QTest::newRow("four decades") << 0.0021 << 35.0;
+    }
+    void colourBarLabelsBothEnds()
+    {
+        QFETCH(double, low);
+        QFETCH(double, high);
+        LandscapeView* view = m_window->landscapeView();
+        view->setColorRange(low, high);
+        view->plot()->replot();
+        QCPAxis* axis = view->colorScale()->axis();
+        const QVector<double> ticks = axis->tickVector();
+        const QVector<QString> labels = axis->tickVectorLabels();
+        QVERIFY(ticks.size() >= 2);
+        QCOMPARE(ticks.front(), low);
+        QCOMPARE(ticks.back(), high);
+        QCOMPARE(labels.front(), view->plot()->locale().toString(low, 'g', 3));
+        QCOMPARE(labels.back(), view->plot()->locale().toString(high, 'g', 3));
+        for (const QString& label : labels)
+            QVERIFY(!label.isEmpty());
+        view->setColorRange(std::nan(""), std::nan(""));
+    }
+
+    // The evaluation axis counts: whole-number ticks only, however few the trials.
+    void evaluationAxisTicksAreWhole_data()
+    {
+        QTest::addColumn<int>("trials");
+        QTest::newRow("3") << 3;
+        QTest::newRow("7") << 7;
+        QTest::newRow("400") << 400;
+    }
+    void evaluationAxisTicksAreWhole()
+    {
+        QFETCH(int, trials);
+        TrialPlot plot;
+        plot.resize(600, 400);
+        plot.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&plot));
+        QVector<Trial> some;
+        for (int i = 0; i < trials; ++i)
+            some.append(m_window->trialModel()->trial(i));
+        plot.appendTrials(some);
+        plot.redraw();
+        plot.plot()->replot();
+        const QVector<double> ticks = plot.plot()->xAxis->tickVector();
+        QVERIFY(ticks.size() >= 2);
+        for (double t : ticks)
+            QVERIFY2(t == std::floor(t), qPrintable(QString::number(t)));
+        // Wall time is a measure, not a count: its ticks may be fractional; back to whole ones.
+        plot.setXAxis(TrialPlot::XAxis::WallTime);
+        plot.setXAxis(TrialPlot::XAxis::Evaluation);
+        plot.plot()->replot();
+        for (double t : plot.plot()->xAxis->tickVector())
+            QVERIFY2(t == std::floor(t), qPrintable(QString::number(t)));
     }
 
     // Every trial is drawn once, by status; switching to wall time keeps them all.

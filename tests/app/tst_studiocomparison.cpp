@@ -2,13 +2,19 @@
 #include "ComparisonView.h"
 #include "DeviceRegistry.h"
 #include "Landscape.h"
+#include "LandscapeGrid.h"
+#include "LandscapeView.h"
 #include "MainWindow.h"
 #include "Portability.h"
 #include "PortabilityModel.h"
 #include "ReplayDevice.h"
+#include "Session.h"
+#include "TrialLandscape.h"
 
 #include <QAction>
 #include <QComboBox>
+#include <QHeaderView>
+#include <QTableView>
 #include <QListWidget>
 #include <QTableWidget>
 #include <QSettings>
@@ -118,6 +124,108 @@ private slots:
         QCOMPARE(view.bestTable()->rowCount(), 0);
         QCOMPARE(view.scatter()->graph(0)->dataCount(), 0);
     }
+    // Two stored sessions side by side: a configuration one never measured is "not measured on"
+    // it (was "not in dataset"), its heat-map cells stay empty (were drawn as failures), the rank
+    // correlation over their few common configurations carries a warning, the scatter's points
+    // are opaque in both themes, and narrow columns scroll rather than clip their headers.
+    void twoSessionsCompareTruthfully()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString db = dir.filePath(QStringLiteral("results.sqlite"));
+        QVector<qint64> ids;
+        {
+            auto store = test::openStore(db);
+            for (const auto& [gpu, budget] : {std::pair{kGpus[0], 30}, std::pair{kGpus[1], 12}}) {
+                SessionOptions o;
+                o.strategy = QStringLiteral("grid");
+                o.maxEvaluations = budget;
+                o.remeasureTop = 0;
+                auto session = Session::create(*store, test::openDevice(kPrefix + gpu), o);
+                QVERIFY2(session, qPrintable(session.error()));
+                QVERIFY(session.value()->run());
+                ids.append(session.value()->id());
+            }
+        }
+        ComparisonView view;
+        view.resize(700, 700);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.setDatabasePath(db);
+        view.setChecked({QStringLiteral("session:%1").arg(ids[0]), QStringLiteral("session:%1").arg(ids[1])});
+        PortabilityModel* model = view.portabilityModel();
+        QCOMPARE(model->rowCount(), 2);
+        const Portability& core = model->matrix();
+
+        // Never measured is said as such, and only there.
+        int unmeasured = 0;
+        for (int i = 0; i < 2; ++i) {
+            for (int j = 0; j < 2; ++j) {
+                const QString text = model->index(i, j).data().toString();
+                QVERIFY2(!text.contains(QStringLiteral("not in dataset")), qPrintable(text));
+                if (core.unmeasured(i, j)) {
+                    ++unmeasured;
+                    QCOMPARE(text, QStringLiteral("not measured on %1").arg(core.names()[j]));
+                    QVERIFY(!model->index(i, j).data(Qt::ForegroundRole).isValid()); // no failure colour
+                }
+            }
+        }
+        QCOMPARE(unmeasured, 1); // the 30-trial session's best lies beyond the other's 12
+
+        // Heat maps: cells a session never measured are empty, failures only where trials failed.
+        auto store = test::openStore(db);
+        QCOMPARE(view.landscapeViews().size(), 2);
+        for (int k = 0; k < 2; ++k) {
+            const LandscapeGrid& shown = view.landscapeViews()[k]->grid();
+            const ConfigSpace space = test::datasetSpace(kPrefix + kGpus[k]);
+            const LandscapeGrid expected =
+                LandscapeGrid::fromTrials(space, store->trials(ids[k]).value(), shown.xParameter(), shown.yParameter()).value();
+            QVERIFY(shown.count(LandscapeGrid::Cell::Unmeasured) > 0);
+            for (auto cell : {LandscapeGrid::Cell::Ok, LandscapeGrid::Cell::Failed, LandscapeGrid::Cell::Unmeasured})
+                QCOMPARE(shown.count(cell), expected.count(cell));
+        }
+
+        // The rank correlation over a handful of common configurations is flagged.
+        std::vector<Landscape> built;
+        for (int k = 0; k < 2; ++k)
+            built.push_back(TrialLandscape::build(core.names()[k], QString(), test::datasetSpace(kPrefix + kGpus[k]),
+                                                  store->trials(ids[k]).value()));
+        const RankCorrelation rho = Portability::spearman(built[0], built[1]);
+        QVERIFY2(rho.count >= 2 && rho.fewCommon(), qPrintable(QString::number(rho.count)));
+        QCOMPARE(view.scatter()->graph(0)->dataCount(), rho.count);
+        QVERIFY2(view.scatterTitle().contains(QStringLiteral("too few to trust")), qPrintable(view.scatterTitle()));
+        QVERIFY(view.scatterTitle().contains(QString::number(rho.rho, 'f', 2)));
+        auto* title = qobject_cast<QCPTextElement*>(view.scatter()->plotLayout()->element(0, 0));
+        QVERIFY(title);
+        QVERIFY(title->textColor() != view.palette().color(QPalette::Text));
+
+        // The few points are opaque and stand out from the background, light or dark.
+        QPalette dark;
+        dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+        dark.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+        dark.setColor(QPalette::Text, QColor(0xe0, 0xe0, 0xe0));
+        dark.setColor(QPalette::WindowText, QColor(0xe0, 0xe0, 0xe0));
+        for (const QPalette& palette : {view.palette(), dark}) {
+            view.setPalette(palette);
+            const QImage dot = view.scatter()->graph(0)->scatterStyle().pixmap().toImage();
+            QVERIFY(dot.width() >= 12); // 6 px or more at twice the size
+            const QColor c = dot.pixelColor(dot.width() / 2, dot.height() / 2);
+            QCOMPARE(c.alpha(), 255);
+            QVERIFY(std::abs(c.lightnessF() - palette.color(QPalette::Base).lightnessF()) > 0.25);
+            QVERIFY(title->textColor() != palette.color(QPalette::Text));
+        }
+
+        // Narrow columns: no header is clipped ("n MI250X"); the table scrolls instead.
+        for (QHeaderView* header : {view.findChild<QTableView*>(QStringLiteral("portabilityView"))->horizontalHeader(),
+                                    view.bestTable()->horizontalHeader()}) {
+            // QHeaderView lays its sections out again from a timer: let the event loop run.
+            for (int s = 0; s < header->count(); ++s)
+                QTRY_VERIFY2(header->sectionSize(s) >= header->sectionSizeHint(s),
+                             qPrintable(QStringLiteral("%1 < %2").arg(header->sectionSize(s)).arg(header->sectionSizeHint(s))));
+        }
+        QCOMPARE(view.bestTable()->horizontalHeaderItem(0)->toolTip(), core.names()[0]);
+    }
+
 private:
     QTemporaryDir m_settingsDir;
 };

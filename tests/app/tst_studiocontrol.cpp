@@ -9,6 +9,7 @@
 #include "TrialPlot.h"
 #include "TrialTableModel.h"
 
+#include <QAbstractItemModelTester>
 #include <QAction>
 #include <QComboBox>
 #include <QJsonArray>
@@ -232,6 +233,43 @@ private slots:
         QCOMPARE(test::openStore(db)->session(paused.at(0).at(0).toLongLong())->state, QStringLiteral("stopped"));
         auto* status = window.findChild<QLabel*>(QStringLiteral("stateLabel"));
         QCOMPARE(status->text(), QStringLiteral("Idle"));
+    }
+
+    // The running session is in "Past sessions" from its start, marked as running now, and its
+    // evaluations follow while it runs; when it ends the mark goes and the stored state shows.
+    // It was missing from the list until it ended.
+    void runningSessionIsListed()
+    {
+        QTemporaryDir dir;
+        MainWindow window(dir.filePath(QStringLiteral("results.sqlite")));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        SessionListModel* list = window.sessionModel();
+        QAbstractItemModelTester tester(list, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        window.setupPanel()->setDevice(kA100);
+        window.setupPanel()->setBudget(0);
+        window.setupPanel()->setLatencyMs(5);
+        QCOMPARE(list->rowCount(), 0);
+        window.startSession();
+        QTRY_COMPARE_WITH_TIMEOUT(list->rowCount(), 1, 20000);
+        const QModelIndex state = list->index(0, SessionListModel::StateColumn);
+        QVERIFY(state.data(SessionListModel::LiveRole).toBool());
+        QCOMPARE(state.data().toString(), QStringLiteral("running now"));
+        QVERIFY(state.data(Qt::FontRole).value<QFont>().bold());
+        // A row selected in the list stays selected while the running session updates it.
+        auto* sessions = window.findChild<QTableView*>(QStringLiteral("sessionView"));
+        sessions->selectRow(0);
+        const QModelIndex evaluations = list->index(0, SessionListModel::EvaluationsColumn);
+        QTRY_VERIFY_WITH_TIMEOUT(evaluations.data().toInt() >= 10, 20000);
+        QVERIFY(sessions->selectionModel()->isRowSelected(0, {}));
+
+        QSignalSpy ended(&window, &MainWindow::sessionEnded);
+        window.stopSession();
+        QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 1, 20000);
+        QCOMPARE(list->rowCount(), 1);
+        QVERIFY(!list->index(0, 0).data(SessionListModel::LiveRole).toBool());
+        QCOMPARE(list->index(0, SessionListModel::StateColumn).data().toString(), QStringLiteral("stopped"));
+        QCOMPARE(list->index(0, SessionListModel::EvaluationsColumn).data().toInt(), window.trialModel()->rowCount());
     }
 
     // A pause pressed before the queued run has begun still pauses it.

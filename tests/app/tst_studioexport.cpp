@@ -27,6 +27,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPlainTextEdit>
+#include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
@@ -265,6 +267,62 @@ private slots:
         QVERIFY2(dialog->message().startsWith(QStringLiteral("Export failed: %1: cannot write").arg(bad)), qPrintable(dialog->message()));
         QVERIFY(!QFile::exists(bad));
         QVERIFY(button->isEnabled());
+    }
+
+    // Another format starts afresh: the path follows it (in the folder chosen so far) and the
+    // last export's message, which describes another file, is cleared. It kept both before.
+    void formatChangeStartsAfresh()
+    {
+        MainWindow window(m_db);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.openStoredSession(m_id);
+        window.showExportDialog();
+        ExportDialog* dialog = window.exportDialog();
+        QVERIFY(dialog);
+        auto* format = dialog->findChild<QComboBox*>(QStringLiteral("exportFormat"));
+        auto* path = dialog->findChild<QLineEdit*>(QStringLiteral("exportPath"));
+        auto* button = dialog->findChild<QPushButton*>(QStringLiteral("exportButton"));
+        auto* details = dialog->findChild<QPlainTextEdit*>(QStringLiteral("exportDetails"));
+        QVERIFY(format && path && button && details);
+        QDir(m_dir.path()).mkpath(QStringLiteral("mine"));
+        const QString folder = m_dir.filePath(QStringLiteral("mine"));
+        const QString csv = folder + QStringLiteral("/chosen.csv");
+        path->clear();
+        QTest::keyClicks(path, csv); // typed by the user
+        QSignalSpy exported(dialog, &ExportDialog::exported);
+        QTest::mouseClick(button, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, 20000);
+        QVERIFY2(exported.at(0).at(0).toBool(), qPrintable(dialog->message()));
+        QVERIFY(dialog->message().contains(csv));
+
+        format->setCurrentText(QStringLiteral("kerneltuner"));
+        QCOMPARE(path->text(), QDir(folder).filePath(QStringLiteral("session-%1%2").arg(m_id).arg(ExportJob::suffix(QStringLiteral("kerneltuner")))));
+        QVERIFY2(dialog->message().isEmpty(), qPrintable(dialog->message()));
+        QVERIFY(details->isHidden());
+        // A directory format: a directory in the same folder, not the file typed for csv.
+        format->setCurrentText(QStringLiteral("dejavu"));
+        QCOMPARE(path->text(), QDir(folder).filePath(QStringLiteral("dejavu-export")));
+        // Back to csv, the file suggested for it (the typed one was for the earlier choice).
+        format->setCurrentText(QStringLiteral("csv"));
+        QCOMPARE(path->text(), QDir(folder).filePath(QStringLiteral("session-%1.csv").arg(m_id)));
+    }
+
+    // Closing the studio with the export dialog open: the dialog goes with the window, and no slot
+    // of the window runs while it is being destroyed (UBSan reported a member access within a
+    // MainWindow already destroyed, from the dialog's destroyed() signal in ~QWidget).
+    void closingTheWindowWithTheDialogOpen()
+    {
+        auto* window = new MainWindow(m_db);
+        window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window));
+        window->showExportDialog();
+        QPointer<ExportDialog> dialog = window->exportDialog();
+        QVERIFY(dialog);
+        QVERIFY(QTest::qWaitForWindowExposed(dialog.data()));
+        window->close();
+        delete window;
+        QVERIFY(dialog.isNull());
     }
 
     // File > Export… of ladders in the formats deployments load: a vLLM file and a

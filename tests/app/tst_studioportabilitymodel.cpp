@@ -4,6 +4,7 @@
 #include "Portability.h"
 #include "PortabilityModel.h"
 #include "ReplayDevice.h"
+#include "TrialLandscape.h"
 
 #include <QAbstractItemModelTester>
 #include <QtTest>
@@ -84,6 +85,61 @@ private slots:
         QCOMPARE(cell.data(PortabilityModel::StatusRole).toInt(), status);
         QCOMPARE(cell.data().toString(), text);
         QVERIFY(cell.data(Qt::ToolTipRole).toString().contains(text));
+    }
+
+    // Sessions measure part of a space: a best configuration the other session never ran is
+    // "not measured on <it>", in no failure colour (it read "not in dataset"); a configuration a
+    // session did run and that was rejected keeps its status.
+    void sessionsSayNotMeasured()
+    {
+        const Landscape& a100 = m_landscapes[0];
+        const ConfigSpace& space = a100.space;
+        // Session X ran the A100's best and 40 others; session Y half of those, not X's best.
+        const qint64 best = a100.bestIndex();
+        QVector<Trial> x, y;
+        for (qint64 i = 0, added = 0; i < space.size() && added < 40; ++i) {
+            if (!a100.isOk(i))
+                continue;
+            Trial t;
+            t.spaceIndex = i;
+            t.config = space.config(i);
+            t.configKey = space.key(i);
+            t.measurement.status = Status::Ok;
+            t.measurement.objectiveMs = a100.objectiveMs[size_t(i)];
+            x.append(t);
+            if (added % 2 == 0 && i != best)
+                y.append(t);
+            ++added;
+        }
+        Trial b;
+        b.spaceIndex = best;
+        b.config = space.config(best);
+        b.configKey = space.key(best);
+        b.measurement.status = Status::Ok;
+        b.measurement.objectiveMs = a100.objectiveMs[size_t(best)];
+        x.append(b);
+        const QString xName = QStringLiteral("session 1 (A100)"), yName = QStringLiteral("session 2 (A100)");
+        std::vector<Landscape> ls = {TrialLandscape::build(xName, QStringLiteral("A100"), space, x),
+                                     TrialLandscape::build(yName, QStringLiteral("A100"), space, y)};
+        PortabilityModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setMatrix(Portability::compute(ls).value());
+        QCOMPARE(model.index(0, 0).data().toString(), QStringLiteral("1.00x"));
+        const QModelIndex cell = model.index(0, 1);
+        QCOMPARE(cell.data().toString(), QStringLiteral("not measured on %1").arg(yName));
+        QVERIFY(!cell.data(Qt::ForegroundRole).isValid());
+        QVERIFY(!cell.data(Qt::BackgroundRole).isValid());
+        QVERIFY(cell.data(Qt::ToolTipRole).toString().contains(QStringLiteral("not measured on %1").arg(yName)));
+        // Y's best was measured by X too: a slowdown there.
+        QVERIFY(std::isfinite(model.index(1, 0).data(PortabilityModel::SlowdownRole).toDouble()));
+
+        // Rejected by the session itself: its status, not "not measured".
+        Trial rejected = b;
+        rejected.measurement = Measurement::failure(Status::CompileError, QStringLiteral("ptxas: too many registers"));
+        y.append(rejected);
+        ls[1] = TrialLandscape::build(yName, QStringLiteral("A100"), space, y);
+        model.setMatrix(Portability::compute(ls).value());
+        QCOMPARE(model.index(0, 1).data().toString(), QStringLiteral("compile_error"));
     }
 
 private:

@@ -45,6 +45,39 @@ private slots:
         QCOMPARE(s.minMs, 1.0);
         QCOMPARE(s.maxMs, 9.0);
     }
+    void mean()
+    {
+        const SampleSummary s = SampleSummary::of({3, 9, 1, 3});
+        QCOMPARE(s.meanMs, 4.0);
+        QVERIFY(std::isnan(SampleSummary::of({}).meanMs));
+    }
+
+    // Which statistic an objective is, so the trial detail can say what the search ranked by.
+    void statisticOf_data()
+    {
+        QTest::addColumn<QVector<double>>("samples");
+        QTest::addColumn<double>("objective");
+        QTest::addColumn<int>("statistic");
+        using S = SampleSummary::Statistic;
+        // A worker sends the median (docs/worker-protocol.md).
+        QTest::newRow("median") << QVector<double>{1, 2, 9} << 2.0 << int(S::Median);
+        // A Kernel Tuner cache records the mean as "time".
+        QTest::newRow("mean") << QVector<double>{1, 2, 9} << 4.0 << int(S::Mean);
+        // Through JSON and SQLite the mean may differ in the last bits.
+        QTest::newRow("mean, rounded") << QVector<double>{0.1, 0.2, 0.4} << 0.23333333333333334 << int(S::Mean);
+        QTest::newRow("symmetric: median") << QVector<double>{1, 2, 3} << 2.0 << int(S::Median);
+        QTest::newRow("one sample") << QVector<double>{1.5} << 1.5 << int(S::Single);
+        QTest::newRow("neither") << QVector<double>{1, 2, 9} << 1.5 << int(S::Other);
+        QTest::newRow("no samples") << QVector<double>{} << 1.5 << int(S::Other);
+    }
+    void statisticOf()
+    {
+        QFETCH(QVector<double>, samples);
+        QFETCH(double, objective);
+        QFETCH(int, statistic);
+        QCOMPARE(int(SampleSummary::of(samples).statisticOf(objective)), statistic);
+    }
+
     void empty()
     {
         const SampleSummary s = SampleSummary::of({});

@@ -1,3 +1,4 @@
+#include "LandscapeGrid.h"
 #include "Portability.h"
 #include "TrialLandscape.h"
 
@@ -69,6 +70,60 @@ private slots:
         QCOMPARE(p.slowdown(0, 1), 4.0);
         QCOMPARE(p.status(1, 0), Status::Invalid);
         QVERIFY(std::isnan(p.slowdown(1, 0)));
+        // Never measured is said apart from "not in the dataset" and from a failure.
+        QVERIFY(p.unmeasured(1, 0));
+        QVERIFY(!p.unmeasured(0, 1));
+        QVERIFY(!p.unmeasured(0, 0));
+    }
+
+    // Which configurations a session measured at all: a failure is measured, an untouched one not.
+    void marksWhatWasMeasured()
+    {
+        const ConfigSpace s = space();
+        const Landscape l = TrialLandscape::build(QStringLiteral("S"), {}, s,
+                                                  {trial(s, 0, Status::Ok, 1.0), trial(s, 1, Status::Timeout, 0)});
+        QVERIFY(l.isPartial());
+        QVERIFY(l.isMeasured(0));
+        QVERIFY(l.isMeasured(1));
+        for (qint64 i = 2; i < s.size(); ++i)
+            QVERIFY(!l.isMeasured(i));
+    }
+
+    // A session's heat map leaves the cells it never measured Unmeasured: they were drawn as
+    // failures (orange) before.
+    void gridLeavesUnmeasuredCellsEmpty()
+    {
+        const ConfigSpace s = space(); // a in {1, 2, 3} x b in {0, 1}: one configuration per cell
+        const Landscape l = TrialLandscape::build(QStringLiteral("S"), {}, s,
+                                                  {trial(s, 0, Status::Ok, 1.0), trial(s, 1, Status::Timeout, 0)});
+        const LandscapeGrid g = LandscapeGrid::fromLandscape(l, 0, 1).value();
+        QCOMPARE(g.count(LandscapeGrid::Cell::Ok), 1);
+        QCOMPARE(g.count(LandscapeGrid::Cell::Failed), 1);
+        QCOMPARE(g.count(LandscapeGrid::Cell::Unmeasured), 4);
+    }
+
+    // Two sessions of nine common configurations: a rank correlation, flagged as too few to trust.
+    void fewCommonConfigurations_data()
+    {
+        QTest::addColumn<int>("common");
+        QTest::addColumn<bool>("few");
+        QTest::newRow("9") << 9 << true;
+        QTest::newRow("19") << 19 << true;
+        QTest::newRow("20") << 20 << false;
+    }
+    void fewCommonConfigurations()
+    {
+        QFETCH(int, common);
+        QFETCH(bool, few);
+        std::vector<double> x, y;
+        for (int i = 0; i < common; ++i) {
+            x.push_back(1.0 + i);
+            y.push_back(1.0 + (i * 7) % common);
+        }
+        const RankCorrelation r = Portability::spearman(x, y);
+        QCOMPARE(r.count, common);
+        QVERIFY(std::isfinite(r.rho));
+        QCOMPARE(r.fewCommon(), few);
     }
 };
 
