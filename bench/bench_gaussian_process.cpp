@@ -7,9 +7,9 @@
 //   g++ -std=c++17 -O2 -march=x86-64 -Icore -I/usr/include/eigen3 bench/bench_gaussian_process.cpp
 //       core/GaussianProcess.cpp core/FeasibilityModel.cpp core/Acquisition.cpp -o bench_gp
 
-#include "Acquisition.h"
-#include "FeasibilityModel.h"
-#include "GaussianProcess.h"
+#include "search/model/Acquisition.h"
+#include "search/model/FeasibilityModel.h"
+#include "search/model/GaussianProcess.h"
 
 #include <algorithm>
 #include <chrono>

@@ -1,8 +1,8 @@
 // Replay-session throughput: trials per second through the whole engine (strategy, device,
 // SQLite commit with WAL + synchronous=FULL, signals), on the largest shipped datasets.
-#include "DeviceRegistry.h"
-#include "ResultStore.h"
-#include "Session.h"
+#include "device/DeviceRegistry.h"
+#include "session/ResultStore.h"
+#include "session/Session.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

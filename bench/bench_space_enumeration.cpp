@@ -1,7 +1,7 @@
 // Counting and enumerating the valid configurations of a large space.
 // Target (issue 2): filter a 1,000,000-combination space with three constraints in under 2 s
 // on the 2-core development machine.
-#include "ConfigSpace.h"
+#include "space/ConfigSpace.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

@@ -1,10 +1,10 @@
 // Time of one proposal of each strategy with many observations and candidates.
 // Target (issue 3): bayes under 100 ms per proposal with 500 observations and 20,000 candidates
 // on the 2-core development machine.
-#include "ConfigSpace.h"
-#include "Rng.h"
-#include "SearchHistory.h"
-#include "StrategyFactory.h"
+#include "base/Rng.h"
+#include "search/SearchHistory.h"
+#include "search/StrategyFactory.h"
+#include "space/ConfigSpace.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

@@ -2,11 +2,11 @@
 
 // Helpers shared by the tests: open what a test needs or stop it with the reason.
 
-#include "ConfigSpace.h"
-#include "DeviceRegistry.h"
-#include "Landscape.h"
-#include "ReplayDevice.h"
-#include "ResultStore.h"
+#include "analysis/Landscape.h"
+#include "device/DeviceRegistry.h"
+#include "device/ReplayDevice.h"
+#include "session/ResultStore.h"
+#include "space/ConfigSpace.h"
 
 #include <QFile>
 #include <QJsonArray>

@@ -3,13 +3,13 @@
 
 #include "CliSupport.h"
 
-#include "DeviceRegistry.h"
-#include "Format.h"
-#include "KernelTunerCache.h"
-#include "Landscape.h"
-#include "ReplayDevice.h"
-#include "StrategyBenchmark.h"
-#include "StrategyFactory.h"
+#include "analysis/Landscape.h"
+#include "analysis/StrategyBenchmark.h"
+#include "base/Format.h"
+#include "device/DeviceRegistry.h"
+#include "device/KernelTunerCache.h"
+#include "device/ReplayDevice.h"
+#include "search/StrategyFactory.h"
 
 #include <QCommandLineParser>
 #include <QElapsedTimer>

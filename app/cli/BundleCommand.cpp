@@ -2,11 +2,11 @@
 // sessions and exports (docs/exports.md "Bundles").
 #include "Cli.h"
 
-#include "Bundle.h"
 #include "CliSupport.h"
-#include "Format.h"
-#include "ResultStore.h"
-#include "SafeFile.h"
+#include "base/Format.h"
+#include "base/SafeFile.h"
+#include "export/Bundle.h"
+#include "session/ResultStore.h"
 
 #include <QCommandLineParser>
 #include <QDir>

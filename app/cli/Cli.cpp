@@ -2,16 +2,16 @@
 
 #include "CliSupport.h"
 
-#include "BestTrial.h"
-#include "DeviceRegistry.h"
-#include "Format.h"
 #include "ProgressBar.h"
-#include "ReplayDevice.h"
 #include "SignalGuard.h"
-#include "ResultStore.h"
-#include "Session.h"
-#include "SpaceRestriction.h"
-#include "StrategyFactory.h"
+#include "base/Format.h"
+#include "device/DeviceRegistry.h"
+#include "device/ReplayDevice.h"
+#include "search/StrategyFactory.h"
+#include "session/BestTrial.h"
+#include "session/ResultStore.h"
+#include "session/Session.h"
+#include "space/SpaceRestriction.h"
 
 #include <QCommandLineParser>
 #include <QDir>

@@ -4,7 +4,7 @@
 #include "Cli.h"
 
 #include "CliSupport.h"
-#include "SessionExport.h"
+#include "export/SessionExport.h"
 
 #include <QCommandLineParser>
 

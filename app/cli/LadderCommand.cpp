@@ -2,16 +2,16 @@
 // already tuned, and the coverage report of a ladder (docs/exports.md "Ladders").
 #include "Cli.h"
 
-#include "BestTrial.h"
 #include "CliSupport.h"
-#include "DeviceRegistry.h"
-#include "Format.h"
-#include "ReplayDevice.h"
-#include "ResultStore.h"
-#include "Session.h"
 #include "SignalGuard.h"
-#include "StrategyFactory.h"
-#include "TuningLadder.h"
+#include "base/Format.h"
+#include "device/DeviceRegistry.h"
+#include "device/ReplayDevice.h"
+#include "export/TuningLadder.h"
+#include "search/StrategyFactory.h"
+#include "session/BestTrial.h"
+#include "session/ResultStore.h"
+#include "session/Session.h"
 
 #include <QCommandLineParser>
 #include <QDir>

@@ -2,7 +2,7 @@
 
 #include "CliSupport.h"
 
-#include "Session.h"
+#include "session/Session.h"
 
 #include <csignal>
 #include <cstdlib>

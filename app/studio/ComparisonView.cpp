@@ -1,16 +1,16 @@
 #include "ComparisonView.h"
 
-#include "DeviceRegistry.h"
-#include "LandscapeGrid.h"
 #include "LandscapeView.h"
 #include "PlotTheme.h"
 #include "PortabilityModel.h"
-#include "Portability.h"
-#include "ReplayDevice.h"
-#include "ResultStore.h"
-#include "TrialLandscape.h"
-#include "ValueText.h"
 #include "SlowdownColors.h"
+#include "ValueText.h"
+#include "analysis/LandscapeGrid.h"
+#include "analysis/Portability.h"
+#include "analysis/TrialLandscape.h"
+#include "device/DeviceRegistry.h"
+#include "device/ReplayDevice.h"
+#include "session/ResultStore.h"
 
 #include <QComboBox>
 #include <QEvent>

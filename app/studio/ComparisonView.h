@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Landscape.h"
+#include "analysis/Landscape.h"
 
 #include <QHash>
 #include <QVector>

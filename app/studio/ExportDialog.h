@@ -1,7 +1,7 @@
 #pragma once
 
 #include "ExportJob.h"
-#include "ResultStore.h"
+#include "session/ResultStore.h"
 
 #include <QDialog>
 #include <QFutureWatcher>

@@ -1,8 +1,8 @@
 #include "ExportJob.h"
 
-#include "Bundle.h"
-#include "ResultStore.h"
-#include "SessionExport.h"
+#include "export/Bundle.h"
+#include "export/SessionExport.h"
+#include "session/ResultStore.h"
 
 #include <QFileInfo>
 #include <QObject>

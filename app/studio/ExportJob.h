@@ -1,7 +1,7 @@
 #pragma once
 
-#include "Result.h"
-#include "VllmConfigExporter.h"
+#include "base/Result.h"
+#include "export/VllmConfigExporter.h"
 
 #include <QString>
 #include <QStringList>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "ConfigSpace.h"
-#include "LandscapeGrid.h"
+#include "analysis/LandscapeGrid.h"
+#include "space/ConfigSpace.h"
 
 #include <QPoint>
 #include <QWidget>

@@ -1,19 +1,19 @@
 #include "MainWindow.h"
 
 #include "ComparisonView.h"
-#include "DeviceRegistry.h"
 #include "ExportDialog.h"
 #include "LandscapeView.h"
+#include "ParameterEffectsView.h"
 #include "SessionControl.h"
 #include "SessionListModel.h"
 #include "SessionRunner.h"
 #include "SetupPanel.h"
 #include "SpaceEditor.h"
 #include "StudioSettings.h"
+#include "TrialBrowser.h"
 #include "TrialPlot.h"
 #include "TrialTableModel.h"
-#include "ParameterEffectsView.h"
-#include "TrialBrowser.h"
+#include "device/DeviceRegistry.h"
 
 #include <QAction>
 #include <QApplication>

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "BestSoFar.h"
-#include "ConfigSpace.h"
-#include "LandscapeGrid.h"
-#include "ResultStore.h"
-#include "Trial.h"
+#include "analysis/BestSoFar.h"
+#include "analysis/LandscapeGrid.h"
+#include "session/ResultStore.h"
+#include "session/Trial.h"
+#include "space/ConfigSpace.h"
 
 #include <QElapsedTimer>
 #include <QMainWindow>

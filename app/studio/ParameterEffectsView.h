@@ -1,8 +1,8 @@
 #pragma once
 
-#include "ConfigSpace.h"
-#include "ParameterEffects.h"
-#include "Trial.h"
+#include "analysis/ParameterEffects.h"
+#include "session/Trial.h"
+#include "space/ConfigSpace.h"
 
 #include <QTimer>
 #include <QVector>

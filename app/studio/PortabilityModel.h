@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Portability.h"
+#include "analysis/Portability.h"
 
 #include <QAbstractTableModel>
 

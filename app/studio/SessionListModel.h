@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ResultStore.h"
+#include "session/ResultStore.h"
 
 #include <QAbstractTableModel>
 #include <QVector>

@@ -1,9 +1,9 @@
 #include "SessionRunner.h"
 
-#include "DeviceRegistry.h"
-#include "Landscape.h"
-#include "ReplayDevice.h"
-#include "StrategyBenchmark.h"
+#include "analysis/Landscape.h"
+#include "analysis/StrategyBenchmark.h"
+#include "device/DeviceRegistry.h"
+#include "device/ReplayDevice.h"
 
 #include <QJsonArray>
 #include <QMutexLocker>

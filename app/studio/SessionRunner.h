@@ -1,7 +1,7 @@
 #pragma once
 
-#include "ConfigSpace.h"
-#include "Session.h"
+#include "session/Session.h"
+#include "space/ConfigSpace.h"
 
 #include <QMutex>
 #include <QObject>

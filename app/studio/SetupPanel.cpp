@@ -1,9 +1,9 @@
 #include "SetupPanel.h"
 
-#include "DeviceRegistry.h"
 #include "SpaceEditor.h"
-#include "StrategyFactory.h"
 #include "StrategyOptionsWidget.h"
+#include "device/DeviceRegistry.h"
+#include "search/StrategyFactory.h"
 
 #include <QAction>
 #include <QCheckBox>

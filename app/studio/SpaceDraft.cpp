@@ -1,7 +1,7 @@
 #include "SpaceDraft.h"
 
-#include "ConfigSpace.h"
-#include "ConstraintSet.h"
+#include "space/ConfigSpace.h"
+#include "space/ConstraintSet.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

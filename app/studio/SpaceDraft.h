@@ -1,7 +1,7 @@
 #pragma once
 
-#include "Parameter.h"
-#include "Result.h"
+#include "base/Result.h"
+#include "space/Parameter.h"
 
 #include <QMap>
 #include <QString>

@@ -1,7 +1,7 @@
 #include "SpaceEditor.h"
 
-#include "ConfigSpace.h"
-#include "SafeFile.h"
+#include "base/SafeFile.h"
+#include "space/ConfigSpace.h"
 
 #include <QFile>
 #include <QFileInfo>

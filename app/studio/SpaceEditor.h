@@ -1,7 +1,7 @@
 #pragma once
 
-#include "Result.h"
 #include "SpaceDraft.h"
+#include "base/Result.h"
 
 #include <QFutureWatcher>
 #include <QTimer>

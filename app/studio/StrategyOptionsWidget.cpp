@@ -1,6 +1,6 @@
 #include "StrategyOptionsWidget.h"
 
-#include "DeviceRegistry.h"
+#include "device/DeviceRegistry.h"
 
 #include <QComboBox>
 #include <QFormLayout>

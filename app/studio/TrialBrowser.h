@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Trial.h"
+#include "session/Trial.h"
 
 #include <QWidget>
 

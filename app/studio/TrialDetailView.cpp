@@ -1,9 +1,9 @@
 #include "TrialDetailView.h"
 
 #include "PlotTheme.h"
-#include "SampleSummary.h"
 #include "StatusColors.h"
 #include "ValueText.h"
+#include "device/SampleSummary.h"
 
 #include <QEvent>
 #include <QFormLayout>

@@ -1,8 +1,8 @@
 #include "TrialFilterProxy.h"
 
-#include "Session.h" // Q_DECLARE_METATYPE(dv::Trial)
 #include "TrialTableModel.h"
 #include "ValueText.h"
+#include "session/Session.h" // Q_DECLARE_METATYPE(dv::Trial)
 
 namespace dv::studio {
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Status.h"
+#include "base/Status.h"
 
 #include <QHash>
 #include <QSortFilterProxyModel>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "BestSoFar.h"
-#include "Trial.h"
+#include "analysis/BestSoFar.h"
+#include "session/Trial.h"
 
 #include <QDateTime>
 #include <QMap>

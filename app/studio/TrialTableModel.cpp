@@ -1,7 +1,7 @@
 #include "TrialTableModel.h"
 
-#include "Session.h" // Q_DECLARE_METATYPE(dv::Trial)
 #include "StatusColors.h"
+#include "session/Session.h" // Q_DECLARE_METATYPE(dv::Trial)
 
 #include <QJsonValue>
 

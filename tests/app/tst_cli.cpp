@@ -1,11 +1,11 @@
-#include "ConfigSpace.h"
-#include "Format.h"
-#include "Gzip.h"
-#include "KernelTunerCache.h"
-#include "ReplayDevice.h"
-#include "ResultStore.h"
-#include "Session.h"
-#include "StrategyFactory.h"
+#include "space/ConfigSpace.h"
+#include "base/Format.h"
+#include "base/Gzip.h"
+#include "device/KernelTunerCache.h"
+#include "device/ReplayDevice.h"
+#include "search/StrategyFactory.h"
+#include "session/ResultStore.h"
+#include "session/Session.h"
 
 #include <QDir>
 #include <QFile>

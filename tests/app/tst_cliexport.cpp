@@ -1,8 +1,8 @@
 // The deployment formats of `dejavu-tune export` (dejavu, vllm, triton-cache): a ladder of
 // replayed sessions goes in, the consumer's files come out, and bad input exits 2 with nothing written.
-#include "DejavuDeployment.h"
 #include "TestSupport.h"
-#include "VllmConfigExporter.h"
+#include "export/DejavuDeployment.h"
+#include "export/VllmConfigExporter.h"
 
 #include <QDir>
 #include <QDirIterator>

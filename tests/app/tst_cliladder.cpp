@@ -2,7 +2,7 @@
 // H100 landscapes (replay): one session per key, warm-started; the coverage; Triton's cache
 // files for the ladder; a bundle that round-trips into another database.
 #include "TestSupport.h"
-#include "TritonCacheExporter.h"
+#include "export/TritonCacheExporter.h"
 
 #include <QDir>
 #include <QDirIterator>

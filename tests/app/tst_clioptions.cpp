@@ -2,11 +2,11 @@
 // exit statuses a script can tell apart (3: a session ran but nothing succeeded), one default
 // strategy and seed, --db and --database, --budget on resume as the session's total, and numbers
 // printed the same in progress, summary and `sessions`.
-#include "Format.h"
-#include "ResultStore.h"
-#include "Session.h"
-#include "SessionExport.h"
-#include "StrategyFactory.h"
+#include "base/Format.h"
+#include "export/SessionExport.h"
+#include "search/StrategyFactory.h"
+#include "session/ResultStore.h"
+#include "session/Session.h"
 
 #include <QDir>
 #include <QFile>

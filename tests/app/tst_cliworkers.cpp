@@ -1,10 +1,10 @@
 // dejavu-tune with worker processes, run as a user would: Ctrl-C and SIGTERM end any wait and
 // exit 130 and 143 with the finished trials stored; a device command line read from a store or
 // a bundle is shown, never run, by every command that only reads (docs/worker-protocol.md).
-#include "DeviceRegistry.h"
-#include "ResultStore.h"
-#include "Session.h"
 #include "TestSupport.h"
+#include "device/DeviceRegistry.h"
+#include "session/ResultStore.h"
+#include "session/Session.h"
 
 #include <QDir>
 #include <QFile>

@@ -4,7 +4,7 @@
 // links) and checks the exit status, the message, and that the target is still what it was.
 #include "HostileFiles.h"
 #include "TestSupport.h"
-#include "TrialExporter.h"
+#include "export/TrialExporter.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

@@ -1,15 +1,15 @@
 #include "TestSupport.h"
 #include "ComparisonView.h"
-#include "DeviceRegistry.h"
-#include "Landscape.h"
-#include "LandscapeGrid.h"
 #include "LandscapeView.h"
 #include "MainWindow.h"
-#include "Portability.h"
 #include "PortabilityModel.h"
-#include "ReplayDevice.h"
-#include "Session.h"
-#include "TrialLandscape.h"
+#include "analysis/Landscape.h"
+#include "analysis/LandscapeGrid.h"
+#include "analysis/Portability.h"
+#include "analysis/TrialLandscape.h"
+#include "device/DeviceRegistry.h"
+#include "device/ReplayDevice.h"
+#include "session/Session.h"
 
 #include <QAction>
 #include <QComboBox>

@@ -1,20 +1,20 @@
 // Export from the studio: ExportJob over core's SessionExport and Bundle, and File > Export…
 // writing files off the GUI thread with a clear result or the core's error: the trial formats,
 // a bundle, and the deployment formats (a vLLM file, a triton-dejavu tree) of replay ladders.
-#include "BestTrial.h"
-#include "Bundle.h"
-#include "DejavuExporter.h"
-#include "DeviceRegistry.h"
 #include "ExportDialog.h"
 #include "ExportJob.h"
 #include "MainWindow.h"
-#include "Session.h"
-#include "SessionExport.h"
 #include "TestSupport.h"
-#include "TrialExporter.h"
 #include "TrialTableModel.h"
-#include "TritonCacheExporter.h"
-#include "VllmConfigExporter.h"
+#include "device/DeviceRegistry.h"
+#include "export/Bundle.h"
+#include "export/DejavuExporter.h"
+#include "export/SessionExport.h"
+#include "export/TrialExporter.h"
+#include "export/TritonCacheExporter.h"
+#include "export/VllmConfigExporter.h"
+#include "session/BestTrial.h"
+#include "session/Session.h"
 
 #include <QAction>
 #include <QCheckBox>

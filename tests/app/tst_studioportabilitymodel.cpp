@@ -1,10 +1,10 @@
 #include "TestSupport.h"
-#include "DeviceRegistry.h"
-#include "Landscape.h"
-#include "Portability.h"
 #include "PortabilityModel.h"
-#include "ReplayDevice.h"
-#include "TrialLandscape.h"
+#include "analysis/Landscape.h"
+#include "analysis/Portability.h"
+#include "analysis/TrialLandscape.h"
+#include "device/DeviceRegistry.h"
+#include "device/ReplayDevice.h"
 
 #include <QAbstractItemModelTester>
 #include <QtTest>

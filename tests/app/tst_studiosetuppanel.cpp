@@ -1,13 +1,13 @@
 // The setup panel: the space editor (live count, errors where they are written, saving), the
 // strategy options and stop conditions as they reach the run request, and SpaceDraft's parsing.
-#include "ConfigSpace.h"
 #include "SessionRunner.h"
 #include "SetupPanel.h"
 #include "SpaceDraft.h"
 #include "SpaceEditor.h"
-#include "StrategyFactory.h"
 #include "StrategyOptionsWidget.h"
 #include "TestSupport.h"
+#include "search/StrategyFactory.h"
+#include "space/ConfigSpace.h"
 
 #include <QCheckBox>
 #include <QComboBox>

@@ -7,10 +7,10 @@
 #include "ExportJob.h"
 #include "MainWindow.h"
 #include "PortabilityModel.h"
-#include "Session.h"
 #include "SessionListModel.h"
 #include "TestSupport.h"
 #include "TrialTableModel.h"
+#include "session/Session.h"
 
 #include <QAction>
 #include <QDir>

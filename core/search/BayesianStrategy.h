@@ -1,0 +1,131 @@
+#pragma once
+
+#include "base/Rng.h"
+#include "search/Strategy.h"
+#include "search/model/FeasibilityModel.h"
+#include "search/model/GaussianProcess.h"
+#include "space/ConfigEncoder.h"
+#include "space/Neighbourhood.h"
+
+#include <QJsonObject>
+
+#include <array>
+#include <memory>
+#include <random>
+
+namespace dv {
+
+/// Bayesian optimisation over a discrete configuration space.
+///
+/// - Surrogate: a Gaussian process (Matérn 5/2, ARD length scales fitted by marginal likelihood)
+///   on the normal scores (Gaussian copula of the ranks) of the successful run times, so the slow tail
+///   does not dominate the fit; failures do not enter the regression.
+/// - Level columns (option "levels", default "auto"): beside the rank of each numeric parameter, a
+///   one-hot block of its values with one shared length scale (ConfigEncoder), so that a parameter
+///   can act ordinally, categorically or both (a block size that is fast only at multiples of the
+///   wavefront). In "auto" mode a model with and one without them are fitted at each hyper-parameter
+///   refit while there are at most 200 successes, and the one with them is used until the next refit
+///   only if it predicts the observations clearly better: its leave-one-out log predictive density
+///   exceeds the plain model's by more than twice the standard error of the difference (option
+///   "levelRule": "bic" uses the better BIC instead, the rule before). Past 200 the choice is kept.
+///   The feasibility model never sees the level columns.
+/// - Failures: a feasibility model learns p(valid) from every outcome and weights the acquisition.
+/// - Acquisition: expected improvement, probability of improvement and a lower confidence bound,
+///   chosen by a GP-Hedge portfolio (Hoffman et al. 2011) that favours whichever has been nominating
+///   configurations the model now believes are fast.
+/// - Operator portfolio: every third model-based proposal (two in three once the incumbent has not
+///   improved for a few evaluations) comes from a model-light operator, since a stationary kernel smooths
+///   over sharp interactions (num_warps x tile size): either the best acquisition among the one-parameter
+///   changes of the three best configurations (and the two-parameter changes of the best once every
+///   one-parameter change of it is measured: two tile sizes swapped), or a GA child (uniform crossover of two of the best eight
+///   plus mutation, repaired to an untaken valid configuration). Thompson sampling on Beta posteriors of
+///   each operator's improvements of the incumbent picks which; every draw is seeded.
+/// - Candidates: every untried valid configuration when the space is small, otherwise a large random
+///   sample plus the neighbours of the best configurations so far.
+/// - Initial design: the configuration nearest the centre of the encoded space, then maximin over the
+///   valid set, sized by the number of informative dimensions.
+/// - Batches: constant liar (pending points count as observed at the best value so far).
+/// - Warm start: prior observations of the same kernel on another GPU or problem size (option
+///   "prior": [{"config": {...}, "objective": ms or null}]). Their best two configurations are proposed
+///   first; a GP fitted once to the prior's normal scores gives every configuration a "prior score", an
+///   extra input of this landscape's GP whose learnt length scale decides how much the other landscape
+///   says about this one (so per-proposal cost is that of a cold start); prior failures enter the
+///   feasibility model.
+///
+/// Options: "levels" ("auto", true or false), "levelRule" ("loo" or "bic"), "initial" (initial design size), "candidates"
+/// (maximum candidates, default 20000),
+/// "threads" (model threads, default 1), "prior", "restarts" (random restarts of the GP
+/// hyper-parameter search while there are at most 200 observations, default 2), "operatorPeriod"
+/// (one model-based proposal in this many comes from an operator, default 3).
+///
+/// Resuming: saveState()/restoreState() carry the portfolio statistics, the random engine, the refit
+/// counter, the level-column choice and the warm starts of the models, so a resumed search proposes
+/// what an uninterrupted one would.
+class BayesianStrategy : public Strategy {
+public:
+    explicit BayesianStrategy(const QJsonObject& options = {});
+    QString name() const override { return QStringLiteral("bayes"); }
+    void initialize(const ConfigSpace& space, quint64 seed) override;
+    std::vector<qint64> propose(const SearchHistory& history, int maxCount) override;
+    /// The portfolio statistics (GP-Hedge gains and last nominees, which operator proposed what),
+    /// the random engine, the refit counter and the warm starts of the GP and feasibility fits.
+    QJsonObject saveState() const override;
+    bool restoreState(const QJsonObject& state) override;
+
+private:
+    qint64 nextInitial(const SearchHistory& history, const std::vector<qint64>& batch);
+    std::vector<qint64> candidates(const SearchHistory& history, const std::vector<qint64>& batch);
+    /// Untaken configurations one parameter away from the best few seen so far, and two parameters
+    /// away from the best once all its one-parameter changes are taken (Neighbourhood::movesFrom).
+    std::vector<qint64> localCandidates(const SearchHistory& history, const std::vector<qint64>& batch) const;
+    Eigen::MatrixXd encodeRows(const std::vector<qint64>& indices) const;
+    /// The columns of encodeRows() the feasibility model sees: without the level columns.
+    Eigen::MatrixXd feasibilityColumns(const Eigen::MatrixXd& X) const;
+    /// Length-scale groups of the GP's columns (the encoder's, without its level columns unless
+    /// `levelColumns`, then the prior column's).
+    std::vector<int> lengthScaleGroups(bool levelColumns) const;
+    /// A child of two of the best configurations (uniform crossover, then mutation), repaired to an
+    /// untaken valid configuration, or -1.
+    qint64 crossoverChild(const SearchHistory& history, const std::vector<qint64>& batch, Rng& rng) const;
+
+    QJsonObject m_options;
+    ConfigSpace m_space;
+    std::unique_ptr<ConfigEncoder> m_encoder;
+    std::unique_ptr<Neighbourhood> m_neighbourhood;
+    Eigen::MatrixXd m_encodedAll; // every valid configuration, when the space is small enough
+    std::vector<qint64> m_initialDesign;
+    int m_initialSize = 0;
+    int m_candidateLimit = 20000;
+    int m_threads = 1;
+    int m_restarts = 2;       // random restarts of the GP hyper-parameter search (200 observations or fewer)
+    int m_operatorPeriod = 3; // every this many model-based proposals, one comes from an operator
+    bool m_levelsAuto = false;     // option "levels" "auto": with or without level columns, chosen at each refit
+    bool m_levelRuleBic = false;   // option "levelRule" "bic": chosen by BIC, not by leave-one-out prediction
+    GaussianProcess m_gpPlain;     // the model without level columns (auto mode)
+    int m_levelChoice = -1;        // auto mode: 1 with level columns, 0 without, -1 not chosen yet
+    std::mt19937_64 m_engine;
+    GaussianProcess m_gp;
+    FeasibilityModel m_feasibility;
+    int m_fits = 0;
+    QString m_spaceKey; // space name and size: a saved state belongs to this space only
+
+    // Warm start: a GP fitted once to the prior landscape's normal scores; its posterior mean, scaled to
+    // [0,1], is an extra input column of this landscape's GP (m_priorFeature caches it for every
+    // configuration when the space is small). Prior failures inform the feasibility model.
+    GaussianProcess m_priorGp;
+    Eigen::VectorXd m_priorFeature;
+    double m_priorLo = 0, m_priorHi = 1;
+    Eigen::MatrixXd m_priorFailX;
+    bool m_hasPrior = false;
+
+    // Operator portfolio of the non-model proposals: 0 = best-acquisition neighbour of the best few,
+    // 1 = crossover of two of the best. Which operator nominated which configuration; successes are
+    // evaluations that improved the incumbent.
+    std::vector<std::pair<qint64, int>> m_operatorOf;
+
+    // GP-Hedge portfolio over {EI, PI, LCB}.
+    std::array<double, 3> m_gains{{0, 0, 0}};
+    std::array<qint64, 3> m_lastNominees{{-1, -1, -1}};
+};
+
+} // namespace dv
