@@ -203,7 +203,11 @@ Result<QMap<qint64, QJsonObject>> VllmConfigExporter::parse(const QByteArray& js
         for (const QString& k : requiredKeys())
             if (!config.value(k).isDouble())
                 return Error{QStringLiteral("%1: \"%2\": '%3' missing or not a number").arg(source, it.key(), k)};
-        out.insert(digits.toLongLong(), config); // later duplicates win, as in a Python dict
+        bool fits = false;
+        const qint64 m = digits.toLongLong(&fits);
+        if (!fits) // Python's int() takes any size; a batch size beyond 64 bits is none we can look up
+            return Error{QStringLiteral("%1: key '%2': not a batch size this program can read (beyond 64 bits)").arg(source, it.key())};
+        out.insert(m, config); // later duplicates win, as in a Python dict
     }
     if (out.isEmpty())
         return Error{QStringLiteral("%1: no entry").arg(source)};
@@ -212,9 +216,11 @@ Result<QMap<qint64, QJsonObject>> VllmConfigExporter::parse(const QByteArray& js
 
 qint64 VllmConfigExporter::nearestKey(const QMap<qint64, QJsonObject>& configs, qint64 m)
 {
+    // |k - m| in unsigned arithmetic: exact for any two 64-bit keys, where k - m itself can overflow.
+    auto distance = [m](qint64 k) { return k >= m ? quint64(k) - quint64(m) : quint64(m) - quint64(k); };
     qint64 best = configs.isEmpty() ? -1 : configs.firstKey();
     for (auto it = configs.keyBegin(); it != configs.keyEnd(); ++it)
-        if (std::llabs(*it - m) < std::llabs(best - m))
+        if (distance(*it) < distance(best))
             best = *it;
     return best;
 }

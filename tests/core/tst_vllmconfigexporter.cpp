@@ -5,6 +5,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <limits>
+
 using namespace dv;
 
 Q_DECLARE_METATYPE(VllmMoeTarget)
@@ -61,6 +63,7 @@ private slots:
     void fileNameRefusals();
     void body();
     void readsBackWithVllmRules();
+    void keysAtTheEndsOfTheIntegers();
     void entryRefusals();
     void writeAndForce();
 };
@@ -208,6 +211,24 @@ void TestVllmConfigExporter::readsBackWithVllmRules()
     auto bad = VllmConfigExporter::parse("{\"1x\": {}}", QStringLiteral("f.json"));
     QVERIFY(!bad);
     QCOMPARE(bad.error(), QStringLiteral("f.json: key '1x': vLLM's int() fails on it"));
+}
+
+void TestVllmConfigExporter::keysAtTheEndsOfTheIntegers()
+{
+    // Found by fuzz_vllm_config: k - M overflowed for a key near -2^63 (then it looked nearest), and a
+    // key beyond 64 bits read as 0.
+    const QByteArray config = "{\"BLOCK_SIZE_M\": 16, \"BLOCK_SIZE_N\": 64, \"BLOCK_SIZE_K\": 64, \"GROUP_SIZE_M\": 1, "
+                              "\"num_warps\": 4, \"num_stages\": 3}";
+    auto ends = VllmConfigExporter::parse("{\"-9223372036854775803\": " + config + ", \"100\": " + config
+                                              + ", \"9223372036854775807\": " + config + "}",
+                                          QStringLiteral("f.json"));
+    QVERIFY2(ends, qPrintable(ends.error()));
+    QCOMPARE(VllmConfigExporter::nearestKey(ends.value(), 5), qint64(100));
+    QCOMPARE(VllmConfigExporter::nearestKey(ends.value(), std::numeric_limits<qint64>::min()), qint64(-9223372036854775803));
+    QCOMPARE(VllmConfigExporter::nearestKey(ends.value(), std::numeric_limits<qint64>::max()), std::numeric_limits<qint64>::max());
+    auto huge = VllmConfigExporter::parse("{\"99999999999999999999\": " + config + "}", QStringLiteral("f.json"));
+    QVERIFY(!huge);
+    QCOMPARE(huge.error(), QStringLiteral("f.json: key '99999999999999999999': not a batch size this program can read (beyond 64 bits)"));
 }
 
 void TestVllmConfigExporter::entryRefusals()
