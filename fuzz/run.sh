@@ -41,6 +41,7 @@ nice -n 19 cmake --build build-fuzz -j"$parallel" --target "${targets[@]/#/fuzz_
 
 run_one() {
     local t=$1 out=fuzz/out/$1
+    rm -rf "$out/artifacts"   # copied into fuzz/regressions/ by the run that made them
     mkdir -p "$out/corpus" "$out/artifacts"
     local dict=()
     case "$t" in
@@ -54,9 +55,10 @@ run_one() {
     local seeds=(fuzz/corpus/"$t")
     [ -d fuzz/regressions/"$t" ] && seeds+=(fuzz/regressions/"$t")
     local start=$(date +%s)
-    # -timeout: one input taking longer is a finding (a hang); -rss_limit_mb: so is using more memory.
+    # -timeout: one input taking longer is a finding (a hang; 120 s under ASan is about 30 s in a
+    # release build, what the largest space a file may describe costs); -rss_limit_mb: so is more memory.
     nice -n 19 build-fuzz/fuzz/fuzz_"$t" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-        -timeout=25 -rss_limit_mb=2560 -print_final_stats=1 "${dict[@]}" "${limits[@]}" \
+        -timeout=120 -rss_limit_mb=3072 -print_final_stats=1 "${dict[@]}" "${limits[@]}" \
         -artifact_prefix="$out/artifacts/" "$out/corpus" "${seeds[@]}" >"$out/log.txt" 2>&1 || true
     echo $(($(date +%s) - start)) >"$out/seconds"
     local found=0
@@ -84,7 +86,8 @@ for t in "${targets[@]}"; do
     cov=$(sed -E 's/.* cov: ([0-9]+).*/\1/' <<<"$line")
     ft=$(sed -E 's/.* ft: ([0-9]+).*/\1/' <<<"$line")
     corp=$(sed -E 's/.* corp: ([0-9]+).*/\1/' <<<"$line")
-    eps=$(sed -E 's/.* exec\/s:? ([0-9]+).*/\1/' <<<"$line")
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$t" "${execs:-?}" "${eps:-?}" "$(cat "$out/seconds")" \
+    secs=$(cat "$out/seconds")
+    eps=$(( ${execs:-0} / (secs > 0 ? secs : 1) ))
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$t" "${execs:-?}" "$eps" "$secs" \
         "${corp:-?}" "${cov:-?}" "${ft:-?}" "$(cat "$out/findings")"
 done
