@@ -12,6 +12,7 @@
 #include <QSaveFile>
 
 #include <cmath>
+#include <limits>
 
 namespace dv {
 
@@ -57,8 +58,9 @@ Result<QVector<QPair<QString, qint64>>> vllmConfig(const QJsonObject& config, co
             return Error{QStringLiteral("%1: '%2' is no parameter of vLLM's fused MoE kernel; vLLM passes every field of an "
                                         "entry to the kernel").arg(who, it.key())};
         const double d = it.value().toDouble(std::nan(""));
-        if (!it.value().isDouble() || std::floor(d) != d || d < 1)
-            return Error{QStringLiteral("%1: '%2' = %3 is not a positive integer").arg(who, it.key(), jsonText(it.value()))};
+        // Bounded before the conversion: 1e30 became -2^63 and was written into the file as such.
+        if (!it.value().isDouble() || std::floor(d) != d || d < 1 || d > double(std::numeric_limits<int>::max()))
+            return Error{QStringLiteral("%1: '%2' = %3 is not a positive integer (at most 2^31 - 1)").arg(who, it.key(), jsonText(it.value()))};
         if (values.contains(name))
             return Error{QStringLiteral("%1: '%2' is given twice (as %2 and an alias)").arg(who, name)};
         values.insert(name, qint64(d));

@@ -269,6 +269,15 @@ void TestVllmConfigExporter::entryRefusals()
     m = QStringLiteral("session M=64: BLOCK_SIZE_K = 48; tl.dot needs a power of two >= 16");
     QCOMPARE(check(e, m), m);
     e = ladder();
+    // Found by fuzz_vllm_config: a value beyond 64 bits was converted to -2^63 and written as such.
+    e[0].config.insert(QStringLiteral("num_stages"), 1e30);
+    m = QStringLiteral("session M=64: 'num_stages' = 1e+30 is not a positive integer (at most 2^31 - 1)");
+    QCOMPARE(check(e, m), m);
+    e = ladder();
+    e[0].config.insert(QStringLiteral("num_stages"), 0);
+    m = QStringLiteral("session M=64: 'num_stages' = 0 is not a positive integer (at most 2^31 - 1)");
+    QCOMPARE(check(e, m), m);
+    e = ladder();
     e[2].m = 1;
     m = QStringLiteral("session M=16: M = 1 is already given by session M=1");
     QCOMPARE(check(e, m), m);
