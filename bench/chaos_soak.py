@@ -251,7 +251,9 @@ class Soak:
             self.problem(f"plan {plan.number}: trials were reported but no session was found in the store")
             return
         self.reported += len(reported)
-        if code not in (0, 3, 130, 143) and not (engine_killed and code < 0):
+        # A worker killed while the engine opens the device (hello, load) fails the start: status 2.
+        worker_at_start = code == 2 and "worker SIGKILL" in delivered
+        if code not in (0, 3, 130, 143) and not (engine_killed and code < 0) and not worker_at_start:
             self.problem(f"session {plan.session}: exit status {code} after {delivered or 'no kill'}: {stderr[-800:]}")
         if plan.session is None:
             return
