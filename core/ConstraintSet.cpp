@@ -207,7 +207,7 @@ bool ConstraintSet::accepts(const std::vector<int>& valueIndices) const
     return true;
 }
 
-Result<void> ConstraintSet::enumerateImpl(bool (*visit)(void*, quint64), void* context, quint64 maxRejected) const
+Result<void> ConstraintSet::enumerateImpl(bool (*visit)(void*, quint64), void* context) const
 {
     const Impl& d = *m_impl;
     if (d.dims == 0)
@@ -224,7 +224,6 @@ Result<void> ConstraintSet::enumerateImpl(bool (*visit)(void*, quint64), void* c
         std::vector<int> idx(size_t(d.dims), -1);
         std::vector<quint64> base(size_t(d.dims) + 1, 0);
         int levelNow = 0;
-        quint64 rejected = 0;
         while (levelNow >= 0) {
             const size_t L = size_t(levelNow);
             if (++idx[L] >= d.radix[L]) {
@@ -240,13 +239,8 @@ Result<void> ConstraintSet::enumerateImpl(bool (*visit)(void*, quint64), void* c
                     break;
                 }
             }
-            if (!pass) {
-                if (++rejected > maxRejected)
-                    return Error{QStringLiteral("the constraints rejected more than %1 combinations of values before the "
-                                                "enumeration finished: list fewer values, or constrain the parameters listed first")
-                                     .arg(maxRejected)};
+            if (!pass)
                 continue;
-            }
             base[L + 1] = base[L] + quint64(idx[L]) * stride[L];
             if (levelNow == d.dims - 1) {
                 if (!visit(context, base[L + 1]))

@@ -32,34 +32,28 @@ public:
 
     int count() const;
 
-    /// How many combinations (prefixes included) the constraints may reject in one walk: without a
-    /// bound, a product of 10^12 whose constraints reject nearly everything would filter for hours
-    /// (this bound costs about 5 s; accepted combinations are bounded by what the caller keeps).
-    static constexpr quint64 kMaxRejected = 100'000'000;
-
     /// Visits every valid combination as its ordinal in the product (first parameter most
     /// significant), in increasing order. Stops early when `visit` returns false.
-    /// Returns an error if an expression fails at evaluation time, or once the constraints rejected
-    /// more than `maxRejected` combinations.
+    /// Returns an error if an expression fails at evaluation time.
     template <typename Visit>
-    Result<void> enumerate(Visit&& visit, quint64 maxRejected = kMaxRejected) const;
+    Result<void> enumerate(Visit&& visit) const;
 
     /// Whether the combination given by value indices satisfies every constraint.
     bool accepts(const std::vector<int>& valueIndices) const;
 
 private:
     struct Impl;
-    Result<void> enumerateImpl(bool (*visit)(void*, quint64), void* context, quint64 maxRejected) const;
+    Result<void> enumerateImpl(bool (*visit)(void*, quint64), void* context) const;
     std::unique_ptr<Impl> m_impl;
 };
 
 template <typename Visit>
-Result<void> ConstraintSet::enumerate(Visit&& visit, quint64 maxRejected) const
+Result<void> ConstraintSet::enumerate(Visit&& visit) const
 {
     auto trampoline = [](void* ctx, quint64 ordinal) -> bool {
         return (*static_cast<std::remove_reference_t<Visit>*>(ctx))(ordinal);
     };
-    return enumerateImpl(trampoline, const_cast<void*>(static_cast<const void*>(&visit)), maxRejected);
+    return enumerateImpl(trampoline, const_cast<void*>(static_cast<const void*>(&visit)));
 }
 
 } // namespace dv
