@@ -1,7 +1,7 @@
 #include "Bundle.h"
 
-#include "BestTrial.h"
 #include "JsonUtil.h"
+#include "SafeFile.h"
 #include "TuningLadder.h"
 
 #include <QCryptographicHash>
@@ -12,7 +12,6 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QSaveFile>
 #include <QSet>
 
 #include <archive.h>
@@ -110,31 +109,16 @@ Result<Bundle> Bundle::fromSessions(ResultStore& store, const QVector<qint64>& i
         auto trials = store.trials(id);
         if (!trials)
             return Error{trials.error()};
-        auto key = TuningLadder::problemValue(record->problem, keyPosition);
-        if (!key)
-            return Error{QStringLiteral("session %1: %2").arg(id).arg(key.error())};
-        const auto best = BestTrial::of(trials.value());
-        if (!best)
-            return Error{QStringLiteral("session %1: no ok, verified trial to bundle").arg(id)};
-        if (seen.contains({record->device.name, key.value()}))
+        auto derived = entryOf(record.value(), trials.value(), keyPosition);
+        if (!derived)
+            return Error{QStringLiteral("session %1: %2").arg(id).arg(derived.error())};
+        BundleEntry e = derived.value();
+        if (seen.contains({e.gpu, e.key}))
             return Error{QStringLiteral("session %1: a second session for key %2 on %3; bundle one session per key and GPU")
-                             .arg(id).arg(key.value()).arg(record->device.name)};
-        seen.insert({record->device.name, key.value()});
+                             .arg(id).arg(e.key).arg(e.gpu)};
+        seen.insert({e.gpu, e.key});
         if (!kernels.contains(record->kernel))
             kernels.append(record->kernel);
-        BundleEntry e;
-        e.gpu = record->device.name;
-        e.key = key.value();
-        e.problem = record->problem;
-        e.kernel = record->kernel;
-        e.strategy = record->strategy;
-        e.evaluations = int(trials->size());
-        e.bestMs = BestTrial::rankingMs(best.value());
-        e.bestConfig = best->config;
-        e.toolchain = record->device.toolchain;
-        const QJsonObject details = record->device.details;
-        e.driver = details.value(QLatin1String("versions")).toObject().value(QLatin1String("driver")).toString(
-            details.value(QLatin1String("driver")).toString());
         e.sessionMember = QStringLiteral("sessions/%1.json").arg(b.manifest.entries.size() + 1);
         b.members.insert(e.sessionMember, sessionJson(record.value(), trials.value()));
         b.manifest.entries.append(e);
@@ -150,10 +134,13 @@ Result<Bundle> Bundle::fromSessions(ResultStore& store, const QVector<qint64>& i
     for (auto it = exportDirs.begin(); it != exportDirs.end(); ++it) {
         if (!pathProblem(QStringLiteral("exports/") + it.key()).isEmpty() || it.key().contains(QLatin1Char('/')))
             return Error{QStringLiteral("export name '%1': expected a plain name").arg(it.key())};
-        const QDir root(it.value());
-        if (!root.exists())
+        // Absolute, so that relativeFilePath() below strips it: for a relative "./triton-cache"
+        // QDir returns the walked path unchanged and the files would be stored one level too deep.
+        const QString rootPath = QFileInfo(it.value()).absoluteFilePath();
+        const QDir root(rootPath);
+        if (!QFileInfo(rootPath).isDir())
             return Error{QStringLiteral("%1: no such directory").arg(it.value())};
-        QDirIterator walk(it.value(), QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
+        QDirIterator walk(rootPath, QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
         while (walk.hasNext()) {
             const QString path = walk.next();
             const QFileInfo info = walk.fileInfo();
@@ -207,19 +194,22 @@ Result<QByteArray> Bundle::toArchive() const
 
 Result<void> Bundle::write(const QString& path, bool force) const
 {
-    if (QFileInfo::exists(path) && !force)
-        return Error{QStringLiteral("%1: exists; pass --force to replace it").arg(path)};
+    // The cheap refusals (a device, a FIFO, a folder, a missing folder) before the archive is built.
+    if (auto target = SafeFile::check(path, {}, true); !target)
+        return Error{target.error()};
     auto bytes = toArchive();
     if (!bytes)
         return Error{bytes.error()};
-    QSaveFile out(path);
-    if (!out.open(QIODevice::WriteOnly) || out.write(bytes.value()) != bytes->size() || !out.commit())
-        return Error{QStringLiteral("%1: cannot write: %2").arg(path, out.errorString())};
+    if (auto written = SafeFile::write(path, bytes.value(), force); !written)
+        return Error{written.error()};
     return {};
 }
 
 Result<Bundle> Bundle::read(const QString& path, const BundleLimits& limits)
 {
+    // A FIFO or a device would block or never end.
+    if (const QFileInfo info(path); info.exists() && !info.isFile())
+        return Error{QStringLiteral("%1: not a regular file").arg(path)};
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
         return Error{QStringLiteral("%1: cannot read: %2").arg(path, f.errorString())};
@@ -234,6 +224,8 @@ Result<Bundle> Bundle::fromArchive(const QByteArray& archive, const QString& sou
     archive_read_support_filter_gzip(a.get());
     archive_read_support_format_tar(a.get());
     archive_read_support_format_zip(a.get());
+    if (archive.size() > limits.maxArchiveBytes)
+        return Error{QStringLiteral("%1: %2 bytes, more than the %3 a bundle may have").arg(source).arg(archive.size()).arg(limits.maxArchiveBytes)};
     if (archive.isEmpty() || archive_read_open_memory(a.get(), archive.constData(), size_t(archive.size())) != ARCHIVE_OK)
         return Error{QStringLiteral("%1: not a readable bundle archive (tar.gz or zip), truncated or corrupt: %2")
                          .arg(source, archive.isEmpty() ? QStringLiteral("empty file") : QString::fromUtf8(archive_error_string(a.get())))};
@@ -241,12 +233,19 @@ Result<Bundle> Bundle::fromArchive(const QByteArray& archive, const QString& sou
     qint64 total = 0;
     struct archive_entry* e = nullptr;
     int r = ARCHIVE_OK;
+    int entries = 0;
     while ((r = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK) {
+        // Directories count too: a stream of a billion empty headers is a bomb of its own.
+        if (++entries > limits.maxMembers)
+            return Error{QStringLiteral("%1: more than %2 members (files and directories)").arg(source).arg(limits.maxMembers)};
+        // Headers and skipped data are inflated too; the members' limit plus room for headers bounds them.
+        if (archive_filter_bytes(a.get(), 0) > limits.maxTotalBytes + qint64(limits.maxMembers) * 4096)
+            return Error{QStringLiteral("%1: inflates to more than %2 bytes").arg(source).arg(limits.maxTotalBytes + qint64(limits.maxMembers) * 4096)};
         const char* raw = archive_entry_pathname_utf8(e);
         QString path = QString::fromUtf8(raw ? raw : archive_entry_pathname(e));
         while (path.startsWith(QLatin1String("./")))
             path.remove(0, 2);
-        const QString where = QStringLiteral("%1: %2").arg(source, path);
+        const QString where = QStringLiteral("%1: %2").arg(source, clip(path));
         if (archive_entry_hardlink(e))
             return Error{QStringLiteral("%1: a hard link; bundles hold plain files only").arg(where)};
         const auto type = archive_entry_filetype(e);
@@ -267,8 +266,6 @@ Result<Bundle> Bundle::fromArchive(const QByteArray& archive, const QString& sou
             return Error{QStringLiteral("%1: %2").arg(where, why)};
         if (files.contains(path))
             return Error{QStringLiteral("%1: appears twice").arg(where)};
-        if (files.size() >= limits.maxMembers)
-            return Error{QStringLiteral("%1: more than %2 members").arg(source).arg(limits.maxMembers)};
         if (archive_entry_size_is_set(e) && archive_entry_size(e) > limits.maxMemberBytes)
             return Error{QStringLiteral("%1: %2 bytes, more than the %3 a member may have").arg(where).arg(archive_entry_size(e)).arg(limits.maxMemberBytes)};
         // The header's size is not trusted: the data is read with the limit in hand.
@@ -316,15 +313,36 @@ Result<Bundle> Bundle::fromArchive(const QByteArray& archive, const QString& sou
     for (int i = 0; i < b.manifest.entries.size(); ++i) {
         const BundleEntry& en = b.manifest.entries[i];
         if (!files.contains(en.sessionMember))
-            return Error{QStringLiteral("%1: manifest.json.entries[%2].session: no member %3").arg(source).arg(i).arg(en.sessionMember)};
-        auto s = parseSession(files[en.sessionMember], en.sessionMember);
-        if (!s)
-            return Error{QStringLiteral("%1: %2").arg(source, s.error())};
-        if (s->first.device.name != en.gpu || s->first.problem != en.problem)
-            return Error{QStringLiteral("%1: manifest.json.entries[%2]: GPU or problem differ from %3").arg(source).arg(i).arg(en.sessionMember)};
+            return Error{QStringLiteral("%1: manifest.json.entries[%2].session: no member %3").arg(source).arg(i).arg(clip(en.sessionMember))};
+        if (auto checked = checkEntry(en, i, files[en.sessionMember], b.manifest.keyPosition); !checked)
+            return Error{QStringLiteral("%1: %2").arg(source, checked.error())};
     }
     b.members = files;
     return b;
+}
+
+Result<QStringList> Bundle::checkExports(const QString& exportRoot, bool force) const
+{
+    QStringList unchanged;
+    if (exportRoot.isEmpty())
+        return unchanged;
+    const QString root = QDir(exportRoot).absolutePath();
+    for (auto it = members.begin(); it != members.end(); ++it) {
+        if (!it.key().startsWith(QLatin1String("exports/")))
+            continue;
+        const QString rel = it.key().mid(8);
+        const QString target = QDir::cleanPath(root + QLatin1Char('/') + rel);
+        if (!target.startsWith(root + QLatin1Char('/')))
+            return Error{QStringLiteral("%1: escapes %2").arg(it.key(), root)};
+        // An existing link on the way could lead outside the target directory; a device or
+        // FIFO where a file goes would be replaced: both refused here, before any write.
+        auto plan = SafeFile::checkBelow(root, rel, it.value(), force);
+        if (!plan)
+            return Error{QStringLiteral("%1: %2").arg(it.key(), plan.error())};
+        if (plan.value() == SafeFile::Plan::Keep)
+            unchanged.append(target);
+    }
+    return unchanged;
 }
 
 Result<BundleImportReport> Bundle::importInto(ResultStore& store, const QString& exportRoot, bool force) const
@@ -336,38 +354,16 @@ Result<BundleImportReport> Bundle::importInto(ResultStore& store, const QString&
         const QByteArray* data;
     };
     QVector<Target> targets;
+    auto unchanged = checkExports(exportRoot, force);
+    if (!unchanged)
+        return Error{unchanged.error()};
+    report.unchangedFiles = unchanged.value();
     if (!exportRoot.isEmpty()) {
         const QString root = QDir(exportRoot).absolutePath();
         for (auto it = members.begin(); it != members.end(); ++it) {
-            if (!it.key().startsWith(QLatin1String("exports/")))
-                continue;
-            const QString rel = it.key().mid(8);
-            const QString target = QDir::cleanPath(root + QLatin1Char('/') + rel);
-            if (!target.startsWith(root + QLatin1Char('/')))
-                return Error{QStringLiteral("%1: escapes %2").arg(it.key(), root)};
-            // An existing link on the way could lead outside the target directory.
-            QString walk = root;
-            for (const QString& part : rel.split(QLatin1Char('/'))) {
-                walk += QLatin1Char('/') + part;
-                const QFileInfo info(walk);
-                if (info.isSymLink())
-                    return Error{QStringLiteral("%1: %2 is a symbolic link; refusing to write through it").arg(it.key(), walk)};
-            }
-            const QFileInfo info(target);
-            if (info.exists()) {
-                if (!info.isFile())
-                    return Error{QStringLiteral("%1: exists and is not a file").arg(target)};
-                QFile f(target);
-                if (!f.open(QIODevice::ReadOnly))
-                    return Error{QStringLiteral("%1: cannot read the existing file: %2").arg(target, f.errorString())};
-                if (f.readAll() == it.value()) {
-                    report.unchangedFiles.append(target);
-                    continue;
-                }
-                if (!force)
-                    return Error{QStringLiteral("%1: exists with different content; pass --force to replace it").arg(target)};
-            }
-            targets.append(Target{target, &it.value()});
+            const QString target = QDir::cleanPath(root + QLatin1Char('/') + it.key().mid(8));
+            if (it.key().startsWith(QLatin1String("exports/")) && !report.unchangedFiles.contains(target))
+                targets.append(Target{target, &it.value()});
         }
     }
     auto existing = store.sessions();
@@ -413,9 +409,8 @@ Result<BundleImportReport> Bundle::importInto(ResultStore& store, const QString&
     for (const Target& t : targets) {
         if (!QDir().mkpath(QFileInfo(t.path).absolutePath()))
             return Error{QStringLiteral("%1: cannot create the directory").arg(QFileInfo(t.path).absolutePath())};
-        QSaveFile out(t.path);
-        if (!out.open(QIODevice::WriteOnly) || out.write(*t.data) != t.data->size() || !out.commit())
-            return Error{QStringLiteral("%1: cannot write: %2").arg(t.path, out.errorString())};
+        if (auto written = SafeFile::write(t.path, *t.data, force); !written)
+            return Error{written.error()};
         report.writtenFiles.append(t.path);
     }
     return report;
@@ -436,6 +431,12 @@ Result<Bundle> Bundle::merge(const Bundle& a, const QString& nameA, const Bundle
     QMap<QPair<QString, qint64>, std::pair<BundleEntry, const Bundle*>> best;
     for (const Bundle* bundle : {&a, &b}) {
         const QString& name = bundle == &a ? nameA : nameB;
+        // The times compared are the sessions' own, whatever a manifest claims.
+        for (int i = 0; i < bundle->manifest.entries.size(); ++i) {
+            const BundleEntry& e = bundle->manifest.entries[i];
+            if (auto checked = checkEntry(e, i, bundle->members.value(e.sessionMember), bundle->manifest.keyPosition); !checked)
+                return Error{QStringLiteral("%1: %2").arg(name, checked.error())};
+        }
         for (BundleEntry e : bundle->manifest.entries) {
             const QPair<QString, qint64> id{e.gpu, e.key};
             const QString origin = e.source.isEmpty() ? name : e.source;

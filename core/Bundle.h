@@ -94,6 +94,11 @@ public:
     /// export files below `exportRoot` (none when empty). Every target file is checked first: an
     /// existing different file is replaced only with `force`; on refusal nothing is written.
     Result<BundleImportReport> importInto(ResultStore& store, const QString& exportRoot, bool force) const;
+    /// The check importInto() makes first, for callers that must refuse before they create a
+    /// database: every export file below `exportRoot` by SafeFile's rule (no link on the way,
+    /// regular files only, other content only with `force`). Returns the files already there,
+    /// identical; writes nothing.
+    Result<QStringList> checkExports(const QString& exportRoot, bool force) const;
 
     /// Merges two bundles of the same kernel: per (key, GPU) the faster entry, its session with
     /// it; export files present in one or identical in both are kept, differing ones dropped
@@ -102,6 +107,13 @@ public:
 
     /// Recomputes catalogue and content checksum from `members`.
     void seal();
+    /// A manifest entry as the session's own data gives it: GPU, key (at `keyPosition` of the
+    /// problem), problem, kernel, strategy, evaluations, best time and configuration, toolchain,
+    /// driver (`sessionMember` and `source` left empty).
+    static Result<BundleEntry> entryOf(const SessionRecord& record, const QVector<Trial>& trials, int keyPosition);
+    /// Checks manifest entry `index` against its session member: the data wins, so any field
+    /// that disagrees with what entryOf() derives is refused, naming the entry and field.
+    static Result<void> checkEntry(const BundleEntry& entry, int index, const QByteArray& sessionJson, int keyPosition);
     /// The session member's session and trials, schema-checked.
     static Result<std::pair<SessionRecord, QVector<Trial>>> parseSession(const QByteArray& json, const QString& member);
     static QByteArray sessionJson(const SessionRecord& record, const QVector<Trial>& trials);

@@ -2,7 +2,9 @@
 // checks whose errors name the member and field.
 #include "Bundle.h"
 
+#include "BestTrial.h"
 #include "JsonUtil.h"
+#include "TuningLadder.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -225,6 +227,70 @@ QByteArray Bundle::sessionJson(const SessionRecord& r, const QVector<Trial>& tri
     return QJsonDocument(QJsonObject{{QStringLiteral("session"), s}, {QStringLiteral("trials"), ts}}).toJson(QJsonDocument::Indented);
 }
 
+Result<BundleEntry> Bundle::entryOf(const SessionRecord& record, const QVector<Trial>& trials, int keyPosition)
+{
+    auto key = TuningLadder::problemValue(record.problem, keyPosition);
+    if (!key)
+        return Error{key.error()};
+    const auto best = BestTrial::of(trials);
+    if (!best)
+        return Error{QStringLiteral("no ok, verified trial to bundle")};
+    BundleEntry e;
+    e.gpu = record.device.name;
+    e.key = key.value();
+    e.problem = record.problem;
+    e.kernel = record.kernel;
+    e.strategy = record.strategy;
+    e.evaluations = int(trials.size());
+    e.bestMs = BestTrial::rankingMs(best.value());
+    e.bestConfig = best->config;
+    e.toolchain = record.device.toolchain;
+    const QJsonObject details = record.device.details;
+    e.driver = details.value(QLatin1String("versions")).toObject().value(QLatin1String("driver")).toString(
+        details.value(QLatin1String("driver")).toString());
+    return e;
+}
+
+Result<void> Bundle::checkEntry(const BundleEntry& entry, int index, const QByteArray& sessionJson, int keyPosition)
+{
+    const QString where = QStringLiteral("manifest.json.entries[%1]").arg(index);
+    auto s = parseSession(sessionJson, entry.sessionMember);
+    if (!s)
+        return Error{s.error()};
+    auto derived = entryOf(s->first, s->second, keyPosition);
+    if (!derived)
+        return Error{QStringLiteral("%1: %2").arg(entry.sessionMember, derived.error())};
+    const BundleEntry& d = derived.value();
+    // The manifest is a summary of the data; a summary that says something else is a forgery or
+    // a broken tool, and merge and inspect would believe it.
+    auto differ = [&](const char* field, const QString& says, const QString& data) {
+        return Error{QStringLiteral("%1.%2: the manifest says %3 but %4 gives %5; the data wins, so the bundle is refused")
+                         .arg(where, QLatin1String(field), clip(says), entry.sessionMember, clip(data))};
+    };
+    const struct {
+        const char* field;
+        QString says, data;
+    } texts[] = {{"gpu", entry.gpu, d.gpu},
+                 {"problem", entry.problem, d.problem},
+                 {"kernel", entry.kernel, d.kernel},
+                 {"strategy", entry.strategy, d.strategy},
+                 {"toolchain", entry.toolchain, d.toolchain},
+                 {"driver", entry.driver, d.driver}};
+    for (const auto& t : texts)
+        if (t.says != t.data)
+            return differ(t.field, QStringLiteral("'%1'").arg(t.says), QStringLiteral("'%1'").arg(t.data));
+    if (entry.key != d.key)
+        return differ("key", QString::number(entry.key), QString::number(d.key));
+    if (entry.evaluations != d.evaluations)
+        return differ("evaluations", QString::number(entry.evaluations), QStringLiteral("%1 trials").arg(d.evaluations));
+    // JSON numbers round-trip exactly; the tolerance only forgives another writer's last digit.
+    if (!(std::abs(entry.bestMs - d.bestMs) <= 1e-9 * std::abs(d.bestMs)))
+        return differ("best_ms", QString::number(entry.bestMs, 'g', 17), QStringLiteral("%1 ms").arg(d.bestMs, 0, 'g', 17));
+    if (entry.bestConfig != d.bestConfig)
+        return differ("best_config", jsonText(entry.bestConfig), jsonText(d.bestConfig));
+    return {};
+}
+
 Result<std::pair<SessionRecord, QVector<Trial>>> Bundle::parseSession(const QByteArray& json, const QString& member)
 {
     auto doc = parseJsonObject(json, member);
@@ -292,10 +358,20 @@ Result<std::pair<SessionRecord, QVector<Trial>>> Bundle::parseSession(const QByt
             return Error{t.error};
         const auto s = statusFromName(status);
         if (!s)
-            return Error{QStringLiteral("%1.status: unknown status '%2'").arg(t.where, status)};
+            return Error{QStringLiteral("%1.status: unknown status '%2'").arg(t.where, clip(status))};
         trial.measurement.status = *s;
-        if (*s == Status::Ok && !std::isfinite(trial.measurement.objectiveMs))
-            return Error{QStringLiteral("%1.objective_ms: an ok trial needs a finite time").arg(t.where)};
+        // A time that is not finite and positive would become the best and be exported.
+        auto time = [](double v) { return std::isfinite(v) && v > 0; };
+        if (*s == Status::Ok && !time(trial.measurement.objectiveMs))
+            return Error{QStringLiteral("%1.objective_ms: an ok trial needs a finite time > 0, got %2").arg(t.where).arg(trial.measurement.objectiveMs)};
+        for (int k = 0; *s == Status::Ok && k < trial.measurement.samplesMs.size(); ++k)
+            if (!time(trial.measurement.samplesMs[k]))
+                return Error{QStringLiteral("%1.samples_ms[%2]: %3 is not a time > 0").arg(t.where).arg(k).arg(jsonText(to.value(QLatin1String("samples_ms")).toArray().at(k)))};
+        for (int k = 0; k < trial.remeasuredMs.size(); ++k)
+            if (!time(trial.remeasuredMs[k]))
+                return Error{QStringLiteral("%1.remeasured_ms[%2]: %3 is not a time > 0").arg(t.where).arg(k).arg(jsonText(to.value(QLatin1String("remeasured_ms")).toArray().at(k)))};
+        if (trial.measurement.compileTimeMs < 0) // null (unknown) reads as NaN and passes
+            return Error{QStringLiteral("%1.compile_ms: %2 is not a duration >= 0").arg(t.where).arg(trial.measurement.compileTimeMs)};
         trials.append(trial);
     }
     return std::make_pair(r, trials);

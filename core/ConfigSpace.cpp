@@ -70,7 +70,7 @@ Result<std::shared_ptr<ConfigSpace::Data>> ConfigSpace::makeData(const QString& 
 }
 
 Result<ConfigSpace> ConfigSpace::create(const QString& name, QVector<Parameter> parameters,
-                                        QStringList constraints)
+                                        QStringList constraints, const std::atomic<bool>* interrupt)
 {
     auto data = makeData(name, std::move(parameters), std::move(constraints));
     if (!data)
@@ -87,7 +87,7 @@ Result<ConfigSpace> ConfigSpace::create(const QString& name, QVector<Parameter> 
         }
         d.ordinals.push_back(ordinal);
         return true;
-    });
+    }, EnumerationLimits{EnumerationLimits::kMaxExamined, interrupt});
     if (!run)
         return Error{run.error()};
     if (tooMany)
@@ -226,7 +226,7 @@ Result<QVector<Parameter>> ConfigSpace::parametersFromJson(const QJsonObject& ro
     return parameters;
 }
 
-Result<ConfigSpace> ConfigSpace::fromJson(const QByteArray& json, const QString& source)
+Result<ConfigSpace> ConfigSpace::fromJson(const QByteArray& json, const QString& source, const std::atomic<bool>* interrupt)
 {
     auto doc = parseJsonObject(json, source);
     if (!doc)
@@ -275,7 +275,7 @@ Result<ConfigSpace> ConfigSpace::fromJson(const QByteArray& json, const QString&
     }
 
     QString name = root.value(QLatin1String("name")).toString();
-    auto space = create(name, parameters, constraints);
+    auto space = create(name, parameters, constraints, interrupt);
     if (!space)
         return Error{QStringLiteral("%1: %2").arg(source, space.error())};
     return space;

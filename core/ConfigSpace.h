@@ -6,6 +6,7 @@
 #include <QJsonObject>
 #include <QStringList>
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -22,12 +23,15 @@ public:
     ConfigSpace();
 
     /// Parses a space file (docs/space-format.md). `source` names the file in error messages.
-    static Result<ConfigSpace> fromJson(const QByteArray& json, const QString& source);
+    /// Enumerating the valid set is bounded (EnumerationLimits) and stops with an error when
+    /// `interrupt` becomes true.
+    static Result<ConfigSpace> fromJson(const QByteArray& json, const QString& source,
+                                        const std::atomic<bool>* interrupt = nullptr);
     /// Only the "parameters" of a space file (no enumeration): for exporters and tools.
     static Result<QVector<Parameter>> parametersFromJson(const QJsonObject& root, const QString& source);
     /// Builds a space from parameters and constraint expressions, enumerating the valid set.
     static Result<ConfigSpace> create(const QString& name, QVector<Parameter> parameters,
-                                      QStringList constraints);
+                                      QStringList constraints, const std::atomic<bool>* interrupt = nullptr);
     /// A space whose valid set is given explicitly by ordinals in the product (a recorded dataset).
     static Result<ConfigSpace> fromOrdinals(const QString& name, QVector<Parameter> parameters,
                                             std::vector<quint64> ordinals);

@@ -1,16 +1,23 @@
 #include "ConstraintSet.h"
 
+#include "JsonUtil.h"
+
 #include <QHash>
 #include <QRegularExpression>
 
 #include <muParser.h>
 
+#include <cfenv>
 #include <cmath>
 #include <deque>
 
 namespace dv {
 
 namespace {
+
+// The floating-point exceptions that mean "no defined value": x/0 (inf), 0/0, fmod(x, 0),
+// sqrt(-1), log(-1) (NaN). They are sticky, so a whole enumeration is checked at once.
+constexpr int kUndefined = FE_DIVBYZERO | FE_INVALID;
 
 double opModulo(double a, double b) { return std::fmod(a, b); }
 double opNot(double a) { return a == 0.0 ? 1.0 : 0.0; }
@@ -42,6 +49,8 @@ struct ConstraintSet::Impl {
     std::vector<std::vector<int>> byLevel;    // parser indices attached to each parameter level
     std::vector<int> constantParsers;         // constraints that mention no parameter
     UnknownNames unknown;
+    QStringList texts;                        // the constraints as written, for errors
+    QVector<Parameter> parameters;            // for errors: the values of a combination
 };
 
 ConstraintSet::ConstraintSet() : m_impl(std::make_unique<Impl>()) {}
@@ -117,6 +126,8 @@ Result<ConstraintSet> ConstraintSet::compile(const QVector<Parameter>& parameter
     ConstraintSet set;
     Impl& d = *set.m_impl;
     d.dims = int(parameters.size());
+    d.texts = expressions;
+    d.parameters = parameters;
     d.vars = std::make_unique<double[]>(size_t(std::max(1, d.dims)));
     d.byLevel.resize(size_t(d.dims));
 
@@ -147,14 +158,21 @@ Result<ConstraintSet> ConstraintSet::compile(const QVector<Parameter>& parameter
     for (int c = 0; c < expressions.size(); ++c) {
         const QString& text = expressions[c];
         auto fail = [&](const QString& why) {
-            return Error{QStringLiteral("constraint %1 '%2': %3").arg(c + 1).arg(text, why)};
+            return Error{QStringLiteral("constraint %1 '%2': %3").arg(c + 1).arg(clip(text), why)};
         };
         if (text.trimmed().isEmpty())
             return fail(QStringLiteral("empty expression"));
+        if (text.size() > kMaxExpressionLength)
+            return fail(QStringLiteral("%1 characters, more than the %2 a constraint may have").arg(text.size()).arg(kMaxExpressionLength));
         QString rewriteError;
         const QString rewritten = rewriteExpression(text, stringIds, &rewriteError);
         if (!rewriteError.isEmpty())
             return fail(rewriteError);
+        // muparser's `=` assigns (and the assignment's value, non-zero, counts as true); string
+        // literals are numbers by now, so any lone '=' left is one.
+        static const QRegularExpression assignment(QStringLiteral("(?<![=!<>])=(?!=)"));
+        if (assignment.match(rewritten).hasMatch())
+            return fail(QStringLiteral("'=' would assign a value, not compare; write '=='"));
 
         auto parser = std::make_unique<mu::Parser>();
         try {
@@ -171,9 +189,12 @@ Result<ConstraintSet> ConstraintSet::compile(const QVector<Parameter>& parameter
             d.unknown.names.clear();
             parser->SetVarFactory(collectUnknown, &d.unknown);
             parser->SetExpr(rewritten.toStdString());
-            const auto used = parser->GetUsedVar(); // parses the expression
+            std::feclearexcept(kUndefined);
+            const auto used = parser->GetUsedVar(); // parses the expression, folding constants
             if (!d.unknown.names.isEmpty())
-                return fail(QStringLiteral("unknown parameter '%1'").arg(d.unknown.names.first()));
+                return fail(QStringLiteral("unknown parameter '%1'").arg(clip(d.unknown.names.first())));
+            if (std::fetestexcept(kUndefined))
+                return fail(QStringLiteral("divides by zero or has no defined value among its constants"));
             int deepest = -1;
             for (const auto& [name, ptr] : used) {
                 Q_UNUSED(ptr);
@@ -185,7 +206,7 @@ Result<ConstraintSet> ConstraintSet::compile(const QVector<Parameter>& parameter
                 d.byLevel[size_t(deepest)].push_back(int(d.parsers.size()));
             d.parsers.push_back(std::move(parser));
         } catch (const mu::Parser::exception_type& e) {
-            return fail(QString::fromStdString(e.GetMsg()));
+            return fail(clip(QString::fromStdString(e.GetMsg()), 200));
         }
     }
     return set;
@@ -198,8 +219,9 @@ bool ConstraintSet::accepts(const std::vector<int>& valueIndices) const
         d.vars[size_t(i)] = d.numeric[size_t(i)][size_t(valueIndices[size_t(i)])];
     try {
         for (const auto& p : d.parsers) {
-            if (p->Eval() == 0.0)
-                return false;
+            std::feclearexcept(kUndefined);
+            if (p->Eval() == 0.0 || std::fetestexcept(kUndefined))
+                return false; // an undefined value satisfies nothing
         }
     } catch (const mu::Parser::exception_type&) {
         return false;
@@ -207,14 +229,51 @@ bool ConstraintSet::accepts(const std::vector<int>& valueIndices) const
     return true;
 }
 
-Result<void> ConstraintSet::enumerateImpl(bool (*visit)(void*, quint64), void* context) const
+Result<void> ConstraintSet::enumerateImpl(bool (*visit)(void*, quint64), void* context, const EnumerationLimits& limits) const
+{
+    // No check per evaluation on the fast path: the exception flags are sticky, so one test at
+    // the end tells whether any evaluation was undefined; only then is the walk repeated, checking
+    // each one, to name the constraint and the combination.
+    std::feclearexcept(kUndefined);
+    auto walked = walk(visit, context, false, limits);
+    if (!walked || !std::fetestexcept(kUndefined))
+        return walked;
+    auto diagnosed = walk([](void*, quint64) { return true; }, nullptr, true, limits);
+    return diagnosed ? walked : diagnosed; // nothing found: the visitor raised the flag, not a constraint
+}
+
+Result<void> ConstraintSet::walk(bool (*visit)(void*, quint64), void* context, bool diagnose,
+                                 const EnumerationLimits& limits) const
 {
     const Impl& d = *m_impl;
+    // The combination being evaluated (levels 0..level), for the error.
+    auto undefined = [&](int c, int level, const std::vector<int>& idx) {
+        QStringList values;
+        for (int i = 0; i <= level && i < d.dims; ++i)
+            values.append(QStringLiteral("%1 = %2").arg(d.parameters[i].name, jsonText(d.parameters[i].values[idx[size_t(i)]])));
+        return Error{QStringLiteral("constraint %1 '%2': divides by zero or has no defined value (0/0, sqrt or log of a negative)%3")
+                         .arg(c + 1).arg(clip(d.texts.value(c)), values.isEmpty() ? QString() : QStringLiteral(" at ") + values.join(QStringLiteral(", ")))};
+    };
+    auto eval = [&](int c, bool& undefinedValue) {
+        if (diagnose)
+            std::feclearexcept(kUndefined);
+        const double v = d.parsers[size_t(c)]->Eval();
+        undefinedValue = diagnose && std::fetestexcept(kUndefined);
+        return v;
+    };
+    bool bad = false;
     if (d.dims == 0)
         return {};
+    // Every step of the walk counts, except one that ends in a valid configuration: a late
+    // constraint over a product of 10^12 would otherwise be evaluated 10^12 times.
+    quint64 examined = 0, steps = 0;
+    constexpr quint64 kCheckEvery = 1 << 14;
     try {
         for (int c : d.constantParsers) {
-            if (d.parsers[size_t(c)]->Eval() == 0.0)
+            const double v = eval(c, bad);
+            if (bad)
+                return undefined(c, -1, {});
+            if (v == 0.0)
                 return {};
         }
         // Iterative depth-first walk; stride[i] = product of radices after i.
@@ -231,21 +290,31 @@ Result<void> ConstraintSet::enumerateImpl(bool (*visit)(void*, quint64), void* c
                 --levelNow;
                 continue;
             }
+            if (++steps % kCheckEvery == 0 && limits.interrupt && limits.interrupt->load(std::memory_order_relaxed))
+                return Error{QStringLiteral("interrupted while enumerating the space")};
             d.vars[L] = d.numeric[L][size_t(idx[L])];
             bool pass = true;
             for (int c : d.byLevel[L]) {
-                if (d.parsers[size_t(c)]->Eval() == 0.0) {
+                const double v = eval(c, bad);
+                if (bad)
+                    return undefined(c, levelNow, idx);
+                if (v == 0.0) {
                     pass = false;
                     break;
                 }
             }
-            if (!pass)
-                continue;
-            base[L + 1] = base[L] + quint64(idx[L]) * stride[L];
-            if (levelNow == d.dims - 1) {
-                if (!visit(context, base[L + 1]))
+            if (pass && levelNow == d.dims - 1) {
+                // A valid configuration: their number is bounded by the visitor, not by this limit.
+                if (!visit(context, base[L] + quint64(idx[L]) * stride[L]))
                     return {};
-            } else {
+                continue;
+            }
+            if (++examined > limits.maxExamined)
+                return Error{QStringLiteral("enumerating the space examined more than %1 combinations that are not valid "
+                                            "configurations (the limit); constrain the first parameters, or narrow their values")
+                                 .arg(limits.maxExamined)};
+            if (pass) {
+                base[L + 1] = base[L] + quint64(idx[L]) * stride[L];
                 ++levelNow;
             }
         }

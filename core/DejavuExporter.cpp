@@ -2,6 +2,7 @@
 
 #include "JsonUtil.h"
 #include "PythonText.h"
+#include "SafeFile.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -10,7 +11,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
-#include <QSaveFile>
 #include <QSet>
 #include <QTemporaryDir>
 
@@ -505,18 +505,15 @@ Result<DejavuCacheFile> DejavuExporter::render(const DejavuDeployment& d, const 
 Result<QString> DejavuExporter::write(const DejavuCacheFile& file, const QString& root, bool force)
 {
     const QString target = QDir(root).filePath(file.relativePath());
-    const QFileInfo info(target);
-    if (info.exists()) {
-        QFile existing(target);
-        if (!existing.open(QIODevice::ReadOnly))
-            return Error{QStringLiteral("%1: cannot read the existing file: %2").arg(target, existing.errorString())};
-        if (existing.readAll() == file.json)
-            return target; // already there, byte for byte
-        if (!force)
-            return Error{QStringLiteral("%1: exists with different content; pass --force to replace it").arg(target)};
-        QSaveFile out(target);
-        if (!out.open(QIODevice::WriteOnly) || out.write(file.json) != file.json.size() || !out.commit())
-            return Error{QStringLiteral("%1: cannot write: %2").arg(target, out.errorString())};
+    // Every folder on the way and the file itself are checked before anything is created.
+    auto plan = SafeFile::checkBelow(root, file.relativePath(), file.json, force);
+    if (!plan)
+        return Error{plan.error()};
+    if (plan.value() == SafeFile::Plan::Keep)
+        return target; // already there, byte for byte
+    if (plan.value() == SafeFile::Plan::Replace) {
+        if (auto written = SafeFile::write(target, file.json, force); !written)
+            return Error{written.error()};
         return target;
     }
 
@@ -532,9 +529,8 @@ Result<QString> DejavuExporter::write(const DejavuCacheFile& file, const QString
     if (firstMissing < parts.size() && QFileInfo::exists(parent + QLatin1Char('/') + parts[firstMissing]))
         return Error{QStringLiteral("%1/%2: exists and is not a directory").arg(parent, parts[firstMissing])};
     if (firstMissing == parts.size()) {
-        QSaveFile out(target);
-        if (!out.open(QIODevice::WriteOnly) || out.write(file.json) != file.json.size() || !out.commit())
-            return Error{QStringLiteral("%1: cannot write: %2").arg(target, out.errorString())};
+        if (auto written = SafeFile::write(target, file.json, force); !written)
+            return Error{written.error()};
         return target;
     }
     QTemporaryDir staging(parent + QStringLiteral("/.dejavu-export-XXXXXX"));

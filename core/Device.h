@@ -53,6 +53,10 @@ public:
     /// Says which configurations will be evaluated next, in order; returns without waiting for
     /// any work. A hint only: evaluate() is correct whether or not it was called.
     virtual void prepare(const QVector<QJsonObject>& configs) { Q_UNUSED(configs); }
+    /// True when the last evaluate() gave up because the interrupt flag the device was opened
+    /// with became true (Ctrl-C, SIGTERM): it measured nothing, so a session drops it instead of
+    /// storing it, and ends.
+    virtual bool evaluationInterrupted() const { return false; }
     /// Changes how later evaluations are timed. A device that measures nothing itself (a replay)
     /// accepts only the default. The timing is part of DeviceInfo::toolchain, so that
     /// measurements taken differently are never mixed or reused for one another.

@@ -1,5 +1,6 @@
 #include "DeviceRegistry.h"
 
+#include "Gzip.h"
 #include "ReplayDevice.h"
 #include "WorkerDevice.h"
 
@@ -131,7 +132,41 @@ Result<QVector<DeviceRegistry::Entry>> DeviceRegistry::list()
     return out;
 }
 
-Result<std::unique_ptr<Device>> DeviceRegistry::open(const QString& id)
+bool DeviceRegistry::startsProcess(const QString& id)
+{
+    return id.startsWith(QLatin1String("worker:")) || kNamedWorker.match(id).hasMatch();
+}
+
+Result<std::unique_ptr<ReplayDevice>> DeviceRegistry::openRecorded(const QString& id)
+{
+    if (startsProcess(id))
+        return Error{QStringLiteral("device '%1' is a worker command line, not a recorded landscape; it is not run").arg(id)};
+    QString path;
+    QString name = id.startsWith(kPrefix) ? id.mid(kPrefix.size()) : id;
+    if (id.startsWith(kPrefix))
+        path = resourcePathFor(name);
+    if (path.isEmpty()) {
+        const QFileInfo info(name);
+        if (!info.exists()) {
+            return Error{QStringLiteral("unknown device '%1': not a built-in dataset (see `dejavu-tune devices`) nor an existing file")
+                             .arg(id)};
+        }
+        // Only a regular file is read: a FIFO would block for ever, a device never end.
+        if (!info.isFile())
+            return Error{QStringLiteral("%1: not a regular file (a dataset is a Kernel Tuner cache file)").arg(name)};
+        if (info.size() > kMaxDatasetBytes)
+            return Error{QStringLiteral("%1: %2 bytes, more than the %3 MiB a dataset may have").arg(name).arg(info.size()).arg(kMaxDatasetBytes >> 20)};
+        path = name;
+    }
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return Error{QStringLiteral("%1: cannot open: %2").arg(path, file.errorString())};
+    const QString source = path.startsWith(QLatin1Char(':')) ? id : path;
+    return ReplayDevice::open(id.startsWith(kPrefix) ? id : kPrefix + QFileInfo(path).absoluteFilePath(),
+                              file.read(kMaxDatasetBytes + 1), source);
+}
+
+Result<std::unique_ptr<Device>> DeviceRegistry::open(const QString& id, const std::atomic<bool>* interrupt)
 {
     // "cuda:N[/KERNEL] [OPTIONS] [WORKER ARGS]" and its hip/triton siblings: the worker of this
     // build, options as for "worker:"; anything after the options goes to the worker.
@@ -155,6 +190,7 @@ Result<std::unique_ptr<Device>> DeviceRegistry::open(const QString& id)
         options->command.removeLast();
         options->command = command + options->command;
         options->id = id;
+        options->interrupt = interrupt;
         auto worker = WorkerDevice::open(options.value());
         if (!worker)
             return Error{worker.error()};
@@ -165,28 +201,13 @@ Result<std::unique_ptr<Device>> DeviceRegistry::open(const QString& id)
         auto options = WorkerDevice::optionsFromId(id);
         if (!options)
             return Error{options.error()};
+        options->interrupt = interrupt;
         auto worker = WorkerDevice::open(options.value());
         if (!worker)
             return Error{worker.error()};
         return std::unique_ptr<Device>(std::move(worker.value()));
     }
-    QString path;
-    QString name = id.startsWith(kPrefix) ? id.mid(kPrefix.size()) : id;
-    if (id.startsWith(kPrefix))
-        path = resourcePathFor(name);
-    if (path.isEmpty()) {
-        if (!QFileInfo::exists(name)) {
-            return Error{QStringLiteral("unknown device '%1': not a built-in dataset (see `dejavu-tune devices`) nor an existing file")
-                             .arg(id)};
-        }
-        path = name;
-    }
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return Error{QStringLiteral("%1: cannot open: %2").arg(path, file.errorString())};
-    const QString source = path.startsWith(QLatin1Char(':')) ? id : path;
-    auto device = ReplayDevice::open(id.startsWith(kPrefix) ? id : kPrefix + QFileInfo(path).absoluteFilePath(),
-                                     file.readAll(), source);
+    auto device = openRecorded(id);
     if (!device)
         return Error{device.error()};
     return std::unique_ptr<Device>(std::move(device.value()));

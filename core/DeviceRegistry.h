@@ -1,17 +1,26 @@
 #pragma once
 
 #include "Device.h"
+#include "Gzip.h"
+#include "ReplayDevice.h"
 #include "Result.h"
 
 #include <QStringList>
 
+#include <atomic>
 #include <memory>
 
 namespace dv {
 
 /// Names and opens devices: the recorded datasets built into the program
 /// ("replay:h100/triton_matmul_fp16_M4096_N4096_K4096"), any Kernel Tuner cache file by path
-/// ("replay:/data/my.json.gz" or just the path), and later GPU workers.
+/// ("replay:/data/my.json.gz" or just the path), and GPU workers by command line.
+///
+/// Two ways in, because a device id read from a file (a result store, a bundle, a dataset) is
+/// data (docs/worker-protocol.md, "Device ids from files"): open() may start a process and takes
+/// only an id the user gave (on the command line, in the studio, or a stored one the user gave
+/// again or confirmed); openRecorded() opens a recorded landscape and never starts anything,
+/// whatever the id says, so everything that only reads stored sessions uses it.
 class DeviceRegistry {
 public:
     struct Entry {
@@ -32,7 +41,16 @@ public:
     /// "cuda:N[/KERNEL] [OPTIONS] [WORKER ARGS...]" (dejavu-cuda-worker), "hip:N[/KERNEL] ..."
     /// (dejavu-hip-worker) and "triton:N[/KERNEL] ..." (python3 kernels/triton/dejavu_triton_worker.py),
     /// with the options of "worker:" (problem=JSON, timeout=SECONDS; docs/worker-protocol.md).
-    static Result<std::unique_ptr<Device>> open(const QString& id);
+    /// `interrupt` (may be null) is handed to a worker: while true its waits give up (Ctrl-C).
+    static Result<std::unique_ptr<Device>> open(const QString& id, const std::atomic<bool>* interrupt = nullptr);
+    /// The recorded landscape a replay id names (a built-in dataset, or a regular file of at most
+    /// kMaxDatasetBytes); any other id, a worker's above all, is refused without being run.
+    static Result<std::unique_ptr<ReplayDevice>> openRecorded(const QString& id);
+    /// Whether open(id) would start a process ("worker:...", "cuda:N...", "hip:N...", "triton:N...").
+    static bool startsProcess(const QString& id);
+    /// The largest dataset file read (a FIFO, a device or a huge file is refused before reading):
+    /// the limit a compressed dataset may inflate to (kMaxInflatedBytes) holds for a plain one too.
+    static constexpr qint64 kMaxDatasetBytes = kMaxInflatedBytes;
     /// The named worker forms (cuda:0, hip:0, triton:0) whose worker this installation has,
     /// with the command each starts; nothing is started.
     static QVector<Entry> namedWorkers();

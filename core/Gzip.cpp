@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace dv {
@@ -11,14 +12,14 @@ bool isGzip(const QByteArray& bytes)
     return bytes.size() >= 2 && uchar(bytes[0]) == 0x1f && uchar(bytes[1]) == 0x8b;
 }
 
-Result<QByteArray> gunzip(const QByteArray& bytes, const QString& source)
+Result<QByteArray> gunzip(const QByteArray& bytes, const QString& source, qint64 maxBytes)
 {
     z_stream zs;
     std::memset(&zs, 0, sizeof zs);
     if (inflateInit2(&zs, 15 + 32) != Z_OK) // +32: detect gzip or zlib header
         return Error{QStringLiteral("%1: cannot initialise zlib").arg(source)};
     QByteArray out;
-    out.reserve(bytes.size() * 8);
+    out.reserve(qsizetype(std::min<qint64>(qint64(bytes.size()) * 8, maxBytes)));
     zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.constData()));
     zs.avail_in = uInt(bytes.size());
     char buffer[1 << 16];
@@ -32,7 +33,17 @@ Result<QByteArray> gunzip(const QByteArray& bytes, const QString& source)
             inflateEnd(&zs);
             return Error{QStringLiteral("%1: corrupt gzip data: %2").arg(source, why)};
         }
-        out.append(buffer, qsizetype(sizeof buffer - zs.avail_out));
+        const qsizetype produced = qsizetype(sizeof buffer - zs.avail_out);
+        // Checked chunk by chunk, before the bytes are kept: a bomb never grows past the cap.
+        if (qint64(out.size()) + produced > maxBytes) {
+            inflateEnd(&zs);
+            return Error{QStringLiteral("%1: inflates to more than %2 MiB, the limit for compressed input (a gzip bomb or not a dataset)")
+                             .arg(source).arg(maxBytes / double(1 << 20), 0, 'g', 4)};
+        }
+        // Grown by doubling, but never reserved past the cap.
+        if (out.size() + produced > out.capacity())
+            out.reserve(qsizetype(std::min<qint64>(std::max<qint64>(2 * qint64(out.capacity()), qint64(out.size()) + produced), maxBytes)));
+        out.append(buffer, produced);
         if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) {
             inflateEnd(&zs);
             return Error{QStringLiteral("%1: corrupt gzip data: truncated stream").arg(source)};

@@ -110,6 +110,8 @@ Result<KernelTunerCache> KernelTunerCache::parse(const QByteArray& raw, const QS
     if (!cacheValue.isObject())
         return fail(QStringLiteral("cache"), QStringLiteral("expected an object (configuration key -> entry)"));
     const QJsonObject entries = cacheValue.toObject();
+    if (entries.isEmpty())
+        return fail(QStringLiteral("cache"), QStringLiteral("no entries: a cache without a single measured configuration is no landscape"));
 
     auto shape = ConfigSpace::fromOrdinals(QString(), parameters, {});
     if (!shape)
@@ -121,7 +123,7 @@ Result<KernelTunerCache> KernelTunerCache::parse(const QByteArray& raw, const QS
     std::vector<std::pair<quint64, Measurement>> found;
     found.reserve(size_t(entries.size()));
     for (auto it = entries.begin(); it != entries.end(); ++it) {
-        const QString at = QStringLiteral("cache[\"%1\"]").arg(it.key());
+        const QString at = QStringLiteral("cache[\"%1\"]").arg(clip(it.key()));
         if (!it.value().isObject())
             return fail(at, QStringLiteral("expected an object"));
         const QJsonObject e = it.value().toObject();
@@ -153,21 +155,29 @@ Result<KernelTunerCache> KernelTunerCache::parse(const QByteArray& raw, const QS
 
         Measurement m;
         const QJsonValue time = e.value(QLatin1String("time"));
-        if (time.isDouble() && std::isfinite(time.toDouble())) {
+        // A time that is not finite and positive is no measurement: it would become the best.
+        auto positive = [](const QJsonValue& v) { return v.isDouble() && std::isfinite(v.toDouble()) && v.toDouble() > 0; };
+        if (time.isDouble()) {
+            if (!positive(time))
+                return fail(at + QStringLiteral(".time"), QStringLiteral("%1 is not a time (expected a finite number of ms > 0)").arg(jsonText(time)));
             m.status = Status::Ok;
             m.objectiveMs = time.toDouble();
             const QJsonValue times = e.value(QLatin1String("times"));
             if (times.isArray()) {
-                for (const QJsonValue& t : times.toArray())
-                    if (t.isDouble())
-                        m.samplesMs.append(t.toDouble());
+                const QJsonArray list = times.toArray();
+                for (int t = 0; t < list.size(); ++t) {
+                    if (!positive(list[t]))
+                        return fail(at + QStringLiteral(".times[%1]").arg(t),
+                                    QStringLiteral("%1 is not a time (expected a finite number of ms > 0)").arg(jsonText(list[t])));
+                    m.samplesMs.append(list[t].toDouble());
+                }
             }
             if (m.samplesMs.isEmpty())
                 m.samplesMs.append(m.objectiveMs);
         } else if (time.isString()) {
             const auto status = statusFromFailure(time.toString());
             if (!status)
-                return fail(at + QStringLiteral(".time"), QStringLiteral("unknown failure '%1' (expected a number, InvalidConfig, CompilationFailedConfig or RuntimeFailedConfig)").arg(time.toString()));
+                return fail(at + QStringLiteral(".time"), QStringLiteral("unknown failure '%1' (expected a number, InvalidConfig, CompilationFailedConfig or RuntimeFailedConfig)").arg(clip(time.toString())));
             m.status = *status;
         } else {
             return fail(at + QStringLiteral(".time"), QStringLiteral("expected a number or a failure string, got %1").arg(jsonText(time)));
@@ -177,13 +187,16 @@ Result<KernelTunerCache> KernelTunerCache::parse(const QByteArray& raw, const QS
         if (ours.isString()) {
             const auto status = statusFromName(ours.toString());
             if (!status || (*status == Status::Ok) != (m.status == Status::Ok))
-                return fail(at + QStringLiteral(".dejavu_status"), QStringLiteral("'%1' does not match the entry's time").arg(ours.toString()));
+                return fail(at + QStringLiteral(".dejavu_status"), QStringLiteral("'%1' does not match the entry's time").arg(clip(ours.toString())));
             m.status = *status;
         }
         m.error = e.value(QLatin1String("dejavu_error")).toString();
         const QJsonValue compile = e.value(QLatin1String("compile_time"));
-        if (compile.isDouble())
+        if (compile.isDouble()) {
+            if (!std::isfinite(compile.toDouble()) || compile.toDouble() < 0)
+                return fail(at + QStringLiteral(".compile_time"), QStringLiteral("%1 is not a duration (expected ms >= 0)").arg(jsonText(compile)));
             m.compileTimeMs = compile.toDouble();
+        }
         for (const char* field : {"benchmark_time", "verification_time", "timestamp"}) {
             const QJsonValue v = e.value(QLatin1String(field));
             if (!v.isUndefined() && !(v.isString() && v.toString().isEmpty()))

@@ -2,7 +2,6 @@
 
 #include "BestTrial.h"
 
-#include <QAtomicInteger>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSqlDatabase>
@@ -17,10 +16,6 @@
 namespace dv {
 
 namespace {
-
-// 1: sessions and trials. 2: timing options and re-measurement settings of a session, and the
-// remeasurements table (a version-1 store is upgraded in place when opened).
-constexpr int kSchemaVersion = 3;
 
 QString toText(const QJsonObject& o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }
 QJsonObject toObject(const QVariant& v) { return QJsonDocument::fromJson(v.toString().toUtf8()).object(); }
@@ -123,141 +118,6 @@ ResultStore::~ResultStore()
             db.close();
     }
     QSqlDatabase::removeDatabase(m_connection);
-}
-
-Result<std::unique_ptr<ResultStore>> ResultStore::open(const QString& path)
-{
-    static QAtomicInteger<quint64> counter;
-    const QString connection = QStringLiteral("dejavu-store-%1").arg(counter.fetchAndAddRelaxed(1));
-    if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE")))
-        return Error{QStringLiteral("result store: the Qt SQLite driver (QSQLITE) is not installed")};
-    std::unique_ptr<ResultStore> store(new ResultStore(path, connection));
-    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
-    db.setDatabaseName(path);
-    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
-    if (!db.open())
-        return Error{QStringLiteral("%1: cannot open the result store: %2").arg(path, db.lastError().text())};
-    auto migrated = store->migrate();
-    if (!migrated)
-        return Error{QStringLiteral("%1: %2").arg(path, migrated.error())};
-    return store;
-}
-
-Result<void> ResultStore::migrate()
-{
-    QSqlDatabase db = QSqlDatabase::database(m_connection);
-    QSqlQuery q(db);
-    // A file that is not SQLite fails on the first statement; say so rather than "file is not a database".
-    // Nothing is written before the schema version is known, so a newer store is refused untouched.
-    if (!q.exec(QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'")) || !q.next())
-        return sqlError(QStringLiteral("not a usable SQLite database"), q.lastError());
-    if (q.value(0).toInt() > 0) {
-        if (!q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'")))
-            return sqlError(QStringLiteral("reading the schema version"), q.lastError());
-        if (q.next() && q.value(0).toInt() > kSchemaVersion)
-            return Error{QStringLiteral("the result store was written by a newer version (schema %1; this program reads %2)")
-                             .arg(q.value(0).toInt()).arg(kSchemaVersion)};
-    }
-    if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")))
-        return sqlError(QStringLiteral("not a usable SQLite database"), q.lastError());
-    const char* statements[] = {
-        "PRAGMA synchronous=FULL",
-        "PRAGMA foreign_keys=ON",
-        "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS sessions("
-        " id INTEGER PRIMARY KEY AUTOINCREMENT, state TEXT NOT NULL,"
-        " device_id TEXT NOT NULL, device_name TEXT NOT NULL, backend TEXT NOT NULL, toolchain TEXT NOT NULL,"
-        " device_details TEXT, kernel TEXT NOT NULL, problem TEXT NOT NULL, space TEXT NOT NULL,"
-        " strategy TEXT NOT NULL, strategy_options TEXT, seed INTEGER NOT NULL,"
-        " budget_evaluations INTEGER NOT NULL, budget_seconds REAL NOT NULL, budget_stall INTEGER NOT NULL DEFAULT 0,"
-        " elapsed_ms REAL NOT NULL,"
-        " created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
-        " flush_l2 INTEGER NOT NULL DEFAULT 1, cuda_graph INTEGER NOT NULL DEFAULT 0,"
-        " remeasure_top INTEGER NOT NULL DEFAULT 0, remeasure_rounds INTEGER NOT NULL DEFAULT 0,"
-        " strategy_state TEXT)",
-        "CREATE TABLE IF NOT EXISTS trials("
-        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-        " session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
-        " seq INTEGER NOT NULL, space_index INTEGER NOT NULL, config_key TEXT NOT NULL, config TEXT NOT NULL,"
-        " status TEXT NOT NULL, objective_ms REAL, samples TEXT, compile_ms REAL, error TEXT, extra TEXT,"
-        " started_at TEXT NOT NULL, finished_at TEXT NOT NULL, from_store INTEGER NOT NULL,"
-        " UNIQUE(session_id, seq), UNIQUE(session_id, config_key))",
-        "CREATE INDEX IF NOT EXISTS trials_by_key ON trials(config_key)",
-        "CREATE TABLE IF NOT EXISTS remeasurements("
-        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-        " session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
-        " pass INTEGER NOT NULL, round INTEGER NOT NULL, position INTEGER NOT NULL,"
-        " config_key TEXT NOT NULL, config TEXT NOT NULL,"
-        " status TEXT NOT NULL, objective_ms REAL, samples TEXT, compile_ms REAL, error TEXT, extra TEXT,"
-        " measured_at TEXT NOT NULL,"
-        " UNIQUE(session_id, pass, round, position))",
-        "CREATE INDEX IF NOT EXISTS sessions_by_identity ON sessions(kernel, problem, device_name, toolchain)",
-    };
-    for (const char* s : statements) {
-        if (!q.exec(QString::fromLatin1(s)))
-            return sqlError(QStringLiteral("creating the schema"), q.lastError());
-    }
-    if (!q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'")))
-        return sqlError(QStringLiteral("reading the schema version"), q.lastError());
-    if (q.next()) {
-        const int version = q.value(0).toInt();
-        q.finish();
-        if (version > kSchemaVersion)
-            return Error{QStringLiteral("the result store was written by a newer version (schema %1; this program reads %2)")
-                             .arg(version).arg(kSchemaVersion)};
-        if (version < kSchemaVersion) {
-            if (auto upgraded = upgradeFrom(version); !upgraded)
-                return upgraded;
-        }
-    } else {
-        q.prepare(QStringLiteral("INSERT INTO meta(key, value) VALUES('schema_version', ?)"));
-        q.addBindValue(QString::number(kSchemaVersion));
-        if (!q.exec())
-            return sqlError(QStringLiteral("writing the schema version"), q.lastError());
-    }
-    return {};
-}
-
-Result<void> ResultStore::upgradeFrom(int version)
-{
-    // Version 1 (which also grew budget_stall in place) lacks the session's timing and
-    // re-measurement columns, version 2 the strategy's saved state; the remeasurements table was
-    // created above. Missing columns are added, whatever the version. One transaction: a store is
-    // either still at its old version or wholly at the current one.
-    const QString what = QStringLiteral("upgrading the schema from version %1").arg(version);
-    QSqlDatabase db = QSqlDatabase::database(m_connection);
-    if (!db.transaction())
-        return sqlError(what, db.lastError());
-    QSqlQuery q(db);
-    const char* columns[][2] = {{"budget_stall", "INTEGER NOT NULL DEFAULT 0"},
-                                {"flush_l2", "INTEGER NOT NULL DEFAULT 1"},
-                                {"cuda_graph", "INTEGER NOT NULL DEFAULT 0"},
-                                {"remeasure_top", "INTEGER NOT NULL DEFAULT 0"},
-                                {"remeasure_rounds", "INTEGER NOT NULL DEFAULT 0"},
-                                {"strategy_state", "TEXT"}};
-    for (const auto& column : columns) {
-        const QString name = QString::fromLatin1(column[0]);
-        if (!q.exec(QStringLiteral("SELECT COUNT(*) FROM pragma_table_info('sessions') WHERE name = '%1'").arg(name)) || !q.next()) {
-            const QSqlError e = q.lastError();
-            db.rollback();
-            return sqlError(QStringLiteral("reading the schema"), e);
-        }
-        const bool missing = q.value(0).toInt() == 0;
-        q.finish();
-        if (missing && !q.exec(QStringLiteral("ALTER TABLE sessions ADD COLUMN %1 %2").arg(name, QString::fromLatin1(column[1])))) {
-            const QSqlError e = q.lastError();
-            db.rollback();
-            return sqlError(QStringLiteral("%1 (column %2)").arg(what, name), e);
-        }
-    }
-    if (!q.exec(QStringLiteral("UPDATE meta SET value = '%1' WHERE key = 'schema_version'").arg(kSchemaVersion))) {
-        const QSqlError e = q.lastError();
-        db.rollback();
-        return sqlError(QStringLiteral("writing the schema version"), e);
-    }
-    if (!db.commit())
-        return sqlError(what, db.lastError());
-    return {};
 }
 
 Result<qint64> ResultStore::createSession(const SessionRecord& r)
@@ -456,6 +316,14 @@ Result<QVector<Trial>> ResultStore::trials(qint64 sessionId)
         t.configKey = q.value(2).toString();
         t.config = toObject(q.value(3));
         t.measurement = measurementFrom(q, 4);
+        // A store can come from elsewhere too: an ok time that is not positive would be the best.
+        if (t.measurement.status == Status::Ok && !(std::isfinite(t.measurement.objectiveMs) && t.measurement.objectiveMs > 0))
+            return Error{QStringLiteral("%1: session %2, trial %3: objective_ms %4 is not a time > 0 for an ok trial")
+                             .arg(m_path).arg(sessionId).arg(t.sequence).arg(t.measurement.objectiveMs)};
+        for (double sample : t.measurement.samplesMs)
+            if (t.measurement.status == Status::Ok && !(std::isfinite(sample) && sample > 0))
+                return Error{QStringLiteral("%1: session %2, trial %3: samples holds %4, not a time > 0")
+                                 .arg(m_path).arg(sessionId).arg(t.sequence).arg(sample)};
         t.startedAt = timeFrom(q.value(10));
         t.finishedAt = timeFrom(q.value(11));
         t.fromStore = q.value(12).toInt() != 0;
@@ -477,6 +345,9 @@ Result<QVector<Trial>> ResultStore::trials(qint64 sessionId)
     for (const Remeasurement& r : rows.value()) {
         if (r.pass != pass.value())
             continue;
+        if (r.measurement.status == Status::Ok && !(r.measurement.objectiveMs > 0 && std::isfinite(r.measurement.objectiveMs)))
+            return Error{QStringLiteral("%1: session %2, re-measurement round %3 position %4: objective_ms %5 is not a time > 0")
+                             .arg(m_path).arg(sessionId).arg(r.round).arg(r.position).arg(r.measurement.objectiveMs)};
         if (r.measurement.isOk())
             rounds[r.configKey].append(r.measurement.objectiveMs);
         else

@@ -50,8 +50,22 @@ struct SessionRecord {
 /// finished. One instance per thread: Qt SQL connections belong to the thread that opened them.
 class ResultStore {
 public:
-    /// Opens or creates the database; ":memory:" gives a private in-memory store.
-    static Result<std::unique_ptr<ResultStore>> open(const QString& path);
+    /// How a store is opened. ReadOnly uses SQLite's own read-only open (immutable when the file
+    /// has no write-ahead log to read), so nothing is written: no journal mode, no tables, no upgrade.
+    enum class Access { ReadWrite, ReadOnly };
+
+    /// Opens or creates the database; ":memory:" gives a private in-memory store. The path must
+    /// be a regular file or not exist yet (ReadWrite creates it). A SQLite file of another
+    /// program (tables but no store marker) and an unknown schema_version are refused untouched.
+    static Result<std::unique_ptr<ResultStore>> open(const QString& path, Access access = Access::ReadWrite);
+    /// For commands that only read (listing, export): a store this process may write is opened
+    /// as usual (an older schema is upgraded), one it may not (a read-only mount, another user's
+    /// file) read-only.
+    static Result<std::unique_ptr<ResultStore>> openForReading(const QString& path);
+    /// Whether this process may write the store: the file and its directory (SQLite puts the
+    /// write-ahead log next to it). access(2) answers, so a read-only mount says no even to root.
+    static bool isWritable(const QString& path);
+    bool isReadOnly() const { return m_readOnly; }
     ~ResultStore();
     ResultStore(const ResultStore&) = delete;
     ResultStore& operator=(const ResultStore&) = delete;
@@ -103,13 +117,14 @@ public:
 
 private:
     explicit ResultStore(QString path, QString connection);
-    Result<void> migrate();
+    Result<void> migrate(Access access);
     Result<void> upgradeFrom(int version);
     /// Replaces the SQL's fastest-trial best by BestTrial's choice when the session was re-measured.
     Result<void> applyRemeasuredBest(SessionRecord& record, int remeasurements);
     QString m_path;
     QString m_connection;
     bool m_inTransaction = false; ///< a Transaction is open: appendTrial joins it
+    bool m_readOnly = false;
 };
 
 } // namespace dv

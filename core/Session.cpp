@@ -186,7 +186,7 @@ Result<QString> Session::run()
     std::deque<qint64> queue; // proposals of the current batch not yet evaluated
     emit progress(m_history.count(), budget);
     while (true) {
-        if (m_stopRequested) {
+        if (m_stopRequested || m_interrupted) {
             reason = QStringLiteral("stopped");
             break;
         }
@@ -222,6 +222,13 @@ Result<QString> Session::run()
             trial.fromStore = true;
         } else {
             trial.measurement = m_device->evaluate(trial.config);
+            if (m_device->evaluationInterrupted()) {
+                // Cut short by Ctrl-C: nothing was measured, so nothing is stored; a resumed
+                // session proposes this configuration again.
+                m_interrupted = true;
+                reason = QStringLiteral("stopped");
+                break;
+            }
         }
         trial.finishedAt = QDateTime::currentDateTimeUtc();
         m_record.elapsedMs = elapsedBefore + double(clock.nsecsElapsed()) / 1e6;
@@ -245,7 +252,7 @@ Result<QString> Session::run()
     if (reason != QLatin1String("stopped") && m_record.remeasureTop > 0 && m_record.remeasureRounds > 0) {
         if (auto done = remeasure(); !done)
             return fail(done.error());
-        if (m_stopRequested)
+        if (m_stopRequested || m_interrupted)
             reason = QStringLiteral("stopped");
     }
     m_record.state = reason == QLatin1String("stopped") || reason == QLatin1String("time limit")
@@ -309,7 +316,7 @@ Result<void> Session::remeasure()
     // a drift in clock or temperature reaches all of them alike.
     for (int round = 1; round <= m_record.remeasureRounds; ++round) {
         for (int position = 1; position <= top.size(); ++position) {
-            if (m_stopRequested)
+            if (m_stopRequested || m_interrupted)
                 return {};
             const Trial& t = top[position - 1];
             Remeasurement r;
@@ -320,6 +327,10 @@ Result<void> Session::remeasure()
             r.configKey = t.configKey;
             r.config = t.config;
             r.measurement = m_device->evaluate(t.config);
+            if (m_device->evaluationInterrupted()) {
+                m_interrupted = true;
+                return {}; // measured nothing: not stored
+            }
             r.measuredAt = QDateTime::currentDateTimeUtc();
             if (auto stored = m_store.appendRemeasurement(r); !stored)
                 return stored;

@@ -5,6 +5,7 @@
 #include "ResultStore.h"
 #include "SearchHistory.h"
 #include "Strategy.h"
+#include "StrategyFactory.h"
 #include "Trial.h"
 
 #include <QObject>
@@ -16,9 +17,9 @@ namespace dv {
 
 /// How a new session searches and when it stops.
 struct SessionOptions {
-    QString strategy = QStringLiteral("random");
+    QString strategy = StrategyFactory::defaultName();
     QJsonObject strategyOptions;
-    quint64 seed = 0;
+    quint64 seed = StrategyFactory::kDefaultSeed;
     int maxEvaluations = 0; ///< 0: until the strategy has nothing more to propose
     double maxSeconds = 0;  ///< 0: no wall-time limit
     int stallEvaluations = 0; ///< stop after this many evaluations without improvement; 0: never
@@ -70,6 +71,12 @@ public:
     Result<QString> run();
     /// Asks a running session to end after the trial in progress.
     void stop() { m_stopRequested = true; }
+    /// Ends the session as soon as the trial in flight returns, for good (a later run() does no
+    /// trial). Only an atomic store: callable from a signal handler. A device opened with an
+    /// interrupt flag (Ctrl-C) gives up its evaluation at once; an evaluation it reports as
+    /// interrupted (Device::evaluationInterrupted) measured nothing and is not stored, so the
+    /// session stays resumable with every finished trial.
+    void interrupt() { m_interrupted = true; }
 
 signals:
     void trialFinished(const dv::Trial& trial);
@@ -97,6 +104,7 @@ private:
     SearchHistory m_history;
     QHash<QString, Measurement> m_known;
     std::atomic<bool> m_stopRequested{false};
+    std::atomic<bool> m_interrupted{false};
 };
 
 } // namespace dv

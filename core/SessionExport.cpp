@@ -2,7 +2,9 @@
 
 #include "DejavuExporter.h"
 #include "DeviceRegistry.h"
+#include "JsonUtil.h"
 #include "ReplayDevice.h"
+#include "SafeFile.h"
 #include "TrialExporter.h"
 #include "TuningLadder.h"
 
@@ -10,6 +12,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMap>
+
+#include <optional>
 
 namespace dv {
 
@@ -84,6 +88,8 @@ Result<void> SessionExport::prepare()
         return bad(QStringLiteral("unknown export format '%1' (known: %2)").arg(format, formats().join(QStringLiteral(", "))));
     if (m_options.out.isEmpty())
         return bad(QStringLiteral("no output path given"));
+    if (isDeploymentFormat(format) && SafeFile::isStdout(m_options.out))
+        return bad(QStringLiteral("%1 writes a folder; only %2 stream to standard output (-)").arg(format, trialFormats().join(QStringLiteral(", "))));
     if (!isDeploymentFormat(format) && m_options.sessionIds.size() > 1)
         return bad(QStringLiteral("%1 exports one session; %2 are selected").arg(format).arg(m_options.sessionIds.size()));
     if (format == kVllm) {
@@ -91,6 +97,12 @@ Result<void> SessionExport::prepare()
             return bad(QStringLiteral("vllm: the number of experts E and the size N must be given"));
         if (m_options.keyPosition < 0)
             return bad(QStringLiteral("vllm: the key position must be >= 0"));
+        // The file's name (dtype, block shape) is checked before any session is compared with it.
+        VllmMoeTarget named = m_options.vllm;
+        if (named.deviceName.isEmpty())
+            named.deviceName = QStringLiteral("GPU");
+        if (auto name = VllmConfigExporter::fileName(named); !name)
+            return bad(name.error());
     }
     if (needsDeployment(format) && !m_options.deploymentFile.isEmpty()) {
         QFile f(m_options.deploymentFile);
@@ -153,9 +165,9 @@ Result<SessionExportSummary> SessionExport::exportTrials(ResultStore& store, qin
     if (!loaded)
         return Error{loaded.error()};
     const auto& [record, trials] = loaded.value();
-    auto written = TrialExporter::write(m_options.format, record, trials, m_options.out);
+    auto written = TrialExporter::write(m_options.format, record, trials, m_options.out, m_options.force);
     if (!written)
-        return failed(written.error());
+        return SafeFile::isRefusal(written.error()) ? bad(written.error()) : failed(written.error());
     SessionExportSummary s;
     s.format = m_options.format;
     s.sessionIds = {id};
@@ -172,13 +184,28 @@ Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, con
     QMap<qint64, QStringList> keyValues;      // ladder key -> the dejavu key values
     QMap<qint64, QVector<qint64>> tritonKeys; // ladder key -> the autotuner key values
     QMap<qint64, QString> deviceOf;
+    QMap<QString, std::pair<QString, qint64>> problemOf; // key values -> the first session's problem and id
+    std::optional<VllmMoeProblem> layer;                 // vllm: the layer every session must have tuned
     for (qint64 id : ids) {
         auto loaded = load(store, id);
         if (!loaded)
             return Error{loaded.error()};
         const SessionRecord& record = loaded.value().first;
         const QVector<Trial>& trials = loaded.value().second;
-        const QString origin = QStringLiteral("session %1 (%2, problem %3)").arg(id).arg(record.kernel, record.problem);
+        const QString origin = QStringLiteral("session %1 (%2, problem %3)").arg(id).arg(clip(record.kernel), clip(record.problem));
+        if (format == kVllm) {
+            // vLLM's file is for one fused-MoE layer: each session must be that kernel, with the
+            // file's E and N, and all of them the same K, topk and dtype (only M varies).
+            auto moe = VllmConfigExporter::moeProblem(record.kernel, record.problem);
+            if (!moe)
+                return bad(QStringLiteral("%1: %2").arg(origin, moe.error()));
+            if (auto fits = VllmConfigExporter::checkLayer(m_options.vllm, moe.value()); !fits)
+                return bad(QStringLiteral("%1: %2").arg(origin, fits.error()));
+            if (layer && (layer->k != moe->k || layer->topk != moe->topk || layer->dtype != moe->dtype))
+                return bad(QStringLiteral("%1: K=%2, topk=%3, dtype %4, but the first session tuned K=%5, topk=%6, dtype %7; one file holds one layer")
+                               .arg(origin).arg(moe->k).arg(moe->topk).arg(clip(moe->dtype)).arg(layer->k).arg(layer->topk).arg(clip(layer->dtype)));
+            layer = moe.value();
+        }
         QStringList values;
         const QVector<int> positions = format == kDejavu ? m_dejavu.keyFromProblem
                                        : format == kTritonCache ? m_triton.keyFromProblem
@@ -191,6 +218,17 @@ Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, con
         }
         if (values.isEmpty())
             return bad(QStringLiteral("%1: key_from_problem is empty").arg(m_deploymentSource));
+        // Exact-key consumers look a problem up by its key alone: two problems with one key would
+        // silently share one entry (RMSNorm's Triton key is N, the row count is the grid).
+        const QString keyText = values.join(QStringLiteral(", "));
+        if (const auto other = problemOf.constFind(keyText); other != problemOf.cend() && other->first != record.problem) {
+            const QStringList names = format == kDejavu ? m_dejavu.keys : format == kTritonCache ? m_triton.keyNames : QStringList{QStringLiteral("M")};
+            const QString consumer = format == kDejavu ? QStringLiteral("triton-dejavu") : format == kTritonCache ? QStringLiteral("Triton's autotuner") : QStringLiteral("vLLM");
+            return bad(QStringLiteral("%1 and session %2 (problem %3) give the same key (%4) = (%5): %6 cannot tell the two problems apart; "
+                                      "export one of them")
+                           .arg(origin).arg(other->second).arg(clip(other->first), names.join(QStringLiteral(", ")), keyText, consumer));
+        }
+        problemOf.insert(keyText, {record.problem, id});
         if (format == kTritonCache) {
             // The ladder runs along the first key argument; sessions of one first value must agree
             // on the others (else they are different keys that one ladder rung cannot hold).
@@ -213,11 +251,11 @@ Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, con
         keyValues.insert(key, values);
         deviceOf.insert(key, record.device.name);
         // A replayed session has its whole landscape at hand: the coverage then says what each
-        // tuned entry costs against the key's true best.
+        // tuned entry costs against the key's true best. The stored id is data: openRecorded()
+        // reads a recorded landscape or nothing, and never starts a worker the store names.
         if (record.device.backend == QLatin1String("replay")) {
-            auto device = DeviceRegistry::open(record.device.id);
-            if (auto* replay = device ? dynamic_cast<ReplayDevice*>(device.value().get()) : nullptr)
-                ladder.addLandscape(key, Landscape::fromCache(replay->cache(), record.device.id));
+            if (auto replay = DeviceRegistry::openRecorded(record.device.id))
+                ladder.addLandscape(key, Landscape::fromCache(replay.value()->cache(), record.device.id));
         }
     }
     const auto rungs = ladder.rungs();
@@ -266,8 +304,9 @@ Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, con
         written = VllmConfigExporter::write(target, entries, m_options.out, m_options.force);
     }
     if (!written) {
-        // An existing different file is a refusal (nothing written), not a failure.
-        if (written.error().contains(QLatin1String("--force")))
+        // An existing different file, a device or a link in the way is a refusal (nothing
+        // written), not a failure.
+        if (SafeFile::isRefusal(written.error()))
             return bad(written.error());
         return failed(written.error());
     }

@@ -21,14 +21,14 @@ struct SessionExportOptions {
     /// Empty: the newest session; for the deployment formats every session of the newest
     /// session's kernel and GPU (oldest first).
     QVector<qint64> sessionIds;
-    QString out;                  ///< the file (trial formats) or the directory to write into
+    QString out;                  ///< the file (trial formats; "-": standard output) or the directory to write into
     /// dejavu, triton-cache: the Python-side values as kernels/triton/deployment.py prints them;
     /// empty: those the Triton worker stored with the first session (`device.details.deployment`).
     QString deploymentFile;
     /// vllm: E, N, dtype, block shape, triton version; an empty device name means the sessions' GPU.
     VllmMoeTarget vllm;
     int keyPosition = 0;          ///< vllm: position of M in each session's problem
-    bool force = false;           ///< replace an existing file with different content
+    bool force = false;           ///< replace an existing file with different content (every format)
 };
 
 /// What an export wrote, for the CLI's and the studio's messages.

@@ -2,11 +2,11 @@
 
 #include "Gzip.h"
 #include "KernelTunerCache.h"
+#include "SafeFile.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
-#include <QSaveFile>
 
 #include <algorithm>
 #include <cmath>
@@ -222,7 +222,7 @@ Result<int> TrialExporter::validateT4(const QByteArray& json, const QString& sou
 }
 
 Result<void> TrialExporter::write(const QString& format, const SessionRecord& session, const QVector<Trial>& trials,
-                                  const QString& path)
+                                  const QString& path, bool force)
 {
     QByteArray bytes;
     if (format == QLatin1String("csv")) {
@@ -240,13 +240,12 @@ Result<void> TrialExporter::write(const QString& format, const SessionRecord& se
     } else {
         return Error{QStringLiteral("unknown export format '%1' (known: %2)").arg(format, formats().join(QStringLiteral(", ")))};
     }
+    if (SafeFile::isStdout(path))
+        return SafeFile::writeStdout(bytes);
     if (path.endsWith(QLatin1String(".gz")))
         bytes = gzip(bytes);
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        return Error{QStringLiteral("%1: cannot write: %2").arg(path, file.errorString())};
-    if (file.write(bytes) != bytes.size() || !file.commit())
-        return Error{QStringLiteral("%1: cannot write: %2").arg(path, file.errorString())};
+    if (auto written = SafeFile::write(path, bytes, force); !written)
+        return Error{written.error()};
     return {};
 }
 

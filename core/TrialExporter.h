@@ -29,10 +29,11 @@ public:
     /// invalidity values); the error names the result and field.
     static Result<int> validateT4(const QByteArray& json, const QString& source);
 
-    /// Renders `format` and writes it to `path` atomically (a failure leaves no partial file);
-    /// a path ending in .gz is gzip-compressed.
+    /// Renders `format` and writes it to `path` by SafeFile's rule (a regular file only,
+    /// atomically; an existing file with other content only with `force`); a path ending in .gz
+    /// is gzip-compressed; "-" is standard output.
     static Result<void> write(const QString& format, const SessionRecord& session, const QVector<Trial>& trials,
-                              const QString& path);
+                              const QString& path, bool force = false);
 };
 
 } // namespace dv

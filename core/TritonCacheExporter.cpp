@@ -2,6 +2,7 @@
 
 #include "JsonUtil.h"
 #include "PythonText.h"
+#include "SafeFile.h"
 #include "TuningLadder.h"
 
 #include <QCryptographicHash>
@@ -10,7 +11,6 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QSaveFile>
 #include <QSet>
 #include <QTemporaryDir>
 
@@ -230,7 +230,7 @@ Result<QVector<QPair<QString, QString>>> TritonCacheExporter::parseConfigString(
     for (const QString& part : config.split(QStringLiteral(", "))) {
         const int colon = part.indexOf(QStringLiteral(": "));
         if (colon <= 0)
-            return Error{QStringLiteral("config '%1': '%2' is not 'name: value'").arg(config, part)};
+            return Error{QStringLiteral("config '%1': '%2' is not 'name: value'").arg(clip(config), clip(part))};
         out.append({part.left(colon), part.mid(colon + 2)});
     }
     return out;
@@ -440,21 +440,11 @@ Result<QStringList> TritonCacheExporter::write(const QVector<TritonCacheFile>& f
     QStringList targets;
     QVector<bool> skip;
     for (const TritonCacheFile& f : files) {
-        const QString target = QDir(root).filePath(f.relativePath());
-        QFileInfo dirInfo(QDir(root).filePath(f.directory));
-        if (dirInfo.exists() && !dirInfo.isDir())
-            return Error{QStringLiteral("%1: exists and is not a directory").arg(dirInfo.filePath())};
-        bool same = false;
-        if (QFileInfo::exists(target)) {
-            QFile existing(target);
-            if (!existing.open(QIODevice::ReadOnly))
-                return Error{QStringLiteral("%1: cannot read the existing file: %2").arg(target, existing.errorString())};
-            same = existing.readAll() == f.json;
-            if (!same && !force)
-                return Error{QStringLiteral("%1: exists with different content; pass --force to replace it").arg(target)};
-        }
-        targets.append(target);
-        skip.append(same);
+        auto plan = SafeFile::checkBelow(root, f.relativePath(), f.json, force);
+        if (!plan)
+            return Error{plan.error()};
+        targets.append(QDir(root).filePath(f.relativePath()));
+        skip.append(plan.value() == SafeFile::Plan::Keep);
     }
     if (!QDir().mkpath(root))
         return Error{QStringLiteral("%1: cannot create the directory").arg(root)};
@@ -464,9 +454,8 @@ Result<QStringList> TritonCacheExporter::write(const QVector<TritonCacheFile>& f
         const TritonCacheFile& f = files[i];
         const QString dir = QDir(root).filePath(f.directory);
         if (QFileInfo(dir).isDir()) {
-            QSaveFile out(targets[i]);
-            if (!out.open(QIODevice::WriteOnly) || out.write(f.json) != f.json.size() || !out.commit())
-                return Error{QStringLiteral("%1: cannot write: %2").arg(targets[i], out.errorString())};
+            if (auto written = SafeFile::write(targets[i], f.json, force); !written)
+                return Error{written.error()};
             continue;
         }
         // A new cache directory appears with its file in one rename.

@@ -2,6 +2,7 @@
 
 #include "JsonUtil.h"
 #include "PythonText.h"
+#include "SafeFile.h"
 #include "TuningLadder.h"
 
 #include <QDir>
@@ -9,7 +10,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
-#include <QSaveFile>
 
 #include <cmath>
 #include <limits>
@@ -82,6 +82,48 @@ Result<QVector<QPair<QString, qint64>>> vllmConfig(const QJsonObject& config, co
 }
 
 } // namespace
+
+bool VllmConfigExporter::isFusedMoeKernel(const QString& kernel)
+{
+    static const QRegularExpression word(QStringLiteral("(^|_)fused_moe(_|$)"));
+    return word.match(kernel).hasMatch();
+}
+
+Result<VllmMoeProblem> VllmConfigExporter::moeProblem(const QString& kernel, const QString& problem)
+{
+    if (!isFusedMoeKernel(kernel))
+        return Error{QStringLiteral("kernel '%1' is not the fused MoE kernel vLLM's configuration files are for (its name has no "
+                                    "'fused_moe')").arg(clip(kernel))};
+    const QJsonArray values = QJsonDocument::fromJson(problem.toUtf8()).array();
+    auto integer = [&](int i, qint64& out) {
+        const double d = values.at(i).toDouble(std::nan(""));
+        out = qint64(d);
+        return values.at(i).isDouble() && std::floor(d) == d && d >= 1;
+    };
+    VllmMoeProblem p;
+    if (values.size() != 6 || !integer(0, p.m) || !integer(1, p.experts) || !integer(2, p.n) || !integer(3, p.k)
+        || !integer(4, p.topk) || !values.at(5).isString())
+        return Error{QStringLiteral("problem '%1' is not a fused-MoE problem [M, E, N, K, topk, \"dtype\"]").arg(clip(problem))};
+    p.dtype = values.at(5).toString();
+    return p;
+}
+
+Result<void> VllmConfigExporter::checkLayer(const VllmMoeTarget& t, const VllmMoeProblem& layer)
+{
+    if (layer.experts != t.experts)
+        return Error{QStringLiteral("E: the session tuned %1 experts, the file is for E=%2").arg(layer.experts).arg(t.experts)};
+    // The name's N is the intermediate size per shard; vLLM doubles it for int4_w4a16 (packed weights).
+    const qint64 n = t.dtype == QLatin1String("int4_w4a16") ? 2 * layer.n : layer.n;
+    if (n != t.n)
+        return Error{QStringLiteral("N: the session tuned N=%1, the file is for N=%2").arg(layer.n).arg(t.n)};
+    static const QStringList half{QStringLiteral("fp16"), QStringLiteral("float16"), QStringLiteral("bf16"), QStringLiteral("bfloat16")};
+    const bool same = t.dtype.isEmpty() ? half.contains(layer.dtype)
+                    : t.dtype == QLatin1String("float32") ? (layer.dtype == QLatin1String("fp32") || layer.dtype == QLatin1String("float32"))
+                                                          : layer.dtype == t.dtype;
+    if (!same)
+        return Error{QStringLiteral("dtype: the session tuned %1, the file is for %2").arg(clip(layer.dtype), t.dtype.isEmpty() ? QStringLiteral("fp16/bf16 (no dtype)") : t.dtype)};
+    return {};
+}
 
 QStringList VllmConfigExporter::requiredKeys()
 {
@@ -196,11 +238,11 @@ Result<QMap<qint64, QJsonObject>> VllmConfigExporter::parse(const QByteArray& js
     QMap<qint64, QJsonObject> out;
     for (auto it = o.begin(); it != o.end(); ++it) {
         if (!intRe.match(it.key()).hasMatch())
-            return Error{QStringLiteral("%1: key '%2': vLLM's int() fails on it").arg(source, it.key())};
+            return Error{QStringLiteral("%1: key '%2': vLLM's int() fails on it").arg(source, clip(it.key()))};
         QString digits = it.key().trimmed();
         digits.remove(QLatin1Char('_'));
         if (!it.value().isObject())
-            return Error{QStringLiteral("%1: \"%2\": expected an object").arg(source, it.key())};
+            return Error{QStringLiteral("%1: \"%2\": expected an object").arg(source, clip(it.key()))};
         const QJsonObject config = it.value().toObject();
         for (const QString& k : requiredKeys())
             if (!config.value(k).isDouble())
@@ -208,7 +250,7 @@ Result<QMap<qint64, QJsonObject>> VllmConfigExporter::parse(const QByteArray& js
         bool fits = false;
         const qint64 m = digits.toLongLong(&fits);
         if (!fits) // Python's int() takes any size; a batch size beyond 64 bits is none we can look up
-            return Error{QStringLiteral("%1: key '%2': not a batch size this program can read (beyond 64 bits)").arg(source, it.key())};
+            return Error{QStringLiteral("%1: key '%2': not a batch size this program can read (beyond 64 bits)").arg(source, clip(it.key()))};
         out.insert(m, config); // later duplicates win, as in a Python dict
     }
     if (out.isEmpty())
@@ -237,20 +279,16 @@ Result<QString> VllmConfigExporter::write(const VllmMoeTarget& target, const QVe
     if (!json)
         return Error{json.error()};
     const QString path = QDir(dir).filePath(name.value());
-    QFile existing(path);
-    if (existing.exists()) {
-        if (!existing.open(QIODevice::ReadOnly))
-            return Error{QStringLiteral("%1: cannot read the existing file: %2").arg(path, existing.errorString())};
-        if (existing.readAll() == json.value())
-            return path;
-        if (!force)
-            return Error{QStringLiteral("%1: exists with different content; pass --force to replace it").arg(path)};
-    }
+    // Checked before the folder is created: a refusal leaves nothing behind.
+    auto plan = SafeFile::checkBelow(dir, name.value(), json.value(), force);
+    if (!plan)
+        return Error{plan.error()};
+    if (plan.value() == SafeFile::Plan::Keep)
+        return path;
     if (!QDir().mkpath(dir))
         return Error{QStringLiteral("%1: cannot create the directory").arg(dir)};
-    QSaveFile out(path);
-    if (!out.open(QIODevice::WriteOnly) || out.write(json.value()) != json->size() || !out.commit())
-        return Error{QStringLiteral("%1: cannot write: %2").arg(path, out.errorString())};
+    if (auto written = SafeFile::write(path, json.value(), force); !written)
+        return Error{written.error()};
     return path;
 }
 

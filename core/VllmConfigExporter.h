@@ -22,6 +22,17 @@ struct VllmMoeTarget {
     QString tritonVersion;      ///< optional; written as "triton_version", which vLLM drops on load
 };
 
+/// The fused-MoE layer one session tuned: its problem `[M, E, N, K, topk, "dtype"]`
+/// (kernels/triton/kernels/fused_moe.py, canonical_problem), N being vLLM's N per shard.
+struct VllmMoeProblem {
+    qint64 m = 0;
+    qint64 experts = 0;
+    qint64 n = 0;
+    qint64 k = 0;
+    qint64 topk = 0;
+    QString dtype;
+};
+
 /// One batch size M and the configuration tuned for it.
 struct VllmEntry {
     qint64 m = 0;
@@ -36,6 +47,14 @@ struct VllmEntry {
 /// not find or could not use.
 class VllmConfigExporter {
 public:
+    /// Whether a session's kernel is the fused MoE kernel vLLM's files configure: a name with
+    /// the word "fused_moe" (the Triton worker's `fused_moe`, its space `triton_fused_moe_fp16`).
+    static bool isFusedMoeKernel(const QString& kernel);
+    /// A session's layer from its kernel name and problem text, or why it is no fused-MoE session
+    /// (the error names the field).
+    static Result<VllmMoeProblem> moeProblem(const QString& kernel, const QString& problem);
+    /// Why the session's layer does not belong in `target`'s file (E, N, dtype differ), or nothing.
+    static Result<void> checkLayer(const VllmMoeTarget& target, const VllmMoeProblem& layer);
     /// The six values the kernel takes from each entry, in the order vLLM's tuner writes them.
     static QStringList requiredKeys();
     /// vLLM's device part of the name: spaces become '_', and any H200 becomes "NVIDIA_H200".

@@ -107,7 +107,7 @@ Result<std::unique_ptr<WorkerDevice>> WorkerDevice::open(WorkerOptions options)
 {
     if (options.command.isEmpty() || options.command.first().isEmpty())
         return Error{QStringLiteral("the worker command line is empty")};
-    if (options.trialTimeoutMs <= 0 || options.startTimeoutMs <= 0)
+    if (options.trialTimeoutMs <= 0 || options.startTimeoutMs <= 0 || options.loadTimeoutMs <= 0 || options.shutdownTimeoutMs <= 0)
         return Error{QStringLiteral("worker timeouts must be positive")};
     std::unique_ptr<WorkerDevice> device(new WorkerDevice(std::move(options)));
     Result<void> started;
@@ -126,9 +126,12 @@ Result<void> WorkerDevice::startWorker()
 {
     using namespace WorkerProtocol;
     const QString who = QStringLiteral("worker '%1'").arg(commandText());
-    const QDeadlineTimer deadline(m_options.startTimeoutMs);
     m_process = std::make_unique<WorkerProcess>(m_options.stderrLines);
+    m_process->setInterruptFlag(m_options.interrupt);
     m_pid = 0;
+    if (interruptRequested())
+        return Error{QStringLiteral("%1: interrupted before it started").arg(who)};
+    QDeadlineTimer deadline(m_options.startTimeoutMs);
     auto started = m_process->start(m_options.command, deadline);
     if (!started)
         return Error{QStringLiteral("%1: %2").arg(who, started.error())};
@@ -142,13 +145,17 @@ Result<void> WorkerDevice::startWorker()
         m_pid = 0;
         return Error{withLastWords(who + QStringLiteral(": ") + message, lines)};
     };
-    auto readAnswer = [&](const QString& what, QByteArray& line) -> Result<void> {
+    // `phase` names the deadline in the error: "the start timeout", "the load timeout".
+    auto readAnswer = [&](const QString& what, const QString& phase, int timeoutMs, QByteArray& line) -> Result<void> {
         switch (m_process->readLine(line, deadline)) {
         case WorkerProcess::ReadOutcome::Line: return {};
         case WorkerProcess::ReadOutcome::Timeout:
-            return Error{QStringLiteral("no %1 within %2 s").arg(what).arg(m_options.startTimeoutMs / 1000.0)};
+            return Error{QStringLiteral("no %1 within %2 s (%3)").arg(what).arg(timeoutMs / 1000.0).arg(phase)};
         case WorkerProcess::ReadOutcome::TooLong:
-            return Error{QStringLiteral("protocol error: a line longer than %1 bytes").arg(kMaxLineBytes)};
+            return Error{QStringLiteral("protocol error: a line longer than %1 bytes (the protocol's limit) instead of its %2")
+                             .arg(kMaxLineBytes).arg(what)};
+        case WorkerProcess::ReadOutcome::Interrupted:
+            return Error{QStringLiteral("interrupted while waiting for its %1").arg(what)};
         case WorkerProcess::ReadOutcome::Exited:
             m_process->waitForExit(QDeadlineTimer(1000));
             return Error{QStringLiteral("%1 before its %2").arg(m_process->exitDescription(), what)};
@@ -157,7 +164,7 @@ Result<void> WorkerDevice::startWorker()
     };
 
     QByteArray line;
-    if (auto got = readAnswer(QStringLiteral("hello"), line); !got)
+    if (auto got = readAnswer(QStringLiteral("hello"), QStringLiteral("the start timeout"), m_options.startTimeoutMs, line); !got)
         return fail(got.error());
     auto hello = parseHello(line);
     if (!hello)
@@ -168,11 +175,12 @@ Result<void> WorkerDevice::startWorker()
         return fail(QStringLiteral("has no device %1 (it announces %2)").arg(m_options.device).arg(hello->devices.size()));
 
     const qint64 id = m_nextId++;
+    deadline = QDeadlineTimer(m_options.loadTimeoutMs);
     auto written = m_process->write(encode(loadMessage(LoadRequest{id, m_options.kernel, m_options.problem, m_options.device})),
                                     deadline);
     if (!written)
         return fail(written.error());
-    if (auto got = readAnswer(QStringLiteral("answer to load"), line); !got)
+    if (auto got = readAnswer(QStringLiteral("answer to load"), QStringLiteral("the load timeout"), m_options.loadTimeoutMs, line); !got)
         return fail(got.error());
     auto reply = parseReply(line, id, kLoaded);
     if (!reply)
@@ -186,7 +194,8 @@ Result<void> WorkerDevice::startWorker()
                              QString::fromUtf8(QJsonDocument(m_options.problem).toJson(QJsonDocument::Compact)),
                              error->code, error->message));
     }
-    auto loaded = parseLoaded(reply.value());
+    // The announced space is enumerated within EnumerationLimits, and Ctrl-C ends that too.
+    auto loaded = parseLoaded(reply.value(), m_options.interrupt);
     if (!loaded)
         return fail(QStringLiteral("protocol error: ") + loaded.error());
 
@@ -270,6 +279,8 @@ void WorkerDevice::prepare(const QVector<QJsonObject>& configs)
 void WorkerDevice::prepareHere(const QVector<QJsonObject>& configs)
 {
     using namespace WorkerProtocol;
+    if (interruptRequested())
+        return;
     if (!m_process || !m_process->isRunning()) {
         // After a crash: start the next worker now, so that it compiles while nothing waits.
         auto started = startWorker();
@@ -291,7 +302,8 @@ void WorkerDevice::prepareHere(const QVector<QJsonObject>& configs)
         return fail(written.error());
     QByteArray line;
     if (m_process->readLine(line, deadline) != WorkerProcess::ReadOutcome::Line)
-        return fail(QStringLiteral("no answer to prepare (the worker %1)").arg(m_process->exitDescription()));
+        return fail(QStringLiteral("no answer to prepare within %1 s (the prepare timeout; the worker %2)")
+                        .arg(std::min<int>(m_trialTimeoutMs, 30000) / 1000.0).arg(m_process->exitDescription()));
     auto reply = parseReply(line, id, kPrepared);
     if (!reply)
         return fail(QStringLiteral("protocol error: ") + reply.error());
@@ -314,6 +326,7 @@ const Workload& WorkerDevice::workload() const
 
 Measurement WorkerDevice::evaluate(const QJsonObject& config)
 {
+    m_evaluationInterrupted = false;
     // Checked here: an invalid configuration must not cost a round trip, let alone a restart.
     if (m_workload.space.indexOf(config) < 0)
         return Measurement::failure(Status::Invalid, QStringLiteral("configuration %1 is not in the space of %2")
@@ -334,10 +347,20 @@ Measurement WorkerDevice::abandonWorker(Status status, const QString& what)
 Measurement WorkerDevice::evaluateHere(const QJsonObject& config)
 {
     using namespace WorkerProtocol;
+    // Nothing is started or asked once interrupted: the session is ending.
+    auto interrupted = [&](const QString& what) {
+        m_evaluationInterrupted = true;
+        return Measurement::failure(Status::Crashed, QStringLiteral("interrupted %1").arg(what));
+    };
+    if (interruptRequested())
+        return interrupted(QStringLiteral("before the evaluation"));
     if (!m_process || !m_process->isRunning()) {
         auto started = startWorker();
-        if (!started)
+        if (!started) {
+            if (interruptRequested())
+                return interrupted(QStringLiteral("while restarting the worker"));
             return Measurement::failure(Status::Crashed, QStringLiteral("cannot restart the worker: ") + started.error());
+        }
     }
     const int timeoutMs = m_trialTimeoutMs;
     const QDeadlineTimer deadline(timeoutMs);
@@ -347,6 +370,10 @@ Measurement WorkerDevice::evaluateHere(const QJsonObject& config)
     options.timeoutMs = timeoutMs;
     auto written = m_process->write(encode(evaluateMessage(EvaluateRequest{id, config, options})), deadline);
     if (!written) {
+        if (interruptRequested()) {
+            abandonWorker(Status::Crashed, QString());
+            return interrupted(QStringLiteral("while sending the evaluation; the worker (pid %1) was killed").arg(pid));
+        }
         m_process->waitForExit(QDeadlineTimer(1000));
         return abandonWorker(Status::Crashed, QStringLiteral("the worker (pid %1) %2: %3")
                                                   .arg(pid).arg(m_process->exitDescription(), written.error()));
@@ -356,14 +383,19 @@ Measurement WorkerDevice::evaluateHere(const QJsonObject& config)
     switch (m_process->readLine(line, deadline)) {
     case WorkerProcess::ReadOutcome::Line: break;
     case WorkerProcess::ReadOutcome::Timeout:
-        return abandonWorker(Status::Timeout, QStringLiteral("no answer within %1 s; the worker (pid %2) was killed")
+        return abandonWorker(Status::Timeout, QStringLiteral("no answer to evaluate within %1 s (the trial timeout: compile, verify "
+                                                             "and time); the worker (pid %2) was killed")
                                                   .arg(timeoutMs / 1000.0).arg(pid));
+    case WorkerProcess::ReadOutcome::Interrupted:
+        abandonWorker(Status::Crashed, QString());
+        return interrupted(QStringLiteral("during the evaluation; the worker (pid %1) was killed").arg(pid));
     case WorkerProcess::ReadOutcome::Exited:
         m_process->waitForExit(QDeadlineTimer(1000));
         return abandonWorker(Status::Crashed, QStringLiteral("the worker (pid %1) %2 during the evaluation")
                                                   .arg(pid).arg(m_process->exitDescription()));
     case WorkerProcess::ReadOutcome::TooLong:
-        return abandonWorker(Status::Crashed, QStringLiteral("protocol error: a line longer than %1 bytes; the worker (pid %2) was killed")
+        return abandonWorker(Status::Crashed, QStringLiteral("protocol error: a line longer than %1 bytes (the protocol's limit); "
+                                                             "the worker (pid %2) was killed")
                                                   .arg(kMaxLineBytes).arg(pid));
     }
 
@@ -391,8 +423,11 @@ void WorkerDevice::shutdownHere()
     using namespace WorkerProtocol;
     if (!m_process)
         return;
+    // A healthy worker gets its shutdown even after Ctrl-C; one that does not exit in time is
+    // killed with its whole group (by the reset below).
+    m_process->setInterruptFlag(nullptr);
     if (m_process->isRunning()) {
-        const QDeadlineTimer deadline(2000);
+        const QDeadlineTimer deadline(m_options.shutdownTimeoutMs);
         const qint64 id = m_nextId++;
         if (m_process->write(encode(shutdownMessage(id)), deadline)) {
             QByteArray line;
@@ -418,6 +453,9 @@ Result<WorkerOptions> WorkerDevice::optionsFromId(const QString& id)
     static const QRegularExpression optionPattern(QStringLiteral("^([A-Za-z_][A-Za-z0-9_]*)=(.*)$"),
                                                   QRegularExpression::DotMatchesEverythingOption);
     QStringList rest = words.value();
+    // timeout= bounds every wait on the worker; start_timeout= and load_timeout= override it
+    // for a worker that is slow to start (Python importing torch) or to load, in any order.
+    int timeoutMs = 0, startTimeoutMs = 0, loadTimeoutMs = 0;
     while (!rest.isEmpty()) {
         const auto match = optionPattern.match(rest.first());
         if (!match.hasMatch())
@@ -444,21 +482,33 @@ Result<WorkerOptions> WorkerDevice::optionsFromId(const QString& id)
             options.prepareAhead = value.toInt(&ok);
             if (!ok || options.prepareAhead < 0 || options.prepareAhead > 1024)
                 return bad(QStringLiteral("expected how many configurations to announce ahead (0..1024; 0: never)"));
-        } else if (key == QLatin1String("timeout")) {
+        } else if (key == QLatin1String("timeout") || key == QLatin1String("start_timeout") || key == QLatin1String("load_timeout")) {
             bool ok = false;
             const double seconds = value.toDouble(&ok);
             if (!ok || !(seconds > 0) || seconds > 86400)
-                return bad(QStringLiteral("expected a number of seconds > 0"));
-            options.trialTimeoutMs = int(seconds * 1000);
+                return bad(QStringLiteral("expected a number of seconds > 0 (at most 86400)"));
+            const int ms = std::max(1, int(seconds * 1000));
+            if (key == QLatin1String("timeout"))
+                timeoutMs = ms;
+            else if (key == QLatin1String("start_timeout"))
+                startTimeoutMs = ms;
+            else
+                loadTimeoutMs = ms;
         } else {
-            return bad(QStringLiteral("unknown option (expected kernel, problem, device, timeout or prepare before the command; "
-                                       "to set environment variables, start the command with 'env')"));
+            return bad(QStringLiteral("unknown option (expected kernel, problem, device, timeout, start_timeout, load_timeout or prepare "
+                                       "before the command; to set environment variables, start the command with 'env')"));
         }
         rest.removeFirst();
     }
     if (rest.isEmpty())
         return Error{QStringLiteral("device '%1': no worker command (expected 'worker:[OPTIONS] COMMAND [ARGS...]')").arg(id)};
     options.command = rest;
+    if (timeoutMs > 0)
+        options.trialTimeoutMs = options.startTimeoutMs = options.loadTimeoutMs = timeoutMs;
+    if (startTimeoutMs > 0)
+        options.startTimeoutMs = startTimeoutMs;
+    if (loadTimeoutMs > 0)
+        options.loadTimeoutMs = loadTimeoutMs;
     return options;
 }
 

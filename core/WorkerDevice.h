@@ -23,8 +23,15 @@ struct WorkerOptions {
     QJsonObject problem;    ///< empty: the kernel's default problem
     int device = 0;         ///< index among the devices the worker announces
     QString id;             ///< DeviceInfo::id; empty: "<backend>:<device>"
-    int startTimeoutMs = 120000; ///< for starting, hello and load together
-    int trialTimeoutMs = 60000;  ///< a trial not answered in this time is `timeout` and the worker killed
+    // Every wait on the worker has a deadline, named in the error when it passes; the worker's
+    // whole process group is then killed. `timeout=S` in a device id sets all but the shutdown's.
+    int startTimeoutMs = 120000; ///< starting the process and reading its hello (start_timeout=)
+    int loadTimeoutMs = 120000;  ///< the answer to load (load_timeout=)
+    int trialTimeoutMs = 60000;  ///< an evaluation (compile, verify, time); then `timeout`, the worker killed
+    int shutdownTimeoutMs = 2000; ///< from `shutdown` to the exit; then killed
+    /// While true (Ctrl-C), every wait gives up at once: opening fails, an evaluation in flight is
+    /// abandoned (evaluationInterrupted()) and the worker killed. Must outlive the device.
+    const std::atomic<bool>* interrupt = nullptr;
     WorkerProtocol::EvaluateOptions evaluate; ///< timing options sent with every evaluation
     int stderrLines = 20;   ///< how many of the worker's last stderr lines a crash reports
     /// How many upcoming configurations to announce with `prepare` when the worker offers it
@@ -47,7 +54,8 @@ public:
     /// Starts the worker, reads its hello and loads the workload.
     static Result<std::unique_ptr<WorkerDevice>> open(WorkerOptions options);
     /// Parses a device id of the form documented in docs/worker-protocol.md:
-    /// "worker:[kernel=NAME] [problem=JSON] [device=N] [timeout=SECONDS] [prepare=N] COMMAND [ARGS...]",
+    /// "worker:[kernel=NAME] [problem=JSON] [device=N] [timeout=SECONDS] [start_timeout=SECONDS]
+    /// [load_timeout=SECONDS] [prepare=N] COMMAND [ARGS...]",
     /// split like a POSIX shell line (quotes and backslashes; no expansion).
     static Result<WorkerOptions> optionsFromId(const QString& id);
     /// Asks the worker to shut down (killing it if it does not).
@@ -56,6 +64,7 @@ public:
     DeviceInfo info() const override;
     const Workload& workload() const override;
     Measurement evaluate(const QJsonObject& config) override;
+    bool evaluationInterrupted() const override { return m_evaluationInterrupted; }
     /// WorkerOptions::prepareAhead when the worker announced the "prepare" capability, else 0.
     int prepareAhead() const override;
     /// Sends `prepare` with the configurations of the space among `configs` and waits only for
@@ -87,6 +96,7 @@ private:
     Result<void> startWorker();
     Measurement evaluateHere(const QJsonObject& config);
     Measurement abandonWorker(Status status, const QString& what);
+    bool interruptRequested() const { return m_options.interrupt && m_options.interrupt->load(); }
     void prepareHere(const QVector<QJsonObject>& configs);
     void shutdownHere();
     QString commandText() const;
@@ -100,6 +110,7 @@ private:
     std::atomic<int> m_starts{0};
     std::atomic<int> m_trialTimeoutMs{0};
     std::atomic<int> m_prepared{0};
+    std::atomic<bool> m_evaluationInterrupted{false};
     QString m_prepareError; // written and read in m_thread
 
     WorkerProtocol::Hello m_hello;

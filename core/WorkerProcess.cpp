@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 namespace dv {
@@ -22,7 +23,17 @@ int remainingMs(const QDeadlineTimer& deadline)
     return int(std::min<qint64>(ms, std::numeric_limits<int>::max()));
 }
 
+// Waits are cut into slices this long: an interrupt is seen within one, and the worker's
+// stderr (which QProcess buffers while it waits for stdout) is trimmed after each.
+constexpr int kSliceMs = 20;
+
 } // namespace
+
+int WorkerProcess::sliceMs(const QDeadlineTimer& deadline) const
+{
+    const int left = remainingMs(deadline);
+    return left < 0 ? kSliceMs : std::max(1, std::min(left, kSliceMs));
+}
 
 WorkerProcess::WorkerProcess(int stderrLines)
     : m_maxStderrLines(std::max(1, stderrLines))
@@ -44,8 +55,16 @@ Result<void> WorkerProcess::start(const QStringList& command, QDeadlineTimer dea
     m_process->setProcessChannelMode(QProcess::SeparateChannels);
     m_process->setReadChannel(QProcess::StandardOutput);
     // A group of its own: a timeout kills the worker and everything it started, and a Ctrl-C
-    // meant for the studio's terminal does not reach it (the engine ends it by closing stdin).
-    m_process->setChildProcessModifier([] { ::setpgid(0, 0); });
+    // meant for the engine's terminal does not reach it (the engine decides when it ends).
+    // If the engine dies without a chance to kill it (kill -9), the kernel kills the worker;
+    // should the engine already be gone when the child runs this, the child gives up.
+    const pid_t engine = ::getpid();
+    m_process->setChildProcessModifier([engine] {
+        ::setpgid(0, 0);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != engine)
+            ::_exit(127);
+    });
     m_process->start(QIODevice::ReadWrite);
     if (!m_process->waitForStarted(std::max(1, remainingMs(deadline)))) {
         const QString why = m_process->errorString();
@@ -53,6 +72,9 @@ Result<void> WorkerProcess::start(const QStringList& command, QDeadlineTimer dea
         return Error{QStringLiteral("cannot start '%1': %2").arg(command.first(), why)};
     }
     m_pid = m_process->processId();
+    m_group = m_pid;
+    m_stdout.clear();
+    m_stdoutScanned = 0;
     m_stderrPartial.clear();
     m_stderrLines.clear();
     return {};
@@ -75,9 +97,12 @@ Result<void> WorkerProcess::write(const QByteArray& bytes, QDeadlineTimer deadli
     if (m_process->write(bytes) != bytes.size())
         return Error{QStringLiteral("cannot write to the worker: ") + m_process->errorString()};
     while (m_process->bytesToWrite() > 0) {
-        if (!m_process->waitForBytesWritten(std::max(1, remainingMs(deadline)))) {
+        if (!m_process->waitForBytesWritten(sliceMs(deadline))) {
+            drainStderr();
             if (!isRunning())
                 return Error{QStringLiteral("the worker ended while reading its request")};
+            if (interrupted())
+                return Error{QStringLiteral("interrupted while the worker read its request")};
             if (deadline.hasExpired())
                 return Error{QStringLiteral("the worker did not read its request in time")};
         }
@@ -89,21 +114,31 @@ WorkerProcess::ReadOutcome WorkerProcess::readLine(QByteArray& line, QDeadlineTi
 {
     while (true) {
         drainStderr();
-        if (m_process && m_process->canReadLine()) {
-            line = m_process->readLine();
-            while (!line.isEmpty() && (line.endsWith('\n') || line.endsWith('\r')))
-                line.chop(1);
-            if (line.trimmed().isEmpty())
-                continue;
-            return ReadOutcome::Line;
+        // Bytes move to a buffer of our own, searched for '\n' only where it is new: a worker
+        // writing without newlines costs linear time up to the limit, not quadratic.
+        if (m_process) {
+            m_stdout += m_process->readAllStandardOutput();
+            const qsizetype nl = m_stdout.indexOf('\n', m_stdoutScanned);
+            m_stdoutScanned = nl >= 0 ? 0 : m_stdout.size();
+            if (nl >= 0) {
+                line = m_stdout.left(nl);
+                m_stdout.remove(0, nl + 1);
+                while (line.endsWith('\r'))
+                    line.chop(1);
+                if (line.trimmed().isEmpty())
+                    continue;
+                return ReadOutcome::Line;
+            }
         }
-        if (m_process && m_process->bytesAvailable() > WorkerProtocol::kMaxLineBytes)
+        if (m_stdout.size() > WorkerProtocol::kMaxLineBytes)
             return ReadOutcome::TooLong;
         if (!isRunning())
             return ReadOutcome::Exited;
+        if (interrupted())
+            return ReadOutcome::Interrupted;
         if (deadline.hasExpired())
             return ReadOutcome::Timeout;
-        m_process->waitForReadyRead(std::max(1, remainingMs(deadline)));
+        m_process->waitForReadyRead(sliceMs(deadline));
     }
 }
 
@@ -111,9 +146,13 @@ void WorkerProcess::kill()
 {
     if (!m_process)
         return;
+    // The group outlives a worker that exited by itself while anything it started still runs.
+    // Once only: a group that is gone leaves its number free for reuse.
+    if (m_group > 0) {
+        ::kill(pid_t(-m_group), SIGKILL);
+        m_group = 0;
+    }
     if (m_process->state() != QProcess::NotRunning) {
-        if (m_pid > 0)
-            ::kill(pid_t(-m_pid), SIGKILL);
         m_process->kill();
         m_process->waitForFinished(5000);
     }
@@ -125,9 +164,13 @@ bool WorkerProcess::waitForExit(QDeadlineTimer deadline)
     if (!isRunning())
         return true;
     m_process->closeWriteChannel();
-    const bool ended = m_process->waitForFinished(std::max(1, remainingMs(deadline)));
+    while (!deadline.hasExpired() && !interrupted()) {
+        if (m_process->waitForFinished(sliceMs(deadline)))
+            break;
+        drainStderr();
+    }
     drainStderr();
-    return ended;
+    return !isRunning();
 }
 
 QString WorkerProcess::exitDescription() const

@@ -6,6 +6,7 @@
 #include <QDeadlineTimer>
 #include <QStringList>
 
+#include <atomic>
 #include <memory>
 
 class QProcess;
@@ -16,15 +17,21 @@ namespace dv {
 /// (QProcess's waitFor* functions; no event loop needed). It keeps the last lines the process
 /// wrote to stderr, which become the "last words" of a crashed trial.
 ///
-/// The process runs in its own process group so that killing it also kills what it started (a
-/// shell wrapper, a compiler). Use an object from one thread only: QProcess is a QObject.
+/// The process runs in its own process group, and every kill (a timeout, a crash, the end of
+/// this object) reaches the whole group, so that nothing it started (a shell wrapper, a
+/// compiler, a child that outlives it) is left behind. Should the engine itself be killed
+/// outright, the kernel kills the worker (PR_SET_PDEATHSIG); what the worker started then is
+/// beyond reach. A process that leaves the group on purpose (setsid) is not followed.
+/// Use an object from one thread only: QProcess is a QObject, and the parent-death signal is
+/// tied to the thread that started the process.
 class WorkerProcess {
 public:
     enum class ReadOutcome {
-        Line,     ///< a complete line (without its '\n')
-        Timeout,  ///< the deadline passed; the process still runs
-        Exited,   ///< the process ended before a complete line arrived
-        TooLong,  ///< more than WorkerProtocol::kMaxLineBytes without a newline
+        Line,        ///< a complete line (without its '\n')
+        Timeout,     ///< the deadline passed; the process still runs
+        Exited,      ///< the process ended before a complete line arrived
+        TooLong,     ///< more than WorkerProtocol::kMaxLineBytes without a newline
+        Interrupted, ///< the interrupt flag became true; the process still runs
     };
 
     explicit WorkerProcess(int stderrLines = 20);
@@ -34,6 +41,9 @@ public:
 
     /// Starts `command` (program followed by its arguments).
     Result<void> start(const QStringList& command, QDeadlineTimer deadline);
+    /// While `*flag` is true, waits end at once (Interrupted, or an error from write()); checked
+    /// at least every 50 ms. Null: no interruption. The flag must outlive its use here.
+    void setInterruptFlag(const std::atomic<bool>* flag) { m_interrupt = flag; }
     bool isRunning() const;
     /// The local process id, 0 when not running.
     qint64 pid() const;
@@ -43,7 +53,8 @@ public:
     /// Reads the next non-empty line.
     ReadOutcome readLine(QByteArray& line, QDeadlineTimer deadline);
 
-    /// Kills the whole process group (SIGKILL) and reaps the process.
+    /// Kills the whole process group (SIGKILL), also when the process itself has already ended
+    /// (its children live on in the group), and reaps the process.
     void kill();
     /// Closes stdin and waits for the process to exit by itself; false if it is still running.
     bool waitForExit(QDeadlineTimer deadline);
@@ -55,10 +66,17 @@ public:
 
 private:
     void drainStderr();
+    bool interrupted() const { return m_interrupt && m_interrupt->load(); }
+    /// How long one wait may block: the time left, in slices while interruption is possible.
+    int sliceMs(const QDeadlineTimer& deadline) const;
 
     std::unique_ptr<QProcess> m_process;
     qint64 m_pid = 0;
+    qint64 m_group = 0; ///< the process group to kill; 0 once it has been killed
+    const std::atomic<bool>* m_interrupt = nullptr;
     int m_maxStderrLines;
+    QByteArray m_stdout; ///< read from the worker, not yet returned as lines
+    qsizetype m_stdoutScanned = 0; ///< m_stdout holds no '\n' before this
     QByteArray m_stderrPartial;
     QStringList m_stderrLines;
 };

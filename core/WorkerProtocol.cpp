@@ -412,7 +412,7 @@ Result<Reply> parseReply(const QByteArray& line, qint64 expectedId, QLatin1Strin
     return reply;
 }
 
-Result<Loaded> parseLoaded(const Reply& reply)
+Result<Loaded> parseLoaded(const Reply& reply, const std::atomic<bool>* interrupt)
 {
     Reader r(reply.body, str(kLoaded));
     Loaded l;
@@ -425,7 +425,7 @@ Result<Loaded> parseLoaded(const Reply& reply)
     r.finish();
     if (r.failed())
         return Error{r.error()};
-    auto space = ConfigSpace::fromJson(QJsonDocument(l.spaceJson).toJson(), QStringLiteral("loaded.space"));
+    auto space = ConfigSpace::fromJson(QJsonDocument(l.spaceJson).toJson(), QStringLiteral("loaded.space"), interrupt);
     if (!space)
         return Error{space.error()};
     if (space->size() == 0)

@@ -10,6 +10,7 @@
 #include <QString>
 #include <QVector>
 
+#include <atomic>
 #include <limits>
 
 namespace dv {
@@ -152,7 +153,9 @@ Result<Hello> parseHello(const QByteArray& line);
 /// An answer to request `expectedId`, of type `expectedType` or "error"; any other type or id
 /// is an error. The body is then read with parseLoaded(), parseMeasurement() or parseError().
 Result<Reply> parseReply(const QByteArray& line, qint64 expectedId, QLatin1String expectedType);
-Result<Loaded> parseLoaded(const Reply& reply);
+/// Enumerates the announced space within EnumerationLimits (a space too large to enumerate is
+/// refused with the limit named), giving up when `interrupt` becomes true.
+Result<Loaded> parseLoaded(const Reply& reply, const std::atomic<bool>* interrupt = nullptr);
 /// The measurement; samples, p20/p80, registers, clock and temperature land in extra.
 Result<Measurement> parseMeasurement(const Reply& reply);
 Result<ErrorReply> parseError(const Reply& reply);

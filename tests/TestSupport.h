@@ -8,11 +8,14 @@
 #include "ReplayDevice.h"
 #include "ResultStore.h"
 
+#include <QFile>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QStringList>
 #include <QtGlobal>
 
+#include <cmath>
 #include <memory>
 
 namespace dv::test {
@@ -82,6 +85,78 @@ inline QJsonObject madeUpMatmulTritonCacheInputs()
                        {QStringLiteral("config_fields"), QJsonArray{QStringLiteral("kwargs"), QStringLiteral("num_warps"), QStringLiteral("num_ctas"),
                                                                     QStringLiteral("num_stages"), QStringLiteral("maxnreg"), QStringLiteral("pre_hook"),
                                                                     QStringLiteral("ir_override")}}};
+}
+
+/// A made-up Kernel Tuner cache of the fused-MoE kernel (kernels/triton/kernels/fused_moe.py, its
+/// space trimmed to 96 configurations) for the problem [M, E, N, K, 2, "fp16"] on an H100: the
+/// times are invented (smooth in the tile sizes), enough for the vLLM exporter's checks, no GPU's.
+inline QByteArray madeUpMoeDataset(int m, int e, int n, int k)
+{
+    const QVector<int> bms{16, 32, 64}, bns{32, 64}, bks{64, 128}, groups{1, 16}, warps{4, 8}, stages{2, 3};
+    QJsonObject cache;
+    for (int bm : bms)
+        for (int bn : bns)
+            for (int bk : bks)
+                for (int g : groups)
+                    for (int w : warps)
+                        for (int st : stages) {
+                            const double ms = (0.1 + 0.01 * std::abs(std::log2(bm) - 5) + 0.003 * (bn == 64 ? 0 : 1) + 0.002 * (bk == 128 ? 0 : 1)
+                                               + 0.001 * (g == 16 ? 0 : 1) + 0.0005 * (w == 8 ? 0 : 1) + 0.0002 * (st == 3 ? 0 : 1))
+                                            * (1.0 + m / 1024.0);
+                            const QString key = QStringLiteral("%1,%2,%3,%4,%5,%6").arg(bm).arg(bn).arg(bk).arg(g).arg(w).arg(st);
+                            cache.insert(key, QJsonObject{{QStringLiteral("BLOCK_SIZE_M"), bm}, {QStringLiteral("BLOCK_SIZE_N"), bn},
+                                                          {QStringLiteral("BLOCK_SIZE_K"), bk}, {QStringLiteral("GROUP_SIZE_M"), g},
+                                                          {QStringLiteral("num_warps"), w}, {QStringLiteral("num_stages"), st},
+                                                          {QStringLiteral("time"), ms}, {QStringLiteral("times"), QJsonArray{ms, ms * 1.01}},
+                                                          {QStringLiteral("compile_time"), 900.0}});
+                        }
+    auto values = [](const QVector<int>& v) {
+        QJsonArray a;
+        for (int x : v)
+            a.append(x);
+        return a;
+    };
+    const QJsonObject root{{QStringLiteral("device_name"), QStringLiteral("NVIDIA H100 80GB HBM3")},
+                           {QStringLiteral("kernel_name"), QStringLiteral("triton_fused_moe_fp16")},
+                           {QStringLiteral("problem_size"), QJsonArray{m, e, n, k, 2, QStringLiteral("fp16")}},
+                           {QStringLiteral("tune_params_keys"), QJsonArray{QStringLiteral("BLOCK_SIZE_M"), QStringLiteral("BLOCK_SIZE_N"),
+                                                                           QStringLiteral("BLOCK_SIZE_K"), QStringLiteral("GROUP_SIZE_M"),
+                                                                           QStringLiteral("num_warps"), QStringLiteral("num_stages")}},
+                           {QStringLiteral("tune_params"), QJsonObject{{QStringLiteral("BLOCK_SIZE_M"), values(bms)}, {QStringLiteral("BLOCK_SIZE_N"), values(bns)},
+                                                                       {QStringLiteral("BLOCK_SIZE_K"), values(bks)}, {QStringLiteral("GROUP_SIZE_M"), values(groups)},
+                                                                       {QStringLiteral("num_warps"), values(warps)}, {QStringLiteral("num_stages"), values(stages)}}},
+                           {QStringLiteral("objective"), QStringLiteral("time")},
+                           {QStringLiteral("cache"), cache}};
+    return QJsonDocument(root).toJson();
+}
+
+/// madeUpMoeDataset() written to `path` (a replay device by its path); the path, or empty if it
+/// could not be written.
+inline QString writeMadeUpMoeDataset(const QString& path, int m, int e, int n, int k)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(madeUpMoeDataset(m, e, n, k)) < 0)
+        return {};
+    return path;
+}
+
+/// The "triton_cache" deployment inputs of the recorded 126-configuration RMSNorm with made-up
+/// hash inputs, keyed as kernels/triton/deployment.py keys it: by N only (the row count is the
+/// grid, not an argument), so row counts share one autotuner key.
+inline QJsonObject madeUpRmsnormTritonCacheInputs()
+{
+    QJsonArray configs;
+    for (int block : {256, 512, 1024, 2048, 4096, 8192, 16384})
+        for (int w : {1, 2, 4, 8, 16, 32})
+            for (int st : {1, 2, 3})
+                configs.append(QStringLiteral("BLOCK: %1, num_warps: %2, num_ctas: 1, num_stages: %3, maxnreg: None, ir_override: None").arg(block).arg(w).arg(st));
+    QJsonObject o = madeUpMatmulTritonCacheInputs();
+    o.insert(QStringLiteral("fn_name"), QStringLiteral("rmsnorm_kernel"));
+    o.insert(QStringLiteral("key"), QJsonArray{QStringLiteral("N")});
+    o.insert(QStringLiteral("key_from_problem"), QJsonArray{1});
+    o.insert(QStringLiteral("dtypes"), QJsonArray{QStringLiteral("torch.float16"), QStringLiteral("torch.float16"), QStringLiteral("torch.float16")});
+    o.insert(QStringLiteral("configs"), configs);
+    return o;
 }
 
 inline std::unique_ptr<ResultStore> openStore(const QString& path)

@@ -4,6 +4,7 @@
 #include "CliSupport.h"
 
 #include "DeviceRegistry.h"
+#include "Format.h"
 #include "KernelTunerCache.h"
 #include "Landscape.h"
 #include "ReplayDevice.h"
@@ -69,24 +70,16 @@ QString fmt(double x, int digits = 2)
 int Cli::benchStrategies(const QStringList& args)
 {
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral("Score search strategies on recorded landscapes (docs/benchmarks.md explains the measures)."));
-    p.addHelpOption();
     p.addOption({QStringLiteral("datasets"), QStringLiteral("Comma-separated globs over built-in ids (e.g. 'h100/*') or file paths."), QStringLiteral("GLOB"), QStringLiteral("*")});
-    p.addOption({QStringLiteral("strategies"), QStringLiteral("Comma-separated strategies (%1).").arg(StrategyFactory::names().join(QStringLiteral(", "))), QStringLiteral("LIST"), QStringLiteral("random")});
+    p.addOption({QStringLiteral("strategies"), QStringLiteral("Comma-separated strategies (%1; default %2).").arg(StrategyFactory::names().join(QStringLiteral(", ")), StrategyFactory::defaultName()), QStringLiteral("LIST"), StrategyFactory::defaultName()});
     p.addOption({QStringLiteral("budgets"), QStringLiteral("Comma-separated evaluation budgets."), QStringLiteral("LIST"), QStringLiteral("50,100,200")});
     p.addOption({QStringLiteral("seeds"), QStringLiteral("Runs per strategy and landscape (seeds 1..N)."), QStringLiteral("N"), QStringLiteral("30")});
     p.addOption({QStringLiteral("first-seed"), QStringLiteral("First seed (default 1): seeds F..F+N-1, e.g. 101 for a second, independent sample of runs."), QStringLiteral("F"), QStringLiteral("1")});
     p.addOption({QStringLiteral("warm-start"), QStringLiteral("TARGET=SOURCE: also run bayes on landscapes matching TARGET warm-started from the landscape SOURCE (repeatable)."), QStringLiteral("PAIR")});
     p.addOption({QStringLiteral("options"), QStringLiteral("Strategy options as a JSON object (e.g. '{\"candidates\": 5000}'), given to every strategy that takes options."), QStringLiteral("JSON")});
     p.addOption({QStringLiteral("threads"), QStringLiteral("Threads (default: the number of cores)."), QStringLiteral("N")});
-    if (!p.parse(args)) {
-        err(p.errorText());
-        return 2;
-    }
-    if (p.isSet(QStringLiteral("help"))) {
-        std::fprintf(stdout, "%s", qPrintable(p.helpText()));
-        return 0;
-    }
+    if (!parse(p, args, QStringLiteral("Score search strategies on recorded landscapes (docs/benchmarks.md explains the measures).")))
+        return kBadInput;
     bool ok = false;
     const int seeds = p.value(QStringLiteral("seeds")).toInt(&ok);
     if (!ok || seeds < 1) {
@@ -203,7 +196,7 @@ int Cli::benchStrategies(const QStringList& args)
                 err(scores.error());
                 return 1;
             }
-            std::fprintf(stderr, "%-45s %-8s %.1f s\n", qPrintable(l.name), qPrintable(s), double(clock.elapsed()) / 1000.0);
+            std::fprintf(stderr, "%-45s %-8s %s\n", qPrintable(l.name), qPrintable(s), qPrintable(Format::duration(double(clock.nsecsElapsed()) / 1e9)));
             for (const StrategyScore& sc : scores.value())
                 results[sc.budget][s.trimmed()].push_back(sc);
         }

@@ -4,8 +4,10 @@
 
 #include "BestTrial.h"
 #include "DeviceRegistry.h"
+#include "Format.h"
 #include "ProgressBar.h"
 #include "ReplayDevice.h"
+#include "SignalGuard.h"
 #include "ResultStore.h"
 #include "Session.h"
 #include "SpaceRestriction.h"
@@ -30,15 +32,6 @@ using namespace cli;
 
 namespace {
 
-std::atomic<Session*> g_running{nullptr};
-
-extern "C" void onInterrupt(int)
-{
-    // Only an atomic store: safe in a signal handler. The session ends after the trial in flight.
-    if (Session* s = g_running.load())
-        s->stop();
-}
-
 /// One evaluation as a JSON line on stdout, parameters in the space's order:
 /// {"i": 1, "config": {"BLOCK_M": 128, ...}, "status": "ok", "objective": 0.1932}.
 void printTrialLine(const ConfigSpace& space, const Trial& t)
@@ -57,7 +50,8 @@ void printTrialLine(const ConfigSpace& space, const Trial& t)
     std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
 }
 
-void printSummary(const SessionRecord& record, const QVector<Trial>& trials, const QString& reason, double seconds,
+/// Prints the end of a session; true when a configuration succeeded (there is a best).
+bool printSummary(const SessionRecord& record, const QVector<Trial>& trials, const QString& reason, double seconds,
                   const QString& db)
 {
     int fromStore = 0;
@@ -69,25 +63,27 @@ void printSummary(const SessionRecord& record, const QVector<Trial>& trials, con
         if (BestTrial::isRemeasured(t))
             remeasured.append(&t);
     }
-    std::fprintf(stderr, "session %lld %s (%s): %d evaluations (%d answered from the store) in %.2f s on %s\n",
-                 record.id, qPrintable(record.state), qPrintable(reason), int(trials.size()), fromStore, seconds,
-                 qPrintable(record.device.id));
+    std::fprintf(stderr, "session %lld %s (%s): %s (%d answered from the store) in %s on %s\n",
+                 record.id, qPrintable(record.state), qPrintable(reason), qPrintable(Format::count(trials.size(), QStringLiteral("evaluation"))),
+                 fromStore, qPrintable(Format::duration(seconds)), qPrintable(record.device.id));
     std::sort(remeasured.begin(), remeasured.end(),
               [](const Trial* a, const Trial* b) { return BestTrial::rankingMs(*a) < BestTrial::rankingMs(*b); });
     for (const Trial* t : remeasured) {
         QStringList rounds;
         for (double ms : t->remeasuredMs)
-            rounds.append(QString::number(ms, 'g', 5));
-        std::fprintf(stderr, "re-measured: median %.6g ms (rounds %s; search %.6g ms)  %s\n", BestTrial::rankingMs(*t),
-                     qPrintable(rounds.join(QStringLiteral(" "))), t->measurement.objectiveMs, qPrintable(compactJson(t->config)));
+            rounds.append(Format::time(ms));
+        std::fprintf(stderr, "re-measured: median %s (rounds %s; search %s)  %s\n", qPrintable(Format::time(BestTrial::rankingMs(*t))),
+                     qPrintable(rounds.join(QStringLiteral(", "))), qPrintable(Format::time(t->measurement.objectiveMs)),
+                     qPrintable(compactJson(t->config)));
     }
     if (const auto best = BestTrial::of(trials)) {
         if (BestTrial::isRemeasured(*best))
-            std::fprintf(stderr, "best: %.6g ms  %s  (evaluation %d; median of %d interleaved re-measurements, the search measured %.6g ms)\n",
-                         BestTrial::rankingMs(*best), qPrintable(compactJson(best->config)), best->sequence,
-                         int(best->remeasuredMs.size()), best->measurement.objectiveMs);
+            std::fprintf(stderr, "best: %s  %s  (evaluation %d; median of %s, the search measured %s)\n",
+                         qPrintable(Format::time(BestTrial::rankingMs(*best))), qPrintable(compactJson(best->config)), best->sequence,
+                         qPrintable(Format::count(best->remeasuredMs.size(), QStringLiteral("interleaved re-measurement"))),
+                         qPrintable(Format::time(best->measurement.objectiveMs)));
         else
-            std::fprintf(stderr, "best: %.6g ms  %s  (evaluation %d)\n", best->measurement.objectiveMs,
+            std::fprintf(stderr, "best: %s  %s  (evaluation %d)\n", qPrintable(Format::time(best->measurement.objectiveMs)),
                          qPrintable(compactJson(best->config)), best->sequence);
     } else {
         std::fprintf(stderr, "best: none (no configuration succeeded)\n");
@@ -99,36 +95,52 @@ void printSummary(const SessionRecord& record, const QVector<Trial>& trials, con
     }
     std::fprintf(stderr, "statuses: %s\n", qPrintable(parts.join(QStringLiteral(", "))));
     if (record.state != QLatin1String("finished") || reason == QLatin1String("budget"))
-        std::fprintf(stderr, "continue with: dejavu-tune tune --db %s --resume %lld [--budget N]\n", qPrintable(db),
+        std::fprintf(stderr, "continue with: dejavu-tune tune --db %s --resume %lld [--budget TOTAL]\n", qPrintable(db),
                      record.id);
+    return BestTrial::of(trials).has_value();
 }
 
 } // namespace
 
-int Cli::usage()
+int Cli::usage(bool asked)
 {
-    std::fprintf(stderr,
-                 "usage: dejavu-tune <command> [options]   (dejavu-tune <command> --help for details)\n\n"
+    // Asked for (--help, help): the answer, on stdout, exit 0. Otherwise a usage error.
+    std::fprintf(asked ? stdout : stderr,
+                 "usage: dejavu-tune <command> [options]   (dejavu-tune <command> --help, or dejavu-tune help <command>, for details)\n\n"
                  "commands:\n"
-                 "  devices   list the devices (built-in recorded landscapes)\n"
-                 "  tune      run or resume a tuning session, stored in a result database\n"
-                 "  replay    run one search on a dataset and print every evaluation as a JSON line\n"
-                 "  sessions  list the sessions of a result database\n"
-                 "  export    write a session's trials as CSV or as a Kernel Tuner cache file\n"
-                 "  space     check a configuration-space file and count its valid configurations\n"
+                 "  devices           list the devices: recorded landscapes and this build's GPU workers\n"
+                 "  tune              run or resume a tuning session, stored in a result database\n"
+                 "  replay            run one search on a dataset and print every evaluation as a JSON line\n"
+                 "  sessions          list the sessions of a result database\n"
+                 "  export            write a session's trials (csv, kerneltuner, t4) or a ladder of sessions in the\n"
+                 "                    formats deployments load (dejavu, vllm, triton-cache)\n"
+                 "  space             check a configuration-space file and count its valid configurations\n"
                  "  bench-strategies  score search strategies on recorded landscapes\n"
-                 "  ladder    tune one session per problem key, warm-started; --coverage reports a ladder\n"
-                 "  bundle    create, inspect, verify, import or merge portable bundles of exports\n");
-    return kBadInput;
+                 "  ladder            tune one session per problem key, warm-started; --coverage reports a ladder\n"
+                 "  bundle            create, inspect, verify, import or merge portable bundles of sessions and exports\n"
+                 "  help [COMMAND]    this list, or a command's options\n\n"
+                 "exit status: 0 ok; 1 a failure while running; 2 bad usage or input (nothing written);\n"
+                 "3 a session ran but no configuration succeeded; 130, 143 stopped by Ctrl-C, SIGTERM (resumable)\n");
+    return asked ? kOk : kBadInput;
 }
 
 int Cli::run(const QStringList& arguments)
 {
     if (arguments.size() < 2)
-        return usage();
+        return usage(false);
     const QString command = arguments.at(1);
+    if (command == QLatin1String("help") && arguments.size() > 2)
+        return run({arguments.at(0), arguments.at(2), QStringLiteral("--help")});
+    if (command == QLatin1String("--help") || command == QLatin1String("-h") || command == QLatin1String("help"))
+        return usage(true);
+    if (command == QLatin1String("--version")) {
+        out(QStringLiteral("dejavu-tune 0.1.0"));
+        return kOk;
+    }
     QStringList rest = arguments;
-    rest.removeAt(1); // keep argv[0] for QCommandLineParser
+    rest.removeAt(1);
+    // QCommandLineParser skips the first argument; it names the command in the usage line.
+    rest[0] = QStringLiteral("dejavu-tune ") + command;
     if (command == QLatin1String("devices"))
         return devices(rest);
     if (command == QLatin1String("tune"))
@@ -147,13 +159,8 @@ int Cli::run(const QStringList& arguments)
         return ladder(rest);
     if (command == QLatin1String("bundle"))
         return bundle(rest);
-    if (command == QLatin1String("--version")) {
-        out(QStringLiteral("dejavu-tune 0.1.0"));
-        return kOk;
-    }
-    if (command != QLatin1String("--help") && command != QLatin1String("-h") && command != QLatin1String("help"))
-        err(QStringLiteral("unknown command '%1'").arg(command));
-    return usage();
+    err(QStringLiteral("unknown command '%1'").arg(command));
+    return usage(false);
 }
 
 int Cli::devices(const QStringList& args)
@@ -203,12 +210,15 @@ int Cli::tune(const QStringList& args)
 {
     QCommandLineParser p;
     p.addOption({QStringLiteral("device"), QStringLiteral("Device id (see `devices`) or a Kernel Tuner cache file."), QStringLiteral("D")});
-    p.addOption({QStringLiteral("strategy"), QStringLiteral("Search strategy: %1.").arg(StrategyFactory::names().join(QStringLiteral(", "))), QStringLiteral("NAME"), QStringLiteral("random")});
-    p.addOption({QStringLiteral("budget"), QStringLiteral("Number of evaluations (default: the whole space)."), QStringLiteral("N")});
+    p.addOption({QStringLiteral("strategy"), QStringLiteral("Search strategy: %1 (default %2).").arg(StrategyFactory::names().join(QStringLiteral(", ")), StrategyFactory::defaultName()),
+                 QStringLiteral("NAME"), StrategyFactory::defaultName()});
+    p.addOption({QStringLiteral("budget"), QStringLiteral("The session's total number of evaluations (default: the whole space). With --resume "
+                                                          "the stored ones count: --budget 200 continues a session of 57 evaluations to 200."), QStringLiteral("N")});
     p.addOption({QStringLiteral("time-limit"), QStringLiteral("Wall-time limit in seconds."), QStringLiteral("SEC")});
     p.addOption({QStringLiteral("patience"), QStringLiteral("Stop after N evaluations without improvement."), QStringLiteral("N")});
-    p.addOption({QStringLiteral("seed"), QStringLiteral("Random seed (default 0)."), QStringLiteral("S"), QStringLiteral("0")});
-    p.addOption({QStringLiteral("db"), QStringLiteral("Result database (default %1).").arg(defaultDatabase()), QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("seed"), QStringLiteral("Random seed (default %1).").arg(StrategyFactory::kDefaultSeed), QStringLiteral("S"),
+                 QString::number(StrategyFactory::kDefaultSeed)});
+    p.addOption(databaseOption(QStringLiteral("Result database (default %1).").arg(defaultDatabase())));
     p.addOption({QStringLiteral("resume"), QStringLiteral("Continue stored session ID."), QStringLiteral("ID")});
     p.addOption({QStringLiteral("latency-ms"), QStringLiteral("Replay devices: pause this long per evaluation, as a GPU would."), QStringLiteral("MS")});
     p.addOption({QStringLiteral("hot-cache"), QStringLiteral("GPU workers: do not flush the L2 cache between timed runs.")});
@@ -221,7 +231,7 @@ int Cli::tune(const QStringList& args)
     if (!parse(p, args, QStringLiteral("Run or resume a tuning session.")))
         return kBadInput;
 
-    qint64 budget = 0, seed = 0, resumeId = 0, latency = 0, patience = 0, remeasureTop = 5, remeasureRounds = 3;
+    qint64 budget = 0, seed = qint64(StrategyFactory::kDefaultSeed), resumeId = 0, latency = 0, patience = 0, remeasureTop = 5, remeasureRounds = 3;
     double seconds = 0;
     if (!intOption(p, QStringLiteral("budget"), 1, budget) || !intOption(p, QStringLiteral("seed"), 0, seed)
         || !intOption(p, QStringLiteral("remeasure"), 0, remeasureTop)
@@ -230,7 +240,7 @@ int Cli::tune(const QStringList& args)
         || !intOption(p, QStringLiteral("resume"), 1, resumeId) || !intOption(p, QStringLiteral("latency-ms"), 0, latency)
         || !doubleOption(p, QStringLiteral("time-limit"), seconds))
         return kBadInput;
-    const QString db = p.isSet(QStringLiteral("db")) ? p.value(QStringLiteral("db")) : defaultDatabase();
+    const QString db = databasePath(p);
 
     QString deviceId = p.value(QStringLiteral("device"));
     std::unique_ptr<ResultStore> store;
@@ -243,8 +253,12 @@ int Cli::tune(const QStringList& args)
             err(record.error());
             return kBadInput;
         }
-        if (deviceId.isEmpty())
-            deviceId = record->device.id;
+        // --budget is the session's total: one below what is stored would end it at once.
+        if (budget > 0 && budget <= record->trialCount) {
+            err(QStringLiteral("--budget %1: session %2 already has %3; --budget is the session's total, so give more than %4")
+                    .arg(budget).arg(resumeId).arg(Format::count(record->trialCount, QStringLiteral("evaluation"))).arg(record->trialCount));
+            return kBadInput;
+        }
         // How a session times and re-measures is part of it; a resumed run keeps it.
         for (const char* fixed : {"hot-cache", "cuda-graph", "remeasure", "remeasure-rounds", "space"}) {
             if (p.isSet(QLatin1String(fixed))) {
@@ -253,6 +267,16 @@ int Cli::tune(const QStringList& args)
                 return kBadInput;
             }
         }
+        // A stored device id is data: one that starts a process runs only when the user gives it
+        // again (docs/worker-protocol.md, "Device ids from files").
+        if (deviceId.isEmpty() && DeviceRegistry::startsProcess(record->device.id)) {
+            err(QStringLiteral("session %1 ran on a worker started by this command line, read from %2:\n  %3\n"
+                               "it is not run unless you give it again: --device '%4'")
+                    .arg(resumeId).arg(db, record->device.id, QString(record->device.id).replace(QLatin1Char('\''), QStringLiteral("'\\''"))));
+            return kBadInput;
+        }
+        if (deviceId.isEmpty())
+            deviceId = record->device.id;
     } else {
         if (deviceId.isEmpty()) {
             err(QStringLiteral("--device is required (see `dejavu-tune devices`)"));
@@ -265,10 +289,12 @@ int Cli::tune(const QStringList& args)
         }
     }
 
-    auto opened = DeviceRegistry::open(deviceId);
+    // From here on Ctrl-C and SIGTERM end every wait (a worker's hello, load, a hung trial).
+    SignalGuard guard;
+    auto opened = DeviceRegistry::open(deviceId, guard.flag());
     if (!opened) {
         err(opened.error());
-        return kBadInput;
+        return guard.caught() ? guard.exitCode() : kBadInput;
     }
     std::shared_ptr<Device> device(std::move(opened.value()));
     const TimingOptions timing{!p.isSet(QStringLiteral("hot-cache")), p.isSet(QStringLiteral("cuda-graph"))};
@@ -321,12 +347,14 @@ int Cli::tune(const QStringList& args)
                                          timing, int(remeasureTop), int(remeasureRounds), narrowed, spaceFile});
     if (!session) {
         err(session.error());
-        return kBadInput;
+        return guard.caught() ? guard.exitCode() : kBadInput;
     }
     Session& s = *session.value();
 
     ProgressBar bar(stderr);
-    double best = std::numeric_limits<double>::infinity();
+    // The session's best so far, the stored trials of a resumed session included.
+    const auto stored = s.history().best();
+    double best = stored ? stored->objectiveMs : std::numeric_limits<double>::infinity();
     const bool quiet = p.isSet(QStringLiteral("quiet"));
     const bool printTrials = p.isSet(QStringLiteral("print-trials"));
     QObject::connect(&s, &Session::trialFinished, [&](const Trial& t) {
@@ -340,7 +368,7 @@ int Cli::tune(const QStringList& args)
     });
     QObject::connect(&s, &Session::progress, [&](int done, int total) {
         if (!quiet)
-            bar.update(done, total, std::isfinite(best) ? QStringLiteral("best %1 ms").arg(best, 0, 'g', 5) : QString());
+            bar.update(done, total, std::isfinite(best) ? QStringLiteral("best %1").arg(Format::time(best)) : QString());
     });
     QObject::connect(&s, &Session::remeasureProgress, [&](int done, int total) {
         if (!quiet)
@@ -353,15 +381,11 @@ int Cli::tune(const QStringList& args)
     std::fprintf(stderr, "session %lld: %s on %s (%s), %s, strategy %s, seed %llu\n", s.id(),
                  qPrintable(s.record().kernel), qPrintable(device->info().name), qPrintable(deviceId),
                  qPrintable(spaceText), qPrintable(s.record().strategy), s.record().seed);
-    g_running = &s;
-    auto previous = std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
+    guard.setSession(&s);
     QElapsedTimer clock;
     clock.start();
     auto ended = s.run();
-    std::signal(SIGINT, previous);
-    std::signal(SIGTERM, SIG_DFL);
-    g_running = nullptr;
+    guard.setSession(nullptr);
     bar.finish();
     if (!ended) {
         err(ended.error());
@@ -373,26 +397,31 @@ int Cli::tune(const QStringList& args)
         err(!trials ? trials.error() : record.error());
         return kFailed;
     }
-    printSummary(record.value(), trials.value(), ended.value(), double(clock.nsecsElapsed()) / 1e9, db);
-    return kOk;
+    const bool found = printSummary(record.value(), trials.value(), ended.value(), double(clock.nsecsElapsed()) / 1e9, db);
+    // Scripts must tell a stopped session (130/143) and one where nothing succeeded (3) from success.
+    if (guard.caught())
+        return guard.exitCode();
+    return found ? kOk : kNoResult;
 }
 
 int Cli::replay(const QStringList& args)
 {
     QCommandLineParser p;
     p.addOption({QStringLiteral("dataset"), QStringLiteral("Kernel Tuner cache file, or a built-in replay id."), QStringLiteral("FILE")});
-    p.addOption({QStringLiteral("strategy"), QStringLiteral("Search strategy: %1.").arg(StrategyFactory::names().join(QStringLiteral(", "))), QStringLiteral("NAME")});
+    p.addOption({QStringLiteral("strategy"), QStringLiteral("Search strategy: %1 (default %2).").arg(StrategyFactory::names().join(QStringLiteral(", ")), StrategyFactory::defaultName()),
+                 QStringLiteral("NAME"), StrategyFactory::defaultName()});
     p.addOption({QStringLiteral("budget"), QStringLiteral("Number of evaluations."), QStringLiteral("N")});
-    p.addOption({QStringLiteral("seed"), QStringLiteral("Random seed."), QStringLiteral("S"), QStringLiteral("0")});
+    p.addOption({QStringLiteral("seed"), QStringLiteral("Random seed (default %1).").arg(StrategyFactory::kDefaultSeed), QStringLiteral("S"),
+                 QString::number(StrategyFactory::kDefaultSeed)});
     if (!parse(p, args, QStringLiteral("Run one search on a recorded dataset; print each evaluation as a JSON line.")))
         return kBadInput;
-    for (const char* required : {"dataset", "strategy", "budget"}) {
+    for (const char* required : {"dataset", "budget"}) {
         if (!p.isSet(QLatin1String(required))) {
             err(QStringLiteral("--%1 is required").arg(QLatin1String(required)));
             return kBadInput;
         }
     }
-    qint64 budget = 0, seed = 0;
+    qint64 budget = 0, seed = qint64(StrategyFactory::kDefaultSeed);
     if (!intOption(p, QStringLiteral("budget"), 1, budget) || !intOption(p, QStringLiteral("seed"), 0, seed))
         return kBadInput;
     auto strategy = StrategyFactory::create(p.value(QStringLiteral("strategy")));
@@ -420,12 +449,20 @@ int Cli::replay(const QStringList& args)
         return kFailed;
     }
     const ConfigSpace space = device->workload().space;
-    QObject::connect(session.value().get(), &Session::trialFinished, [&space](const Trial& t) { printTrialLine(space, t); });
+    bool anyOk = false;
+    QObject::connect(session.value().get(), &Session::trialFinished, [&space, &anyOk](const Trial& t) {
+        anyOk = anyOk || t.measurement.isOk();
+        printTrialLine(space, t);
+    });
     auto ended = session.value()->run();
     std::fflush(stdout);
     if (!ended) {
         err(ended.error());
         return kFailed;
+    }
+    if (!anyOk) {
+        err(QStringLiteral("no configuration succeeded"));
+        return kNoResult;
     }
     return kOk;
 }
@@ -433,11 +470,11 @@ int Cli::replay(const QStringList& args)
 int Cli::sessions(const QStringList& args)
 {
     QCommandLineParser p;
-    p.addOption({QStringLiteral("db"), QStringLiteral("Result database."), QStringLiteral("FILE")});
+    p.addOption(databaseOption(QStringLiteral("Result database (default %1).").arg(defaultDatabase())));
     if (!parse(p, args, QStringLiteral("List the sessions of a result database.")))
         return kBadInput;
-    const QString db = p.isSet(QStringLiteral("db")) ? p.value(QStringLiteral("db")) : defaultDatabase();
-    auto store = openExistingStore(db);
+    const QString db = databasePath(p);
+    auto store = openStoreForReading(db);
     if (!store)
         return kBadInput;
     auto list = store->sessions();
@@ -446,11 +483,11 @@ int Cli::sessions(const QStringList& args)
         return kFailed;
     }
     out(QStringLiteral("%1  %2  %3  %4  %5  %6").arg(QStringLiteral("id"), 4).arg(QStringLiteral("state"), -9)
-            .arg(QStringLiteral("evals"), 6).arg(QStringLiteral("best ms"), 10).arg(QStringLiteral("strategy"), -8)
+            .arg(QStringLiteral("evals"), 6).arg(QStringLiteral("best"), 10).arg(QStringLiteral("strategy"), -8)
             .arg(QStringLiteral("kernel / device")));
     for (const SessionRecord& r : list.value()) {
         out(QStringLiteral("%1  %2  %3  %4  %5  %6 on %7").arg(r.id, 4).arg(r.state, -9).arg(r.trialCount, 6)
-                .arg(r.bestMs ? QString::number(*r.bestMs, 'g', 5) : QStringLiteral("-"), 10).arg(r.strategy, -8)
+                .arg(r.bestMs ? Format::time(*r.bestMs) : QStringLiteral("-"), 10).arg(r.strategy, -8)
                 .arg(r.kernel, r.device.id));
     }
     return kOk;
@@ -483,9 +520,11 @@ int Cli::space(const QStringList& args)
         err(space.error());
         return kBadInput;
     }
-    out(QStringLiteral("%1: %2 parameters, %3 combinations, %4 valid after %5 constraints (%6 ms)")
-            .arg(path).arg(space->dimensions()).arg(space->productSize()).arg(space->size())
-            .arg(space->constraints().size()).arg(double(clock.nsecsElapsed()) / 1e6, 0, 'f', 1));
+    out(QStringLiteral("%1: %2, %3, %4 valid after %5 (%6)")
+            .arg(path, Format::count(space->dimensions(), QStringLiteral("parameter")),
+                 Format::count(space->productSize(), QStringLiteral("combination"))).arg(space->size())
+            .arg(Format::count(space->constraints().size(), QStringLiteral("constraint")),
+                 Format::duration(double(clock.nsecsElapsed()) / 1e9)));
     for (qint64 i = 0; i < std::min<qint64>(list, space->size()); ++i)
         out(space->key(i));
     return kOk;

@@ -5,7 +5,7 @@
 namespace dv {
 
 /// The `dejavu-tune` command line: each subcommand wires core objects to the terminal.
-/// Exit codes: 0 success, 1 a failure while running (device, store), 2 bad usage or bad input.
+/// Exit codes: cli::kOk and the others in CliSupport.h.
 class Cli {
 public:
     static int run(const QStringList& arguments);
@@ -20,7 +20,8 @@ private:
     static int benchStrategies(const QStringList& args);
     static int ladder(const QStringList& args);
     static int bundle(const QStringList& args);
-    static int usage();
+    /// The command list: on stdout with exit 0 when `asked` (--help), else on stderr with exit 2.
+    static int usage(bool asked);
 };
 
 } // namespace dv

@@ -29,7 +29,8 @@ bool parse(QCommandLineParser& p, const QStringList& args, const QString& descri
         return false;
     }
     if (p.isSet(QStringLiteral("help"))) {
-        std::fprintf(stdout, "%s", qPrintable(p.helpText()));
+        std::fprintf(stdout, "%s", qPrintable(helpText(p, args.value(0))));
+        std::fflush(stdout);
         std::exit(kOk);
     }
     if (!p.positionalArguments().isEmpty() && !positional) {
@@ -37,6 +38,28 @@ bool parse(QCommandLineParser& p, const QStringList& args, const QString& descri
         return false;
     }
     return true;
+}
+
+QString helpText(const QCommandLineParser& p, const QString& command)
+{
+    // Qt names the executable as it was started; the usage line names the subcommand too.
+    QString text = p.helpText();
+    const QString usage = QStringLiteral("Usage: ");
+    const qsizetype start = text.indexOf(usage);
+    const qsizetype end = text.indexOf(QStringLiteral(" [options]"), start);
+    if (start >= 0 && end > start && !command.isEmpty())
+        text.replace(start + usage.size(), end - start - usage.size(), command);
+    return text;
+}
+
+QCommandLineOption databaseOption(const QString& description)
+{
+    return QCommandLineOption({QStringLiteral("db"), QStringLiteral("database")}, description, QStringLiteral("FILE"));
+}
+
+QString databasePath(const QCommandLineParser& p)
+{
+    return p.isSet(QStringLiteral("db")) ? p.value(QStringLiteral("db")) : defaultDatabase();
 }
 
 bool intOption(const QCommandLineParser& p, const QString& name, qint64 minimum, qint64& value)
@@ -76,6 +99,16 @@ std::unique_ptr<ResultStore> openExistingStore(const QString& path)
         return nullptr;
     }
     auto store = ResultStore::open(path);
+    if (!store) {
+        err(store.error());
+        return nullptr;
+    }
+    return std::move(store.value());
+}
+
+std::unique_ptr<ResultStore> openStoreForReading(const QString& path)
+{
+    auto store = ResultStore::openForReading(path);
     if (!store) {
         err(store.error());
         return nullptr;

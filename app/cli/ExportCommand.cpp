@@ -18,10 +18,11 @@ int Cli::exportTrials(const QStringList& args)
 {
     const QStringList allFormats = SessionExport::formats();
     QCommandLineParser p;
-    p.addOption({QStringLiteral("db"), QStringLiteral("Result database."), QStringLiteral("FILE")});
+    p.addOption(databaseOption(QStringLiteral("Result database.")));
     p.addOption({QStringLiteral("format"), QStringLiteral("%1 (docs/exports.md).").arg(allFormats.join(QStringLiteral(", "))), QStringLiteral("FORMAT")});
-    p.addOption({QStringLiteral("out"), QStringLiteral("Output file (.gz compresses); for dejavu, vllm and triton-cache the directory to write into "
-                                                       "(triton-cache: the deployment's TRITON_CACHE_DIR)."), QStringLiteral("PATH")});
+    p.addOption({QStringLiteral("out"), QStringLiteral("Output file (.gz compresses; - is standard output); for dejavu, vllm and triton-cache "
+                                                       "the directory to write into (triton-cache: the deployment's TRITON_CACHE_DIR). "
+                                                       "Only regular files are written: a device, FIFO, socket or symbolic link is refused."), QStringLiteral("PATH")});
     p.addOption({QStringLiteral("session"), QStringLiteral("Session id (default: the newest). dejavu and vllm: repeat it for each problem key "
                                                            "or give a list 1,2,3 (default: every session of the newest session's kernel and GPU)."), QStringLiteral("ID")});
     p.addOption({QStringLiteral("deployment"), QStringLiteral("dejavu, triton-cache: the Python-side values, as kernels/triton/deployment.py prints them (docs/exports.md)."), QStringLiteral("FILE.json")});
@@ -32,7 +33,7 @@ int Cli::exportTrials(const QStringList& args)
     p.addOption({QStringLiteral("device-name"), QStringLiteral("vllm: GPU name (default: the sessions' GPU)."), QStringLiteral("NAME")});
     p.addOption({QStringLiteral("triton-version"), QStringLiteral("vllm: recorded as triton_version."), QStringLiteral("V")});
     p.addOption({QStringLiteral("key-position"), QStringLiteral("vllm: position of M in the session problem (default 0)."), QStringLiteral("POS")});
-    p.addOption({QStringLiteral("force"), QStringLiteral("dejavu, vllm: replace an existing file with different content.")});
+    p.addOption({QStringLiteral("force"), QStringLiteral("Replace an existing file with different content (an identical one is always accepted).")});
     if (!parse(p, args, QStringLiteral("Write the trials of a session, or a deployment's tuned configs.")))
         return kBadInput;
     for (const char* required : {"db", "format", "out"}) {
@@ -100,7 +101,7 @@ int Cli::exportTrials(const QStringList& args)
         err(prepared.error());
         return kBadInput;
     }
-    auto store = openExistingStore(p.value(QStringLiteral("db")));
+    auto store = openStoreForReading(p.value(QStringLiteral("db")));
     if (!store)
         return kBadInput;
     auto done = job.run(*store);

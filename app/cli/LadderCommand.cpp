@@ -5,9 +5,11 @@
 #include "BestTrial.h"
 #include "CliSupport.h"
 #include "DeviceRegistry.h"
+#include "Format.h"
 #include "ReplayDevice.h"
 #include "ResultStore.h"
 #include "Session.h"
+#include "SignalGuard.h"
 #include "StrategyFactory.h"
 #include "TuningLadder.h"
 
@@ -27,17 +29,6 @@ namespace dv {
 using namespace cli;
 
 namespace {
-
-std::atomic<Session*> g_ladderSession{nullptr};
-std::atomic<bool> g_ladderStop{false};
-
-extern "C" void onLadderInterrupt(int)
-{
-    // Atomics only: the session in flight ends after its trial, and no further key starts.
-    g_ladderStop.store(true);
-    if (Session* s = g_ladderSession.load())
-        s->stop();
-}
 
 /// "1,2,4" or "pow2:16..4096" (powers of two, both ends inclusive), or both mixed: "1,pow2:16..64".
 Result<QVector<qint64>> parseKeys(const QString& text, const QString& option)
@@ -87,10 +78,10 @@ Result<TuningLadder> ladderOf(ResultStore& store, const QList<qint64>& ids, int 
         auto added = ladder.addTrials(key.value(), trials.value(), record->device.name, origin, record->elapsedMs / 1000.0);
         if (!added)
             return Error{added.error()};
+        // The stored id is data: a recorded landscape or nothing, never a process (openRecorded).
         if (record->device.backend == QLatin1String("replay")) {
-            auto device = DeviceRegistry::open(record->device.id);
-            if (auto* replay = device ? dynamic_cast<ReplayDevice*>(device.value().get()) : nullptr)
-                ladder.addLandscape(key.value(), Landscape::fromCache(replay->cache(), record->device.id));
+            if (auto replay = DeviceRegistry::openRecorded(record->device.id))
+                ladder.addLandscape(key.value(), Landscape::fromCache(replay.value()->cache(), record->device.id));
         }
     }
     return ladder;
@@ -113,12 +104,14 @@ int Cli::ladder(const QStringList& args)
                                                           "is replaced by each key, e.g. 'replay:h100/triton_rmsnorm_fp16_rows{rows}_N4096'."), QStringLiteral("TEMPLATE")});
     p.addOption({QStringLiteral("keys"), QStringLiteral("Problem keys to tune, in order: 1,2,4 or pow2:16..4096."), QStringLiteral("LIST")});
     p.addOption({QStringLiteral("key-param"), QStringLiteral("Name of the key in the template ({NAME}); default: {key} only."), QStringLiteral("NAME")});
-    p.addOption({QStringLiteral("strategy"), QStringLiteral("Search strategy (default bayes; only bayes uses the warm start)."), QStringLiteral("NAME"), QStringLiteral("bayes")});
+    p.addOption({QStringLiteral("strategy"), QStringLiteral("Search strategy (default %1; only bayes uses the warm start).").arg(StrategyFactory::defaultName()),
+                 QStringLiteral("NAME"), StrategyFactory::defaultName()});
     p.addOption({QStringLiteral("budget"), QStringLiteral("Evaluations per key."), QStringLiteral("N")});
     p.addOption({QStringLiteral("time-limit"), QStringLiteral("Wall-time limit per key, seconds."), QStringLiteral("SEC")});
-    p.addOption({QStringLiteral("seed"), QStringLiteral("Random seed (default 0)."), QStringLiteral("S"), QStringLiteral("0")});
+    p.addOption({QStringLiteral("seed"), QStringLiteral("Random seed (default %1).").arg(StrategyFactory::kDefaultSeed), QStringLiteral("S"),
+                 QString::number(StrategyFactory::kDefaultSeed)});
     p.addOption({QStringLiteral("no-warm-start"), QStringLiteral("Tune every key cold.")});
-    p.addOption({{QStringLiteral("db"), QStringLiteral("database")}, QStringLiteral("Result database (default %1).").arg(defaultDatabase()), QStringLiteral("FILE")});
+    p.addOption(databaseOption(QStringLiteral("Result database (default %1).").arg(defaultDatabase())));
     p.addOption({QStringLiteral("coverage"), QStringLiteral("Only print the coverage of stored sessions (--session, --targets).")});
     p.addOption({QStringLiteral("session"), QStringLiteral("--coverage: the sessions of the ladder (default: all sessions on the newest session's GPU)."), QStringLiteral("IDS")});
     p.addOption({QStringLiteral("targets"), QStringLiteral("--coverage: the keys a deployment meets (default: powers of two up to the largest key)."), QStringLiteral("LIST")});
@@ -133,7 +126,7 @@ int Cli::ladder(const QStringList& args)
         return kBadInput;
     }
     const auto lookup = lookupName == QLatin1String("nearest") ? TuningLadder::Lookup::Nearest : TuningLadder::Lookup::Exact;
-    const QString db = p.isSet(QStringLiteral("db")) ? p.value(QStringLiteral("db")) : defaultDatabase();
+    const QString db = databasePath(p);
     std::optional<QVector<qint64>> targets;
     if (p.isSet(QStringLiteral("targets"))) {
         auto t = parseKeys(p.value(QStringLiteral("targets")), QStringLiteral("targets"));
@@ -148,7 +141,7 @@ int Cli::ladder(const QStringList& args)
         qint64 position = 0;
         if (!intOption(p, QStringLiteral("key-position"), 0, position))
             return kBadInput;
-        auto store = openExistingStore(db);
+        auto store = openStoreForReading(db);
         if (!store)
             return kBadInput;
         QList<qint64> ids;
@@ -191,7 +184,7 @@ int Cli::ladder(const QStringList& args)
             return kBadInput;
         }
     }
-    qint64 budget = 0, seed = 0;
+    qint64 budget = 0, seed = qint64(StrategyFactory::kDefaultSeed);
     double seconds = 0;
     if (!intOption(p, QStringLiteral("budget"), 1, budget) || !intOption(p, QStringLiteral("seed"), 0, seed)
         || !doubleOption(p, QStringLiteral("time-limit"), seconds))
@@ -213,12 +206,14 @@ int Cli::ladder(const QStringList& args)
         return kBadInput;
     }
     // Every device opens before the first session starts: a typo in the template costs nothing.
+    // Ctrl-C and SIGTERM end every wait from here on; no further key starts after one.
+    SignalGuard guard;
     std::vector<std::shared_ptr<Device>> devices;
     for (qint64 key : keys.value()) {
-        auto d = DeviceRegistry::open(substitute(tmpl, param, key));
+        auto d = DeviceRegistry::open(substitute(tmpl, param, key), guard.flag());
         if (!d) {
             err(QStringLiteral("key %1: %2").arg(key).arg(d.error()));
-            return kBadInput;
+            return guard.caught() ? guard.exitCode() : kBadInput;
         }
         devices.push_back(std::shared_ptr<Device>(std::move(d.value())));
     }
@@ -233,21 +228,11 @@ int Cli::ladder(const QStringList& args)
     const bool warm = !p.isSet(QStringLiteral("no-warm-start")) && strategy == QLatin1String("bayes");
     QMap<qint64, QVector<Trial>> tuned; // key -> trials of its session
     QList<qint64> ids;
+    QList<qint64> empty, withResult; // keys whose session found no configuration that succeeded; sessions that did
     const bool quiet = p.isSet(QStringLiteral("quiet"));
     QElapsedTimer all;
     all.start();
-    auto previous = std::signal(SIGINT, onLadderInterrupt);
-    std::signal(SIGTERM, onLadderInterrupt);
-    struct RestoreSignals {
-        void (*previous)(int);
-        ~RestoreSignals()
-        {
-            std::signal(SIGINT, previous);
-            std::signal(SIGTERM, SIG_DFL);
-            g_ladderSession = nullptr;
-        }
-    } restore{previous};
-    for (int i = 0; i < keys->size() && !g_ladderStop.load(); ++i) {
+    for (int i = 0; i < keys->size() && !guard.caught(); ++i) {
         const qint64 key = keys->at(i);
         QJsonObject options;
         QString from = QStringLiteral("cold");
@@ -278,9 +263,9 @@ int Cli::ladder(const QStringList& args)
         }
         QElapsedTimer clock;
         clock.start();
-        g_ladderSession = session.value().get();
+        guard.setSession(session.value().get());
         auto ended = session.value()->run();
-        g_ladderSession = nullptr;
+        guard.setSession(nullptr);
         if (!ended) {
             err(QStringLiteral("key %1 (session %2): %3").arg(key).arg(session.value()->id()).arg(ended.error()));
             return kFailed;
@@ -294,19 +279,24 @@ int Cli::ladder(const QStringList& args)
         tuned.insert(key, trials.value());
         ids.append(id);
         const auto best = BestTrial::of(trials.value());
+        if (!best)
+            empty.append(key);
+        else
+            withResult.append(id);
         if (!quiet)
-            std::fprintf(stderr, "key %lld: session %lld, %s, %d evaluations in %.1f s (%s), best %s\n", key, id, qPrintable(from),
-                         int(trials->size()), double(clock.nsecsElapsed()) / 1e9, qPrintable(ended.value()),
-                         best ? qPrintable(QStringLiteral("%1 ms %2").arg(BestTrial::rankingMs(*best), 0, 'g', 5).arg(compactJson(best->config)))
+            std::fprintf(stderr, "key %lld: session %lld, %s, %s in %s (%s), best %s\n", key, id, qPrintable(from),
+                         qPrintable(Format::count(trials->size(), QStringLiteral("evaluation"))),
+                         qPrintable(Format::duration(double(clock.nsecsElapsed()) / 1e9)), qPrintable(ended.value()),
+                         best ? qPrintable(QStringLiteral("%1 %2").arg(Format::time(BestTrial::rankingMs(*best)), compactJson(best->config)))
                               : "none");
     }
-    if (g_ladderStop.load())
+    if (guard.caught())
         err(QStringLiteral("interrupted after %1 of %2 keys; the stopped session can be continued with tune --resume").arg(ids.size()).arg(keys->size()));
     QStringList idText;
     for (qint64 id : ids)
         idText.append(QString::number(id));
-    out(QStringLiteral("ladder: %1 keys in %2 s, sessions %3 in %4").arg(ids.size()).arg(double(all.nsecsElapsed()) / 1e9, 0, 'f', 1)
-            .arg(idText.join(QLatin1Char(',')), db));
+    out(QStringLiteral("ladder: %1 in %2, sessions %3 in %4").arg(Format::count(ids.size(), QStringLiteral("key")),
+                                                                  Format::duration(double(all.nsecsElapsed()) / 1e9), idText.join(QLatin1Char(',')), db));
     // The problem position of the key: the first position whose value is the key in every session.
     int position = -1;
     for (int pos = 0; pos < 8 && position < 0; ++pos) {
@@ -319,11 +309,21 @@ int Cli::ladder(const QStringList& args)
         if (everyOne)
             position = pos;
     }
-    if (position < 0) {
-        out(QStringLiteral("(no coverage: the key is not a value of the sessions' problems)"));
-        return kOk;
+    // A ladder with a key that found nothing is not done: a script must be able to tell (exit 3);
+    // one stopped by Ctrl-C or SIGTERM says so first (130 or 143).
+    QStringList emptyText;
+    for (qint64 key : empty)
+        emptyText.append(QString::number(key));
+    if (!empty.isEmpty())
+        err(QStringLiteral("no configuration succeeded for %1 %2").arg(empty.size() == 1 ? QStringLiteral("key") : QStringLiteral("keys"),
+                                                                      emptyText.join(QLatin1Char(','))));
+    const int status = guard.caught() ? guard.exitCode() : (empty.isEmpty() ? kOk : kNoResult);
+    if (position < 0 || withResult.isEmpty()) {
+        out(position < 0 ? QStringLiteral("(no coverage: the key is not a value of the sessions' problems)")
+                         : QStringLiteral("(no coverage: no key has a result)"));
+        return status;
     }
-    auto ladder = ladderOf(store, ids, position);
+    auto ladder = ladderOf(store, withResult, position);
     if (!ladder) {
         err(ladder.error());
         return kFailed;
@@ -334,7 +334,7 @@ int Cli::ladder(const QStringList& args)
     out(QStringLiteral("coverage (%1 lookup; export with: dejavu-tune export --db %2 --session %3 --format ...):")
             .arg(lookupName, db, idText.join(QLatin1Char(','))));
     std::fputs(qPrintable(TuningLadder::coverageTable(ladder->coverage(t, lookup))), stdout);
-    return kOk;
+    return status;
 }
 
 } // namespace dv

@@ -349,9 +349,8 @@ const Landscape* ComparisonView::landscape(const QString& id)
             return nullptr;
         }
         ConfigSpace space;
-        auto device = record->device.id.startsWith(QLatin1String("replay:"))
-            ? DeviceRegistry::open(record->device.id)
-            : Result<std::unique_ptr<Device>>(Error{QString()});
+        // A stored id is data: a recorded landscape or nothing, never a process.
+        auto device = DeviceRegistry::openRecorded(record->device.id);
         if (device) {
             space = device.value()->workload().space;
         } else {

@@ -216,7 +216,7 @@ void ExportDialog::formatChanged()
     m_path->setPlaceholderText(directory ? tr("output directory") : tr("output file (.gz compresses)"));
     m_form->setRowVisible(m_deploymentRow, ExportJob::usesDeployment(format));
     m_form->setRowVisible(m_vllm, format == QLatin1String("vllm"));
-    m_form->setRowVisible(m_force, directory);
+    m_form->setRowVisible(m_force, format != QLatin1String("bundle")); // every export but a bundle needs it to replace a file
     suggestPath();
 }
 

@@ -317,6 +317,7 @@ void MainWindow::startSession()
     request.databasePath = m_databasePath;
     m_resuming = false;
     m_sessionDeviceId = request.deviceId;
+    m_sessionDeviceConfirmed = true; // the user chose it
     m_statusText->setText(tr("Starting %1…").arg(request.deviceId));
     launch(request);
 }
@@ -334,6 +335,26 @@ void MainWindow::resumeSession()
 {
     if (!m_control->canResume())
         return;
+    // A device id read from the store is data (docs/worker-protocol.md): one that starts a
+    // process runs only once the user has seen its exact command line and said so.
+    if (!m_sessionDeviceConfirmed && DeviceRegistry::startsProcess(m_sessionDeviceId)) {
+        QMessageBox box(QMessageBox::Warning, tr("Run a stored command?"),
+                        tr("Session %1 ran on a worker that this command line starts. It was read from the result "
+                           "store %2, which anyone may have written. Run it?")
+                            .arg(m_control->resumableId()).arg(m_databasePath),
+                        QMessageBox::Cancel, this);
+        box.setObjectName(QStringLiteral("confirmStoredDevice"));
+        box.setInformativeText(m_sessionDeviceId);
+        box.setTextInteractionFlags(Qt::TextSelectableByMouse);
+        QPushButton* run = box.addButton(tr("Run it"), QMessageBox::AcceptRole);
+        box.setDefaultButton(QMessageBox::Cancel);
+        box.exec();
+        if (box.clickedButton() != run) {
+            m_statusText->setText(tr("Session %1 not resumed: its command line was not confirmed.").arg(m_control->resumableId()));
+            return;
+        }
+        m_sessionDeviceConfirmed = true;
+    }
     RunRequest request;
     request.databasePath = m_databasePath;
     request.deviceId = m_sessionDeviceId;
@@ -567,11 +588,9 @@ void MainWindow::openStoredSession(qint64 id)
     }
     // The recorded device gives the exact valid set (a dataset's space is an explicit list);
     // the stored space file is the fallback when the device is gone.
-    // Only replay devices are reopened: opening a worker id would start a GPU process.
+    // Only recorded landscapes are reopened (openRecorded): a stored worker id is never run.
     ConfigSpace space;
-    auto device = record->device.id.startsWith(QLatin1String("replay:"))
-        ? DeviceRegistry::open(record->device.id)
-        : Result<std::unique_ptr<Device>>(Error{QString()});
+    auto device = DeviceRegistry::openRecorded(record->device.id);
     if (device)
         space = device.value()->workload().space;
     else if (auto parsed = ConfigSpace::fromJson(QJsonDocument(record->space).toJson(), tr("session %1").arg(id)))
@@ -582,6 +601,7 @@ void MainWindow::openStoredSession(qint64 id)
     flushPending();
     m_sessionId = id;
     m_sessionDeviceId = record->device.id;
+    m_sessionDeviceConfirmed = false; // read from the store: data until the user confirms it
     // A session that ended early (stopped, paused, or cut off while running) can be continued.
     m_control->storedSessionShown(id, record->state == QLatin1String("stopped") || record->state == QLatin1String("paused")
                                           || record->state == QLatin1String("running"));

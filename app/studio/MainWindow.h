@@ -116,6 +116,9 @@ private:
     SessionControl* m_control;
     qint64 m_sessionId = 0;       ///< the session shown (0: none)
     QString m_sessionDeviceId;    ///< its device id, for Resume
+    /// Whether the user gave or confirmed m_sessionDeviceId: an id read from the store that
+    /// starts a process runs only after a confirmation showing its command line.
+    bool m_sessionDeviceConfirmed = false;
     bool m_resuming = false;      ///< the run in progress continues the session shown
     QAction* m_startAction = nullptr;
     QAction* m_pauseAction = nullptr;

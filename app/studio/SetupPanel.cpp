@@ -67,7 +67,7 @@ SetupPanel::SetupPanel(QWidget* parent)
     m_device->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_strategy->addItems(StrategyFactory::names());
     connect(m_strategy, &QComboBox::currentTextChanged, m_options, &StrategyOptionsWidget::setStrategy);
-    m_strategy->setCurrentText(QStringLiteral("random"));
+    m_strategy->setCurrentText(StrategyFactory::defaultName());
     m_budget->setRange(0, 1000000);
     m_budget->setValue(200);
     m_budget->setSpecialValueText(tr("until exhausted"));
@@ -82,7 +82,7 @@ SetupPanel::SetupPanel(QWidget* parent)
     m_patience->setSuffix(tr(" evaluations"));
     m_patience->setToolTip(tr("Stop after this many evaluations without a better time."));
     m_seed->setRange(0, 1 << 30);
-    m_seed->setValue(1);
+    m_seed->setValue(int(StrategyFactory::kDefaultSeed));
     m_latency->setRange(0, 10000);
     m_latency->setSuffix(tr(" ms"));
     m_latency->setToolTip(tr("Replay devices answer at once; a pause per evaluation lets you watch a session unfold."));

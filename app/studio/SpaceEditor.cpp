@@ -1,6 +1,7 @@
 #include "SpaceEditor.h"
 
 #include "ConfigSpace.h"
+#include "SafeFile.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -13,7 +14,6 @@
 #include <QLocale>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QTableWidget>
 #include <QTextBlock>
 #include <QToolTip>
@@ -142,9 +142,9 @@ Result<void> SpaceEditor::saveFile(const QString& path)
     auto text = draft().toSpaceFile();
     if (!text)
         return Error{tr("%1: not saved: %2").arg(path, text.error())};
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly) || f.write(text.value()) != text->size() || !f.commit())
-        return Error{tr("%1: cannot write: %2").arg(path, f.errorString())};
+    // The save dialog has asked before replacing a file (force); a device or FIFO is still refused.
+    if (auto written = SafeFile::write(path, text.value(), true); !written)
+        return Error{written.error()};
     m_source = path;
     m_title->setText(path);
     return {};

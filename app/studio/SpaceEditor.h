@@ -33,7 +33,7 @@ public:
     void loadSpace(const ConfigSpace& space, const QString& source);
     /// Reads a space file (docs/space-format.md); on error the editor is left unchanged.
     Result<void> openFile(const QString& path);
-    /// Writes the edited space atomically (QSaveFile); a space with errors is not written.
+    /// Writes the edited space atomically (SafeFile: a regular file only); a space with errors is not written.
     Result<void> saveFile(const QString& path);
 
     SpaceDraft draft() const;

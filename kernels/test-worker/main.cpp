@@ -2,15 +2,22 @@
 // kernel whose time is a smooth function of its configuration, and misbehaves on request, so
 // that the engine's fault handling can be tested without a GPU.
 //
-//   dejavu-test-worker [--FAULT-on JSON]... [--hello MODE] [--delay-ms N] [--prepare yes|garbage]
+//   dejavu-test-worker [--FAULT-on JSON]... [--hello MODE] [--load MODE] [--shutdown MODE]
+//                      [--fork-child PIDFILE] [--trace FILE] [--delay-ms N] [--prepare yes|garbage]
 //
 // FAULT is one of segv, abort, exit, hang, wrong, compile-error, runtime-error, garbage,
 // error-reply, bad-measurement, stale-id, lucky, unverified; JSON is an object of parameter
 // values, and the fault happens for every configuration holding all of them ('{}' matches every
 // configuration). "lucky" makes the first evaluation of a configuration (in this process) 40 %
 // faster than every later one, as a clock boost would; "unverified" answers ok with
-// extra "verified": false. MODE is normal, garbage, version, silent or die, and changes the
-// first line. --prepare yes announces the capability "prepare", answers `prepare` at once and
+// extra "verified": false. --hello MODE is normal, garbage, version, silent, die or flood (bytes
+// without a newline, for ever), and changes the first line. --load hang never answers `load`;
+// --load huge-space announces a space of 10^12 combinations whose only constraint rules out
+// all of them and involves the last parameter, so that nothing prunes it. --shutdown hang never
+// answers `shutdown` nor exits. --fork-child PIDFILE starts a child that sleeps for ever (in
+// the worker's process group, sharing its stdout) and writes "CHILD_PID WORKER_PID" to PIDFILE
+// before its hello, so that a test can check nothing outlives the worker. --trace FILE appends
+// the type of every request, one per line, as it arrives (a test knows which wait it interrupts). --prepare yes announces the capability "prepare", answers `prepare` at once and
 // marks each later measurement of an announced configuration with extra "prepared": true;
 // --prepare garbage announces it and answers `prepare` with a line that is not JSON.
 // --loaded-extra JSON sends that object as the `loaded` answer's extra.
@@ -25,6 +32,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <random>
@@ -51,6 +59,10 @@ constexpr int kProtocolVersion = 1;
 struct Options {
     std::multimap<std::string, json> faults; // fault name -> partial configuration
     std::string helloMode = "normal";
+    std::string loadMode = "normal";
+    std::string shutdownMode = "normal";
+    std::string childPidFile;
+    std::string traceFile;
     int delayMs = 0;
     std::string prepare; // "", "yes" or "garbage"
     json loadedExtra;    // sent as loaded.extra when it is an object
@@ -73,7 +85,8 @@ void say(const std::string& text)
 [[noreturn]] void usage(const std::string& problem)
 {
     std::cerr << "dejavu-test-worker: " << problem << "\n"
-              << "usage: dejavu-test-worker [--FAULT-on JSON]... [--hello normal|garbage|version|silent|die] [--delay-ms N]"
+              << "usage: dejavu-test-worker [--FAULT-on JSON]... [--hello normal|garbage|version|silent|die|flood]"
+                 " [--load normal|hang|huge-space] [--shutdown normal|hang] [--fork-child PIDFILE] [--trace FILE] [--delay-ms N]"
                  " [--prepare yes|garbage] [--loaded-extra JSON]\n";
     std::exit(2);
 }
@@ -88,6 +101,18 @@ Options parseArguments(int argc, char** argv)
         const std::string value = argv[++i];
         if (arg == "--hello") {
             options.helloMode = value;
+        } else if (arg == "--load") {
+            if (value != "normal" && value != "hang" && value != "huge-space")
+                usage("--load expects normal, hang or huge-space, got " + value);
+            options.loadMode = value;
+        } else if (arg == "--shutdown") {
+            if (value != "normal" && value != "hang")
+                usage("--shutdown expects normal or hang, got " + value);
+            options.shutdownMode = value;
+        } else if (arg == "--fork-child") {
+            options.childPidFile = value;
+        } else if (arg == "--trace") {
+            options.traceFile = value;
         } else if (arg == "--delay-ms") {
             options.delayMs = std::atoi(value.c_str());
         } else if (arg == "--loaded-extra") {
@@ -126,6 +151,19 @@ json spaceJson()
     for (const Param& p : kParams)
         params.push_back({{"name", p.name}, {"values", p.values}});
     return {{"name", "synthetic"}, {"parameters", params}, {"constraints", {"BLOCK * UNROLL <= 1024"}}};
+}
+
+// Six parameters of 100 values (10^12 combinations) and a constraint over the last one that no
+// combination meets: an enumeration cannot prune a single prefix.
+json hugeSpaceJson()
+{
+    json params = json::array();
+    std::vector<int> values(100);
+    for (int i = 0; i < 100; ++i)
+        values[size_t(i)] = i;
+    for (int p = 0; p < 6; ++p)
+        params.push_back({{"name", "P" + std::to_string(p)}, {"values", values}});
+    return {{"name", "huge"}, {"parameters", params}, {"constraints", {"P0 + P5 > 1000"}}};
 }
 
 // Why `config` is not a member of the space, or "".
@@ -185,6 +223,11 @@ public:
             say("cannot initialise the device: no CUDA-capable device is detected");
             std::_Exit(2);
         }
+        if (m_options.helloMode == "flood") {
+            const std::string chunk(1 << 16, 'x');
+            for (;;)
+                std::cout << chunk << std::flush; // ends when the engine closes the pipe (SIGPIPE)
+        }
         json device = {{"index", 0},     {"name", "Synthetic Test Device"}, {"arch", "synthetic"},
                        {"multiprocessors", 4}, {"memory_bytes", std::int64_t(1) << 30}};
         json hello = {{"type", "hello"},
@@ -210,6 +253,8 @@ public:
                 id = request["id"];
             const auto type = field<std::string>(request, "request", "type");
             field<std::int64_t>(request, type, "id");
+            if (!m_options.traceFile.empty())
+                std::ofstream(m_options.traceFile, std::ios::app) << type << '\n';
             if (type == "load")
                 load(request);
             else if (type == "evaluate")
@@ -217,6 +262,11 @@ public:
             else if (type == "prepare" && !m_options.prepare.empty())
                 prepare(request);
             else if (type == "shutdown") {
+                if (m_options.shutdownMode == "hang") {
+                    say("shutdown ignored");
+                    for (;;)
+                        pause();
+                }
                 send({{"type", "bye"}, {"id", id}});
                 return false;
             } else
@@ -230,6 +280,11 @@ public:
 private:
     void load(const json& request)
     {
+        if (m_options.loadMode == "hang") {
+            say("loading never ends");
+            for (;;)
+                pause();
+        }
         const auto kernel = field<std::string>(request, "load", "kernel", false, "synthetic");
         if (kernel != "synthetic")
             throw RequestError("unknown_kernel", "unknown kernel '" + kernel + "' (this worker has: synthetic)");
@@ -248,7 +303,7 @@ private:
                        {"kernel", "synthetic"},
                        {"problem", json{{"n", n}}.dump()},
                        {"identity", "synthetic@1"},
-                       {"space", spaceJson()}};
+                       {"space", m_options.loadMode == "huge-space" ? hugeSpaceJson() : spaceJson()}};
         if (m_options.loadedExtra.is_object())
             loaded["extra"] = m_options.loadedExtra;
         send(loaded);
@@ -406,7 +461,21 @@ int main(int argc, char** argv)
     const rlimit noCore{0, 0};
     setrlimit(RLIMIT_CORE, &noCore);
 
-    Worker worker(parseArguments(argc, argv));
+    const Options options = parseArguments(argc, argv);
+    if (!options.childPidFile.empty()) {
+        // A child that would outlive the worker if the engine killed only the worker itself.
+        const pid_t child = fork();
+        if (child == 0) {
+            for (;;)
+                pause();
+        }
+        if (child < 0) {
+            say("fork failed");
+            return 2;
+        }
+        std::ofstream(options.childPidFile) << child << ' ' << getpid() << '\n';
+    }
+    Worker worker(options);
     worker.hello();
     std::string line;
     while (std::getline(std::cin, line)) {

@@ -1,5 +1,5 @@
-// The deployment formats of `dejavu-tune export` (dejavu, vllm): a ladder of replayed sessions
-// goes in, the consumer's files come out, and bad input exits 2 with nothing written.
+// The deployment formats of `dejavu-tune export` (dejavu, vllm, triton-cache): a ladder of
+// replayed sessions goes in, the consumer's files come out, and bad input exits 2 with nothing written.
 #include "DejavuDeployment.h"
 #include "TestSupport.h"
 #include "VllmConfigExporter.h"
@@ -51,6 +51,7 @@ private slots:
     void vllmLadder();
     void vllmErrors_data();
     void vllmErrors();
+    void tritonCacheRefusesProblemsSharingAKey();
 
 private:
     Run cli(const QStringList& args) const;
@@ -94,6 +95,19 @@ void TestCliExport::initTestCase()
                            QStringLiteral("replay:h100/triton_matmul_fp16_M%1_N%1_K%1").arg(QLatin1String(m)),
                            QStringLiteral("--db"), path(QStringLiteral("m.sqlite")), QStringLiteral("--budget"),
                            QStringLiteral("40"), QStringLiteral("--quiet")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+    }
+    // moe.sqlite: the fused-MoE layer E 8, N 14336, K 4096 at M 1024, 4096 (sessions 1-2), the
+    // same layer at K 2048 (3) and E 16 (4); made-up landscapes replayed from files.
+    const QList<QList<int>> layers{{1024, 8, 14336, 4096}, {4096, 8, 14336, 4096}, {2048, 8, 14336, 2048}, {2048, 16, 14336, 4096}};
+    for (const QList<int>& l : layers) {
+        const QString file = path(QStringLiteral("moe_M%1_E%2_K%3.json").arg(l[0]).arg(l[1]).arg(l[3]));
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(test::madeUpMoeDataset(l[0], l[1], l[2], l[3]));
+        f.close();
+        const Run r = cli({QStringLiteral("tune"), QStringLiteral("--device"), file, QStringLiteral("--db"), path(QStringLiteral("moe.sqlite")),
+                           QStringLiteral("--strategy"), QStringLiteral("grid"), QStringLiteral("--quiet")});
         QVERIFY2(r.exitCode == 0, r.err.constData());
     }
     const QJsonObject deployment = test::madeUpRmsnormDeployment();
@@ -174,7 +188,7 @@ void TestCliExport::dejavuErrors()
 void TestCliExport::vllmLadder()
 {
     const QString out = path(QStringLiteral("vllm-configs"));
-    const Run r = cli({QStringLiteral("export"), QStringLiteral("--db"), path(QStringLiteral("m.sqlite")), QStringLiteral("--format"),
+    const Run r = cli({QStringLiteral("export"), QStringLiteral("--db"), path(QStringLiteral("moe.sqlite")), QStringLiteral("--format"),
                        QStringLiteral("vllm"), QStringLiteral("--experts"), QStringLiteral("8"), QStringLiteral("--n"),
                        QStringLiteral("14336"), QStringLiteral("--session"), QStringLiteral("1"), QStringLiteral("--session"),
                        QStringLiteral("2"), QStringLiteral("--out"), out});
@@ -195,8 +209,21 @@ void TestCliExport::vllmErrors_data()
                                 << QStringLiteral("--experts and --n are required for --format vllm");
     QTest::newRow("fp16 dtype") << base + QStringList{QStringLiteral("--dtype"), QStringLiteral("float16")}
                                 << QStringLiteral("dtype: vLLM looks up float16 configurations without a dtype in the name");
-    QTest::newRow("rmsnorm is no moe") << base + QStringList{QStringLiteral("--db-rmsnorm")}
-                                       << QStringLiteral("'BLOCK' is no parameter of vLLM's fused MoE kernel");
+    QTest::newRow("rmsnorm is no moe") << base + QStringList{QStringLiteral("--db"), QStringLiteral("r.sqlite")}
+                                       << QStringLiteral("session 1 (triton_rmsnorm_fp16_rows1_N4096, problem [1,4096]): kernel "
+                                                         "'triton_rmsnorm_fp16_rows1_N4096' is not the fused MoE kernel");
+    // A dense matmul has vLLM's parameter names (as aliases) but is another kernel altogether.
+    QTest::newRow("dense matmul is no moe") << base + QStringList{QStringLiteral("--db"), QStringLiteral("m.sqlite")}
+                                            << QStringLiteral("kernel 'triton_matmul_fp16_M1024_N1024_K1024' is not the fused MoE kernel");
+    QTest::newRow("other E") << QStringList{QStringLiteral("--experts"), QStringLiteral("16"), QStringLiteral("--n"), QStringLiteral("14336")}
+                             << QStringLiteral("problem [1024,8,14336,4096,2,\"fp16\"]): E: the session tuned 8 experts, the file is for E=16");
+    QTest::newRow("other N") << QStringList{QStringLiteral("--experts"), QStringLiteral("8"), QStringLiteral("--n"), QStringLiteral("7168")}
+                             << QStringLiteral("N: the session tuned N=14336, the file is for N=7168");
+    QTest::newRow("quantised file") << base + QStringList{QStringLiteral("--dtype"), QStringLiteral("fp8_w8a8")}
+                                    << QStringLiteral("dtype: the session tuned fp16, the file is for fp8_w8a8");
+    QTest::newRow("two layers") << base + QStringList{QStringLiteral("--session"), QStringLiteral("1,3")}
+                                << QStringLiteral("session 3 (triton_fused_moe_fp16, problem [2048,8,14336,2048,2,\"fp16\"]): K=2048, topk=2, dtype fp16, "
+                                                  "but the first session tuned K=4096, topk=2, dtype fp16; one file holds one layer");
     QTest::newRow("bad block shape") << base + QStringList{QStringLiteral("--block-shape"), QStringLiteral("128x128")}
                                      << QStringLiteral("--block-shape: expected N,K (two integers), got '128x128'");
 }
@@ -206,15 +233,48 @@ void TestCliExport::vllmErrors()
     QFETCH(QStringList, args);
     QFETCH(QString, message);
     const QString out = path(QStringLiteral("vllm-bad"));
-    const bool rms = args.removeAll(QStringLiteral("--db-rmsnorm")) > 0;
-    const Run r = cli(QStringList{QStringLiteral("export"), QStringLiteral("--db"),
-                                  path(rms ? QStringLiteral("r.sqlite") : QStringLiteral("m.sqlite")),
-                                  QStringLiteral("--format"), QStringLiteral("vllm"), QStringLiteral("--session"),
-                                  QStringLiteral("1,2"), QStringLiteral("--out"), out}
+    QString db = path(QStringLiteral("moe.sqlite"));
+    if (const qsizetype at = args.indexOf(QStringLiteral("--db")); at >= 0) {
+        db = path(args.at(at + 1));
+        args.remove(at, 2);
+    }
+    QString sessions = QStringLiteral("1,2");
+    if (const qsizetype at = args.indexOf(QStringLiteral("--session")); at >= 0) {
+        sessions = args.at(at + 1);
+        args.remove(at, 2);
+    }
+    const Run r = cli(QStringList{QStringLiteral("export"), QStringLiteral("--db"), db, QStringLiteral("--format"), QStringLiteral("vllm"),
+                                  QStringLiteral("--session"), sessions, QStringLiteral("--out"), out}
                       + args);
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
     QVERIFY(!QFileInfo::exists(out));
+}
+
+void TestCliExport::tritonCacheRefusesProblemsSharingAKey()
+{
+    // RMSNorm's autotune key is N alone (the row count is the grid): rows 1, 16 and 256 give one
+    // key tuple, and Triton would serve one of the three configurations to every row count.
+    QFile f(path(QStringLiteral("deploy-rms.json")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QJsonDocument(QJsonObject{{QStringLiteral("triton_cache"), test::madeUpRmsnormTritonCacheInputs()}}).toJson());
+    f.close();
+    const QString out = path(QStringLiteral("rms-triton-cache"));
+    auto exportSessions = [&](const QString& sessions) {
+        return cli({QStringLiteral("export"), QStringLiteral("--db"), path(QStringLiteral("r.sqlite")), QStringLiteral("--format"),
+                    QStringLiteral("triton-cache"), QStringLiteral("--deployment"), f.fileName(), QStringLiteral("--session"), sessions,
+                    QStringLiteral("--out"), out});
+    };
+    Run r = exportSessions(QStringLiteral("1,2,3"));
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains("session 2 (triton_rmsnorm_fp16_rows16_N4096, problem [16,4096]) and session 1 (problem [1,4096]) give the same "
+                            "key (N) = (4096): Triton's autotuner cannot tell the two problems apart; export one of them"),
+             r.err.constData());
+    QVERIFY(!QFileInfo::exists(out));
+    // One row count alone exports: one key, one file.
+    r = exportSessions(QStringLiteral("2"));
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(r.err.contains("wrote 1 tuned keys from 1 sessions"), r.err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestCliExport)

@@ -25,9 +25,10 @@ struct Run {
     QString err;
 };
 
-Run cli(const QStringList& args)
+Run cli(const QStringList& args, const QString& workingDirectory = {})
 {
     QProcess p;
+    p.setWorkingDirectory(workingDirectory);
     p.start(QStringLiteral(DEJAVU_TUNE_PATH), args);
     p.waitForFinished(120000);
     return Run{p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
@@ -124,11 +125,13 @@ private slots:
         QCOMPARE(none.exitCode, 2);
         QVERIFY2(none.err.contains(QLatin1String("holds no deployment values")), qPrintable(none.err));
 
-        // The campaign as a bundle, imported into a fresh database with its exports.
+        // The campaign as a bundle, imported into a fresh database with its exports; the export
+        // directory given relative, as in the README (`--export triton-cache=./triton-cache`).
         const QString bundle = path(QStringLiteral("mm.tar.gz"));
         const Run c = cli({QStringLiteral("bundle"), QStringLiteral("create"), QStringLiteral("--db"), db, QStringLiteral("--session"), QStringLiteral("1,2"),
                            QStringLiteral("--kernel"), QStringLiteral("triton_matmul_fp16"), QStringLiteral("--export"),
-                           QStringLiteral("triton-cache=") + out, QStringLiteral("--out"), bundle});
+                           QStringLiteral("triton-cache=./triton-cache"), QStringLiteral("--out"), bundle},
+                          m_dir.path());
         QVERIFY2(c.exitCode == 0, qPrintable(c.err));
         const Run v = cli({QStringLiteral("bundle"), QStringLiteral("verify"), bundle});
         QVERIFY2(v.exitCode == 0 && v.out.contains(QLatin1String(": ok (4 members, 2 entries")), qPrintable(v.out + v.err));
@@ -142,6 +145,13 @@ private slots:
             ++n;
         }
         QCOMPARE(n, 2);
+        // Where TRITON_CACHE_DIR=deploy/triton-cache looks: <dir>/<HASH>/<fn>.autotune.json, one level.
+        for (const QString& m : {QStringLiteral("1024"), QStringLiteral("4096")}) {
+            const QString key = QStringLiteral("(%1, %1, %1, 'torch.float16', 'torch.float16', 'torch.float16')").arg(m);
+            const QString file = path(QStringLiteral("deploy/triton-cache/")) + TritonCacheExporter::directoryName(d.value(), key)
+                                 + QStringLiteral("/matmul_kernel.autotune.json");
+            QVERIFY2(QFile::exists(file), qPrintable(file));
+        }
     }
 };
 

@@ -110,7 +110,16 @@ private slots:
         for (const char* m : {"1024", "4096"})
             m_matmul.append(replaySession(*ladders, QStringLiteral("replay:h100/triton_matmul_fp16_M%1_N%1_K%1").arg(QLatin1String(m)),
                                           QStringLiteral("random"), 40));
-        for (qint64 id : m_rms + m_matmul)
+        // vLLM's files are for the fused-MoE kernel: a made-up layer (E 8, N 14336) at M 1024 and 4096.
+        for (int m : {1024, 4096}) {
+            const QString file = m_dir.filePath(QStringLiteral("moe_M%1.json").arg(m));
+            QFile data(file);
+            QVERIFY(data.open(QIODevice::WriteOnly));
+            data.write(test::madeUpMoeDataset(m, 8, 14336, 4096));
+            data.close();
+            m_moe.append(replaySession(*ladders, file, QStringLiteral("grid"), 0));
+        }
+        for (qint64 id : m_rms + m_matmul + m_moe)
             m_best.insert(id, BestTrial::of(ladders->trials(id).value()).value().config);
         // The Python-side values of an RMSNorm deployment (on a GPU host: kernels/triton/deployment.py).
         const QJsonObject deployment = test::madeUpRmsnormDeployment();
@@ -276,14 +285,14 @@ private slots:
         auto* n = dialog->findChild<QSpinBox*>(QStringLiteral("exportN"));
         auto* button = dialog->findChild<QPushButton*>(QStringLiteral("exportButton"));
         QVERIFY(sessions && format && path && deployment && experts && n && button);
-        QCOMPARE(sessions->count(), 5);
+        QCOMPARE(sessions->count(), 7);
         QSignalSpy exported(dialog, &ExportDialog::exported);
 
         // vLLM: the inputs of the layer appear with the format; the file goes into a directory.
         format->setCurrentText(QStringLiteral("vllm"));
         QVERIFY(experts->isVisible() && !deployment->isVisible());
         QVERIFY(path->text().endsWith(QStringLiteral("vllm-export")));
-        selectSessions(sessions, m_matmul);
+        selectSessions(sessions, m_moe);
         QCOMPARE(sessions->selectedItems().size(), 2);
         experts->setValue(8);
         n->setValue(14336);
@@ -301,12 +310,9 @@ private slots:
         QCOMPARE(configs->keys(), (QList<qint64>{1024, 4096}));
         for (int i = 0; i < 2; ++i) {
             const QJsonObject entry = configs->value(i == 0 ? 1024 : 4096);
-            const QJsonObject best = m_best.value(m_matmul[i]);
-            QCOMPARE(entry.value(QLatin1String("BLOCK_SIZE_M")).toInt(), best.value(QLatin1String("BLOCK_M")).toInt());
-            QCOMPARE(entry.value(QLatin1String("BLOCK_SIZE_N")).toInt(), best.value(QLatin1String("BLOCK_N")).toInt());
-            QCOMPARE(entry.value(QLatin1String("BLOCK_SIZE_K")).toInt(), best.value(QLatin1String("BLOCK_K")).toInt());
-            QCOMPARE(entry.value(QLatin1String("num_warps")).toInt(), best.value(QLatin1String("num_warps")).toInt());
-            QCOMPARE(entry.value(QLatin1String("num_stages")).toInt(), best.value(QLatin1String("num_stages")).toInt());
+            const QJsonObject best = m_best.value(m_moe[i]);
+            for (const char* name : {"BLOCK_SIZE_M", "BLOCK_SIZE_N", "BLOCK_SIZE_K", "GROUP_SIZE_M", "num_warps", "num_stages"})
+                QCOMPARE(entry.value(QLatin1String(name)).toInt(), best.value(QLatin1String(name)).toInt());
         }
 
         // A file of other content is replaced only with the box ticked.
@@ -416,7 +422,7 @@ private slots:
         QTest::mouseClick(button, Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 7, 60000);
         QVERIFY(!exported.at(6).at(0).toBool());
-        QVERIFY2(dialog->message().contains(QStringLiteral("'BLOCK' is no parameter of vLLM's fused MoE kernel")), qPrintable(dialog->message()));
+        QVERIFY2(dialog->message().contains(QStringLiteral("is not the fused MoE kernel vLLM's configuration files are for")), qPrintable(dialog->message()));
         QVERIFY(!QFileInfo::exists(refused));
         QVERIFY(button->isEnabled());
     }
@@ -427,6 +433,7 @@ private:
     QString m_deployment;
     QVector<qint64> m_rms;
     QVector<qint64> m_matmul;
+    QVector<qint64> m_moe;
     QMap<qint64, QJsonObject> m_best;
     QString m_db;
     qint64 m_id = 0;

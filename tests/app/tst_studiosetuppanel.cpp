@@ -5,6 +5,7 @@
 #include "SetupPanel.h"
 #include "SpaceDraft.h"
 #include "SpaceEditor.h"
+#include "StrategyFactory.h"
 #include "StrategyOptionsWidget.h"
 #include "TestSupport.h"
 
@@ -269,7 +270,11 @@ private slots:
         auto* initial = panel.findChild<QSpinBox*>(QStringLiteral("bayesInitial"));
         auto* warm = panel.findChild<QComboBox*>(QStringLiteral("warmStartCombo"));
         QVERIFY(strategy && initial && warm);
-        QVERIFY(!initial->isVisible()); // random has no options
+        // The studio starts with the default every front end shares (StrategyFactory).
+        QCOMPARE(panel.request().options.strategy, StrategyFactory::defaultName());
+        QCOMPARE(panel.request().options.seed, StrategyFactory::kDefaultSeed);
+        strategy->setCurrentText(QStringLiteral("random"));
+        QTRY_VERIFY(!initial->isVisible()); // random has no options
         QVERIFY(panel.request().options.strategyOptions.isEmpty());
 
         strategy->setCurrentText(QStringLiteral("bayes"));

@@ -1,8 +1,12 @@
 #include "MainWindow.h"
+#include "SessionControl.h"
 #include "SessionListModel.h"
+#include "TestSupport.h"
 #include "TrialTableModel.h"
 
+#include <QApplication>
 #include <QComboBox>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -87,6 +91,79 @@ private slots:
         m_window->trialModel()->setTrials({}, {});
         m_window->openStoredSession(id);
         QCOMPARE(m_window->trialModel()->rowCount(), rows);
+    }
+
+    // Resuming a stored session whose device is a command line shows that exact line and runs it
+    // only when the user says so (the store may come from anyone).
+    void resumingAStoredWorkerAsksFirst()
+    {
+        const QString marker = m_dir.filePath(QStringLiteral("pwned"));
+        const QString command = QStringLiteral("worker:sh -c 'touch %1'").arg(marker);
+        qint64 id = 0;
+        {
+            // A stopped (resumable) session whose stored device is that command line.
+            auto store = dv::test::openStore(m_dir.filePath(QStringLiteral("results.sqlite")));
+            dv::SessionRecord r;
+            r.state = QStringLiteral("stopped");
+            r.device = dv::DeviceInfo{command, QStringLiteral("Synthetic Test Device"), QStringLiteral("test"), QStringLiteral("test"), {}};
+            r.kernel = QStringLiteral("synthetic");
+            r.problem = QStringLiteral("{\"n\":1024}");
+            r.space = dv::test::datasetSpace(kA100).toJson();
+            r.strategy = QStringLiteral("random");
+            id = store->createSession(r).value();
+        }
+        m_window->refreshSessions();
+        m_window->openStoredSession(id);
+        QVERIFY(m_window->control()->canResume());
+
+        for (const bool confirm : {false, true}) {
+            QString shown;
+            bool asked = false;
+            // The dialog runs its own event loop: look for it from a timer until it is shown.
+            QTimer poll;
+            connect(&poll, &QTimer::timeout, this, [&] {
+                auto* box = m_window->findChild<QMessageBox*>(QStringLiteral("confirmStoredDevice"));
+                if (!box || !box->isVisible())
+                    return;
+                poll.stop();
+                asked = true;
+                shown = box->informativeText();
+                for (QAbstractButton* b : box->buttons()) {
+                    if ((b->text() == QStringLiteral("Run it")) == confirm) {
+                        b->click();
+                        return;
+                    }
+                }
+            });
+            poll.start(20);
+            m_window->resumeSession();
+            poll.stop();
+            QVERIFY(asked);
+            QCOMPARE(shown, command);
+            if (!confirm) {
+                QVERIFY(!m_window->isRunning());
+                QTest::qWait(200);
+                QVERIFY2(!QFileInfo::exists(marker), "the stored command ran without a confirmation");
+            }
+        }
+        // Confirmed: the user's choice now, so it runs and, being no worker, fails; the window says
+        // so in a message box of its own, closed here.
+        QString failure;
+        QTimer closer;
+        connect(&closer, &QTimer::timeout, this, [&] {
+            for (QMessageBox* box : m_window->findChildren<QMessageBox*>()) {
+                if (box->isVisible() && box->objectName() != QStringLiteral("confirmStoredDevice")) {
+                    failure = box->text();
+                    box->accept();
+                }
+            }
+        });
+        closer.start(20);
+        QTRY_VERIFY_WITH_TIMEOUT(!failure.isEmpty(), 10000);
+        closer.stop();
+        QVERIFY2(failure.contains(QStringLiteral("before its hello")), qPrintable(failure));
+        QVERIFY(QFileInfo::exists(marker));
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->isRunning(), 10000);
     }
 
 private:

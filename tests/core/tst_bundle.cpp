@@ -10,6 +10,8 @@
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QProcess>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -353,6 +355,16 @@ private slots:
         QTest::newRow("truncated") << good.left(good.size() / 2) << "truncated";
         QTest::newRow("not an archive") << QByteArray("hello") << "not a readable bundle archive";
         QTest::newRow("no manifest") << rawArchive({file(QStringLiteral("sessions/1.json"), "{}")}) << "no manifest.json";
+        // Limits on what reading may cost, each named in the error (limits: 100000 bytes a member, 50 members).
+        QVector<RawEntry> dirs{file(QStringLiteral("manifest.json"), manifest)};
+        for (int i = 0; i < 60; ++i)
+            dirs.append(special(QStringLiteral("exports/d%1/").arg(i), AE_IFDIR));
+        QTest::newRow("many directories") << rawArchive(dirs) << "more than 50 members (files and directories)";
+        // A 400000-character name travels in a pax header that is inflated before any member.
+        QTest::newRow("huge header") << rawArchive({file(QStringLiteral("exports/") + QString(400000, QLatin1Char('n')), "x")})
+                                     << "inflates to more than 304800 bytes";
+        QTest::newRow("long path quoted clipped") << rawArchive({file(QStringLiteral("x/") + QString(3000, QLatin1Char('n')), "x")})
+                                                  << QString::fromUtf8("nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn\u2026 (3002 characters): outside");
     }
 
     void hostileArchivesAreRefused()
@@ -361,9 +373,12 @@ private slots:
         QFETCH(QString, message);
         BundleLimits limits;
         limits.maxMemberBytes = 100000;
+        limits.maxTotalBytes = 100000;
+        limits.maxMembers = 50;
         auto b = Bundle::fromArchive(archive, QStringLiteral("evil.tar.gz"), limits);
         QVERIFY(!b);
         QVERIFY2(b.error().contains(message), qPrintable(b.error()));
+        QVERIFY2(b.error().size() < 400, qPrintable(b.error().left(400))); // untrusted names are quoted clipped
         QVERIFY(b.error().startsWith(QLatin1String("evil.tar.gz")));
     }
 
@@ -509,6 +524,113 @@ private slots:
         Bundle foreign = second.value();
         foreign.manifest.kernel = QStringLiteral("triton_matmul_fp16");
         QVERIFY(!Bundle::merge(m_good, QStringLiteral("a"), foreign, QStringLiteral("b"), report));
+    }
+
+    void relativeExportDirectoryIsStoredOnce()
+    {
+        // The README's `--export triton-cache=./triton-cache`: the files go in as
+        // exports/triton-cache/<HASH>/..., where an import's TRITON_CACHE_DIR finds them.
+        const QString before = QDir::currentPath();
+        QVERIFY(QDir::setCurrent(m_dir.path()));
+        auto store = openStore(m_db);
+        auto b = Bundle::fromSessions(*store, {1}, 0, {}, {{QStringLiteral("triton-cache"), QStringLiteral("./triton-cache")}});
+        QVERIFY(QDir::setCurrent(before));
+        QVERIFY2(b, qPrintable(b.error()));
+        QCOMPARE(b->members.keys().filter(QStringLiteral("exports/")),
+                 QStringList{QStringLiteral("exports/triton-cache/ABC/rmsnorm_kernel.autotune.json")});
+    }
+
+    void manifestThatDisagreesWithItsDataIsRefused_data()
+    {
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("best_ms") << "best_ms" << "manifest.json.entries[0].best_ms: the manifest says 9.9999999999999995e-07 but sessions/1.json gives";
+        QTest::newRow("kernel") << "kernel" << "manifest.json.entries[0].kernel: the manifest says 'triton_matmul_fp16' but sessions/1.json gives 'triton_rmsnorm_fp16_rows16_N4096'";
+        QTest::newRow("evaluations") << "evaluations" << "manifest.json.entries[0].evaluations: the manifest says 600 but sessions/1.json gives 6 trials";
+        QTest::newRow("best_config") << "best_config" << "manifest.json.entries[0].best_config: the manifest says {\"BLOCK\":1}";
+        QTest::newRow("key") << "key" << "manifest.json.entries[0].key: the manifest says 17 but sessions/1.json gives 16";
+        QTest::newRow("gpu") << "gpu" << "manifest.json.entries[0].gpu: the manifest says 'NVIDIA B200'";
+    }
+
+    void manifestThatDisagreesWithItsDataIsRefused()
+    {
+        QFETCH(QString, field);
+        QFETCH(QString, message);
+        Bundle forged = m_good;
+        BundleEntry& e = forged.manifest.entries[0];
+        if (field == QLatin1String("best_ms"))
+            e.bestMs = 1e-6;
+        else if (field == QLatin1String("kernel"))
+            e.kernel = QStringLiteral("triton_matmul_fp16");
+        else if (field == QLatin1String("evaluations"))
+            e.evaluations = 600;
+        else if (field == QLatin1String("best_config"))
+            e.bestConfig = QJsonObject{{QStringLiteral("BLOCK"), 1}};
+        else if (field == QLatin1String("key"))
+            e.key = 17;
+        else
+            e.gpu = QStringLiteral("NVIDIA B200");
+        forged.seal(); // checksums right: only the summary lies
+        auto read = Bundle::fromArchive(forged.toArchive().value(), QStringLiteral("forged.tar.gz"));
+        QVERIFY(!read);
+        QVERIFY2(read.error().startsWith(QStringLiteral("forged.tar.gz: ") + message), qPrintable(read.error()));
+        QVERIFY2(read.error().endsWith(QLatin1String("the data wins, so the bundle is refused")), qPrintable(read.error()));
+        // merge() believes no summary either: a forged 1e-6 ms cannot win against a real time.
+        QStringList report;
+        auto merged = Bundle::merge(m_good, QStringLiteral("real.tar.gz"), forged, QStringLiteral("forged.tar.gz"), report);
+        QVERIFY(!merged);
+        QVERIFY2(merged.error().startsWith(QStringLiteral("forged.tar.gz: ") + message), qPrintable(merged.error()));
+    }
+
+    void trialTimesMustBePositive_data()
+    {
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("negative objective") << "objective_ms" << "-1" << ".objective_ms: an ok trial needs a finite time > 0, got -1";
+        QTest::newRow("zero objective") << "objective_ms" << "0" << ".objective_ms: an ok trial needs a finite time > 0, got 0";
+        QTest::newRow("negative sample") << "samples_ms" << "[0.5, -0.5]" << ".samples_ms[1]: -0.5 is not a time > 0";
+        QTest::newRow("negative round") << "remeasured_ms" << "[-2]" << ".remeasured_ms[0]: -2 is not a time > 0";
+        QTest::newRow("negative compile time") << "compile_ms" << "-5" << ".compile_ms: -5 is not a duration >= 0";
+    }
+
+    void trialTimesMustBePositive()
+    {
+        QFETCH(QString, field);
+        QFETCH(QString, value);
+        QFETCH(QString, message);
+        // The first ok trial of session 1, rewritten; manifest and checksums resealed.
+        Bundle forged = m_good;
+        QByteArray& session = forged.members[QStringLiteral("sessions/1.json")];
+        QJsonObject root = QJsonDocument::fromJson(session).object();
+        QJsonArray trials = root.value(QLatin1String("trials")).toArray();
+        int index = 0;
+        while (trials[index].toObject().value(QLatin1String("status")).toString() != QLatin1String("ok"))
+            ++index;
+        QJsonObject t = trials[index].toObject();
+        t.insert(field, QJsonDocument::fromJson("[" + value.toUtf8() + "]").array().at(0));
+        trials[index] = t;
+        root.insert(QStringLiteral("trials"), trials);
+        session = QJsonDocument(root).toJson();
+        forged.seal();
+        auto read = Bundle::fromArchive(forged.toArchive().value(), QStringLiteral("forged.tar.gz"));
+        QVERIFY(!read);
+        QVERIFY2(read.error().startsWith(QStringLiteral("forged.tar.gz: sessions/1.json: trials[%1]").arg(index) + message), qPrintable(read.error()));
+        // Nothing of it reaches a store either.
+        QTemporaryDir target;
+        auto store = openStore(target.filePath(QStringLiteral("s.db")));
+        QVERIFY(!forged.importInto(*store, {}, false));
+        QCOMPARE(store->sessions()->size(), 0);
+    }
+
+    void fifoIsNoBundle()
+    {
+        QTemporaryDir dir;
+        const QString fifo = dir.filePath(QStringLiteral("bundle.tar.gz"));
+        QCOMPARE(QProcess::execute(QStringLiteral("mkfifo"), {fifo}), 0);
+        auto b = Bundle::read(fifo);
+        QVERIFY(!b);
+        QCOMPARE(b.error(), fifo + QStringLiteral(": not a regular file"));
     }
 };
 

@@ -141,6 +141,7 @@ private slots:
     void hugeProductSmallSpace();
     void productOverflow();
     void productCheckedWhileReading();
+    void lateConstraintOverAHugeProductIsRefused();
 };
 
 void TestConfigSpace::parameterTypes_data()
@@ -756,6 +757,27 @@ void TestConfigSpace::productCheckedWhileReading()
     const auto values = parse(QJsonDocument(QJsonObject{{QStringLiteral("parameters"), params}}).toJson());
     QVERIFY(!values.ok());
     QCOMPARE(values.error(), QStringLiteral("space.json: parameters[4].values: the Cartesian product of the parameters exceeds 2^62 combinations"));
+}
+
+// 10^12 combinations and one constraint over the first and the last parameter that none meets:
+// nothing prunes, and a walk of every combination would take hours. It stops at the limit of
+// combinations examined (EnumerationLimits::kMaxExamined), named in the error; Ctrl-C also ends
+// it (tst_constraintset::interruptStopsTheWalk).
+void TestConfigSpace::lateConstraintOverAHugeProductIsRefused()
+{
+    QJsonArray params;
+    QJsonArray values;
+    for (int v = 0; v < 100; ++v)
+        values.append(v);
+    for (int i = 0; i < 6; ++i)
+        params.append(param(QStringLiteral("p%1").arg(i), values));
+    const QByteArray json = QJsonDocument(QJsonObject{{QStringLiteral("parameters"), params},
+                                                      {QStringLiteral("constraints"), QJsonArray{QStringLiteral("p0 + p5 > 1000")}}})
+                                .toJson();
+    const auto space = parse(json);
+    QVERIFY(!space.ok());
+    QCOMPARE(space.error(), QStringLiteral("space.json: enumerating the space examined more than 100000000 combinations that are "
+                                           "not valid configurations (the limit); constrain the first parameters, or narrow their values"));
 }
 
 QTEST_GUILESS_MAIN(TestConfigSpace)

@@ -97,6 +97,11 @@ private slots:
     void enumerateStopsEarly_data();
     void enumerateStopsEarly();
     void emptyParameterList();
+    void undefinedValueIsAnError_data();
+    void undefinedValueIsAnError();
+    void lateConstraintOverAHugeProductStopsAtTheLimit();
+    void validConfigurationsDoNotCountTowardsTheLimit();
+    void interruptStopsTheWalk();
 };
 
 void TestConstraintSet::compileErrors_data()
@@ -125,6 +130,20 @@ void TestConstraintSet::compileErrors_data()
                                          << QStringList{QStringLiteral("constraint 1 'c == \"x': unterminated string literal")};
     QTest::newRow("unknown function") << QStringList{QStringLiteral("frob(a) > 1")}
                                       << QStringList{QStringLiteral("constraint 1 'frob(a) > 1': ")};
+    // muparser's '=' assigns: `a = 3` would set a to 3 and count every combination valid.
+    QTest::newRow("assignment") << QStringList{QStringLiteral("a = 3")}
+                                << QStringList{QStringLiteral("constraint 1 'a = 3': '=' would assign a value, not compare; write '=='")};
+    QTest::newRow("assignment inside") << QStringList{QStringLiteral("a > 1 and (b = 2)")}
+                                       << QStringList{QStringLiteral("'=' would assign")};
+    QTest::newRow("compound assignment") << QStringList{QStringLiteral("a += 1")} << QStringList{QStringLiteral("'=' would assign")};
+    QTest::newRow("walrus") << QStringList{QStringLiteral("(a := 3) > 1")} << QStringList{QStringLiteral("'=' would assign")};
+    QTest::newRow("constant division by zero") << QStringList{QStringLiteral("a > 1 / 0")}
+                                               << QStringList{QStringLiteral("constraint 1 'a > 1 / 0': divides by zero or has no defined value among its constants")};
+    QTest::newRow("too long") << QStringList{QStringLiteral("a > 1 && ").repeated(250) + QStringLiteral("a > 1")}
+                              << QStringList{QStringLiteral("2255 characters, more than the 2000 a constraint may have"),
+                                             QStringLiteral("constraint 1 '") + QStringLiteral("a > 1 && ").repeated(8) + QStringLiteral("a > 1 &&\u2026 (2255 characters)'")};
+    QTest::newRow("long unknown name") << QStringList{QStringLiteral("a > ") + QString(1500, QLatin1Char('q'))}
+                                       << QStringList{QStringLiteral("constraint 1 'a > qqqq")};
 }
 
 void TestConstraintSet::compileErrors()
@@ -134,6 +153,7 @@ void TestConstraintSet::compileErrors()
 
     const auto set = ConstraintSet::compile(parameters(), expressions);
     QVERIFY(!set.ok());
+    QVERIFY2(set.error().size() < 500, qPrintable(set.error().left(500))); // untrusted text is quoted clipped
     // Whatever names the constraint is followed by an explanation.
     QVERIFY2(!set.error().trimmed().endsWith(QLatin1Char(':')), qPrintable(set.error()));
     QVERIFY2(set.error().size() > set.error().lastIndexOf(QLatin1String("': ")) + 4, qPrintable(set.error()));
@@ -173,6 +193,10 @@ void TestConstraintSet::accepts_data()
     QTest::newRow("second fails") << both << QVector<int>{1, 0, 0, 1} << false;
     QTest::newRow("no constraints") << QStringList{} << QVector<int>{5, 3, 2, 1} << true;
     QTest::newRow("constant false") << QStringList{QStringLiteral("1 > 2")} << QVector<int>{0, 0, 0, 0} << false;
+    // inf > 1 and NaN != 0 hold in IEEE arithmetic; an undefined value satisfies nothing.
+    QTest::newRow("division by zero") << QStringList{QStringLiteral("a / (b - 1) > 1")} << QVector<int>{0, 0, 0, 0} << false;
+    QTest::newRow("zero over zero") << QStringList{QStringLiteral("(a - 1) / (a - 1) != 1")} << QVector<int>{0, 0, 0, 0} << false;
+    QTest::newRow("defined division") << QStringList{QStringLiteral("a / (b - 1) > 1")} << QVector<int>{3, 1, 0, 0} << true;
 }
 
 void TestConstraintSet::accepts()
@@ -267,6 +291,39 @@ void TestConstraintSet::enumerateStopsEarly()
     QVERIFY(std::equal(seen.begin(), seen.end(), all.begin()));
 }
 
+void TestConstraintSet::undefinedValueIsAnError_data()
+{
+    QTest::addColumn<QStringList>("expressions");
+    QTest::addColumn<int>("stopAfter"); // the visitor stops after this many; 0: never
+    QTest::addColumn<QString>("message");
+    QTest::newRow("by zero") << QStringList{QStringLiteral("a / 0 > 1")} << 0
+                             << "constraint 1 'a / 0 > 1': divides by zero or has no defined value (0/0, sqrt or log of a negative) at a = 1";
+    QTest::newRow("by a parameter") << QStringList{QStringLiteral("a > 0"), QStringLiteral("a / (b - 2) > 1")} << 0
+                                    << "constraint 2 'a / (b - 2) > 1': divides by zero or has no defined value (0/0, sqrt or log of a negative) at a = 1, b = 2";
+    QTest::newRow("remainder by zero") << QStringList{QStringLiteral("a % (b - 1) == 0")} << 0 << "constraint 1 'a % (b - 1) == 0'";
+    QTest::newRow("sqrt of a negative") << QStringList{QStringLiteral("sqrt(2 - a) >= 0")} << 0 << "at a = 3";
+    QTest::newRow("at the last level") << QStringList{QStringLiteral("a / (d - d) > 1")} << 0 << "at a = 1, b = 1, c = \"x\", d = false";
+    QTest::newRow("stopped early") << QStringList{QStringLiteral("a / (b - 1) > 0")} << 1 << "at a = 1, b = 1";
+}
+
+void TestConstraintSet::undefinedValueIsAnError()
+{
+    QFETCH(QStringList, expressions);
+    QFETCH(int, stopAfter);
+    QFETCH(QString, message);
+    const auto set = ConstraintSet::compile(parameters(), expressions);
+    QVERIFY2(set.ok(), qPrintable(set.error()));
+    int visited = 0;
+    const auto run = set->enumerate([&](quint64) { return stopAfter == 0 || ++visited < stopAfter; });
+    QVERIFY2(!run, "an undefined constraint value must not count as valid or invalid");
+    QVERIFY2(run.error().contains(message), qPrintable(run.error()));
+    // A defined division of the same shape enumerates as before.
+    const auto fine = ConstraintSet::compile(parameters(), {QStringLiteral("a / b > 1")});
+    QString error;
+    QCOMPARE(enumerateAll(fine.value(), &error), bruteForce([](const Combination& x) { return double(x.a) / x.b > 1; }));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
 void TestConstraintSet::emptyParameterList()
 {
     const auto set = ConstraintSet::compile({}, {});
@@ -281,6 +338,62 @@ void TestConstraintSet::emptyParameterList()
     const auto unknown = ConstraintSet::compile({}, {QStringLiteral("a > 1")});
     QVERIFY(!unknown.ok());
     QVERIFY2(unknown.error().contains(QLatin1String("unknown parameter 'a'")), qPrintable(unknown.error()));
+}
+
+namespace {
+
+// Six parameters of 100 values (10^12 combinations) and a constraint over the last that none meets.
+QVector<Parameter> hugeParameters()
+{
+    QVector<Parameter> params;
+    for (int p = 0; p < 6; ++p) {
+        Parameter param{QStringLiteral("P%1").arg(p), ParameterType::Int, {}};
+        for (int v = 0; v < 100; ++v)
+            param.values.append(v);
+        params.append(param);
+    }
+    return params;
+}
+
+} // namespace
+
+void TestConstraintSet::lateConstraintOverAHugeProductStopsAtTheLimit()
+{
+    const auto set = ConstraintSet::compile(hugeParameters(), {QStringLiteral("P0 + P5 > 1000")});
+    QVERIFY2(set.ok(), qPrintable(set.error()));
+    int visits = 0;
+    EnumerationLimits limits;
+    limits.maxExamined = 100000;
+    const auto run = set->enumerate([&](quint64) { return ++visits > 0; }, limits);
+    QVERIFY(!run.ok());
+    QCOMPARE(run.error(), QStringLiteral("enumerating the space examined more than 100000 combinations that are not valid "
+                                         "configurations (the limit); constrain the first parameters, or narrow their values"));
+    QCOMPARE(visits, 0);
+}
+
+void TestConstraintSet::validConfigurationsDoNotCountTowardsTheLimit()
+{
+    // 10 x 100 combinations, all valid: the walk passes 10 prefixes and 1000 valid configurations.
+    QVector<Parameter> params = hugeParameters().mid(0, 2);
+    params[0].values.resize(10);
+    const auto set = ConstraintSet::compile(params, {});
+    QVERIFY2(set.ok(), qPrintable(set.error()));
+    for (const quint64 limit : {quint64(10), quint64(9)}) {
+        int visits = 0;
+        const auto run = set->enumerate([&](quint64) { return ++visits > 0; }, EnumerationLimits{limit, nullptr});
+        QCOMPARE(run.ok(), limit == 10);
+        QCOMPARE(visits, limit == 10 ? 1000 : 900);
+    }
+}
+
+void TestConstraintSet::interruptStopsTheWalk()
+{
+    const auto set = ConstraintSet::compile(hugeParameters(), {QStringLiteral("P0 + P5 > 1000")});
+    QVERIFY2(set.ok(), qPrintable(set.error()));
+    std::atomic<bool> interrupt{true};
+    const auto run = set->enumerate([](quint64) { return true; }, EnumerationLimits{EnumerationLimits::kMaxExamined, &interrupt});
+    QVERIFY(!run.ok());
+    QCOMPARE(run.error(), QStringLiteral("interrupted while enumerating the space"));
 }
 
 QTEST_GUILESS_MAIN(TestConstraintSet)

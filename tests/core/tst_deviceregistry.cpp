@@ -1,13 +1,20 @@
 #include "DeviceRegistry.h"
 #include "Gzip.h"
+#include "ResultStore.h"
+#include "Session.h"
+#include "SessionExport.h"
+#include "TestSupport.h"
 
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <sys/stat.h>
 
 using namespace dv;
 
@@ -71,9 +78,144 @@ private slots:
     void unknownId_data();
     void unknownId();
     void corruptFileNamesThePath();
+    void datasetLimits();
     void list();
     void datasetNotices();
+    void startsProcess_data();
+    void startsProcess();
+    void openRecordedNeverRunsAnything_data();
+    void openRecordedNeverRunsAnything();
+    void openRecordedReadsOnlyRegularFiles();
+    void sessionExportNeverRunsAStoredDevice_data();
+    void sessionExportNeverRunsAStoredDevice();
 };
+
+namespace {
+
+/// A device id that, were it run, would create `marker`.
+QString touching(const QString& marker) { return QStringLiteral("worker:sh -c 'touch %1'").arg(marker); }
+
+/// A result store as someone else might hand it over: a real session replayed on `replayId`
+/// whose stored device says backend "replay" but whose id is `deviceId`.
+qint64 storeWithDevice(ResultStore& store, const QString& deviceId, const QString& replayId)
+{
+    auto memory = test::openStore(QStringLiteral(":memory:"));
+    SessionOptions options{QStringLiteral("random"), {}, 1, 20, 0};
+    auto session = Session::create(*memory, test::openDevice(replayId), options);
+    if (!session || !session.value()->run())
+        qFatal("the replayed session failed");
+    SessionRecord record = memory->session(session.value()->id()).value();
+    record.device.id = deviceId;
+    record.device.details.insert(QStringLiteral("deployment"), test::madeUpRmsnormDeployment());
+    const qint64 id = store.createSession(record).value();
+    const QVector<Trial> trials = memory->trials(record.id).value();
+    for (Trial t : trials) {
+        t.sessionId = id;
+        if (!store.appendTrial(t, record.elapsedMs))
+            qFatal("cannot store a trial");
+    }
+    return id;
+}
+
+} // namespace
+
+void TestDeviceRegistry::startsProcess_data()
+{
+    QTest::addColumn<QString>("id");
+    QTest::addColumn<bool>("starts");
+    QTest::newRow("worker") << QStringLiteral("worker:sh -c 'touch x'") << true;
+    QTest::newRow("worker with options") << QStringLiteral("worker:timeout=1 ssh host w") << true;
+    QTest::newRow("cuda") << QStringLiteral("cuda:0") << true;
+    QTest::newRow("hip with kernel and arguments") << QStringLiteral("hip:1/gemm timeout=5 --flag") << true;
+    QTest::newRow("triton") << QStringLiteral("triton:0/matmul") << true;
+    QTest::newRow("built-in replay") << QStringLiteral("replay:h100/triton_matmul_fp16_M4096_N4096_K4096") << false;
+    QTest::newRow("path") << QStringLiteral("/data/my.json.gz") << false;
+    QTest::newRow("replay path") << QStringLiteral("replay:/data/my.json.gz") << false;
+    QTest::newRow("not a worker name") << QStringLiteral("cuda:x") << false;
+}
+
+void TestDeviceRegistry::startsProcess()
+{
+    QFETCH(QString, id);
+    QFETCH(bool, starts);
+    QCOMPARE(DeviceRegistry::startsProcess(id), starts);
+}
+
+void TestDeviceRegistry::openRecordedNeverRunsAnything_data()
+{
+    QTest::addColumn<QString>("prefix");
+    QTest::newRow("worker") << QStringLiteral("worker:");
+    QTest::newRow("worker with options") << QStringLiteral("worker:timeout=5 ");
+}
+
+// A stored id is data: openRecorded() refuses a command line without running it.
+void TestDeviceRegistry::openRecordedNeverRunsAnything()
+{
+    QFETCH(QString, prefix);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString marker = dir.filePath(QStringLiteral("pwned"));
+    const QString id = prefix + QStringLiteral("sh -c 'touch %1'").arg(marker);
+    const auto device = DeviceRegistry::openRecorded(id);
+    QVERIFY(!device);
+    QCOMPARE(device.error(), QStringLiteral("device '%1' is a worker command line, not a recorded landscape; it is not run").arg(id));
+    QVERIFY(!QFileInfo::exists(marker));
+    // A built-in dataset and a dataset file still open.
+    QVERIFY(DeviceRegistry::openRecorded(QStringLiteral("replay:h100/triton_rmsnorm_fp16_rows16_N4096")));
+    QVERIFY(DeviceRegistry::openRecorded(pathOf(QStringLiteral("replay:h100/triton_rmsnorm_fp16_rows16_N4096"))));
+}
+
+// A FIFO would block the read for ever and a directory is no dataset: refused before reading.
+void TestDeviceRegistry::openRecordedReadsOnlyRegularFiles()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString fifo = dir.filePath(QStringLiteral("landscape.json"));
+    QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+    for (const QString& id : QStringList{fifo, QStringLiteral("replay:") + fifo, dir.path()}) {
+        const QString path = id.startsWith(QLatin1String("replay:")) ? id.mid(7) : id;
+        const auto recorded = DeviceRegistry::openRecorded(id);
+        QVERIFY(!recorded);
+        QCOMPARE(recorded.error(), QStringLiteral("%1: not a regular file (a dataset is a Kernel Tuner cache file)").arg(path));
+        QVERIFY(!DeviceRegistry::open(id)); // the measuring open goes the same way
+    }
+}
+
+void TestDeviceRegistry::sessionExportNeverRunsAStoredDevice_data()
+{
+    QTest::addColumn<QString>("format");
+    QTest::addColumn<bool>("exports");
+    for (const QString& f : SessionExport::formats())
+        QTest::newRow(qPrintable(f)) << f << (f != QLatin1String("triton-cache")); // no triton-cache values stored
+}
+
+// Exporting a store that names a command line as its (replay) device reads the session and never
+// runs the command (the ladder's coverage used to reopen the device to read its landscape).
+void TestDeviceRegistry::sessionExportNeverRunsAStoredDevice()
+{
+    QFETCH(QString, format);
+    QFETCH(bool, exports);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString marker = dir.filePath(QStringLiteral("pwned"));
+    auto store = test::openStore(dir.filePath(QStringLiteral("hostile.sqlite")));
+    // RMSNorm for the dejavu deployment stored with it, a (made-up) fused MoE layer for vLLM.
+    const qint64 rmsnorm = storeWithDevice(*store, touching(marker), QStringLiteral("replay:h100/triton_rmsnorm_fp16_rows16_N4096"));
+    const QString moeFile = test::writeMadeUpMoeDataset(dir.filePath(QStringLiteral("moe.json")), 1024, 8, 4096, 4096);
+    QVERIFY(!moeFile.isEmpty());
+    const qint64 moe = storeWithDevice(*store, touching(marker), moeFile);
+
+    SessionExportOptions options;
+    options.format = format;
+    options.sessionIds = {format == QLatin1String("vllm") ? moe : rmsnorm};
+    options.out = dir.filePath(SessionExport::isDeploymentFormat(format) ? QStringLiteral("out") : QStringLiteral("out.txt"));
+    options.vllm.experts = 8;
+    options.vllm.n = 4096;
+    SessionExport exporter(options);
+    auto summary = exporter.run(*store);
+    QVERIFY2(bool(summary) == exports, qPrintable(summary ? summary->text() : summary.error()));
+    QVERIFY2(!QFileInfo::exists(marker), "the stored device's command line was run");
+}
 
 void TestDeviceRegistry::builtinReplayIds()
 {
@@ -208,6 +350,28 @@ void TestDeviceRegistry::corruptFileNamesThePath()
     QVERIFY(!bad.ok());
     QVERIFY2(bad.error().startsWith(json + QStringLiteral(": cache[\"64\"].time: unknown failure 'Oops'")),
              qPrintable(bad.error()));
+}
+
+void TestDeviceRegistry::datasetLimits()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    // A plain file past the limit a compressed one may inflate to (sparse: no disk used).
+    const QString huge = dir.filePath(QStringLiteral("huge.json"));
+    {
+        QFile f(huge);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        QVERIFY(f.resize(kMaxInflatedBytes + 1));
+    }
+    const auto big = DeviceRegistry::open(huge);
+    QVERIFY(!big.ok());
+    QCOMPARE(big.error(), huge + QStringLiteral(": 268435457 bytes, more than the 256 MiB a dataset may have"));
+    // A FIFO is no dataset: reading it would wait for a writer forever.
+    const QString fifo = dir.filePath(QStringLiteral("pipe.json"));
+    QCOMPARE(QProcess::execute(QStringLiteral("mkfifo"), {fifo}), 0);
+    const auto pipe = DeviceRegistry::open(fifo);
+    QVERIFY(!pipe.ok());
+    QCOMPARE(pipe.error(), fifo + QStringLiteral(": not a regular file (a dataset is a Kernel Tuner cache file)"));
 }
 
 void TestDeviceRegistry::list()

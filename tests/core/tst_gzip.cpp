@@ -1,7 +1,12 @@
 #include "Gzip.h"
 
+#include <QElapsedTimer>
 #include <QRandomGenerator>
 #include <QtTest>
+
+#include <zlib.h>
+
+#include <cstring>
 
 using namespace dv;
 
@@ -26,6 +31,34 @@ QByteArray allByteValues()
 
 const QString kSource = QStringLiteral("landscape.json.gz");
 
+// A gzip stream of `total` zero bytes, deflated 1 MiB at a time: about 1/1000 of `total` on
+// disk and in memory, however large `total` is.
+QByteArray zeroBomb(qint64 total)
+{
+    z_stream zs;
+    std::memset(&zs, 0, sizeof zs);
+    deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 9, Z_RLE); // runs of zeros: fast and ~1000:1
+    const QByteArray zeros(1 << 20, '\0');
+    QByteArray out;
+    char buffer[1 << 16];
+    qint64 done = 0;
+    do {
+        const qint64 n = std::min<qint64>(zeros.size(), total - done);
+        done += n;
+        zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(zeros.constData()));
+        zs.avail_in = uInt(n);
+        const int flush = done == total ? Z_FINISH : Z_NO_FLUSH;
+        do {
+            zs.next_out = reinterpret_cast<Bytef*>(buffer);
+            zs.avail_out = sizeof buffer;
+            deflate(&zs, flush);
+            out.append(buffer, qsizetype(sizeof buffer - zs.avail_out));
+        } while (zs.avail_out == 0);
+    } while (done < total);
+    deflateEnd(&zs);
+    return out;
+}
+
 } // namespace
 
 class TestGzip : public QObject {
@@ -42,6 +75,9 @@ private slots:
     void corrupt();
     void truncated_data();
     void truncated();
+    void bombStopsAtTheLimit();
+    void limit_data();
+    void limit();
 };
 
 void TestGzip::roundTrip_data()
@@ -171,6 +207,45 @@ void TestGzip::truncated()
     const auto result = gunzip(whole.left(size), kSource);
     QVERIFY2(!result.ok(), "truncated data must not inflate successfully");
     QVERIFY2(result.error().startsWith(kSource + QStringLiteral(": corrupt gzip data")), qPrintable(result.error()));
+}
+
+void TestGzip::bombStopsAtTheLimit()
+{
+    // 300 MiB of zeros in a few hundred KiB: more than the default limit. Inflating stops at the
+    // limit with an error that names the file and the limit, instead of growing without bound.
+    const qint64 total = 300ll << 20;
+    const QByteArray bomb = zeroBomb(total);
+    QVERIFY2(bomb.size() < total / 500, qPrintable(QString::number(bomb.size())));
+    QElapsedTimer clock;
+    clock.start();
+    const auto result = gunzip(bomb, kSource);
+    QVERIFY2(!result.ok(), "a stream inflating past the limit must be refused");
+    QCOMPARE(result.error(), kSource + QStringLiteral(": inflates to more than 256 MiB, the limit for compressed input (a gzip bomb or not a dataset)"));
+    qInfo("refused a %lld-byte gzip of %lld bytes in %lld ms", qint64(bomb.size()), total, clock.elapsed());
+}
+
+void TestGzip::limit_data()
+{
+    QTest::addColumn<qint64>("size");
+    QTest::addColumn<qint64>("limit");
+    QTest::addColumn<bool>("accepted");
+    QTest::newRow("exactly the limit") << qint64(100000) << qint64(100000) << true;
+    QTest::newRow("one byte over") << qint64(100001) << qint64(100000) << false;
+    QTest::newRow("far over, small limit") << qint64(1 << 20) << qint64(1000) << false;
+    QTest::newRow("empty") << qint64(0) << qint64(0) << true;
+}
+
+void TestGzip::limit()
+{
+    QFETCH(qint64, size);
+    QFETCH(qint64, limit);
+    QFETCH(bool, accepted);
+    const auto result = gunzip(zeroBomb(size), kSource, limit);
+    QCOMPARE(result.ok(), accepted);
+    if (accepted)
+        QCOMPARE(result.value().size(), size);
+    else
+        QVERIFY2(result.error().startsWith(kSource + QStringLiteral(": inflates to more than")), qPrintable(result.error()));
 }
 
 QTEST_GUILESS_MAIN(TestGzip)

@@ -369,6 +369,35 @@ void TestKernelTunerCache::errors_data()
     QTest::newRow("dejavu_status unknown")
         << cacheFile(R"("16,0,row": {"block_size_x": 16, "use_shmem": 0, "layout": "row", "time": "RuntimeFailedConfig", "dejavu_status": "melted"})")
         << QStringList{QStringLiteral("cache.json: cache[\"16,0,row\"].dejavu_status: 'melted'")};
+    // Times that would become the best (or poison a plot's log scale) are refused by field.
+    QTest::newRow("negative time") << cacheFile(R"("16,0,row": {"block_size_x": 16, "use_shmem": 0, "layout": "row", "time": -1})")
+                                   << QStringList{QStringLiteral("cache.json: cache[\"16,0,row\"].time: -1 is not a time (expected a finite number of ms > 0)")};
+    QTest::newRow("zero time") << cacheFile(R"("16,0,row": {"block_size_x": 16, "use_shmem": 0, "layout": "row", "time": 0})")
+                               << QStringList{QStringLiteral("cache.json: cache[\"16,0,row\"].time: 0 is not a time")};
+    QTest::newRow("negative sample")
+        << cacheFile(R"("16,0,row": {"block_size_x": 16, "use_shmem": 0, "layout": "row", "time": 0.5, "times": [0.5, -0.25]})")
+        << QStringList{QStringLiteral("cache.json: cache[\"16,0,row\"].times[1]: -0.25 is not a time")};
+    QTest::newRow("sample not a number")
+        << cacheFile(R"("16,0,row": {"block_size_x": 16, "use_shmem": 0, "layout": "row", "time": 0.5, "times": ["0.5"]})")
+        << QStringList{QStringLiteral("cache.json: cache[\"16,0,row\"].times[0]: \"0.5\" is not a time")};
+    QTest::newRow("negative compile time")
+        << cacheFile(R"("16,0,row": {"block_size_x": 16, "use_shmem": 0, "layout": "row", "time": 0.5, "compile_time": -3})")
+        << QStringList{QStringLiteral("cache.json: cache[\"16,0,row\"].compile_time: -3 is not a duration")};
+    // JSON keeps one of two equal keys; the other configuration would vanish without a word.
+    QTest::newRow("key twice") << cacheFile(QByteArray(ok) + R"(,
+"16,0,row": {"block_size_x": 16, "use_shmem": 0, "layout": "row", "time": 0.75})")
+                               << QStringList{QStringLiteral("cache.json:10:1: duplicate key \"16,0,row\" in cache")};
+    QTest::newRow("key twice, escaped") << cacheFile(QByteArray(ok) + R"(,
+"16,0,\u0072ow": {"block_size_x": 16, "use_shmem": 0, "layout": "row", "time": 0.75})")
+                                        << QStringList{QStringLiteral("duplicate key \"16,0,row\" in cache")};
+    QTest::newRow("field twice in an entry")
+        << cacheFile(R"("16,0,row": {"block_size_x": 16, "use_shmem": 0, "layout": "row", "time": 0.5, "time": 0.25})")
+        << QStringList{QStringLiteral("duplicate key \"time\" in cache.16,0,row")};
+    QTest::newRow("empty cache") << cacheFile("")
+                                 << QStringList{QStringLiteral("cache.json: cache: no entries")};
+    QTest::newRow("long key clipped")
+        << cacheFile(QByteArray("\"") + QByteArray(100000, 'x') + R"(": {"block_size_x": 48, "use_shmem": 0, "layout": "row", "time": 0.5})")
+        << QStringList{QStringLiteral("cache.json: cache[\"xxxxxxxxxx"), QStringLiteral("\u2026 (100000 characters)\"].block_size_x: value 48")};
     QByteArray corrupt = gzip(cacheFile(ok));
     for (qsizetype i = 20; i < 40; ++i)
         corrupt[i] = char(~corrupt[i]);
@@ -390,6 +419,7 @@ void TestKernelTunerCache::errors()
 
     const auto c = KernelTunerCache::parse(bytes, kSource);
     QVERIFY(!c.ok());
+    QVERIFY2(c.error().size() < 400, qPrintable(c.error().left(400))); // untrusted text is quoted clipped
     for (const QString& fragment : fragments)
         QVERIFY2(c.error().contains(fragment),
                  qPrintable(QStringLiteral("'%1' does not contain '%2'").arg(c.error(), fragment)));

@@ -434,7 +434,8 @@ void TestTrialExporter::writeReplacesAtomically()
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(QByteArray(100000, 'x'));
     }
-    auto written = TrialExporter::write(QStringLiteral("csv"), s.record, s.trials, path);
+    // A file with other content is replaced only when asked to (force).
+    auto written = TrialExporter::write(QStringLiteral("csv"), s.record, s.trials, path, true);
     QVERIFY2(written.ok(), qPrintable(written.error()));
     QCOMPARE(readFile(path), TrialExporter::toCsv(s.record, s.trials));
     // No temporary file left next to it.

@@ -66,6 +66,9 @@ private slots:
     void keysAtTheEndsOfTheIntegers();
     void entryRefusals();
     void writeAndForce();
+    void sessionLayer_data();
+    void sessionLayer();
+    void longKeyIsQuotedClipped();
 };
 
 void TestVllmConfigExporter::deviceNames_data()
@@ -314,6 +317,62 @@ void TestVllmConfigExporter::writeAndForce()
     const QString other = dir.filePath(QStringLiteral("other"));
     QVERIFY(!VllmConfigExporter::write(h100(), bad, other, false));
     QVERIFY(!QFileInfo::exists(other));
+}
+
+void TestVllmConfigExporter::sessionLayer_data()
+{
+    // A session's kernel and problem against the file's E=8, N=14336 (fp16 unless a dtype is given).
+    QTest::addColumn<QString>("kernel");
+    QTest::addColumn<QString>("problem");
+    QTest::addColumn<QString>("dtype");
+    QTest::addColumn<QString>("error"); // empty: the session belongs in the file
+    const QString moe = QStringLiteral("[256,8,14336,4096,2,\"fp16\"]");
+    QTest::newRow("worker kernel") << "fused_moe" << moe << "" << "";
+    QTest::newRow("space name") << "triton_fused_moe_fp16" << moe << "" << "";
+    QTest::newRow("recorded name") << "triton_fused_moe_fp16_M256_E8" << moe << "" << "";
+    QTest::newRow("int4 doubles N") << "fused_moe" << "[256,8,7168,4096,2,\"int4_w4a16\"]" << "int4_w4a16" << "";
+    QTest::newRow("dense matmul") << "triton_matmul_fp16_M1024_N1024_K1024" << "[1024,1024,1024]" << ""
+                                  << "kernel 'triton_matmul_fp16_M1024_N1024_K1024' is not the fused MoE kernel";
+    QTest::newRow("not a word") << "unfused_moex" << moe << "" << "is not the fused MoE kernel";
+    QTest::newRow("short problem") << "fused_moe" << "[256,8,14336]" << ""
+                                   << "problem '[256,8,14336]' is not a fused-MoE problem [M, E, N, K, topk, \"dtype\"]";
+    QTest::newRow("fraction") << "fused_moe" << "[256,8,14336.5,4096,2,\"fp16\"]" << "" << "is not a fused-MoE problem";
+    QTest::newRow("other E") << "fused_moe" << "[256,16,14336,4096,2,\"fp16\"]" << "" << "E: the session tuned 16 experts, the file is for E=8";
+    QTest::newRow("other N") << "fused_moe" << "[256,8,7168,4096,2,\"fp16\"]" << "" << "N: the session tuned N=7168, the file is for N=14336";
+    QTest::newRow("fp16 into fp8") << "fused_moe" << moe << "fp8_w8a8" << "dtype: the session tuned fp16, the file is for fp8_w8a8";
+    QTest::newRow("fp8 into fp16") << "fused_moe" << "[256,8,14336,4096,2,\"fp8_w8a8\"]" << ""
+                                   << "dtype: the session tuned fp8_w8a8, the file is for fp16/bf16 (no dtype)";
+}
+
+void TestVllmConfigExporter::sessionLayer()
+{
+    QFETCH(QString, kernel);
+    QFETCH(QString, problem);
+    QFETCH(QString, dtype);
+    QFETCH(QString, error);
+    VllmMoeTarget t = h100();
+    t.dtype = dtype;
+    auto layer = VllmConfigExporter::moeProblem(kernel, problem);
+    const Result<void> fits = layer ? VllmConfigExporter::checkLayer(t, layer.value()) : Result<void>(Error{layer.error()});
+    if (error.isEmpty()) {
+        QVERIFY2(fits, qPrintable(fits.error()));
+        QCOMPARE(layer->m, 256);
+        QCOMPARE(layer->k, 4096);
+        QCOMPARE(layer->topk, 2);
+    } else {
+        QVERIFY(!fits);
+        QVERIFY2(fits.error().contains(error), qPrintable(fits.error()));
+    }
+}
+
+void TestVllmConfigExporter::longKeyIsQuotedClipped()
+{
+    const QByteArray json = "{\"" + QByteArray(100000, '7') + "x\": {}}";
+    auto parsed = VllmConfigExporter::parse(json, QStringLiteral("E=8.json"));
+    QVERIFY(!parsed);
+    QVERIFY2(parsed.error().startsWith(QStringLiteral("E=8.json: key '7777")), qPrintable(parsed.error().left(300)));
+    QVERIFY2(parsed.error().contains(QStringLiteral("\u2026 (100001 characters)': vLLM's int() fails on it")), qPrintable(parsed.error().left(300)));
+    QVERIFY(parsed.error().size() < 200);
 }
 
 QTEST_GUILESS_MAIN(TestVllmConfigExporter)

@@ -205,7 +205,8 @@ private slots:
         const Measurement m = device->evaluate(cfg(64, 2, 4));
         const qint64 elapsed = clock.elapsed();
         QCOMPARE(m.status, Status::Timeout);
-        QCOMPARE(m.error, QStringLiteral("no answer within 1 s; the worker (pid %1) was killed; its last words on stderr:\n"
+        QCOMPARE(m.error, QStringLiteral("no answer to evaluate within 1 s (the trial timeout: compile, verify and time); "
+                                         "the worker (pid %1) was killed; its last words on stderr:\n"
                                          "dejavu-test-worker: evaluating {\"BLOCK\":64,\"UNROLL\":2,\"VEC\":4}\n"
                                          "dejavu-test-worker: launched {\"BLOCK\":64,\"UNROLL\":2,\"VEC\":4}; it never returns")
                               .arg(pid));
@@ -266,7 +267,7 @@ private slots:
                                        << who + QStringLiteral(" --hello die': exited with code 2 before its hello; its last words on stderr:\n"
                                                                "dejavu-test-worker: cannot initialise the device: no CUDA-capable device is detected");
         QTest::newRow("silent") << QStringList{kWorker, QStringLiteral("--hello"), QStringLiteral("silent")} << QString() << QJsonObject() << 0
-                                << who + QStringLiteral(" --hello silent': no hello within 1 s (nothing on stderr)");
+                                << who + QStringLiteral(" --hello silent': no hello within 1 s (the start timeout) (nothing on stderr)");
         QTest::newRow("unknown kernel") << QStringList{kWorker} << QStringLiteral("gemm") << QJsonObject() << 0
                                         << who + QStringLiteral("': cannot load kernel 'gemm' with problem {}: unknown_kernel: unknown kernel 'gemm' (this worker has: synthetic) (nothing on stderr)");
         QTest::newRow("bad problem") << QStringList{kWorker} << QString() << QJsonObject{{QStringLiteral("m"), 3}} << 0
@@ -348,15 +349,15 @@ private slots:
                                     << QStringLiteral("device 'worker:kernel=gemm': no worker command (expected 'worker:[OPTIONS] COMMAND [ARGS...]')");
         QTest::newRow("empty") << QStringLiteral("worker:") << QStringLiteral("device 'worker:': no worker command (expected 'worker:[OPTIONS] COMMAND [ARGS...]')");
         QTest::newRow("unknown option") << QStringLiteral("worker:CUDA_VISIBLE_DEVICES=1 w")
-                                        << QStringLiteral("device 'worker:CUDA_VISIBLE_DEVICES=1 w': CUDA_VISIBLE_DEVICES=1: unknown option (expected kernel, problem, device, timeout or prepare "
-                                                          "before the command; to set environment variables, start the command with 'env')");
+                                        << QStringLiteral("device 'worker:CUDA_VISIBLE_DEVICES=1 w': CUDA_VISIBLE_DEVICES=1: unknown option (expected kernel, problem, device, timeout, start_timeout, "
+                                                          "load_timeout or prepare before the command; to set environment variables, start the command with 'env')");
         QTest::newRow("unknown lower-case option") << QStringLiteral("worker:kernal=gemm w")
-                                                   << QStringLiteral("device 'worker:kernal=gemm w': kernal=gemm: unknown option (expected kernel, problem, device, timeout or prepare "
-                                                                      "before the command; to set environment variables, start the command with 'env')");
+                                                   << QStringLiteral("device 'worker:kernal=gemm w': kernal=gemm: unknown option (expected kernel, problem, device, timeout, start_timeout, "
+                                                                      "load_timeout or prepare before the command; to set environment variables, start the command with 'env')");
         QTest::newRow("bad problem") << QStringLiteral("worker:problem={M:1} w")
                                      << QStringLiteral("device 'worker:problem={M:1} w': problem={M:1}: problem:1:3: invalid JSON: unterminated object");
         QTest::newRow("bad timeout") << QStringLiteral("worker:timeout=-1 w")
-                                     << QStringLiteral("device 'worker:timeout=-1 w': timeout=-1: expected a number of seconds > 0");
+                                     << QStringLiteral("device 'worker:timeout=-1 w': timeout=-1: expected a number of seconds > 0 (at most 86400)");
         QTest::newRow("bad device") << QStringLiteral("worker:device=gpu w")
                                     << QStringLiteral("device 'worker:device=gpu w': device=gpu: expected a device index (0, 1, ...)");
         QTest::newRow("open quote") << QStringLiteral("worker:w 'oops")

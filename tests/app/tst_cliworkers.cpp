@@ -1,0 +1,301 @@
+// dejavu-tune with worker processes, run as a user would: Ctrl-C and SIGTERM end any wait and
+// exit 130 and 143 with the finished trials stored; a device command line read from a store or
+// a bundle is shown, never run, by every command that only reads (docs/worker-protocol.md).
+#include "DeviceRegistry.h"
+#include "ResultStore.h"
+#include "Session.h"
+#include "TestSupport.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <signal.h>
+
+using namespace dv;
+
+namespace {
+
+const QString kWorker = QStringLiteral(DEJAVU_TEST_WORKER_PATH);
+
+struct Run {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+    QString describe() const
+    {
+        return QStringLiteral("exit %1\nstdout: %2\nstderr: %3").arg(exitCode).arg(QString::fromUtf8(out.left(3000)), QString::fromUtf8(err.left(3000)));
+    }
+};
+
+QByteArray readAll(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+/// Alive and not a zombie.
+bool alive(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray text = stat.readAll();
+    const qsizetype close = text.lastIndexOf(')');
+    const char state = close > 0 && close + 2 < text.size() ? text[close + 2] : 'X';
+    return state != 'Z' && state != 'X';
+}
+
+/// The test worker's --fork-child file: "CHILD WORKER"; {0, 0} until written.
+std::pair<qint64, qint64> forkedPids(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {0, 0};
+    const QList<QByteArray> parts = f.readAll().trimmed().split(' ');
+    return parts.size() == 2 ? std::make_pair(parts[0].toLongLong(), parts[1].toLongLong()) : std::make_pair(qint64(0), qint64(0));
+}
+
+} // namespace
+
+class TestCliWorkers : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        QVERIFY2(QFileInfo::exists(QStringLiteral(DEJAVU_TUNE_PATH)), DEJAVU_TUNE_PATH);
+    }
+
+    // Ctrl-C or SIGTERM while the worker does not say hello, hangs in load, or hangs in a trial:
+    // the tool returns promptly with 130 or 143, the worker and its child are gone, and the
+    // trials that finished are stored in a session left resumable.
+    void signalEndsEveryWait_data()
+    {
+        QTest::addColumn<QStringList>("workerArgs");
+        QTest::addColumn<QString>("waitFor");
+        QTest::addColumn<int>("signal");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("message");
+        const QStringList hello{QStringLiteral("--hello"), QStringLiteral("silent")};
+        const QStringList load{QStringLiteral("--load"), QStringLiteral("hang")};
+        // Grid order: BLOCK=16 UNROLL=1 with VEC=1, VEC=2, then VEC=4 hangs.
+        const QStringList trial{QStringLiteral("--hang-on"), QStringLiteral("{\"VEC\":4}")};
+        QTest::newRow("hello, SIGINT") << hello << QString() << SIGINT << 130 << QStringLiteral("interrupted while waiting for its hello");
+        QTest::newRow("hello, SIGTERM") << hello << QString() << SIGTERM << 143 << QStringLiteral("interrupted while waiting for its hello");
+        QTest::newRow("load, SIGINT") << load << QStringLiteral("load") << SIGINT << 130 << QStringLiteral("interrupted while waiting for its answer to load");
+        QTest::newRow("trial, SIGINT") << trial << QStringLiteral("2 trials") << SIGINT << 130 << QStringLiteral("stopped");
+        QTest::newRow("trial, SIGTERM") << trial << QStringLiteral("2 trials") << SIGTERM << 143 << QStringLiteral("stopped");
+    }
+
+    void signalEndsEveryWait()
+    {
+        QFETCH(QStringList, workerArgs);
+        QFETCH(QString, waitFor);
+        QFETCH(int, signal);
+        QFETCH(int, exitCode);
+        QFETCH(QString, message);
+        const QString tag = QString::fromLatin1(QTest::currentDataTag()).replace(QRegularExpression(QStringLiteral("[^A-Za-z]+")), QStringLiteral("-"));
+        const QString pidFile = m_dir.filePath(tag + QStringLiteral(".pid"));
+        const QString db = m_dir.filePath(tag + QStringLiteral(".sqlite"));
+        const QString trace = m_dir.filePath(tag + QStringLiteral(".trace"));
+        QStringList quoted;
+        for (const QString& a : workerArgs)
+            quoted.append(QLatin1Char('\'') + a + QLatin1Char('\''));
+        // Long timeouts: only the signal may end these waits.
+        const QString device = QStringLiteral("worker:timeout=600 '%1' --fork-child '%2' --trace '%3' %4")
+                                   .arg(kWorker, pidFile, trace, quoted.join(QLatin1Char(' ')));
+        QProcess tool;
+        tool.setProcessChannelMode(QProcess::MergedChannels);
+        tool.start(QStringLiteral(DEJAVU_TUNE_PATH), {QStringLiteral("tune"), QStringLiteral("--db"), db, QStringLiteral("--device"), device,
+                                                      QStringLiteral("--strategy"), QStringLiteral("grid"), QStringLiteral("--budget"),
+                                                      QStringLiteral("10"), QStringLiteral("--quiet")});
+        QVERIFY(tool.waitForStarted(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(forkedPids(pidFile).second > 0, 20000);
+        QByteArray said;
+        if (waitFor == QLatin1String("load")) { // the worker got its load request
+            QTRY_VERIFY_WITH_TIMEOUT(readAll(trace).contains("load"), 20000);
+        } else if (!waitFor.isEmpty()) { // two trials stored, and the third (which hangs) asked for
+            QTRY_VERIFY_WITH_TIMEOUT(storedTrials(db) == 2, 20000);
+            QTRY_VERIFY_WITH_TIMEOUT(readAll(trace).count("evaluate") == 3, 20000);
+        }
+        const auto [child, worker] = forkedPids(pidFile);
+        QVERIFY(alive(worker) && alive(child));
+        ::kill(pid_t(tool.processId()), signal);
+        QVERIFY2(tool.waitForFinished(10000), "the tool did not end after the signal");
+        said += tool.readAll();
+        QCOMPARE(tool.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(tool.exitCode() == exitCode, said.constData());
+        QVERIFY2(said.contains(message.toUtf8()), said.constData());
+        QTRY_VERIFY_WITH_TIMEOUT(!alive(worker), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(!alive(child), 5000);
+        if (waitFor != QLatin1String("2 trials")) {
+            QVERIFY2(!QFileInfo::exists(db), "no session was created, so no database");
+            return;
+        }
+        // Two trials finished before the third hung: both stored, the session resumable.
+        auto store = test::openStore(db);
+        auto sessions = store->sessions();
+        QVERIFY2(sessions && sessions->size() == 1, sessions ? "not one session" : qPrintable(sessions.error()));
+        QCOMPARE(sessions->first().state, QStringLiteral("stopped"));
+        QCOMPARE(sessions->first().trialCount, 2);
+        QVERIFY2(said.contains("continue with: dejavu-tune tune --db"), said.constData());
+    }
+
+    // The ladder stops at the signal too, and says so in its exit status.
+    void ladderExitsWithTheSignal()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("ladder.sqlite"));
+        QProcess tool;
+        tool.setProcessChannelMode(QProcess::MergedChannels);
+        tool.start(QStringLiteral(DEJAVU_TUNE_PATH),
+                   {QStringLiteral("ladder"), QStringLiteral("--db"), db, QStringLiteral("--device"),
+                    QStringLiteral("worker:timeout=600 'problem={\"n\":{key}}' '%1' --hang-on '{\"VEC\":4}'").arg(kWorker),
+                    QStringLiteral("--keys"), QStringLiteral("1024,2048"), QStringLiteral("--strategy"), QStringLiteral("grid"),
+                    QStringLiteral("--budget"), QStringLiteral("10")});
+        QVERIFY(tool.waitForStarted(10000));
+        // The first key's session starts once both workers are up; its third trial hangs.
+        QTRY_VERIFY2_WITH_TIMEOUT(storedTrials(db) == 2, qPrintable(QStringLiteral("%1 trials; %2").arg(storedTrials(db)).arg(QString::fromUtf8(tool.readAll()))), 20000);
+        ::kill(pid_t(tool.processId()), SIGINT);
+        QVERIFY2(tool.waitForFinished(10000), "the ladder did not end after the signal");
+        const QByteArray said = tool.readAll();
+        QVERIFY2(tool.exitCode() == 130, said.constData());
+        QVERIFY2(said.contains("interrupted after 1 of 2 keys"), said.constData());
+    }
+
+    // A store or bundle naming a command line as the device: no read-only command runs it, and
+    // resuming asks for it on the command line, showing it. Given again, it is the user's.
+    void storedCommandLinesAreNeverRun()
+    {
+        const QString dir = m_dir.filePath(QStringLiteral("hostile"));
+        QVERIFY(QDir().mkpath(dir));
+        const QString marker = dir + QStringLiteral("/pwned");
+        const QString hostile = QStringLiteral("worker:sh -c 'touch %1'").arg(marker);
+        const QString db = dir + QStringLiteral("/results.sqlite");
+        // Session 1: RMSNorm (dejavu), session 2: a made-up fused MoE layer E 8, N 4096 (vLLM).
+        QVERIFY(writeHostileSession(db, hostile, QStringLiteral("replay:h100/triton_rmsnorm_fp16_rows16_N4096")));
+        const QString moe = test::writeMadeUpMoeDataset(dir + QStringLiteral("/moe.json"), 1024, 8, 4096, 4096);
+        QVERIFY(!moe.isEmpty());
+        QVERIFY(writeHostileSession(db, hostile, moe));
+
+        const QString bundle = dir + QStringLiteral("/campaign.tar.gz");
+        const QString imported = dir + QStringLiteral("/imported.sqlite");
+        const QString deployment = dir + QStringLiteral("/deployment.json");
+        {
+            QFile f(deployment);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QJsonDocument(test::madeUpRmsnormDeployment()).toJson());
+        }
+        const QList<QStringList> readOnly = {
+            {QStringLiteral("sessions"), QStringLiteral("--db"), db},
+            {QStringLiteral("export"), QStringLiteral("--db"), db, QStringLiteral("--session"), QStringLiteral("1"), QStringLiteral("--format"), QStringLiteral("csv"), QStringLiteral("--out"), dir + QStringLiteral("/t.csv")},
+            {QStringLiteral("export"), QStringLiteral("--db"), db, QStringLiteral("--session"), QStringLiteral("1"), QStringLiteral("--format"), QStringLiteral("kerneltuner"), QStringLiteral("--out"), dir + QStringLiteral("/t.json")},
+            {QStringLiteral("export"), QStringLiteral("--db"), db, QStringLiteral("--format"), QStringLiteral("vllm"), QStringLiteral("--experts"),
+             QStringLiteral("8"), QStringLiteral("--n"), QStringLiteral("4096"), QStringLiteral("--session"), QStringLiteral("2"), QStringLiteral("--out"), dir + QStringLiteral("/vllm")},
+            {QStringLiteral("export"), QStringLiteral("--db"), db, QStringLiteral("--session"), QStringLiteral("1"), QStringLiteral("--format"), QStringLiteral("dejavu"), QStringLiteral("--deployment"),
+             deployment, QStringLiteral("--out"), dir + QStringLiteral("/dejavu")},
+            {QStringLiteral("export"), QStringLiteral("--db"), db, QStringLiteral("--session"), QStringLiteral("2"), QStringLiteral("--format"), QStringLiteral("triton-cache"), QStringLiteral("--out"), dir + QStringLiteral("/tc")},
+            {QStringLiteral("ladder"), QStringLiteral("--coverage"), QStringLiteral("--db"), db, QStringLiteral("--session"), QStringLiteral("1")},
+            {QStringLiteral("ladder"), QStringLiteral("--coverage"), QStringLiteral("--db"), db, QStringLiteral("--session"), QStringLiteral("2")},
+            {QStringLiteral("bundle"), QStringLiteral("create"), QStringLiteral("--db"), db, QStringLiteral("--session"), QStringLiteral("2"), QStringLiteral("--out"), bundle},
+            {QStringLiteral("bundle"), QStringLiteral("inspect"), bundle},
+            {QStringLiteral("bundle"), QStringLiteral("verify"), bundle},
+            {QStringLiteral("bundle"), QStringLiteral("merge"), bundle, bundle, QStringLiteral("--out"), dir + QStringLiteral("/merged.tar.gz")},
+            {QStringLiteral("bundle"), QStringLiteral("import"), bundle, QStringLiteral("--db"), imported}, // the matmul as session 1
+            {QStringLiteral("ladder"), QStringLiteral("--coverage"), QStringLiteral("--db"), imported, QStringLiteral("--session"), QStringLiteral("1")},
+            {QStringLiteral("export"), QStringLiteral("--db"), imported, QStringLiteral("--format"), QStringLiteral("vllm"), QStringLiteral("--experts"),
+             QStringLiteral("8"), QStringLiteral("--n"), QStringLiteral("4096"), QStringLiteral("--session"), QStringLiteral("1"), QStringLiteral("--out"), dir + QStringLiteral("/vllm2")},
+        };
+        for (const QStringList& args : readOnly) {
+            const Run r = cli(args);
+            // Each of these reads what it needs from the stored session; most succeed.
+            if (args.first() != QLatin1String("export") || !args.contains(QStringLiteral("triton-cache")))
+                QVERIFY2(r.exitCode == 0, qPrintable(args.join(QLatin1Char(' ')) + QLatin1Char('\n') + r.describe()));
+            QVERIFY2(!QFileInfo::exists(marker), qPrintable(QStringLiteral("ran the stored command: ") + args.join(QLatin1Char(' '))));
+        }
+
+        // Resuming without --device: refused, naming the stored command line (from either store).
+        for (const QString& store : QStringList{db, imported}) {
+            const Run r = cli({QStringLiteral("tune"), QStringLiteral("--db"), store, QStringLiteral("--resume"), QStringLiteral("1")});
+            QVERIFY2(r.exitCode == 2, qPrintable(r.describe()));
+            QVERIFY2(r.err.contains(QStringLiteral("session 1 ran on a worker started by this command line, read from %1:\n  %2\n")
+                                        .arg(store, hostile).toUtf8()),
+                     qPrintable(r.describe()));
+            QVERIFY2(r.err.contains("it is not run unless you give it again: --device '"), qPrintable(r.describe()));
+            QVERIFY(!QFileInfo::exists(marker));
+        }
+        // Given again by the user, it is theirs and runs (it is no worker, so opening fails).
+        const Run given = cli({QStringLiteral("tune"), QStringLiteral("--db"), db, QStringLiteral("--resume"), QStringLiteral("1"),
+                               QStringLiteral("--device"), hostile});
+        QVERIFY2(given.exitCode == 2, qPrintable(given.describe()));
+        QVERIFY2(given.err.contains("before its hello"), qPrintable(given.describe()));
+        QVERIFY(QFileInfo::exists(marker));
+    }
+
+private:
+    /// The trials of the store's only session, -1 while there is none (or the store is busy).
+    static int storedTrials(const QString& db)
+    {
+        if (!QFileInfo::exists(db))
+            return -1;
+        auto store = ResultStore::open(db);
+        if (!store)
+            return -1;
+        auto sessions = store.value()->sessions();
+        return sessions && sessions->size() == 1 ? sessions->first().trialCount : -1;
+    }
+
+    Run cli(const QStringList& args) const
+    {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath(QStringLiteral("xdg-data")));
+        env.insert(QStringLiteral("HOME"), m_dir.path());
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(DEJAVU_TUNE_PATH), args);
+        Run r;
+        if (!p.waitForStarted(10000) || !p.waitForFinished(60000)) {
+            p.kill();
+            p.waitForFinished(5000);
+            r.err = "did not run to the end";
+            return r;
+        }
+        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        r.out = p.readAllStandardOutput();
+        r.err = p.readAllStandardError();
+        return r;
+    }
+
+    /// A store as someone else might hand it over: a real session replayed on `replayId`
+    /// (stopped, so resumable) whose device says backend "replay" but whose id is `deviceId`.
+    static bool writeHostileSession(const QString& path, const QString& deviceId, const QString& replayId)
+    {
+        auto memory = test::openStore(QStringLiteral(":memory:"));
+        SessionOptions options{QStringLiteral("random"), {}, 1, 20, 0};
+        auto session = Session::create(*memory, test::openDevice(replayId), options);
+        if (!session || !session.value()->run())
+            return false;
+        SessionRecord record = memory->session(session.value()->id()).value();
+        record.device.id = deviceId;
+        record.state = QStringLiteral("stopped");
+        auto store = test::openStore(path);
+        auto id = store->createSession(record);
+        if (!id)
+            return false;
+        const QVector<Trial> trials = memory->trials(record.id).value();
+    for (Trial t : trials) {
+            t.sessionId = id.value();
+            if (!store->appendTrial(t, record.elapsedMs))
+                return false;
+        }
+        return bool(store->setSessionState(id.value(), QStringLiteral("stopped")));
+    }
+
+    QTemporaryDir m_dir;
+};
+
+QTEST_GUILESS_MAIN(TestCliWorkers)
+#include "tst_cliworkers.moc"
