@@ -5,7 +5,7 @@
 //
 // Build (from the repository root):
 //   g++ -std=c++17 -O2 -march=x86-64 -Icore -I/usr/include/eigen3 bench/bench_gaussian_process.cpp
-//       core/GaussianProcess.cpp core/FeasibilityModel.cpp core/Acquisition.cpp -o bench_gp
+//       core/search/model/GaussianProcess.cpp core/search/model/FeasibilityModel.cpp core/search/model/Acquisition.cpp -o bench_gp
 
 #include "search/model/Acquisition.h"
 #include "search/model/FeasibilityModel.h"

@@ -32,6 +32,24 @@ using namespace cli;
 
 namespace {
 
+/// One evaluation as a JSON line on stdout, parameters in the space's order:
+/// {"i": 1, "config": {"BLOCK_M": 128, ...}, "status": "ok", "objective": 0.1932}.
+void printTrialLine(const ConfigSpace& space, const Trial& t)
+{
+    QByteArray line = "{\"i\": " + QByteArray::number(t.sequence) + ", \"config\": {";
+    const auto& params = space.parameters();
+    for (int i = 0; i < params.size(); ++i) {
+        const QJsonValue v = t.config.value(params[i].name);
+        QByteArray value = QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact);
+        line += (i ? ", " : "") + QJsonDocument(QJsonArray{params[i].name}).toJson(QJsonDocument::Compact).mid(1).chopped(1)
+              + ": " + value.mid(1, value.size() - 2);
+    }
+    line += "}, \"status\": \"" + statusName(t.measurement.status).toUtf8() + "\", \"objective\": ";
+    line += t.measurement.isOk() ? QByteArray::number(t.measurement.objectiveMs, 'g', QLocale::FloatingPointShortest) : QByteArray("null");
+    line += "}\n";
+    std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
+}
+
 /// Prints the end of a session; true when a configuration succeeded (there is a best).
 bool printSummary(const SessionRecord& record, const QVector<Trial>& trials, const QString& reason, double seconds,
                   const QString& db)
@@ -209,6 +227,7 @@ int Cli::tune(const QStringList& args)
     p.addOption({QStringLiteral("remeasure-rounds"), QStringLiteral("Rounds of the re-measurement (default 3)."), QStringLiteral("R"), QStringLiteral("3")});
     p.addOption({QStringLiteral("space"), QStringLiteral("Search only this narrowing of the device's space (a space file: fewer values, extra constraints)."), QStringLiteral("FILE")});
     p.addOption({QStringLiteral("quiet"), QStringLiteral("No progress bar.")});
+    p.addOption({QStringLiteral("print-trials"), QStringLiteral("Print each trial to stdout as a JSON line once it is stored (as `replay` does).")});
     if (!parse(p, args, QStringLiteral("Run or resume a tuning session.")))
         return kBadInput;
 
@@ -337,9 +356,15 @@ int Cli::tune(const QStringList& args)
     const auto stored = s.history().best();
     double best = stored ? stored->objectiveMs : std::numeric_limits<double>::infinity();
     const bool quiet = p.isSet(QStringLiteral("quiet"));
+    const bool printTrials = p.isSet(QStringLiteral("print-trials"));
     QObject::connect(&s, &Session::trialFinished, [&](const Trial& t) {
         if (t.measurement.isOk())
             best = std::min(best, t.measurement.objectiveMs);
+        // Emitted only once the trial is committed: a line on stdout is a trial the store holds.
+        if (printTrials) {
+            printTrialLine(s.space(), t);
+            std::fflush(stdout);
+        }
     });
     QObject::connect(&s, &Session::progress, [&](int done, int total) {
         if (!quiet)
@@ -427,18 +452,7 @@ int Cli::replay(const QStringList& args)
     bool anyOk = false;
     QObject::connect(session.value().get(), &Session::trialFinished, [&space, &anyOk](const Trial& t) {
         anyOk = anyOk || t.measurement.isOk();
-        QByteArray line = "{\"i\": " + QByteArray::number(t.sequence) + ", \"config\": {";
-        const auto& params = space.parameters();
-        for (int i = 0; i < params.size(); ++i) {
-            const QJsonValue v = t.config.value(params[i].name);
-            QByteArray value = QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact);
-            line += (i ? ", " : "") + QJsonDocument(QJsonArray{params[i].name}).toJson(QJsonDocument::Compact).mid(1).chopped(1)
-                  + ": " + value.mid(1, value.size() - 2);
-        }
-        line += "}, \"status\": \"" + statusName(t.measurement.status).toUtf8() + "\", \"objective\": ";
-        line += t.measurement.isOk() ? QByteArray::number(t.measurement.objectiveMs, 'g', QLocale::FloatingPointShortest) : QByteArray("null");
-        line += "}\n";
-        std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
+        printTrialLine(space, t);
     });
     auto ended = session.value()->run();
     std::fflush(stdout);

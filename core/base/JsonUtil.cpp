@@ -97,9 +97,21 @@ QString duplicateKey(const QByteArray& json)
 
 QString clip(const QString& text, int max)
 {
-    if (text.size() <= max)
-        return text;
-    return text.left(max) + QStringLiteral("\u2026 (%1 characters)").arg(text.size());
+    // Control characters are shown as \xNN: a NUL would end the message where it is printed as a C
+    // string (the rest of the error lost), an escape sequence would drive the user's terminal.
+    QString out;
+    const QStringView shown = QStringView(text).left(max);
+    out.reserve(shown.size());
+    for (const QChar c : shown) {
+        const char16_t u = c.unicode();
+        if (u < 0x20 || u == 0x7f || (u >= 0x80 && u < 0xa0))
+            out += QStringLiteral("\\x%1").arg(uint(u), 2, 16, QLatin1Char('0'));
+        else
+            out += c;
+    }
+    if (text.size() > max)
+        out += QStringLiteral("\u2026 (%1 characters)").arg(text.size());
+    return out;
 }
 
 QString jsonText(const QJsonValue& value)

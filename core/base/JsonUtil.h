@@ -14,7 +14,8 @@ Result<QJsonObject> parseJsonObject(const QByteArray& bytes, const QString& sour
 /// In valid JSON text: where an object repeats a key ("line:column: duplicate key ... in PATH"),
 /// or empty when none does.
 QString duplicateKey(const QByteArray& json);
-/// Untrusted text for an error message: at most `max` characters, then "…" and the full length.
+/// Untrusted text for an error message: at most `max` characters, then "…" and the full length;
+/// control characters (NUL, ESC, newline...) shown as \xNN.
 QString clip(const QString& text, int max = 80);
 /// A short JSON rendering of a value for error messages.
 QString jsonText(const QJsonValue& value);

@@ -6,6 +6,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <algorithm>
 #include <cmath>
 
 namespace dv {
@@ -77,6 +78,9 @@ Result<KernelTunerCache> KernelTunerCache::parse(const QByteArray& raw, const QS
         if (!k.isString())
             return fail(QStringLiteral("tune_params_keys"), QStringLiteral("expected strings, got %1").arg(jsonText(k)));
         const QString name = k.toString();
+        // A configuration is an object keyed by parameter name: a name listed twice cannot be told apart.
+        if (std::any_of(parameters.begin(), parameters.end(), [&](const Parameter& p) { return p.name == name; }))
+            return fail(QStringLiteral("tune_params_keys"), QStringLiteral("'%1' appears twice").arg(name));
         const QJsonValue values = tuneParams.value(name);
         if (!values.isArray() || values.toArray().isEmpty())
             return fail(QStringLiteral("tune_params.%1").arg(name), QStringLiteral("expected a non-empty array of values"));
@@ -92,6 +96,9 @@ Result<KernelTunerCache> KernelTunerCache::parse(const QByteArray& raw, const QS
                 fraction = fraction || v.toDouble() != std::floor(v.toDouble());
             else
                 return fail(QStringLiteral("tune_params.%1").arg(name), QStringLiteral("unsupported value %1").arg(jsonText(v)));
+            // Two positions with one value would make two configurations of one.
+            if (p.values.contains(v))
+                return fail(QStringLiteral("tune_params.%1").arg(name), QStringLiteral("value %1 appears twice").arg(jsonText(v)));
             p.values.append(v);
         }
         p.type = strings ? ParameterType::String : bools ? ParameterType::Bool

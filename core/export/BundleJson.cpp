@@ -11,6 +11,7 @@
 #include <QJsonDocument>
 
 #include <cmath>
+#include <limits>
 
 namespace dv {
 
@@ -49,13 +50,21 @@ struct Fields {
             error = QStringLiteral("%1.%2: expected a number, got %3").arg(where, QLatin1String(key), jsonText(v));
         return v.toDouble();
     }
-    qint64 integer(const char* key)
+    /// Checked against [lo, hi] before the conversion: 1e300 was undefined behaviour, and a sequence
+    /// number of 2^32 + 1 became 1 in an int.
+    qint64 integer(const char* key, qint64 lo = -(qint64(1) << 53), qint64 hi = qint64(1) << 53)
     {
         const double d = num(key);
-        if (error.isEmpty() && std::floor(d) != d)
-            error = QStringLiteral("%1.%2: expected an integer").arg(where, QLatin1String(key));
+        if (!error.isEmpty())
+            return 0;
+        if (std::floor(d) != d || d < double(lo) || d > double(hi)) {
+            error = QStringLiteral("%1.%2: expected an integer from %3 to %4, got %5").arg(where, QLatin1String(key)).arg(lo).arg(hi)
+                        .arg(jsonText(o.value(QLatin1String(key))));
+            return 0;
+        }
         return qint64(d);
     }
+    int count(const char* key, int lo = 0) { return int(integer(key, lo, std::numeric_limits<int>::max())); }
     QJsonObject obj(const char* key)
     {
         const QJsonValue v = o.value(QLatin1String(key));
@@ -126,7 +135,7 @@ Result<BundleManifest> BundleManifest::fromJson(const QByteArray& json)
     if (f.error.isEmpty() && version != kVersion)
         return Error{QStringLiteral("manifest.json.version: %1 is not supported (this program reads version %2)").arg(version).arg(kVersion)};
     m.kernel = f.str("kernel");
-    m.keyPosition = int(f.integer("key_position"));
+    m.keyPosition = f.count("key_position");
     m.createdAt = f.str("created_at");
     m.contentSha256 = f.str("content_sha256");
     const QJsonArray es = f.arr("entries");
@@ -142,7 +151,7 @@ Result<BundleManifest> BundleManifest::fromJson(const QByteArray& json)
         e.problem = g.str("problem");
         e.kernel = g.str("kernel");
         e.strategy = g.str("strategy");
-        e.evaluations = int(g.integer("evaluations"));
+        e.evaluations = g.count("evaluations");
         e.bestMs = g.num("best_ms");
         e.bestConfig = g.obj("best_config");
         e.toolchain = g.str("toolchain");
@@ -158,7 +167,7 @@ Result<BundleManifest> BundleManifest::fromJson(const QByteArray& json)
     for (int i = 0; i < ms.size(); ++i) {
         const QJsonObject mo = ms[i].toObject();
         Fields g{mo, QStringLiteral("manifest.json.members[%1]").arg(i), {}};
-        BundleMemberInfo info{g.str("path"), g.integer("size"), g.str("sha256")};
+        BundleMemberInfo info{g.str("path"), g.integer("size", 0), g.str("sha256")};
         if (!g.error.isEmpty())
             return Error{g.error};
         if (info.sha256.size() != 64)
@@ -303,11 +312,11 @@ Result<std::pair<SessionRecord, QVector<Trial>>> Bundle::parseSession(const QByt
     r.strategyOptions = f.obj("strategy_options");
     bool seedOk = false;
     r.seed = f.str("seed").toULongLong(&seedOk);
-    r.budgetEvaluations = int(f.integer("budget_evaluations"));
+    r.budgetEvaluations = f.count("budget_evaluations");
     r.budgetSeconds = f.num("budget_seconds");
-    r.budgetStall = int(f.integer("budget_stall"));
-    r.remeasureTop = int(f.integer("remeasure_top"));
-    r.remeasureRounds = int(f.integer("remeasure_rounds"));
+    r.budgetStall = f.count("budget_stall");
+    r.remeasureTop = f.count("remeasure_top");
+    r.remeasureRounds = f.count("remeasure_rounds");
     r.elapsedMs = f.num("elapsed_ms");
     r.timing.flushL2 = so.value(QLatin1String("flush_l2")).toBool(true);
     r.timing.cudaGraph = so.value(QLatin1String("cuda_graph")).toBool(false);
@@ -329,8 +338,8 @@ Result<std::pair<SessionRecord, QVector<Trial>>> Bundle::parseSession(const QByt
         const QJsonObject to = ts[i].toObject();
         Fields t{to, QStringLiteral("%1: trials[%2]").arg(member).arg(i), {}};
         Trial trial;
-        trial.sequence = int(t.integer("sequence"));
-        trial.spaceIndex = t.integer("space_index");
+        trial.sequence = t.count("sequence", 1);
+        trial.spaceIndex = t.integer("space_index", -1);
         trial.configKey = t.str("config_key");
         trial.config = t.obj("config");
         const QString status = t.str("status");

@@ -8,6 +8,7 @@
 #include <QSet>
 
 #include <cmath>
+#include <limits>
 
 namespace dv {
 
@@ -59,19 +60,23 @@ public:
     void integer(const char* name, int& out, int minimum)
     {
         std::optional<qint64> v;
-        optionalInteger(name, v, minimum, false);
+        // An int field: 2^32 + 1 used to become 1, and the autotune hash was computed with it.
+        optionalInteger(name, v, minimum, false, std::numeric_limits<int>::max());
         if (v)
             out = int(*v);
     }
-    void optionalInteger(const char* name, std::optional<qint64>& out, qint64 minimum, bool nullAllowed = true)
+    void optionalInteger(const char* name, std::optional<qint64>& out, qint64 minimum, bool nullAllowed = true,
+                         qint64 maximum = qint64(1e15))
     {
         const QString n = QLatin1String(name);
         const QJsonValue v = field(n, false);
         if (v.isUndefined() || (nullAllowed && v.isNull()))
             return;
         const double d = v.toDouble(std::nan(""));
-        if (!v.isDouble() || std::floor(d) != d || d < double(minimum) || d > 1e15)
+        if (!v.isDouble() || std::floor(d) != d || d < double(minimum))
             return fail(n, QStringLiteral("expected an integer >= %1%2, got %3").arg(minimum).arg(nullAllowed ? QStringLiteral(" or null") : QString(), jsonText(v)));
+        if (d > double(maximum))
+            return fail(n, QStringLiteral("expected an integer <= %1, got %2").arg(maximum).arg(jsonText(v)));
         out = qint64(d);
     }
     void strings(const char* name, QStringList& out, bool required = false)
@@ -200,7 +205,8 @@ Result<DejavuDeployment> DejavuDeployment::fromJson(const QByteArray& json, cons
         if (!positions.isArray())
             return Error{QStringLiteral("%1: key_from_problem: expected a list of positions").arg(source)};
         for (const QJsonValue& v : positions.toArray()) {
-            if (!v.isDouble() || v.toDouble() < 0 || std::floor(v.toDouble()) != v.toDouble())
+            // Bounded: toInt() gives 0 for what does not fit, and 1e10 read as position 0.
+            if (!v.isDouble() || v.toDouble() < 0 || std::floor(v.toDouble()) != v.toDouble() || v.toDouble() > std::numeric_limits<int>::max())
                 return Error{QStringLiteral("%1: key_from_problem: %2 is not a position").arg(source, jsonText(v))};
             d.keyFromProblem.append(v.toInt());
         }

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace dv {
 
@@ -137,7 +138,8 @@ Result<TritonCacheDeployment> TritonCacheDeployment::fromJson(const QByteArray& 
     } else {
         const QJsonArray a = kp.toArray();
         for (const QJsonValue& v : a) {
-            if (!v.isDouble() || v.toDouble() < 0 || std::floor(v.toDouble()) != v.toDouble())
+            // Bounded: toInt() gives 0 for what does not fit, and 1e10 read as position 0.
+            if (!v.isDouble() || v.toDouble() < 0 || std::floor(v.toDouble()) != v.toDouble() || v.toDouble() > std::numeric_limits<int>::max())
                 return Error{QStringLiteral("%1.key_from_problem: expected non-negative integers, got %2").arg(where, jsonText(kp))};
             d.keyFromProblem.append(v.toInt());
         }
@@ -148,8 +150,13 @@ Result<TritonCacheDeployment> TritonCacheDeployment::fromJson(const QByteArray& 
     if (check.isObject()) {
         const QJsonObject c = check.toObject();
         Check k;
-        for (const QJsonValue& v : c.value(QLatin1String("key_values")).toArray())
-            k.keyValues.append(qint64(v.toDouble()));
+        for (const QJsonValue& v : c.value(QLatin1String("key_values")).toArray()) {
+            // Checked before the conversion: 1e300 was undefined behaviour.
+            const double x = v.toDouble(std::nan(""));
+            if (!(std::fabs(x) <= 9007199254740992.0) || std::floor(x) != x)
+                return Error{QStringLiteral("%1.check.key_values: expected integers, got %2").arg(where, jsonText(v))};
+            k.keyValues.append(qint64(x));
+        }
         k.tuningKey = c.value(QLatin1String("tuning_key")).toString();
         k.directory = c.value(QLatin1String("directory")).toString();
         k.fileName = c.value(QLatin1String("file_name")).toString();

@@ -12,6 +12,7 @@
 #include <QRegularExpression>
 
 #include <cmath>
+#include <limits>
 
 namespace dv {
 
@@ -57,8 +58,9 @@ Result<QVector<QPair<QString, qint64>>> vllmConfig(const QJsonObject& config, co
             return Error{QStringLiteral("%1: '%2' is no parameter of vLLM's fused MoE kernel; vLLM passes every field of an "
                                         "entry to the kernel").arg(who, it.key())};
         const double d = it.value().toDouble(std::nan(""));
-        if (!it.value().isDouble() || std::floor(d) != d || d < 1)
-            return Error{QStringLiteral("%1: '%2' = %3 is not a positive integer").arg(who, it.key(), jsonText(it.value()))};
+        // Bounded before the conversion: 1e30 became -2^63 and was written into the file as such.
+        if (!it.value().isDouble() || std::floor(d) != d || d < 1 || d > double(std::numeric_limits<int>::max()))
+            return Error{QStringLiteral("%1: '%2' = %3 is not a positive integer (at most 2^31 - 1)").arg(who, it.key(), jsonText(it.value()))};
         if (values.contains(name))
             return Error{QStringLiteral("%1: '%2' is given twice (as %2 and an alias)").arg(who, name)};
         values.insert(name, qint64(d));
@@ -245,7 +247,11 @@ Result<QMap<qint64, QJsonObject>> VllmConfigExporter::parse(const QByteArray& js
         for (const QString& k : requiredKeys())
             if (!config.value(k).isDouble())
                 return Error{QStringLiteral("%1: \"%2\": '%3' missing or not a number").arg(source, it.key(), k)};
-        out.insert(digits.toLongLong(), config); // later duplicates win, as in a Python dict
+        bool fits = false;
+        const qint64 m = digits.toLongLong(&fits);
+        if (!fits) // Python's int() takes any size; a batch size beyond 64 bits is none we can look up
+            return Error{QStringLiteral("%1: key '%2': not a batch size this program can read (beyond 64 bits)").arg(source, clip(it.key()))};
+        out.insert(m, config); // later duplicates win, as in a Python dict
     }
     if (out.isEmpty())
         return Error{QStringLiteral("%1: no entry").arg(source)};
@@ -254,9 +260,11 @@ Result<QMap<qint64, QJsonObject>> VllmConfigExporter::parse(const QByteArray& js
 
 qint64 VllmConfigExporter::nearestKey(const QMap<qint64, QJsonObject>& configs, qint64 m)
 {
+    // |k - m| in unsigned arithmetic: exact for any two 64-bit keys, where k - m itself can overflow.
+    auto distance = [m](qint64 k) { return k >= m ? quint64(k) - quint64(m) : quint64(m) - quint64(k); };
     qint64 best = configs.isEmpty() ? -1 : configs.firstKey();
     for (auto it = configs.keyBegin(); it != configs.keyEnd(); ++it)
-        if (std::llabs(*it - m) < std::llabs(best - m))
+        if (distance(*it) < distance(best))
             best = *it;
     return best;
 }

@@ -127,6 +127,16 @@ Result<QVector<Parameter>> ConfigSpace::parametersFromJson(const QJsonObject& ro
     static const QRegularExpression identifier(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]*$"));
     QVector<Parameter> parameters;
     QSet<QString> names;
+    // Checked before a parameter's values are built: a few lines of 10^6-value ranges would
+    // otherwise take minutes and gigabytes before the product is found too large.
+    quint64 product = 1;
+    auto grow = [&product](quint64 count) {
+        if (count == 0 || product > (quint64(1) << 62) / count)
+            return false;
+        product *= count;
+        return true;
+    };
+    const QString tooLarge = QStringLiteral("the Cartesian product of the parameters exceeds 2^62 combinations");
     const QJsonArray params = paramsValue.toArray();
     for (int i = 0; i < params.size(); ++i) {
         const QString at = QStringLiteral("parameters[%1]").arg(i);
@@ -164,6 +174,8 @@ Result<QVector<Parameter>> ConfigSpace::parametersFromJson(const QJsonObject& ro
             // start + k * step rather than a running sum, and fractions rounded to 15 digits, so a
             // decimal step gives the decimals the user wrote (0.3, not 0.30000000000000004).
             const qint64 count = qint64(std::floor((e - s) / st + 1e-9)) + 1;
+            if (!grow(quint64(count)))
+                return fail(at + QStringLiteral(".range"), tooLarge);
             for (qint64 k = 0; k < count; ++k) {
                 double x = s + double(k) * st;
                 if (x != std::floor(x))
@@ -175,6 +187,8 @@ Result<QVector<Parameter>> ConfigSpace::parametersFromJson(const QJsonObject& ro
             if (!v.isArray() || v.toArray().isEmpty())
                 return fail(at + QStringLiteral(".values"), QStringLiteral("expected a non-empty array"));
             values = v.toArray();
+            if (!grow(quint64(values.size())))
+                return fail(at + QStringLiteral(".values"), tooLarge);
         }
 
         bool anyBool = false, anyString = false, anyNumber = false, anyFraction = false;

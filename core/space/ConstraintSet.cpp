@@ -164,6 +164,11 @@ Result<ConstraintSet> ConstraintSet::compile(const QVector<Parameter>& parameter
             return fail(QStringLiteral("empty expression"));
         if (text.size() > kMaxExpressionLength)
             return fail(QStringLiteral("%1 characters, more than the %2 a constraint may have").arg(text.size()).arg(kMaxExpressionLength));
+        // muparser misreads a NUL (`d \0= 1` was accepted as `d`, the rest dropped unseen); a tab is
+        // white space, the other control characters muparser refuses too, less clearly.
+        for (qsizetype i = 0; i < text.size(); ++i)
+            if (text[i].unicode() < 0x20 && text[i] != QLatin1Char('\t'))
+                return fail(QStringLiteral("control character \\x%1 at position %2").arg(uint(text[i].unicode()), 2, 16, QLatin1Char('0')).arg(i + 1));
         QString rewriteError;
         const QString rewritten = rewriteExpression(text, stringIds, &rewriteError);
         if (!rewriteError.isEmpty())
@@ -195,6 +200,10 @@ Result<ConstraintSet> ConstraintSet::compile(const QVector<Parameter>& parameter
                 return fail(QStringLiteral("unknown parameter '%1'").arg(clip(d.unknown.names.first())));
             if (std::fetestexcept(kUndefined))
                 return fail(QStringLiteral("divides by zero or has no defined value among its constants"));
+            // muparser reads `a > 1, b < 2` as two expressions and Eval() answers the last one, so
+            // the first would silently constrain nothing.
+            if (parser->GetNumResults() != 1)
+                return fail(QStringLiteral("%1 expressions separated by ','; join them with 'and'").arg(parser->GetNumResults()));
             int deepest = -1;
             for (const auto& [name, ptr] : used) {
                 Q_UNUSED(ptr);

@@ -115,6 +115,7 @@ private slots:
     void exportCsv();
     void exportErrors();
     void sessionsListsNewestFirst();
+    void tunePrintsStoredTrials();
     void benchStrategiesFirstSeed();
     void spaceChecksAGoodFile();
     void spaceRejectsABadFile_data();
@@ -657,6 +658,43 @@ void TestCli::sessionsListsNewestFirst()
     const Run garbage = cli({QStringLiteral("sessions"), QStringLiteral("--db"), path(QStringLiteral("garbage.sqlite"))});
     QCOMPARE(garbage.exitCode, 2);
     QVERIFY(QString::fromUtf8(garbage.err).contains(path(QStringLiteral("garbage.sqlite"))));
+}
+
+void TestCli::tunePrintsStoredTrials()
+{
+    // --print-trials: one line per trial once it is committed; the chaos soak (bench/chaos_soak.py)
+    // checks the store against these lines after killing the engine.
+    const QString db = path(QStringLiteral("printed.sqlite"));
+    const QString device = QStringLiteral("replay:h100/triton_rmsnorm_fp16_rows16_N4096");
+    const Run first = cli({QStringLiteral("tune"), QStringLiteral("--device"), device, QStringLiteral("--strategy"), QStringLiteral("random"),
+                           QStringLiteral("--budget"), QStringLiteral("5"), QStringLiteral("--db"), db, QStringLiteral("--quiet"),
+                           QStringLiteral("--print-trials")});
+    QVERIFY2(first.exitCode == 0, qPrintable(first.describe()));
+    const Run second = cli({QStringLiteral("tune"), QStringLiteral("--device"), device, QStringLiteral("--resume"), QStringLiteral("1"),
+                            QStringLiteral("--budget"), QStringLiteral("8"), QStringLiteral("--db"), db, QStringLiteral("--quiet"),
+                            QStringLiteral("--print-trials")});
+    QVERIFY2(second.exitCode == 0, qPrintable(second.describe()));
+    const QList<QByteArray> printed = lines(first.out) + lines(second.out);
+    QCOMPARE(lines(first.out).size(), 5);
+
+    auto store = ResultStore::open(db);
+    QVERIFY(store.ok());
+    const QVector<Trial> trials = store.value()->trials(1).value();
+    QCOMPARE(trials.size(), 8);
+    QCOMPARE(printed.size(), trials.size());
+    for (int i = 0; i < trials.size(); ++i) {
+        QJsonParseError error;
+        const QJsonObject line = QJsonDocument::fromJson(printed[i], &error).object();
+        QVERIFY2(error.error == QJsonParseError::NoError, printed[i].constData());
+        QCOMPARE(line.value(QLatin1String("i")).toInt(), trials[i].sequence);
+        QCOMPARE(line.value(QLatin1String("config")).toObject(), trials[i].config);
+        QCOMPARE(line.value(QLatin1String("status")).toString(), statusName(trials[i].measurement.status));
+    }
+    // Without the option stdout stays empty.
+    const Run quiet = cli({QStringLiteral("tune"), QStringLiteral("--device"), device, QStringLiteral("--resume"), QStringLiteral("1"),
+                           QStringLiteral("--budget"), QStringLiteral("9"), QStringLiteral("--db"), db, QStringLiteral("--quiet")});
+    QVERIFY2(quiet.exitCode == 0, qPrintable(quiet.describe()));
+    QVERIFY(quiet.out.isEmpty());
 }
 
 void TestCli::spaceChecksAGoodFile()

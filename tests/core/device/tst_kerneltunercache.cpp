@@ -335,6 +335,13 @@ void TestKernelTunerCache::errors_data()
     QTest::newRow("unsupported tune_params value")
         << QByteArray(header(R"({"block_size_x": [16], "use_shmem": [0], "layout": ["row", null]})") + "}}")
         << QStringList{QStringLiteral("cache.json: tune_params.layout: unsupported value null")};
+    // Found by fuzz_kerneltuner_cache: both made configurations that could not be told apart.
+    QTest::newRow("parameter named twice")
+        << QByteArray(header(R"({"block_size_x": [16], "layout": ["row"]})", R"(["block_size_x", "layout", "block_size_x"])") + "}}")
+        << QStringList{QStringLiteral("cache.json: tune_params_keys: 'block_size_x' appears twice")};
+    QTest::newRow("value listed twice")
+        << QByteArray(header(R"({"block_size_x": [16, 32, 16.0], "use_shmem": [0], "layout": ["row"]})") + "}}")
+        << QStringList{QStringLiteral("cache.json: tune_params.block_size_x: value 16 appears twice")};
     QTest::newRow("missing cache") << QByteArray(withoutHeaderField("cache").replace("}\n}\n", "") + "}")
                                    << QStringList{QStringLiteral("cache.json: cache: expected an object")};
     QTest::newRow("value not in tune_params")

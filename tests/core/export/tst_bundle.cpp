@@ -3,6 +3,9 @@
 #include "TestSupport.h"
 #include "session/Session.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -259,6 +262,68 @@ private slots:
         auto b = Bundle::fromArchive(rawArchive(entries), QStringLiteral("retarred.tar.gz"));
         QVERIFY2(b, qPrintable(b.error()));
         QCOMPARE(b->members, m_good.members);
+    }
+
+    void outOfRangeNumbersAreRefused_data()
+    {
+        // Found by fuzz_bundle_json (UBSan): numbers were converted before they were checked, so 1e300
+        // was undefined behaviour and a sequence number of 2^32 + 1 was imported as 1.
+        QTest::addColumn<bool>("manifest");
+        QTest::addColumn<QString>("object");
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<double>("value");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("sequence beyond int") << false << QStringLiteral("trial") << QStringLiteral("sequence") << 4294967297.0
+                                             << QStringLiteral("sessions/1.json: trials[0].sequence: expected an integer from 1 to 2147483647, got 4294967297");
+        QTest::newRow("sequence 0") << false << QStringLiteral("trial") << QStringLiteral("sequence") << 0.0
+                                    << QStringLiteral("sessions/1.json: trials[0].sequence: expected an integer from 1 to 2147483647, got 0");
+        QTest::newRow("space index beyond 2^53") << false << QStringLiteral("trial") << QStringLiteral("space_index") << 1e300
+                                                 << QStringLiteral("sessions/1.json: trials[0].space_index: expected an integer from -1 to 9007199254740992, got 1e+300");
+        QTest::newRow("budget beyond int") << false << QStringLiteral("session") << QStringLiteral("budget_evaluations") << 1e10
+                                           << QStringLiteral("sessions/1.json: session.budget_evaluations: expected an integer from 0 to 2147483647, got 10000000000");
+        QTest::newRow("negative re-measure rounds") << false << QStringLiteral("session") << QStringLiteral("remeasure_rounds") << -3.0
+                                                    << QStringLiteral("sessions/1.json: session.remeasure_rounds: expected an integer from 0 to 2147483647, got -3");
+        QTest::newRow("fraction") << false << QStringLiteral("session") << QStringLiteral("budget_stall") << 0.5
+                                  << QStringLiteral("sessions/1.json: session.budget_stall: expected an integer from 0 to 2147483647, got 0.5");
+        QTest::newRow("key position beyond int") << true << QString() << QStringLiteral("key_position") << 1e20
+                                                 << QStringLiteral("manifest.json.key_position: expected an integer from 0 to 2147483647, got 1e+20");
+        QTest::newRow("evaluations beyond int") << true << QStringLiteral("entry") << QStringLiteral("evaluations") << 4294967296.0
+                                                << QStringLiteral("manifest.json.entries[0].evaluations: expected an integer from 0 to 2147483647, got 4294967296");
+    }
+
+    void outOfRangeNumbersAreRefused()
+    {
+        QFETCH(bool, manifest);
+        QFETCH(QString, object);
+        QFETCH(QString, field);
+        QFETCH(double, value);
+        QFETCH(QString, error);
+        QJsonObject root = QJsonDocument::fromJson(manifest ? m_good.manifest.toJson() : m_good.members.value(QStringLiteral("sessions/1.json"))).object();
+        QVERIFY(!root.isEmpty());
+        const QString list = object == QLatin1String("trial") ? QStringLiteral("trials") : QStringLiteral("entries");
+        if (object == QLatin1String("session")) {
+            QJsonObject session = root.value(QLatin1String("session")).toObject();
+            session.insert(field, value);
+            root.insert(QStringLiteral("session"), session);
+        } else if (!object.isEmpty()) {
+            QJsonArray items = root.value(list).toArray();
+            QJsonObject first = items.first().toObject();
+            first.insert(field, value);
+            items.replace(0, first);
+            root.insert(list, items);
+        } else {
+            root.insert(field, value);
+        }
+        const QByteArray json = QJsonDocument(root).toJson();
+        if (manifest) {
+            auto m = BundleManifest::fromJson(json);
+            QVERIFY(!m);
+            QCOMPARE(m.error(), error);
+        } else {
+            auto parsed = Bundle::parseSession(json, QStringLiteral("sessions/1.json"));
+            QVERIFY(!parsed);
+            QCOMPARE(parsed.error(), error);
+        }
     }
 
     void hostileArchivesAreRefused_data()

@@ -43,6 +43,11 @@ void TestDejavuDeployment::errorsNameTheField_data()
                                    << QStringLiteral("d.json: gpu: unknown field");
     QTest::newRow("bad warmup") << QByteArray("{" + base + R"j("kernel": {"signature": "JITFunction(m:f)"}, "autotune": {"warmup": "5"}})j")
                                 << QStringLiteral("d.json: autotune.warmup: expected an integer >= 0, got \"5\"");
+    // Read before they were bounded (found while writing fuzz_dejavu_deployment): 2^32 + 1 became 1, 1e10 position 0.
+    QTest::newRow("warmup beyond int") << QByteArray("{" + base + R"j("kernel": {"signature": "JITFunction(m:f)"}, "autotune": {"warmup": 4294967297}})j")
+                                       << QStringLiteral("d.json: autotune.warmup: expected an integer <= 2147483647, got 4294967297");
+    QTest::newRow("position beyond int") << QByteArray("{" + base + R"j("kernel": {"signature": "JITFunction(m:f)"}, "key_from_problem": [10000000000]})j")
+                                         << QStringLiteral("d.json: key_from_problem: 10000000000 is not a position");
     QTest::newRow("bad key") << QByteArray(R"j({"triton_version": "3.1.0", "gpu_name": "G", "key": [1], "configs": [], "kernel": {"signature": "JITFunction(m:f)"}})j")
                              << QStringLiteral("d.json: key[0]: expected a string, got 1");
     QTest::newRow("positions") << QByteArray("{" + base + R"j("kernel": {"signature": "JITFunction(m:f)"}, "key_from_problem": [0, 1]})j")

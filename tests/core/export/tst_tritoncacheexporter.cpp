@@ -294,6 +294,12 @@ private slots:
                                       << "hash_prefix: expected 4 strings";
         QTest::newRow("number in configs") << QByteArray(R"({"triton_cache": {"triton_version": "3.6.0", "fn_name": "k", "hash_prefix": ["a","b","c","d"], "key": ["N"], "dtypes": [], "configs": [1], "config_fields": ["kwargs"]}})")
                                            << "deploy.json: triton_cache.configs[0]: expected a string";
+        // Read before they were bounded (found while writing fuzz_triton_cache): 1e10 became position 0,
+        // 1e300 as a key value was undefined behaviour.
+        QTest::newRow("position beyond int") << QByteArray(R"({"triton_version": "3.6.0", "fn_name": "k", "hash_prefix": ["a","b","c","d"], "key": ["N"], "dtypes": [], "configs": [], "config_fields": ["kwargs"], "key_from_problem": [10000000000]})")
+                                             << "deploy.json.key_from_problem: expected non-negative integers, got [10000000000]";
+        QTest::newRow("key value beyond 2^53") << QByteArray(R"j({"triton_version": "3.6.0", "fn_name": "k", "hash_prefix": ["a","b","c","d"], "key": ["N"], "dtypes": [], "configs": [], "config_fields": ["kwargs"], "check": {"key_values": [1e300], "tuning_key": "(1,)", "directory": "D", "file_name": "k.autotune.json"}})j")
+                                               << "deploy.json.check.key_values: expected integers, got 1e+300";
     }
 
     void badDeploymentFilesNameTheField()

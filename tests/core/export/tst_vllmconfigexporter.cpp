@@ -5,6 +5,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <limits>
+
 using namespace dv;
 
 Q_DECLARE_METATYPE(VllmMoeTarget)
@@ -61,6 +63,7 @@ private slots:
     void fileNameRefusals();
     void body();
     void readsBackWithVllmRules();
+    void keysAtTheEndsOfTheIntegers();
     void entryRefusals();
     void writeAndForce();
     void sessionLayer_data();
@@ -213,6 +216,24 @@ void TestVllmConfigExporter::readsBackWithVllmRules()
     QCOMPARE(bad.error(), QStringLiteral("f.json: key '1x': vLLM's int() fails on it"));
 }
 
+void TestVllmConfigExporter::keysAtTheEndsOfTheIntegers()
+{
+    // Found by fuzz_vllm_config: k - M overflowed for a key near -2^63 (then it looked nearest), and a
+    // key beyond 64 bits read as 0.
+    const QByteArray config = "{\"BLOCK_SIZE_M\": 16, \"BLOCK_SIZE_N\": 64, \"BLOCK_SIZE_K\": 64, \"GROUP_SIZE_M\": 1, "
+                              "\"num_warps\": 4, \"num_stages\": 3}";
+    auto ends = VllmConfigExporter::parse("{\"-9223372036854775803\": " + config + ", \"100\": " + config
+                                              + ", \"9223372036854775807\": " + config + "}",
+                                          QStringLiteral("f.json"));
+    QVERIFY2(ends, qPrintable(ends.error()));
+    QCOMPARE(VllmConfigExporter::nearestKey(ends.value(), 5), qint64(100));
+    QCOMPARE(VllmConfigExporter::nearestKey(ends.value(), std::numeric_limits<qint64>::min()), qint64(-9223372036854775803));
+    QCOMPARE(VllmConfigExporter::nearestKey(ends.value(), std::numeric_limits<qint64>::max()), std::numeric_limits<qint64>::max());
+    auto huge = VllmConfigExporter::parse("{\"99999999999999999999\": " + config + "}", QStringLiteral("f.json"));
+    QVERIFY(!huge);
+    QCOMPARE(huge.error(), QStringLiteral("f.json: key '99999999999999999999': not a batch size this program can read (beyond 64 bits)"));
+}
+
 void TestVllmConfigExporter::entryRefusals()
 {
     auto check = [](QVector<VllmEntry> entries, const QString& message) -> QString {
@@ -249,6 +270,15 @@ void TestVllmConfigExporter::entryRefusals()
     e = ladder();
     e[0].config.insert(QStringLiteral("BLOCK_K"), 48);
     m = QStringLiteral("session M=64: BLOCK_SIZE_K = 48; tl.dot needs a power of two >= 16");
+    QCOMPARE(check(e, m), m);
+    e = ladder();
+    // Found by fuzz_vllm_config: a value beyond 64 bits was converted to -2^63 and written as such.
+    e[0].config.insert(QStringLiteral("num_stages"), 1e30);
+    m = QStringLiteral("session M=64: 'num_stages' = 1e+30 is not a positive integer (at most 2^31 - 1)");
+    QCOMPARE(check(e, m), m);
+    e = ladder();
+    e[0].config.insert(QStringLiteral("num_stages"), 0);
+    m = QStringLiteral("session M=64: 'num_stages' = 0 is not a positive integer (at most 2^31 - 1)");
     QCOMPARE(check(e, m), m);
     e = ladder();
     e[2].m = 1;

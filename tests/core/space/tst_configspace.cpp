@@ -140,6 +140,7 @@ private slots:
     void everyCombinationExcluded();
     void hugeProductSmallSpace();
     void productOverflow();
+    void productCheckedWhileReading();
     void lateConstraintOverAHugeProductIsRefused();
 };
 
@@ -734,6 +735,28 @@ void TestConfigSpace::productOverflow()
     QVERIFY(!space.ok());
     QVERIFY2(space.error().startsWith(QLatin1String("space.json: ")), qPrintable(space.error()));
     QVERIFY2(space.error().contains(QLatin1String("exceeds 2^62")), qPrintable(space.error()));
+}
+
+void TestConfigSpace::productCheckedWhileReading()
+{
+    // Seen while writing the space-file fuzz target: thirty lines of 10^6-value ranges were all
+    // built (minutes, gigabytes) before the product was found too large. The reader now stops at the
+    // parameter that takes the product past 2^62 (here the fifth: (10^4)^5 > 2^62), naming it.
+    QJsonArray params;
+    for (int i = 0; i < 30; ++i)
+        params.append(QJsonObject{{QStringLiteral("name"), QStringLiteral("p%1").arg(i)},
+                                  {QStringLiteral("range"), QJsonObject{{QStringLiteral("start"), 1}, {QStringLiteral("stop"), 10000}}}});
+    const auto ranges = parse(QJsonDocument(QJsonObject{{QStringLiteral("parameters"), params}}).toJson());
+    QVERIFY(!ranges.ok());
+    QCOMPARE(ranges.error(), QStringLiteral("space.json: parameters[4].range: the Cartesian product of the parameters exceeds 2^62 combinations"));
+    // The same for a list of values: (10^4)^4 * 480 > 2^62.
+    QJsonArray list;
+    for (int v = 1; v <= 480; ++v)
+        list.append(v);
+    params[4] = param(QStringLiteral("p4"), list);
+    const auto values = parse(QJsonDocument(QJsonObject{{QStringLiteral("parameters"), params}}).toJson());
+    QVERIFY(!values.ok());
+    QCOMPARE(values.error(), QStringLiteral("space.json: parameters[4].values: the Cartesian product of the parameters exceeds 2^62 combinations"));
 }
 
 // 10^12 combinations and one constraint over the first and the last parameter that none meets:

@@ -2,6 +2,7 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <functional>
 
 using namespace dv;
@@ -137,6 +138,26 @@ void TestConstraintSet::compileErrors_data()
                                        << QStringList{QStringLiteral("'=' would assign")};
     QTest::newRow("compound assignment") << QStringList{QStringLiteral("a += 1")} << QStringList{QStringLiteral("'=' would assign")};
     QTest::newRow("walrus") << QStringList{QStringLiteral("(a := 3) > 1")} << QStringList{QStringLiteral("'=' would assign")};
+    // The forms fuzz_constraints found (fuzz/regressions/constraints): no spaces, before a string
+    // literal (rewritten to a number first). Each made the pruned enumeration and
+    // accepts() disagree, the assignment changing a parameter the walk had already fixed.
+    QTest::newRow("assignment without spaces") << QStringList{QStringLiteral("a > 1"), QStringLiteral("b=2")}
+                                               << QStringList{QStringLiteral("constraint 2 'b=2': '=' would assign")};
+    QTest::newRow("assignment of a string") << QStringList{QStringLiteral("c = \"y\"")}
+                                            << QStringList{QStringLiteral("constraint 1 'c = \"y\"': '=' would assign")};
+    // muparser misread a NUL: `d \0= 1` was accepted as `d`, the rest dropped unseen.
+    QTest::newRow("text after a NUL byte")
+        << QStringList{QStringLiteral("a > 6") + QChar(0) + QStringLiteral(" or true")}
+        << QStringList{QStringLiteral("constraint 1 'a > 6\\x00 or true': control character \\x00 at position 6")};
+    QTest::newRow("assignment after a NUL byte")
+        << QStringList{QStringLiteral("d ") + QChar(0) + QStringLiteral("= 1")}
+        << QStringList{QStringLiteral("constraint 1 'd \\x00= 1': control character \\x00 at position 3")};
+    // muparser reads a top-level comma as a second expression and Eval() answers the last one only.
+    QTest::newRow("two expressions") << QStringList{QStringLiteral("a > 1, b > 2")}
+                                     << QStringList{QStringLiteral("constraint 1 'a > 1, b > 2': 2 expressions separated by ','; join them with 'and'")};
+    QTest::newRow("escape sequence quoted as text")
+        << QStringList{QChar(0x1b) + QStringLiteral("[2J frob(a) > 1")}
+        << QStringList{QStringLiteral("constraint 1 '\\x1b[2J frob(a) > 1': ")};
     QTest::newRow("constant division by zero") << QStringList{QStringLiteral("a > 1 / 0")}
                                                << QStringList{QStringLiteral("constraint 1 'a > 1 / 0': divides by zero or has no defined value among its constants")};
     QTest::newRow("too long") << QStringList{QStringLiteral("a > 1 && ").repeated(250) + QStringLiteral("a > 1")}
@@ -157,6 +178,9 @@ void TestConstraintSet::compileErrors()
     // Whatever names the constraint is followed by an explanation.
     QVERIFY2(!set.error().trimmed().endsWith(QLatin1Char(':')), qPrintable(set.error()));
     QVERIFY2(set.error().size() > set.error().lastIndexOf(QLatin1String("': ")) + 4, qPrintable(set.error()));
+    // Untrusted text never brings control characters into the message (a NUL would cut it short).
+    for (const QChar c : set.error())
+        QVERIFY2(c.unicode() >= 0x20 && c.unicode() != 0x7f, qPrintable(set.error()));
     for (const QString& fragment : fragments)
         QVERIFY2(set.error().contains(fragment),
                  qPrintable(QStringLiteral("'%1' does not contain '%2'").arg(set.error(), fragment)));
@@ -233,6 +257,9 @@ void TestConstraintSet::enumerateMatchesBruteForce_data()
     row("nothing passes", {QStringLiteral("a > 6")}, [](const Combination&) { return false; });
     row("python words", {QStringLiteral("not d and a < 3 or c == 'y'")},
         [](const Combination& x) { return (!x.d && x.a < 3) || x.c == QLatin1String("y"); });
+    // Commas between a function's arguments are one expression (only a top-level comma is refused).
+    row("function arguments", {QStringLiteral("min(a, b) >= 2 and max(a, b, 3) < 6")},
+        [](const Combination& x) { return std::min(x.a, x.b) >= 2 && std::max({x.a, x.b, 3}) < 6; });
 }
 
 void TestConstraintSet::enumerateMatchesBruteForce()
