@@ -62,6 +62,7 @@ import resource  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import threading  # noqa: E402
+import time  # noqa: E402
 
 _exit_lock = threading.Lock()
 _exit_code = None
@@ -350,15 +351,26 @@ def main():
         _PROTO.flush()
     except OSError:
         pass
-    try:
-        ray.kill(actor)  # kills the worker's group on the node too (the guard)
-    except Exception:
-        pass
+    # Kills the worker's group on the node too (the guard). Bounded: without its head, Ray may
+    # not answer; the actor then ends anyway when Ray sees that its owner (this process) has gone.
+    killer = threading.Thread(target=kill_quietly, args=(ray, actor), daemon=True)
+    killer.start()
+    killer.join(2.0)
     sys.stderr.flush()
     if code < 0:
-        signal.signal(-code, signal.SIG_DFL)
+        if -code not in (signal.SIGKILL, signal.SIGSTOP):
+            signal.signal(-code, signal.SIG_DFL)
         os.kill(os.getpid(), -code)
+        time.sleep(1)
+        code = 128 - code
     os._exit(code)
+
+
+def kill_quietly(ray, actor):
+    try:
+        ray.kill(actor)
+    except Exception:
+        pass
 
 
 if __name__ == "__main__":
