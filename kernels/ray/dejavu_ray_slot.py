@@ -339,9 +339,10 @@ def main():
         die_now(EXIT_NO_RAY, "cannot import Ray (%s) with %s; install it with scripts/python-env.sh "
                              "(docs/ray.md)" % (e, sys.executable))
     sys.path.insert(0, _HERE)
+    connect(ray, args.address, args.connect_timeout)
+    # After ray.init: it installs its own SIGTERM handler (a stack dump, then exit 15).
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda s, f: finish(128 + s))
-    connect(ray, args.address, args.connect_timeout)
     actor, info = start_actor(ray, args)
     Relay(ray, actor, info, args).start()
     while not _exit_event.wait(0.5):

@@ -4,11 +4,11 @@ stdout and stderr back as raw byte chunks, and its stdin in, unchanged (docs/ray
 Ray ships this class to the node by value (the slot registers this module for pickling by
 value), so nothing of Deja Vu Studio but the worker command has to exist on the nodes.
 
-The worker is started through a small guard process (GUARD below, run with `python -c`):
-the guard asks the kernel to signal it when the actor's thread dies (PR_SET_PDEATHSIG), starts
-the worker in a process group of its own and kills that whole group when the actor dies (even
-by SIGKILL, as `ray.kill` and a lost owner do), when it is told to (SIGTERM) or when the worker
-exits by itself. So nothing the worker started outlives the actor on the node.
+The worker is started through a small guard (GUARD below, run with `python -c`): it asks the
+kernel to signal it when the actor's thread dies (PR_SET_PDEATHSIG), starts the worker in a
+process group of its own and kills that whole group when the actor dies (even by SIGKILL, as
+`ray.kill` and a lost owner do), when it is told to (SIGTERM) or when the worker exits by
+itself. So nothing the worker started outlives the actor on the node.
 """
 
 import asyncio
@@ -20,12 +20,41 @@ import ray
 
 # argv: ACTOR_PID COMMAND [ARGS...]. Exits as the worker did (same code, or the same signal),
 # 127 when the command cannot be run (the reason on stderr).
+#
+# Two processes: Ray ends the children of an actor that ends with SIGKILL
+# (kill_child_processes_on_worker_exit), so the actor's child (the "front") may die without a
+# word. Its own child (the "keeper") is out of that reach: the kernel tells it that the front died
+# (PR_SET_PDEATHSIG) and it kills the worker's process group. The front dies by SIGTERM when the
+# actor kills it, or when the actor dies (its own PR_SET_PDEATHSIG): the keeper follows.
 GUARD = r"""
-import ctypes, os, signal, sys
+import ctypes, os, resource, signal, sys
 parent, command = int(sys.argv[1]), sys.argv[2:]
-ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+prctl = ctypes.CDLL(None, use_errno=True).prctl
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # dying by the worker's SIGSEGV writes no core
+
+def exit_like(status):
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig not in (signal.SIGKILL, signal.SIGSTOP):  # those two cannot be (and need not be) reset
+            signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 if os.getppid() != parent:  # the actor died before prctl
     sys.exit(1)
+os.setpgid(0, 0)  # out of the actor's process group, which Ray may kill as a whole
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+front = os.getpid()
+keeper = os.fork()
+if keeper:
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)  # only the worker holds the pipes, so their ends mean the worker's end
+    os.dup2(devnull, 1)
+    exit_like(os.waitpid(keeper, 0)[1])
+prctl(1, signal.SIGTERM)
+if os.getppid() != front:  # the front died before prctl
+    os._exit(1)
 pid = os.fork()
 if pid == 0:
     os.setsid()
@@ -42,19 +71,15 @@ def end(signum, frame):
         pass
     os._exit(128 + signum)
 signal.signal(signal.SIGTERM, end)
-signal.signal(signal.SIGINT, signal.SIG_IGN)
 devnull = os.open(os.devnull, os.O_RDWR)
-os.dup2(devnull, 0)  # only the worker holds the pipes, so their ends mean the worker's end
+os.dup2(devnull, 0)
 os.dup2(devnull, 1)
 _, status = os.waitpid(pid, 0)
 try:
     os.killpg(pid, signal.SIGKILL)  # what the worker left running in its group
 except OSError:
     pass
-if os.WIFSIGNALED(status):
-    signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
-    os.kill(os.getpid(), os.WTERMSIG(status))
-sys.exit(os.WEXITSTATUS(status))
+exit_like(status)
 """
 
 CHUNK = 1 << 16

@@ -70,6 +70,19 @@ def alive(pid):
         return False
 
 
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def evaluations(trace):
+    """How many evaluate requests the test worker has traced (--trace) so far."""
+    try:
+        return read(trace).count("evaluate")
+    except OSError:
+        return 0
+
+
 def wait_until(predicate, timeout, step=0.1):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -112,29 +125,54 @@ class Cluster:
         self.m_log.seek(0)
         return "Ray runtime started" in self.m_log.read()
 
-    def pids(self, name):
-        """Processes of this cluster whose command line starts with `name`."""
-        found = []
+    def descendants(self):
+        """The live processes started by this cluster's `ray start` (Ray's workers run in process
+        groups of their own, so the group alone does not find them)."""
+        children = {}
         for entry in os.listdir("/proc"):
             if entry.isdigit():
                 try:
-                    if os.getpgid(int(entry)) != self.m_proc.pid or not alive(int(entry)):
-                        continue
-                    with open("/proc/%s/cmdline" % entry, "rb") as f:
-                        if f.read().startswith(name.encode()):
-                            found.append(int(entry))
-                except OSError:
+                    with open("/proc/%s/stat" % entry) as f:
+                        children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+                except (OSError, IndexError, ValueError):
                     pass
+        found, todo = [], [self.m_proc.pid]
+        while todo:
+            for child in children.get(todo.pop(), []):
+                found.append(child)
+                todo.append(child)
+        return [p for p in found if alive(p)]
+
+    def pids(self, name):
+        """Processes of this cluster whose command line starts with `name`."""
+        found = []
+        for pid in self.descendants():
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    if f.read().startswith(name.encode()):
+                        found.append(pid)
+            except OSError:
+                pass
         return found
 
     def stop(self):
-        # SIGTERM to `ray start --block` stops the cluster; SIGKILL to the group if it did not.
+        # SIGTERM to `ray start --block` stops the cluster; SIGKILL to its group and to every
+        # process it started if it did not (so a failed test leaves no Ray process behind).
+        # `ray start --block` may have ended already (it does when the head dies), leaving its
+        # children to init: they are still in its process group.
+        started = set(self.descendants())
         self.m_proc.terminate()
-        if not wait_until(lambda: not self.pids(""), 20, 0.2):
-            try:
-                os.killpg(self.m_proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        if not wait_until(lambda: not self.descendants() and not any(alive(p) for p in started), 20, 0.2):
+            started.update(self.descendants())
+            for pid in started:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        try:
+            os.killpg(self.m_proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.m_proc.wait()
         self.m_log.close()
         shutil.rmtree(self.m_dir, ignore_errors=True)
@@ -297,7 +335,7 @@ class SlotOnCluster(unittest.TestCase):
         pidfile = os.path.join(self.tmp, "child")
         s = self.slot(["--fork-child", pidfile])
         worker = s.message()["pid"]
-        child = int(open(pidfile).read().split()[0])
+        child = int(read(pidfile).split()[0])
         s.send({"type": "load", "id": 1, "problem": {}})
         self.assertEqual(s.message()["type"], "loaded")
         started = time.monotonic()
@@ -319,7 +357,7 @@ class SlotOnCluster(unittest.TestCase):
         pidfile = os.path.join(self.tmp, "child")
         s = self.slot(["--fork-child", pidfile, "--hang-on", "{}"])
         worker = s.message()["pid"]
-        child = int(open(pidfile).read().split()[0])
+        child = int(read(pidfile).split()[0])
         s.send({"type": "load", "id": 1, "problem": {}})
         s.message()
         s.send(dict(EVALUATE, id=2))  # hangs: the actor dies mid-trial
@@ -346,7 +384,7 @@ class SlotOnCluster(unittest.TestCase):
             pidfile = os.path.join(self.tmp, "child")
             s = self.slot(["--fork-child", pidfile])
             worker = s.message()["pid"]
-            child = int(open(pidfile).read().split()[0])
+            child = int(read(pidfile).split()[0])
             s.m_proc.send_signal(sig)
             self.assertEqual(s.wait(10), status, s.stderr())
             # SIGKILL: Ray ends the actors of a driver that has gone.
@@ -368,21 +406,136 @@ class SlotOnCluster(unittest.TestCase):
         known = self.slot(slot_args=["--accelerator-type", "H200"])
         self.assertEqual(known.message()["devices"][0]["name"], "Synthetic Test Device")
 
-    def tune(self, device_args, worker_args, *tune_args):
-        db = os.path.join(self.tmp, "results.sqlite")
-        device = "worker:timeout=30 " + shlex.join([sys.executable, SLOT, "--address", self.cluster.address,
-                                                    *device_args, "--", WORKER, *worker_args])
-        run = subprocess.run([TUNE, "tune", "--device", device, "--db", db, *tune_args],
+    def slot_device(self, device_args, worker_args, options="timeout=30"):
+        """The engine's device id of a Ray slot: the worker's command line behind the slot's."""
+        return "worker:%s %s" % (options, shlex.join([sys.executable, SLOT, "--address", self.cluster.address,
+                                                      *device_args, "--", WORKER, *worker_args]))
+
+    def tune(self, device_args, worker_args, *tune_args, db_name="results.sqlite", device=None):
+        db = os.path.join(self.tmp, db_name)
+        device = device or self.slot_device(device_args, worker_args)
+        run = subprocess.run([TUNE, "tune", "--quiet", "--device", device, "--db", db, *tune_args],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
         return run, db
 
-    def test_tune_session_through_the_slot(self):
-        run, db = self.tune([], [], "--strategy", "random", "--budget", "30")
-        self.assertEqual(run.returncode, 0, run.stdout.decode())
+    @staticmethod
+    def stored(db):
+        """What a session measured, without what differs between two runs (times of day, pids)."""
         with sqlite3.connect(db) as c:
-            rows = c.execute("SELECT status, COUNT(*), COUNT(DISTINCT config_key) FROM trials GROUP BY status").fetchall()
-            self.assertEqual(rows, [("ok", 30, 30)])
-            self.assertEqual(c.execute("SELECT COUNT(*) FROM remeasurements WHERE status = 'ok'").fetchone()[0], 15)
+            trials = c.execute("SELECT seq, space_index, config_key, status, objective_ms, samples, "
+                               "error IS NULL FROM trials ORDER BY seq").fetchall()
+            errors = [e for (e,) in c.execute("SELECT error FROM trials WHERE status = 'crashed' ORDER BY seq")]
+            remeasured = c.execute("SELECT pass, round, position, config_key, status, objective_ms, samples "
+                                   "FROM remeasurements ORDER BY id").fetchall()
+            session = c.execute("SELECT state, device_name, backend, strategy, seed FROM sessions").fetchall()
+        return trials, errors, remeasured, session
+
+    def test_tune_session_equals_the_direct_session(self):
+        # The same seeded session on the test worker run directly and through a Ray slot: the same
+        # configurations in the same order, the same measurements, the same crashes. The crashing
+        # configurations (BLOCK 128, UNROLL 4: 3 of the 40 drawn) kill their worker: inside the actor, the
+        # slot dies by the same signal, the trial is `crashed` and the session goes on.
+        worker_args = ["--segv-on", '{"BLOCK":128,"UNROLL":4}', "--wrong-on", '{"BLOCK":32,"VEC":4}']
+        args = ["--strategy", "random", "--budget", "40", "--seed", "7", "--remeasure", "3", "--remeasure-rounds", "2"]
+        direct, direct_db = self.tune([], [], *args, db_name="direct.sqlite",
+                                      device="worker:timeout=30 " + shlex.join([WORKER, *worker_args]))
+        self.assertEqual(direct.returncode, 0, direct.stdout.decode())
+        relayed, relayed_db = self.tune([], worker_args, *args, db_name="ray.sqlite")
+        self.assertEqual(relayed.returncode, 0, relayed.stdout.decode())
+        trials, errors, remeasured, session = self.stored(relayed_db)
+        d_trials, d_errors, d_remeasured, d_session = self.stored(direct_db)
+        self.assertEqual(len(trials), 40)
+        self.assertEqual(trials, d_trials)
+        self.assertEqual(remeasured, d_remeasured)
+        self.assertEqual(len(remeasured), 6)
+        self.assertEqual(session, d_session)
+        self.assertEqual(session[0][0], "finished")
+        statuses = [t[3] for t in trials]
+        self.assertEqual(statuses.count("crashed"), 3, "the seed draws the 3 crashing configurations")
+        self.assertIn("wrong_result", statuses)
+        self.assertEqual(len(errors), len(d_errors))
+        for e in errors:
+            self.assertIn("killed by signal 11 (Segmentation fault) during the evaluation", e)
+            self.assertIn("illegal memory access", e, "the worker's last words, relayed from the node")
+
+    def test_engine_sigterm_leaves_no_actor_and_no_worker(self):
+        trace = os.path.join(self.tmp, "trace")
+        pidfile = os.path.join(self.tmp, "child")
+        db = os.path.join(self.tmp, "results.sqlite")
+        device = self.slot_device([], ["--trace", trace, "--delay-ms", "300", "--fork-child", pidfile])
+        engine = subprocess.Popen([TUNE, "tune", "--quiet", "--device", device, "--db", db, "--strategy", "grid",
+                                   "--remeasure", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  preexec_fn=end_with_parent)
+        try:
+            self.assertTrue(wait_until(lambda: evaluations(trace) >= 4, 60, 0.02), "the session did not get going")
+            actors = self.cluster.pids("ray::WorkerSlot")
+            self.assertEqual(len(actors), 1, actors)
+            with open(pidfile) as f:
+                child, worker = (int(x) for x in f.read().split()[:2])
+            self.assertEqual(sorted(self.worker_pids()), sorted([worker, child]))  # a fork: same command line
+            started = time.monotonic()
+            engine.send_signal(signal.SIGTERM)
+            out, _ = engine.communicate(timeout=30)
+            self.assertEqual(engine.returncode, 143, out.decode())
+            self.assertLess(time.monotonic() - started, 10)
+            # Nothing is left: no actor process, no worker (nor its child), and Ray's own state (the
+            # GCS actor table) has every actor of a slot dead.
+            if not wait_until(lambda: not self.cluster.pids("ray::WorkerSlot") and not self.worker_pids(), 20):
+                left = [(p, read("/proc/%d/stat" % p)) for p in self.worker_pids()]
+                self.fail("left behind: actors %s, workers %s (worker %d, child %d)"
+                          % (self.cluster.pids("ray::WorkerSlot"), left, worker, child))
+            self.assertTrue(wait_until(lambda: not self.live_slot_actors(), 20), self.live_slot_actors())
+            with sqlite3.connect(db) as c:
+                self.assertEqual(c.execute("SELECT state FROM sessions").fetchone()[0], "stopped")
+                self.assertGreaterEqual(c.execute("SELECT COUNT(*) FROM trials WHERE status = 'ok'").fetchone()[0], 3)
+        finally:
+            if engine.poll() is None:
+                engine.kill()
+                engine.wait()
+
+    def worker_pids(self):
+        """The test workers running anywhere on this host (a slot's, started through Ray)."""
+        found = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and alive(int(entry)):
+                try:
+                    with open("/proc/%s/cmdline" % entry, "rb") as f:
+                        argv = f.read().split(b"\0")
+                except OSError:
+                    continue
+                if argv[0] == WORKER.encode() and any(self.tmp.encode() in a for a in argv):
+                    found.append(int(entry))
+        return found
+
+    @staticmethod
+    def live_slot_actors():
+        from ray._private import state  # the GCS actor table (the public state API needs the dashboard)
+        return [a for a in state.actors().values()
+                if a.get("ActorClassName", "").endswith("WorkerSlot") and a.get("State") != "DEAD"]
+
+    def test_no_free_gpu_fails_the_session_with_a_reason(self):
+        # Every GPU is held by a slot: a session whose slot waits 3 s for one fails with the
+        # slot's reason (the engine's start error quotes its last words); one whose slot would
+        # wait longer than the engine's start deadline ends at that deadline. No hang either way.
+        holders = [self.slot() for _ in range(4)]
+        for h in holders:
+            h.message(60)
+        started = time.monotonic()
+        run, _ = self.tune(["--wait", "3"], [], "--strategy", "grid", "--budget", "5", db_name="wait.sqlite")
+        self.assertNotIn(run.returncode, (0, 3), run.stdout.decode())
+        self.assertLess(time.monotonic() - started, 30)
+        self.assertIn("no free GPU within 3 s (--wait)", run.stdout.decode())
+        started = time.monotonic()
+        run, _ = self.tune([], [], "--strategy", "grid", "--budget", "5", db_name="deadline.sqlite",
+                           device=self.slot_device(["--wait", "600"], [], options="start_timeout=5"))
+        self.assertNotIn(run.returncode, (0, 3), run.stdout.decode())
+        self.assertLess(time.monotonic() - started, 30)
+        self.assertIn("no hello within 5 s (the start timeout)", run.stdout.decode())
+        for h in holders:
+            h.m_proc.stdin.close()
+        for h in holders:
+            self.assertEqual(h.wait(10), 0, h.stderr())
+        # tearDown: all 4 GPUs free again, so the slot killed while its actor waited left no claim.
 
     def test_fault_session_loses_and_duplicates_nothing(self):
         # A grid over all 57 configurations; BLOCK 16 crashes its worker (12 configurations), and
@@ -391,7 +544,7 @@ class SlotOnCluster(unittest.TestCase):
         killed = []
 
         def kill_an_actor():
-            wait_until(lambda: os.path.exists(trace) and open(trace).read().count("evaluate") >= 30, 120, 0.02)
+            wait_until(lambda: evaluations(trace) >= 30, 120, 0.02)
             pids = self.cluster.pids("ray::WorkerSlot")
             for pid in pids:
                 os.kill(pid, signal.SIGKILL)
