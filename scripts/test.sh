@@ -15,6 +15,9 @@ case "${1:-}" in
     *) echo "usage: scripts/test.sh [--default | --sanitize]" >&2; exit 2 ;;
 esac
 bash scripts/deps.sh
+# Ray for the Ray slot's tests (pinned, into .venv/; about 20 s the first time, nothing after).
+# Without PyPI they skip, saying why: the rest of the suite does not need it.
+bash scripts/python-env.sh || echo "scripts/test.sh: no Ray environment; the ray tests will be skipped" >&2
 # ccache, when installed, makes the second preset and later runs cheap; nothing needs it.
 launcher=()
 if command -v ccache >/dev/null; then
