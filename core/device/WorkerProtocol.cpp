@@ -476,6 +476,23 @@ Result<Measurement> parseMeasurement(const Reply& reply)
         if (!(p20 <= objective && objective <= p80))
             return Error{QStringLiteral("measurement: expected p20_ms <= objective_ms <= p80_ms, got %1, %2, %3")
                              .arg(p20).arg(objective).arg(p80)};
+        // Every worker computes its summary from its samples; one that does not (a bug, or a
+        // worker that lies) would store a best its own samples contradict, and the store, the
+        // exports and a re-read of this line would disagree about the configuration's time.
+        const auto disagrees = [](double reported, double computed) {
+            return !(std::abs(reported - computed) <= 1e-6 * std::max(std::abs(computed), 1e-300));
+        };
+        const struct { const char* field; double reported; double q; } summary[] = {
+            {"objective_ms", objective, 0.5}, {"p20_ms", p20, 0.2}, {"p80_ms", p80, 0.8}};
+        for (const auto& s : summary) {
+            const double computed = quantile(m.samplesMs, s.q);
+            if (disagrees(s.reported, computed))
+                return Error{QStringLiteral("measurement.%1: %2 is not the %3 of samples_ms (%4)")
+                                 .arg(QLatin1String(s.field))
+                                 .arg(s.reported)
+                                 .arg(s.q == 0.5 ? QStringLiteral("median") : QStringLiteral("%1th percentile").arg(int(s.q * 100)))
+                                 .arg(computed)};
+        }
         m.objectiveMs = objective;
     } else if (std::isfinite(objective)) {
         return Error{QStringLiteral("measurement.objective_ms: only an 'ok' measurement has an objective (status is '%1')").arg(statusText)};

@@ -470,6 +470,14 @@ private slots:
                                         << QStringLiteral("measurement.objective_ms: must be > 0 for an 'ok' measurement, got 0");
         QTest::newRow("objective outside spread") << line(with(okMeasurement(), QStringLiteral("objective_ms"), 2.0))
                                                   << QStringLiteral("measurement: expected p20_ms <= objective_ms <= p80_ms, got 1.04, 2, 1.16");
+        // Found by fuzzing (fuzz/regressions/worker_protocol/objective-not-the-median): the summary
+        // was taken on trust, so a stored objective could contradict the stored samples.
+        QTest::newRow("objective not the median") << line(with(okMeasurement(), QStringLiteral("objective_ms"), 1.15))
+                                                  << QStringLiteral("measurement.objective_ms: 1.15 is not the median of samples_ms (1.1)");
+        QTest::newRow("p20 not the samples'") << line(with(okMeasurement(), QStringLiteral("p20_ms"), 1.0))
+                                             << QStringLiteral("measurement.p20_ms: 1 is not the 20th percentile of samples_ms (1.04)");
+        QTest::newRow("p80 not the samples'") << line(with(okMeasurement(), QStringLiteral("p80_ms"), 1.2))
+                                             << QStringLiteral("measurement.p80_ms: 1.2 is not the 80th percentile of samples_ms (1.16)");
         QTest::newRow("failure with objective") << line(with(failedMeasurement(), QStringLiteral("objective_ms"), 1.0))
                                                 << QStringLiteral("measurement.objective_ms: only an 'ok' measurement has an objective (status is 'wrong_result')");
         QTest::newRow("failure without error") << line(with(failedMeasurement(), QStringLiteral("error"), QJsonValue::Undefined))
