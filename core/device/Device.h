@@ -57,6 +57,11 @@ public:
     /// with became true (Ctrl-C, SIGTERM): it measured nothing, so a session drops it instead of
     /// storing it, and ends.
     virtual bool evaluationInterrupted() const { return false; }
+    /// Why the last evaluate() measured nothing because the device itself is gone (a worker that
+    /// cannot be started again: its GPU taken by someone else, its host or Ray slot lost); empty
+    /// otherwise. The configuration never ran, so a session stores nothing for it (recording it
+    /// as crashed would blame it and never try it again) and ends, resumable.
+    virtual QString lostReason() const { return {}; }
     /// Changes how later evaluations are timed. A device that measures nothing itself (a replay)
     /// accepts only the default. The timing is part of DeviceInfo::toolchain, so that
     /// measurements taken differently are never mixed or reused for one another.

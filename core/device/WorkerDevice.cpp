@@ -327,6 +327,7 @@ const Workload& WorkerDevice::workload() const
 Measurement WorkerDevice::evaluate(const QJsonObject& config)
 {
     m_evaluationInterrupted = false;
+    m_lostReason.clear();
     // Checked here: an invalid configuration must not cost a round trip, let alone a restart.
     if (m_workload.space.indexOf(config) < 0)
         return Measurement::failure(Status::Invalid, QStringLiteral("configuration %1 is not in the space of %2")
@@ -359,7 +360,8 @@ Measurement WorkerDevice::evaluateHere(const QJsonObject& config)
         if (!started) {
             if (interruptRequested())
                 return interrupted(QStringLiteral("while restarting the worker"));
-            return Measurement::failure(Status::Crashed, QStringLiteral("cannot restart the worker: ") + started.error());
+            m_lostReason = QStringLiteral("cannot restart the worker: ") + started.error();
+            return Measurement::failure(Status::Crashed, m_lostReason);
         }
     }
     const int timeoutMs = m_trialTimeoutMs;

@@ -65,6 +65,7 @@ public:
     const Workload& workload() const override;
     Measurement evaluate(const QJsonObject& config) override;
     bool evaluationInterrupted() const override { return m_evaluationInterrupted; }
+    QString lostReason() const override { return m_lostReason; }
     /// WorkerOptions::prepareAhead when the worker announced the "prepare" capability, else 0.
     int prepareAhead() const override;
     /// Sends `prepare` with the configurations of the space among `configs` and waits only for
@@ -111,6 +112,7 @@ private:
     std::atomic<int> m_trialTimeoutMs{0};
     std::atomic<int> m_prepared{0};
     std::atomic<bool> m_evaluationInterrupted{false};
+    QString m_lostReason; // written in the worker thread, read after evaluate() returns
     QString m_prepareError; // written and read in m_thread
 
     WorkerProtocol::Hello m_hello;

@@ -229,6 +229,10 @@ Result<QString> Session::run()
                 reason = QStringLiteral("stopped");
                 break;
             }
+            if (const QString lost = m_device->lostReason(); !lost.isEmpty())
+                return fail(QStringLiteral("the device is gone (%1); configuration %2 did not run and was not stored, "
+                                           "--resume proposes it again")
+                                .arg(lost, trial.configKey));
         }
         trial.finishedAt = QDateTime::currentDateTimeUtc();
         m_record.elapsedMs = elapsedBefore + double(clock.nsecsElapsed()) / 1e6;
@@ -331,6 +335,8 @@ Result<void> Session::remeasure()
                 m_interrupted = true;
                 return {}; // measured nothing: not stored
             }
+            if (const QString lost = m_device->lostReason(); !lost.isEmpty())
+                return Error{QStringLiteral("the device is gone during the re-measurement (%1); nothing was stored for it").arg(lost)};
             r.measuredAt = QDateTime::currentDateTimeUtc();
             if (auto stored = m_store.appendRemeasurement(r); !stored)
                 return stored;

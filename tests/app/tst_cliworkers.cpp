@@ -235,6 +235,68 @@ private slots:
         QVERIFY(QFileInfo::exists(marker));
     }
 
+    // A worker that crashes and then cannot be started again (its GPU taken, its host or Ray slot
+    // gone): the crash is the configuration's, but the next configuration never ran, so nothing is
+    // stored for it (it used to be stored as "crashed: cannot restart the worker", and every later
+    // one too, never to be proposed again). The session fails, resumable; --resume completes it.
+    void aDeviceThatIsGoneStoresNothingMore()
+    {
+        const QString dir = m_dir.filePath(QStringLiteral("gone"));
+        QVERIFY(QDir().mkpath(dir));
+        const QString db = dir + QStringLiteral("/results.sqlite");
+        const QString mark = dir + QStringLiteral("/started-once");
+        const QString script = dir + QStringLiteral("/worker.sh");
+        {
+            QFile f(script);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QStringLiteral("#!/bin/sh\nif [ -e '%1' ]; then echo 'no free GPU' >&2; exit 1; fi\ntouch '%1'\n"
+                                   "exec '%2' --segv-on '{\"BLOCK\":32,\"UNROLL\":2,\"VEC\":1}'\n")
+                        .arg(mark, kWorker).toUtf8());
+        }
+        const QString device = QStringLiteral("worker:sh ") + script;
+        const QStringList tune{QStringLiteral("tune"), QStringLiteral("--db"), db, QStringLiteral("--device"), device,
+                               QStringLiteral("--strategy"), QStringLiteral("grid"), QStringLiteral("--budget"), QStringLiteral("40")};
+        const Run first = cli(tune);
+        QVERIFY2(first.exitCode == 1, qPrintable(first.describe()));
+        QVERIFY2(first.err.contains("the device is gone (cannot restart the worker"), qPrintable(first.describe()));
+
+        auto store = ResultStore::open(db);
+        QVERIFY2(store, qPrintable(store.error()));
+        auto sessions = store.value()->sessions();
+        QVERIFY(sessions && sessions->size() == 1);
+        QCOMPARE(sessions->first().state, QStringLiteral("failed"));
+        auto trials = store.value()->trials(sessions->first().id);
+        QVERIFY(trials && !trials->isEmpty());
+        // The last stored trial is the configuration that crashed its worker, and it is the only
+        // crash: nothing after it was stored.
+        const Trial& last = trials->last();
+        QCOMPARE(last.measurement.status, Status::Crashed);
+        QCOMPARE(last.config.value(QStringLiteral("BLOCK")).toInt(), 32);
+        QCOMPARE(last.config.value(QStringLiteral("UNROLL")).toInt(), 2);
+        QCOMPARE(last.config.value(QStringLiteral("VEC")).toInt(), 1);
+        for (int i = 0; i < trials->size() - 1; ++i)
+            QCOMPARE(trials->at(i).measurement.status, Status::Ok);
+        const int before = int(trials->size());
+        store.value().reset();
+
+        // The GPU is free again: the session resumes where it was and completes its budget, with
+        // no configuration stored twice.
+        QVERIFY(QFile::remove(mark));
+        const Run resumed = cli({QStringLiteral("tune"), QStringLiteral("--db"), db, QStringLiteral("--resume"), QStringLiteral("1"),
+                                 QStringLiteral("--device"), device});
+        QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.describe()));
+        store = ResultStore::open(db);
+        QVERIFY(store);
+        trials = store.value()->trials(1);
+        QVERIFY(trials);
+        QCOMPARE(int(trials->size()), 40);
+        QVERIFY(int(trials->size()) > before);
+        QSet<QString> keys;
+        for (const Trial& t : trials.value())
+            keys.insert(t.configKey);
+        QCOMPARE(int(keys.size()), 40);
+    }
+
 private:
     /// The trials of the store's only session, -1 while there is none (or the store is busy).
     static int storedTrials(const QString& db)
