@@ -12,6 +12,8 @@
 #include "session/BestTrial.h"
 #include "session/ResultStore.h"
 #include "session/Session.h"
+#include "session/SessionLaunch.h"
+#include "session/WarmStart.h"
 
 #include <QCommandLineParser>
 #include <QDir>
@@ -145,14 +147,8 @@ int Cli::ladder(const QStringList& args)
         if (!store)
             return kBadInput;
         QList<qint64> ids;
-        for (const QString& v : p.values(QStringLiteral("session")).join(QLatin1Char(',')).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-            bool ok = false;
-            ids.append(v.toLongLong(&ok));
-            if (!ok || ids.last() < 1) {
-                err(QStringLiteral("--session: expected integers >= 1, got '%1'").arg(v));
-                return kBadInput;
-            }
-        }
+        if (!sessionIdsOption(p, ids))
+            return kBadInput;
         if (ids.isEmpty()) {
             auto list = store->sessions();
             if (!list || list->isEmpty()) {
@@ -208,14 +204,20 @@ int Cli::ladder(const QStringList& args)
     // Every device opens before the first session starts: a typo in the template costs nothing.
     // Ctrl-C and SIGTERM end every wait from here on; no further key starts after one.
     SignalGuard guard;
+    LaunchRequest request;
+    request.databasePath = db;
+    request.options.strategy = strategy;
+    request.options.seed = quint64(seed);
+    request.options.maxEvaluations = int(budget);
+    request.options.maxSeconds = seconds;
     std::vector<std::shared_ptr<Device>> devices;
     for (qint64 key : keys.value()) {
-        auto d = DeviceRegistry::open(substitute(tmpl, param, key), guard.flag());
+        auto d = SessionLaunch::openDevice(substitute(tmpl, param, key), request, guard.flag());
         if (!d) {
             err(QStringLiteral("key %1: %2").arg(key).arg(d.error()));
             return guard.caught() ? guard.exitCode() : kBadInput;
         }
-        devices.push_back(std::shared_ptr<Device>(std::move(d.value())));
+        devices.push_back(d.value());
     }
     QDir().mkpath(QFileInfo(db).absolutePath());
     auto opened = ResultStore::open(db);
@@ -234,7 +236,7 @@ int Cli::ladder(const QStringList& args)
     all.start();
     for (int i = 0; i < keys->size() && !guard.caught(); ++i) {
         const qint64 key = keys->at(i);
-        QJsonObject options;
+        LaunchRequest keyRequest = request;
         QString from = QStringLiteral("cold");
         if (warm && !tuned.isEmpty()) {
             // The nearest tuned key on a log scale: its landscape is the most alike, and objectives
@@ -243,20 +245,13 @@ int Cli::ladder(const QStringList& args)
             for (auto it = tuned.begin(); it != tuned.end(); ++it)
                 if (std::abs(std::log2(double(it.key()) / double(key))) < std::abs(std::log2(double(nearest) / double(key))))
                     nearest = it.key();
-            QJsonArray prior;
-            for (const Trial& t : tuned.value(nearest))
-                prior.append(QJsonObject{{QStringLiteral("config"), t.config},
-                                         {QStringLiteral("objective"), t.measurement.isOk() ? QJsonValue(t.measurement.objectiveMs) : QJsonValue()}});
-            options.insert(QStringLiteral("prior"), prior);
+            const QJsonArray prior = WarmStart::fromTrials(tuned.value(nearest));
+            keyRequest.options.strategyOptions = WarmStart::withPrior({}, prior);
             from = QStringLiteral("warm from key %1 (%2 trials)").arg(nearest).arg(prior.size());
         }
-        SessionOptions so;
-        so.strategy = strategy;
-        so.strategyOptions = options;
-        so.seed = quint64(seed);
-        so.maxEvaluations = int(budget);
-        so.maxSeconds = seconds;
-        auto session = Session::create(store, devices[size_t(i)], so);
+        auto options = SessionLaunch::sessionOptions(keyRequest, *devices[size_t(i)]);
+        auto session = options ? Session::create(store, devices[size_t(i)], options.value())
+                               : Result<std::unique_ptr<Session>>(Error{options.error()});
         if (!session) {
             err(QStringLiteral("key %1: %2").arg(key).arg(session.error()));
             return kFailed;

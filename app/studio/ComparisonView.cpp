@@ -11,6 +11,7 @@
 #include "device/DeviceRegistry.h"
 #include "device/ReplayDevice.h"
 #include "session/ResultStore.h"
+#include "session/StoredSession.h"
 
 #include <QComboBox>
 #include <QEvent>
@@ -362,27 +363,14 @@ const Landscape* ComparisonView::landscape(const QString& id)
             m_message->setText(store.error());
             return nullptr;
         }
-        auto record = store.value()->session(sessionId);
-        auto trials = store.value()->trials(sessionId);
-        if (!record || !trials) {
-            m_message->setText(record ? trials.error() : record.error());
+        auto stored = StoredSession::open(*store.value(), sessionId);
+        if (!stored || !stored->spaceError.isEmpty()) {
+            m_message->setText(stored ? stored->spaceError : stored.error());
             return nullptr;
         }
-        ConfigSpace space;
-        // A stored id is data: a recorded landscape or nothing, never a process.
-        auto device = DeviceRegistry::openRecorded(record->device.id);
-        if (device) {
-            space = device.value()->workload().space;
-        } else {
-            auto parsed = ConfigSpace::fromJson(QJsonDocument(record->space).toJson(), tr("session %1").arg(sessionId));
-            if (!parsed) {
-                m_message->setText(parsed.error());
-                return nullptr;
-            }
-            space = parsed.value();
-        }
         return &m_loaded
-                    .insert(id, TrialLandscape::build(m_labelOf.value(id, id), record->device.name, space, trials.value()))
+                    .insert(id, TrialLandscape::build(m_labelOf.value(id, id), stored->record.device.name, stored->space,
+                                                      stored->trials))
                     .value();
     }
     auto device = DeviceRegistry::open(id);

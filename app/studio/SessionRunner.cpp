@@ -2,10 +2,8 @@
 
 #include "analysis/Landscape.h"
 #include "analysis/StrategyBenchmark.h"
-#include "device/DeviceRegistry.h"
 #include "device/ReplayDevice.h"
 
-#include <QJsonArray>
 #include <QMutexLocker>
 
 #include <algorithm>
@@ -35,51 +33,17 @@ void SessionRunner::clearRequests()
 
 void SessionRunner::run(const RunRequest& request)
 {
-    auto store = ResultStore::open(request.databasePath);
-    if (!store) {
-        emit failed(store.error());
-        return;
-    }
-    auto opened = DeviceRegistry::open(request.deviceId);
-    if (!opened) {
-        emit failed(opened.error());
-        return;
-    }
-    std::shared_ptr<Device> device(std::move(opened.value()));
-    auto* replay = dynamic_cast<ReplayDevice*>(device.get());
-    if (replay)
-        replay->setSimulatedLatencyMs(request.simulatedLatencyMs);
-
     if (!request.spaceError.isEmpty()) {
         emit failed(request.spaceError);
         return;
     }
-    SessionOptions options = request.options;
-    if (!request.warmStartDeviceId.isEmpty() && request.resumeId == 0) {
-        auto source = DeviceRegistry::open(request.warmStartDeviceId);
-        auto* recorded = source ? dynamic_cast<ReplayDevice*>(source.value().get()) : nullptr;
-        if (!recorded) {
-            emit failed(tr("warm start: %1").arg(source ? tr("'%1' is not a recorded dataset").arg(request.warmStartDeviceId)
-                                                        : source.error()));
-            return;
-        }
-        const Landscape prior = Landscape::fromCache(recorded->cache(), request.warmStartDeviceId);
-        QJsonArray entries;
-        for (qint64 i = 0; i < prior.size(); ++i)
-            entries.append(QJsonObject{{QStringLiteral("config"), prior.space.config(i)},
-                                       {QStringLiteral("objective"),
-                                        prior.isOk(i) ? QJsonValue(prior.objectiveMs[size_t(i)]) : QJsonValue()}});
-        options.strategyOptions.insert(QStringLiteral("prior"), entries);
-    }
-
-    auto created = request.resumeId > 0
-        ? Session::resume(*store.value(), device, request.resumeId, request.options.maxEvaluations)
-        : Session::create(*store.value(), device, options);
-    if (!created) {
-        emit failed(created.error());
+    auto launched = SessionLaunch::open(request);
+    if (!launched) {
+        emit failed(launched.error());
         return;
     }
-    Session& session = *created.value();
+    Session& session = *launched->session;
+    auto* replay = dynamic_cast<ReplayDevice*>(launched->device.get());
     // Direct connections: these fire in this thread and re-emit; the GUI's connections to this
     // object are queued because it lives in another thread.
     connect(&session, &Session::trialFinished, this, &SessionRunner::trialFinished, Qt::DirectConnection);
@@ -97,8 +61,8 @@ void SessionRunner::run(const RunRequest& request)
                  session.space());
     // The reference curve is random search over the whole recorded landscape: shown only when
     // the session searches all of it (not a narrowing from the space editor).
-    if (replay && session.space().size() == device->workload().space.size()) {
-        const Landscape landscape = Landscape::fromCache(replay->cache(), request.deviceId);
+    if (replay && session.space().size() == launched->device->workload().space.size()) {
+        const Landscape landscape = Landscape::fromCache(replay->cache(), launched->deviceId);
         const int t = int(std::min<qint64>(session.evaluationBudget(), landscape.size()));
         const std::vector<double> curve = StrategyBenchmark::expectedRandomBest(landscape, t);
         emit referenceReady(QVector<double>(curve.begin(), curve.end()));
@@ -120,7 +84,7 @@ void SessionRunner::run(const RunRequest& request)
         return;
     }
     if (reason.value() == QLatin1String("stopped") && m_pauseRequested) {
-        auto marked = store.value()->setSessionState(r.id, QStringLiteral("paused"));
+        auto marked = launched->store->setSessionState(r.id, QStringLiteral("paused"));
         if (!marked) {
             emit failed(marked.error());
             return;

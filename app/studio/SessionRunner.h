@@ -1,6 +1,7 @@
 #pragma once
 
 #include "session/Session.h"
+#include "session/SessionLaunch.h"
 #include "space/ConfigSpace.h"
 
 #include <QMutex>
@@ -11,16 +12,9 @@
 
 namespace dv::studio {
 
-/// What the setup panel asks for: a new session (resumeId == 0) or the continuation of one.
-struct RunRequest {
-    QString databasePath;
-    QString deviceId;
-    SessionOptions options;
-    qint64 resumeId = 0;
-    int simulatedLatencyMs = 0; ///< replay devices only: stands in for a GPU's pace (demos, tests)
-    /// bayes: a recorded dataset of the same kernel whose landscape warm-starts the search
-    /// (its configurations and times become the strategy's "prior" option); empty: cold start.
-    QString warmStartDeviceId;
+/// What the setup panel asks for: a new session (resumeId == 0) or the continuation of one,
+/// launched by core's SessionLaunch (the same recipe as `dejavu-tune tune`).
+struct RunRequest : LaunchRequest {
     /// Set when the user asked to search the space editor's narrowing but it has errors: the run
     /// fails with this message instead of silently searching the whole space.
     QString spaceError;
