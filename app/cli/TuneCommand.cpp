@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 
 namespace dv {
 
@@ -99,11 +100,8 @@ bool tuneRequest(const QCommandLineParser& p, LaunchRequest& r)
     return true;
 }
 
-} // namespace
-
-int Cli::tune(const QStringList& args)
+void addTuneOptions(QCommandLineParser& p)
 {
-    QCommandLineParser p;
     p.addOption({QStringLiteral("device"), QStringLiteral("Device id (see `devices`) or a Kernel Tuner cache file."), QStringLiteral("D")});
     p.addOption({QStringLiteral("strategy"), QStringLiteral("Search strategy: %1 (default %2).").arg(StrategyFactory::names().join(QStringLiteral(", ")), StrategyFactory::defaultName()),
                  QStringLiteral("NAME"), StrategyFactory::defaultName()});
@@ -123,29 +121,20 @@ int Cli::tune(const QStringList& args)
     p.addOption({QStringLiteral("space"), QStringLiteral("Search only this narrowing of the device's space (a space file: fewer values, extra constraints)."), QStringLiteral("FILE")});
     p.addOption({QStringLiteral("quiet"), QStringLiteral("No progress bar.")});
     p.addOption({QStringLiteral("print-trials"), QStringLiteral("Print each trial to stdout as a JSON line once it is stored (as `replay` does).")});
-    if (!parse(p, args, QStringLiteral("Run or resume a tuning session.")))
-        return kBadInput;
+}
 
-    LaunchRequest request;
-    if (!tuneRequest(p, request))
-        return kBadInput;
-    // From here on Ctrl-C and SIGTERM end every wait (a worker's hello, load, a hung trial).
-    SignalGuard guard;
-    auto launched = SessionLaunch::open(request, guard.flag());
-    if (!launched) {
-        err(launched.error());
-        return guard.caught() ? guard.exitCode() : kBadInput;
-    }
-    Session& s = *launched->session;
-    const Device& device = *launched->device;
+/// Runs a launched session with the progress bar (unless `quiet`) and prints its summary; whether
+/// a configuration succeeded, or nullopt (after a message) when the device or the store failed.
+std::optional<bool> runSession(LaunchedSession& launched, SignalGuard& guard, bool quiet, bool printTrials, const QString& db)
+{
+    Session& s = *launched.session;
+    const Device& device = *launched.device;
 
     ProgressBar bar(stderr);
     // The session's best so far, the stored trials of a resumed session included.
     const auto stored = s.history().best();
     double best = stored ? stored->objectiveMs : std::numeric_limits<double>::infinity();
-    const bool quiet = p.isSet(QStringLiteral("quiet"));
-    const bool printTrials = p.isSet(QStringLiteral("print-trials"));
-    QObject::connect(&s, &Session::trialFinished, [&](const Trial& t) {
+        QObject::connect(&s, &Session::trialFinished, [&](const Trial& t) {
         if (t.measurement.isOk())
             best = std::min(best, t.measurement.objectiveMs);
         // Emitted only once the trial is committed: a line on stdout is a trial the store holds.
@@ -167,7 +156,7 @@ int Cli::tune(const QStringList& args)
     const QString spaceText = searched == whole ? QStringLiteral("%1 configurations").arg(whole)
                                                 : QStringLiteral("%1 of the device's %2 configurations").arg(searched).arg(whole);
     std::fprintf(stderr, "session %lld: %s on %s (%s), %s, strategy %s, seed %llu\n", s.id(),
-                 qPrintable(s.record().kernel), qPrintable(device.info().name), qPrintable(launched->deviceId),
+                 qPrintable(s.record().kernel), qPrintable(device.info().name), qPrintable(launched.deviceId),
                  qPrintable(spaceText), qPrintable(s.record().strategy), s.record().seed);
     guard.setSession(&s);
     QElapsedTimer clock;
@@ -177,19 +166,43 @@ int Cli::tune(const QStringList& args)
     bar.finish();
     if (!ended) {
         err(ended.error());
-        return kFailed;
+        return std::nullopt;
     }
-    auto trials = launched->store->trials(s.id());
-    auto record = launched->store->session(s.id());
+    auto trials = launched.store->trials(s.id());
+    auto record = launched.store->session(s.id());
     if (!trials || !record) {
         err(!trials ? trials.error() : record.error());
-        return kFailed;
+        return std::nullopt;
     }
-    const bool found = printSummary(record.value(), trials.value(), ended.value(), double(clock.nsecsElapsed()) / 1e9, request.databasePath);
+    return printSummary(record.value(), trials.value(), ended.value(), double(clock.nsecsElapsed()) / 1e9, db);
+}
+
+} // namespace
+
+int Cli::tune(const QStringList& args)
+{
+    QCommandLineParser p;
+    addTuneOptions(p);
+    if (!parse(p, args, QStringLiteral("Run or resume a tuning session.")))
+        return kBadInput;
+    LaunchRequest request;
+    if (!tuneRequest(p, request))
+        return kBadInput;
+    // From here on Ctrl-C and SIGTERM end every wait (a worker's hello, load, a hung trial).
+    SignalGuard guard;
+    auto launched = SessionLaunch::open(request, guard.flag());
+    if (!launched) {
+        err(launched.error());
+        return guard.caught() ? guard.exitCode() : kBadInput;
+    }
+    const auto found = runSession(launched.value(), guard, p.isSet(QStringLiteral("quiet")), p.isSet(QStringLiteral("print-trials")),
+                                  request.databasePath);
+    if (!found)
+        return kFailed;
     // Scripts must tell a stopped session (130/143) and one where nothing succeeded (3) from success.
     if (guard.caught())
         return guard.exitCode();
-    return found ? kOk : kNoResult;
+    return *found ? kOk : kNoResult;
 }
 
 } // namespace dv

@@ -1,4 +1,4 @@
-#include "ExportDialog.h"
+#include "views/ExportDialog.h"
 
 #include <QCheckBox>
 #include <QComboBox>

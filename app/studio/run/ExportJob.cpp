@@ -1,4 +1,4 @@
-#include "ExportJob.h"
+#include "run/ExportJob.h"
 
 #include "export/Bundle.h"
 #include "export/SessionExport.h"

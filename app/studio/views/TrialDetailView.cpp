@@ -1,9 +1,9 @@
-#include "TrialDetailView.h"
+#include "views/TrialDetailView.h"
 
-#include "PlotTheme.h"
-#include "StatusColors.h"
-#include "ValueText.h"
 #include "device/SampleSummary.h"
+#include "theme/PlotTheme.h"
+#include "theme/StatusColors.h"
+#include "views/ValueText.h"
 
 #include <QEvent>
 #include <QFormLayout>

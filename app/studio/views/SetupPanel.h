@@ -1,6 +1,6 @@
 #pragma once
 
-#include "SessionRunner.h"
+#include "run/SessionRunner.h"
 
 #include <QWidget>
 

@@ -1,4 +1,4 @@
-#include "SpaceDraft.h"
+#include "models/SpaceDraft.h"
 
 #include "space/ConfigSpace.h"
 #include "space/ConstraintSet.h"

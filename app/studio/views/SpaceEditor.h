@@ -1,7 +1,7 @@
 #pragma once
 
-#include "SpaceDraft.h"
 #include "base/Result.h"
+#include "models/SpaceDraft.h"
 
 #include <QFutureWatcher>
 #include <QTimer>

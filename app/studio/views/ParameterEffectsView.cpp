@@ -1,8 +1,8 @@
-#include "ParameterEffectsView.h"
+#include "views/ParameterEffectsView.h"
 
-#include "PlotTheme.h"
-#include "StatusColors.h"
-#include "ValueText.h"
+#include "theme/PlotTheme.h"
+#include "theme/StatusColors.h"
+#include "views/ValueText.h"
 
 #include <QComboBox>
 #include <QEvent>

@@ -1,4 +1,4 @@
-#include "SessionRunner.h"
+#include "run/SessionRunner.h"
 
 #include "analysis/Landscape.h"
 #include "analysis/StrategyBenchmark.h"
@@ -31,6 +31,20 @@ void SessionRunner::clearRequests()
     m_pauseRequested = false;
 }
 
+void SessionRunner::emitReference(const LaunchedSession& launched)
+{
+    // The reference curve is random search over the whole recorded landscape: shown only when
+    // the session searches all of it (not a narrowing from the space editor).
+    auto* replay = dynamic_cast<ReplayDevice*>(launched.device.get());
+    const Session& session = *launched.session;
+    if (replay && session.space().size() == launched.device->workload().space.size()) {
+        const Landscape landscape = Landscape::fromCache(replay->cache(), launched.deviceId);
+        const int t = int(std::min<qint64>(session.evaluationBudget(), landscape.size()));
+        const std::vector<double> curve = StrategyBenchmark::expectedRandomBest(landscape, t);
+        emit referenceReady(QVector<double>(curve.begin(), curve.end()));
+    }
+}
+
 void SessionRunner::run(const RunRequest& request)
 {
     if (!request.spaceError.isEmpty()) {
@@ -43,7 +57,6 @@ void SessionRunner::run(const RunRequest& request)
         return;
     }
     Session& session = *launched->session;
-    auto* replay = dynamic_cast<ReplayDevice*>(launched->device.get());
     // Direct connections: these fire in this thread and re-emit; the GUI's connections to this
     // object are queued because it lives in another thread.
     connect(&session, &Session::trialFinished, this, &SessionRunner::trialFinished, Qt::DirectConnection);
@@ -59,14 +72,7 @@ void SessionRunner::run(const RunRequest& request)
     const SessionRecord& r = session.record();
     emit started(r.id, QStringLiteral("%1 on %2 (%3, session %4)").arg(r.kernel, r.device.name, r.strategy).arg(r.id),
                  session.space());
-    // The reference curve is random search over the whole recorded landscape: shown only when
-    // the session searches all of it (not a narrowing from the space editor).
-    if (replay && session.space().size() == launched->device->workload().space.size()) {
-        const Landscape landscape = Landscape::fromCache(replay->cache(), launched->deviceId);
-        const int t = int(std::min<qint64>(session.evaluationBudget(), landscape.size()));
-        const std::vector<double> curve = StrategyBenchmark::expectedRandomBest(landscape, t);
-        emit referenceReady(QVector<double>(curve.begin(), curve.end()));
-    }
+    emitReference(launched.value());
 
     {
         QMutexLocker lock(&m_mutex);

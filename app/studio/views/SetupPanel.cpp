@@ -1,9 +1,9 @@
-#include "SetupPanel.h"
+#include "views/SetupPanel.h"
 
-#include "SpaceEditor.h"
-#include "StrategyOptionsWidget.h"
 #include "device/DeviceRegistry.h"
 #include "search/StrategyFactory.h"
+#include "views/SpaceEditor.h"
+#include "views/StrategyOptionsWidget.h"
 
 #include <QAction>
 #include <QCheckBox>

@@ -1,7 +1,7 @@
-#include "TrialPlot.h"
+#include "views/TrialPlot.h"
 
-#include "PlotTheme.h"
-#include "StatusColors.h"
+#include "theme/PlotTheme.h"
+#include "theme/StatusColors.h"
 
 #include <QComboBox>
 #include <QEvent>

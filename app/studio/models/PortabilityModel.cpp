@@ -1,7 +1,7 @@
-#include "PortabilityModel.h"
+#include "models/PortabilityModel.h"
 
-#include "SlowdownColors.h"
-#include "StatusColors.h"
+#include "theme/SlowdownColors.h"
+#include "theme/StatusColors.h"
 
 #include <cmath>
 

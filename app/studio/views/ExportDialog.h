@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ExportJob.h"
+#include "run/ExportJob.h"
 #include "session/ResultStore.h"
 
 #include <QDialog>

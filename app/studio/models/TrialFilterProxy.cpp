@@ -1,8 +1,8 @@
-#include "TrialFilterProxy.h"
+#include "models/TrialFilterProxy.h"
 
-#include "TrialTableModel.h"
-#include "ValueText.h"
+#include "models/TrialTableModel.h"
 #include "session/Session.h" // Q_DECLARE_METATYPE(dv::Trial)
+#include "views/ValueText.h"
 
 namespace dv::studio {
 

@@ -1,4 +1,4 @@
-#include "SpaceEditor.h"
+#include "views/SpaceEditor.h"
 
 #include "base/SafeFile.h"
 #include "space/ConfigSpace.h"

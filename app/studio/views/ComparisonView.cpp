@@ -1,17 +1,17 @@
-#include "ComparisonView.h"
+#include "views/ComparisonView.h"
 
-#include "LandscapeView.h"
-#include "PlotTheme.h"
-#include "PortabilityModel.h"
-#include "SlowdownColors.h"
-#include "ValueText.h"
 #include "analysis/LandscapeGrid.h"
 #include "analysis/Portability.h"
 #include "analysis/TrialLandscape.h"
 #include "device/DeviceRegistry.h"
 #include "device/ReplayDevice.h"
+#include "models/PortabilityModel.h"
 #include "session/ResultStore.h"
 #include "session/StoredSession.h"
+#include "theme/PlotTheme.h"
+#include "theme/SlowdownColors.h"
+#include "views/LandscapeView.h"
+#include "views/ValueText.h"
 
 #include <QComboBox>
 #include <QEvent>

@@ -1,4 +1,4 @@
-#include "StrategyOptionsWidget.h"
+#include "views/StrategyOptionsWidget.h"
 
 #include "device/DeviceRegistry.h"
 

@@ -1,7 +1,7 @@
-#include "TrialTableModel.h"
+#include "models/TrialTableModel.h"
 
-#include "StatusColors.h"
 #include "session/Session.h" // Q_DECLARE_METATYPE(dv::Trial)
+#include "theme/StatusColors.h"
 
 #include <QJsonValue>
 

@@ -1,4 +1,4 @@
-#include "PlotTheme.h"
+#include "theme/PlotTheme.h"
 
 #include <qcustomplot.h>
 

@@ -1,8 +1,8 @@
-#include "TrialBrowser.h"
+#include "views/TrialBrowser.h"
 
-#include "TrialDetailView.h"
-#include "TrialFilterProxy.h"
-#include "TrialTableModel.h"
+#include "models/TrialFilterProxy.h"
+#include "models/TrialTableModel.h"
+#include "views/TrialDetailView.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>

@@ -1,4 +1,4 @@
-#include "EndLabelledLogTicker.h"
+#include "theme/EndLabelledLogTicker.h"
 
 #include <cmath>
 

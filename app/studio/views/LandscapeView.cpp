@@ -1,9 +1,9 @@
-#include "LandscapeView.h"
+#include "views/LandscapeView.h"
 
-#include "EndLabelledLogTicker.h"
-#include "PlotTheme.h"
-#include "StatusColors.h"
-#include "ValueText.h"
+#include "theme/EndLabelledLogTicker.h"
+#include "theme/PlotTheme.h"
+#include "theme/StatusColors.h"
+#include "views/ValueText.h"
 
 #include <QComboBox>
 #include <QEvent>

@@ -55,6 +55,8 @@ signals:
 
 private:
     void interrupt(bool pause);
+    /// referenceReady() for a session over a whole recorded landscape.
+    void emitReference(const LaunchedSession& launched);
 
     QMutex m_mutex;
     Session* m_session = nullptr; ///< guarded by m_mutex; valid only inside run()

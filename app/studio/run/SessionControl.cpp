@@ -1,4 +1,4 @@
-#include "SessionControl.h"
+#include "run/SessionControl.h"
 
 namespace dv::studio {
 

@@ -1,4 +1,4 @@
-#include "SessionListModel.h"
+#include "models/SessionListModel.h"
 
 #include <QFont>
 #include <QLocale>
