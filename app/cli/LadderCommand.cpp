@@ -13,6 +13,7 @@
 #include "session/ResultStore.h"
 #include "session/Session.h"
 #include "session/SessionLaunch.h"
+#include "session/StoredSession.h"
 #include "session/WarmStart.h"
 
 #include <QCommandLineParser>
@@ -67,24 +68,20 @@ Result<TuningLadder> ladderOf(ResultStore& store, const QList<qint64>& ids, int 
 {
     TuningLadder ladder;
     for (qint64 id : ids) {
-        auto record = store.session(id);
-        if (!record)
-            return Error{record.error()};
-        auto trials = store.trials(id);
-        if (!trials)
-            return Error{trials.error()};
+        // The stored id is data: a recorded landscape or nothing, never a process (StoredSession).
+        auto stored = StoredSession::open(store, id);
+        if (!stored)
+            return Error{stored.error()};
+        const SessionRecord& record = stored->record;
         const QString origin = QStringLiteral("session %1").arg(id);
-        auto key = TuningLadder::problemValue(record->problem, position);
+        auto key = TuningLadder::problemValue(record.problem, position);
         if (!key)
             return Error{QStringLiteral("%1: %2").arg(origin, key.error())};
-        auto added = ladder.addTrials(key.value(), trials.value(), record->device.name, origin, record->elapsedMs / 1000.0);
+        auto added = ladder.addTrials(key.value(), stored->trials, record.device.name, origin, record.elapsedMs / 1000.0);
         if (!added)
             return Error{added.error()};
-        // The stored id is data: a recorded landscape or nothing, never a process (openRecorded).
-        if (record->device.backend == QLatin1String("replay")) {
-            if (auto replay = DeviceRegistry::openRecorded(record->device.id))
-                ladder.addLandscape(key.value(), Landscape::fromCache(replay.value()->cache(), record->device.id));
-        }
+        if (record.device.backend == QLatin1String("replay") && stored->recorded)
+            ladder.addLandscape(key.value(), Landscape::fromCache(stored->recorded->cache(), record.device.id));
     }
     return ladder;
 }
