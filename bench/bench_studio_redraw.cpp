@@ -1,12 +1,12 @@
 // Studio responsiveness (issue 6): time to redraw a 20,000-point trial plot and a 64x64
 // landscape heat map, offscreen, and the GUI event loop's lateness while a replay session runs
 // flat out in the window's worker thread. Targets: redraws under 30 ms, event-loop p99 under 50 ms.
-#include "LandscapeView.h"
 #include "MainWindow.h"
-#include "SetupPanel.h"
-#include "TrialPlot.h"
-#include "TrialTableModel.h"
 #include "analysis/LandscapeGrid.h"
+#include "models/TrialTableModel.h"
+#include "views/LandscapeView.h"
+#include "views/SetupPanel.h"
+#include "views/TrialPlot.h"
 
 #include <QApplication>
 #include <QElapsedTimer>

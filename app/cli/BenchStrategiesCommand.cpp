@@ -10,6 +10,7 @@
 #include "device/KernelTunerCache.h"
 #include "device/ReplayDevice.h"
 #include "search/StrategyFactory.h"
+#include "session/WarmStart.h"
 
 #include <QCommandLineParser>
 #include <QElapsedTimer>
@@ -155,7 +156,8 @@ int Cli::benchStrategies(const QStringList& args)
     // Warm starts: (target landscape position, source landscape, strategy label).
     struct Warm {
         size_t target;
-        Landscape source;
+        QString sourceName;
+        QJsonArray prior; ///< the source landscape as the strategy's prior (WarmStart)
     };
     std::vector<Warm> warms;
     for (const QString& pair : p.values(QStringLiteral("warm-start"))) {
@@ -174,13 +176,13 @@ int Cli::benchStrategies(const QStringList& args)
             err(device.error());
             return 2;
         }
-        const Landscape source = Landscape::fromCache(dynamic_cast<ReplayDevice*>(device.value().get())->cache(),
-                                                      sources.first().mid(7));
+        const QString sourceName = sources.first().mid(7);
+        const QJsonArray prior = WarmStart::fromRecorded(dynamic_cast<ReplayDevice*>(device.value().get())->cache());
         const QStringList targets = resolveDatasets(parts[0]);
         for (size_t li = 0; li < landscapes.size(); ++li) {
             for (const QString& t : targets) {
-                if (t.mid(7) == landscapes[li].name && landscapes[li].name != source.name)
-                    warms.push_back(Warm{li, source});
+                if (t.mid(7) == landscapes[li].name && landscapes[li].name != sourceName)
+                    warms.push_back(Warm{li, sourceName, prior});
             }
         }
     }
@@ -203,14 +205,7 @@ int Cli::benchStrategies(const QStringList& args)
     }
     std::map<int, std::vector<StrategyScore>> warmResults;
     for (const Warm& w : warms) {
-        QJsonArray prior;
-        for (qint64 i = 0; i < w.source.size(); ++i) {
-            prior.append(QJsonObject{{QStringLiteral("config"), w.source.space.config(i)},
-                                     {QStringLiteral("objective"), w.source.isOk(i) ? QJsonValue(w.source.objectiveMs[size_t(i)])
-                                                                                    : QJsonValue()}});
-        }
-        QJsonObject options = strategyOptions;
-        options.insert(QStringLiteral("prior"), prior);
+        const QJsonObject options = WarmStart::withPrior(strategyOptions, w.prior);
         for (const char* name : {"bayes"}) {
             auto scores = StrategyBenchmark::score(landscapes[w.target], QLatin1String(name), options, budgets, seeds, threads, quint64(firstSeed));
             if (!scores) {
@@ -218,7 +213,7 @@ int Cli::benchStrategies(const QStringList& args)
                 return 1;
             }
             for (StrategyScore sc : scores.value()) {
-                sc.strategy = QStringLiteral("%1, warm from %2").arg(QLatin1String(name), w.source.name);
+                sc.strategy = QStringLiteral("%1, warm from %2").arg(QLatin1String(name), w.sourceName);
                 warmResults[sc.budget].push_back(sc);
             }
         }

@@ -87,14 +87,8 @@ int Cli::bundle(const QStringList& arguments)
         if (!intOption(p, QStringLiteral("key-position"), 0, position))
             return kBadInput;
         QVector<qint64> ids;
-        for (const QString& v : p.values(QStringLiteral("session")).join(QLatin1Char(',')).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-            bool ok = false;
-            ids.append(v.toLongLong(&ok));
-            if (!ok || ids.last() < 1) {
-                err(QStringLiteral("--session: expected integers >= 1, got '%1'").arg(v));
-                return kBadInput;
-            }
-        }
+        if (!sessionIdsOption(p, ids))
+            return kBadInput;
         QMap<QString, QString> exports;
         for (const QString& e : p.values(QStringLiteral("export"))) {
             const int eq = e.indexOf(QLatin1Char('='));

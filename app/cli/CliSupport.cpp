@@ -1,6 +1,9 @@
 #include "CliSupport.h"
 
+#include "base/Status.h"
+
 #include <QCommandLineParser>
+#include <QJsonArray>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QStandardPaths>
@@ -114,6 +117,38 @@ std::unique_ptr<ResultStore> openStoreForReading(const QString& path)
         return nullptr;
     }
     return std::move(store.value());
+}
+
+bool sessionIdsOption(const QCommandLineParser& p, QList<qint64>& ids, const QString& expected)
+{
+    for (const QString& v : p.values(QStringLiteral("session")).join(QLatin1Char(',')).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        bool ok = false;
+        const qint64 id = v.toLongLong(&ok);
+        if (!ok || id < 1) {
+            err(QStringLiteral("--session: expected %1 >= 1, got '%2'").arg(expected, v));
+            return false;
+        }
+        ids.append(id);
+    }
+    return true;
+}
+
+/// One evaluation as a JSON line on stdout, parameters in the space's order:
+/// {"i": 1, "config": {"BLOCK_M": 128, ...}, "status": "ok", "objective": 0.1932}.
+void printTrialLine(const ConfigSpace& space, const Trial& t)
+{
+    QByteArray line = "{\"i\": " + QByteArray::number(t.sequence) + ", \"config\": {";
+    const auto& params = space.parameters();
+    for (int i = 0; i < params.size(); ++i) {
+        const QJsonValue v = t.config.value(params[i].name);
+        QByteArray value = QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact);
+        line += (i ? ", " : "") + QJsonDocument(QJsonArray{params[i].name}).toJson(QJsonDocument::Compact).mid(1).chopped(1)
+              + ": " + value.mid(1, value.size() - 2);
+    }
+    line += "}, \"status\": \"" + statusName(t.measurement.status).toUtf8() + "\", \"objective\": ";
+    line += t.measurement.isOk() ? QByteArray::number(t.measurement.objectiveMs, 'g', QLocale::FloatingPointShortest) : QByteArray("null");
+    line += "}\n";
+    std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
 }
 
 } // namespace dv::cli

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "session/ResultStore.h"
+#include "session/Trial.h"
+#include "space/ConfigSpace.h"
 
 #include <QJsonObject>
 #include <QString>
@@ -45,6 +47,11 @@ QString compactJson(const QJsonObject& o);
 /// Opens a result database that must already exist (a mistyped path must not create an empty one);
 /// null after a message naming the path.
 std::unique_ptr<ResultStore> openExistingStore(const QString& path);
+/// The ids of the --session option, repeated or as lists ("1,2,3"); false (after a message
+/// "--session: expected <expected> >= 1, got ...") when one is not an integer >= 1.
+bool sessionIdsOption(const QCommandLineParser& p, QList<qint64>& ids, const QString& expected = QStringLiteral("integers"));
+/// One evaluation as a JSON line on stdout, parameters in the space's order (replay, tune --print-trials).
+void printTrialLine(const ConfigSpace& space, const Trial& t);
 /// For commands that only read (sessions, export, ladder --coverage, bundle create): an existing
 /// store, opened read-only when this process may not write it (ResultStore::openForReading).
 std::unique_ptr<ResultStore> openStoreForReading(const QString& path);

@@ -52,15 +52,8 @@ int Cli::exportTrials(const QStringList& args)
     options.format = format;
     options.out = p.value(QStringLiteral("out"));
     options.force = p.isSet(QStringLiteral("force"));
-    for (const QString& v : p.values(QStringLiteral("session")).join(QLatin1Char(',')).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-        bool ok = false;
-        const qint64 id = v.toLongLong(&ok);
-        if (!ok || id < 1) {
-            err(QStringLiteral("--session: expected an integer >= 1, got '%1'").arg(v));
-            return kBadInput;
-        }
-        options.sessionIds.append(id);
-    }
+    if (!sessionIdsOption(p, options.sessionIds, QStringLiteral("an integer")))
+        return kBadInput;
     if (!deploy && options.sessionIds.size() > 1) {
         err(QStringLiteral("--session: %1 exports one session").arg(format));
         return kBadInput;

@@ -12,6 +12,9 @@
 #include "session/BestTrial.h"
 #include "session/ResultStore.h"
 #include "session/Session.h"
+#include "session/SessionLaunch.h"
+#include "session/StoredSession.h"
+#include "session/WarmStart.h"
 
 #include <QCommandLineParser>
 #include <QDir>
@@ -65,24 +68,20 @@ Result<TuningLadder> ladderOf(ResultStore& store, const QList<qint64>& ids, int 
 {
     TuningLadder ladder;
     for (qint64 id : ids) {
-        auto record = store.session(id);
-        if (!record)
-            return Error{record.error()};
-        auto trials = store.trials(id);
-        if (!trials)
-            return Error{trials.error()};
+        // The stored id is data: a recorded landscape or nothing, never a process (StoredSession).
+        auto stored = StoredSession::open(store, id);
+        if (!stored)
+            return Error{stored.error()};
+        const SessionRecord& record = stored->record;
         const QString origin = QStringLiteral("session %1").arg(id);
-        auto key = TuningLadder::problemValue(record->problem, position);
+        auto key = TuningLadder::problemValue(record.problem, position);
         if (!key)
             return Error{QStringLiteral("%1: %2").arg(origin, key.error())};
-        auto added = ladder.addTrials(key.value(), trials.value(), record->device.name, origin, record->elapsedMs / 1000.0);
+        auto added = ladder.addTrials(key.value(), stored->trials, record.device.name, origin, record.elapsedMs / 1000.0);
         if (!added)
             return Error{added.error()};
-        // The stored id is data: a recorded landscape or nothing, never a process (openRecorded).
-        if (record->device.backend == QLatin1String("replay")) {
-            if (auto replay = DeviceRegistry::openRecorded(record->device.id))
-                ladder.addLandscape(key.value(), Landscape::fromCache(replay.value()->cache(), record->device.id));
-        }
+        if (record.device.backend == QLatin1String("replay") && stored->recorded)
+            ladder.addLandscape(key.value(), Landscape::fromCache(stored->recorded->cache(), record.device.id));
     }
     return ladder;
 }
@@ -145,14 +144,8 @@ int Cli::ladder(const QStringList& args)
         if (!store)
             return kBadInput;
         QList<qint64> ids;
-        for (const QString& v : p.values(QStringLiteral("session")).join(QLatin1Char(',')).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-            bool ok = false;
-            ids.append(v.toLongLong(&ok));
-            if (!ok || ids.last() < 1) {
-                err(QStringLiteral("--session: expected integers >= 1, got '%1'").arg(v));
-                return kBadInput;
-            }
-        }
+        if (!sessionIdsOption(p, ids))
+            return kBadInput;
         if (ids.isEmpty()) {
             auto list = store->sessions();
             if (!list || list->isEmpty()) {
@@ -208,14 +201,20 @@ int Cli::ladder(const QStringList& args)
     // Every device opens before the first session starts: a typo in the template costs nothing.
     // Ctrl-C and SIGTERM end every wait from here on; no further key starts after one.
     SignalGuard guard;
+    LaunchRequest request;
+    request.databasePath = db;
+    request.options.strategy = strategy;
+    request.options.seed = quint64(seed);
+    request.options.maxEvaluations = int(budget);
+    request.options.maxSeconds = seconds;
     std::vector<std::shared_ptr<Device>> devices;
     for (qint64 key : keys.value()) {
-        auto d = DeviceRegistry::open(substitute(tmpl, param, key), guard.flag());
+        auto d = SessionLaunch::openDevice(substitute(tmpl, param, key), request, guard.flag());
         if (!d) {
             err(QStringLiteral("key %1: %2").arg(key).arg(d.error()));
             return guard.caught() ? guard.exitCode() : kBadInput;
         }
-        devices.push_back(std::shared_ptr<Device>(std::move(d.value())));
+        devices.push_back(d.value());
     }
     QDir().mkpath(QFileInfo(db).absolutePath());
     auto opened = ResultStore::open(db);
@@ -234,7 +233,7 @@ int Cli::ladder(const QStringList& args)
     all.start();
     for (int i = 0; i < keys->size() && !guard.caught(); ++i) {
         const qint64 key = keys->at(i);
-        QJsonObject options;
+        LaunchRequest keyRequest = request;
         QString from = QStringLiteral("cold");
         if (warm && !tuned.isEmpty()) {
             // The nearest tuned key on a log scale: its landscape is the most alike, and objectives
@@ -243,20 +242,13 @@ int Cli::ladder(const QStringList& args)
             for (auto it = tuned.begin(); it != tuned.end(); ++it)
                 if (std::abs(std::log2(double(it.key()) / double(key))) < std::abs(std::log2(double(nearest) / double(key))))
                     nearest = it.key();
-            QJsonArray prior;
-            for (const Trial& t : tuned.value(nearest))
-                prior.append(QJsonObject{{QStringLiteral("config"), t.config},
-                                         {QStringLiteral("objective"), t.measurement.isOk() ? QJsonValue(t.measurement.objectiveMs) : QJsonValue()}});
-            options.insert(QStringLiteral("prior"), prior);
+            const QJsonArray prior = WarmStart::fromTrials(tuned.value(nearest));
+            keyRequest.options.strategyOptions = WarmStart::withPrior({}, prior);
             from = QStringLiteral("warm from key %1 (%2 trials)").arg(nearest).arg(prior.size());
         }
-        SessionOptions so;
-        so.strategy = strategy;
-        so.strategyOptions = options;
-        so.seed = quint64(seed);
-        so.maxEvaluations = int(budget);
-        so.maxSeconds = seconds;
-        auto session = Session::create(store, devices[size_t(i)], so);
+        auto options = SessionLaunch::sessionOptions(keyRequest, *devices[size_t(i)]);
+        auto session = options ? Session::create(store, devices[size_t(i)], options.value())
+                               : Result<std::unique_ptr<Session>>(Error{options.error()});
         if (!session) {
             err(QStringLiteral("key %1: %2").arg(key).arg(session.error()));
             return kFailed;

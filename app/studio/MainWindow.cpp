@@ -1,19 +1,20 @@
 #include "MainWindow.h"
 
-#include "ComparisonView.h"
-#include "ExportDialog.h"
-#include "LandscapeView.h"
-#include "ParameterEffectsView.h"
-#include "SessionControl.h"
-#include "SessionListModel.h"
-#include "SessionRunner.h"
-#include "SetupPanel.h"
-#include "SpaceEditor.h"
 #include "StudioSettings.h"
-#include "TrialBrowser.h"
-#include "TrialPlot.h"
-#include "TrialTableModel.h"
 #include "device/DeviceRegistry.h"
+#include "models/SessionListModel.h"
+#include "models/TrialTableModel.h"
+#include "run/SessionControl.h"
+#include "run/SessionRunner.h"
+#include "session/StoredSession.h"
+#include "views/ComparisonView.h"
+#include "views/ExportDialog.h"
+#include "views/LandscapeView.h"
+#include "views/ParameterEffectsView.h"
+#include "views/SetupPanel.h"
+#include "views/SpaceEditor.h"
+#include "views/TrialBrowser.h"
+#include "views/TrialPlot.h"
 
 #include <QAction>
 #include <QApplication>
@@ -599,24 +600,17 @@ void MainWindow::openStoredSession(qint64 id)
 {
     if (!m_store || isRunning())
         return;
-    auto record = m_store->session(id);
-    auto trials = m_store->trials(id);
-    if (!record || !trials) {
-        m_statusText->setText(record ? trials.error() : record.error());
+    // Its space and trials, never starting a process (a stored worker id is data); a space that
+    // does not parse leaves the view without one.
+    auto stored = StoredSession::open(*m_store, id);
+    if (!stored) {
+        m_statusText->setText(stored.error());
         return;
     }
-    // The recorded device gives the exact valid set (a dataset's space is an explicit list);
-    // the stored space file is the fallback when the device is gone.
-    // Only recorded landscapes are reopened (openRecorded): a stored worker id is never run.
-    ConfigSpace space;
-    auto device = DeviceRegistry::openRecorded(record->device.id);
-    if (device)
-        space = device.value()->workload().space;
-    else if (auto parsed = ConfigSpace::fromJson(QJsonDocument(record->space).toJson(), tr("session %1").arg(id)))
-        space = parsed.value();
+    const SessionRecord* record = &stored->record;
     showSession(tr("%1 on %2 (%3, session %4, stored)").arg(record->kernel, record->device.name, record->strategy).arg(id),
-                space);
-    m_pending = trials.value();
+                stored->space);
+    m_pending = stored->trials;
     flushPending();
     m_sessionId = id;
     m_sessionDeviceId = record->device.id;

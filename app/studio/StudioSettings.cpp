@@ -1,6 +1,6 @@
 #include "StudioSettings.h"
 
-#include "SetupPanel.h"
+#include "views/SetupPanel.h"
 
 #include <QMainWindow>
 #include <QSplitter>

@@ -1,66 +1,17 @@
-#include "ComparisonView.h"
 #include "MainWindow.h"
-#include "ParameterEffectsView.h"
-#include "SetupPanel.h"
-#include "TrialBrowser.h"
-#include "TrialTableModel.h"
+#include "ScreenshotHarness.h"
+#include "theme/Palette.h"
+#include "views/ComparisonView.h"
+#include "views/SetupPanel.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
-#include <QPalette>
-#include <QSplitter>
 #include <QStandardPaths>
-#include <QStyle>
-#include <QStyleFactory>
 #include <QTabWidget>
 #include <QTimer>
 
 #include <cstdio>
-
-namespace {
-
-// A dark palette for Fusion (the one style that honours every palette role on every platform).
-QPalette darkPalette()
-{
-    QPalette p;
-    const QColor window(0x2b, 0x2d, 0x30), base(0x1e, 0x1f, 0x22), text(0xe6, 0xe6, 0xe6);
-    const QColor disabled(0x80, 0x80, 0x80), highlight(0x2f, 0x65, 0xca);
-    p.setColor(QPalette::Window, window);
-    p.setColor(QPalette::WindowText, text);
-    p.setColor(QPalette::Base, base);
-    p.setColor(QPalette::AlternateBase, window);
-    p.setColor(QPalette::ToolTipBase, base);
-    p.setColor(QPalette::ToolTipText, text);
-    p.setColor(QPalette::PlaceholderText, disabled);
-    p.setColor(QPalette::Text, text);
-    p.setColor(QPalette::Button, window);
-    p.setColor(QPalette::ButtonText, text);
-    p.setColor(QPalette::BrightText, Qt::red);
-    p.setColor(QPalette::Link, QColor(0x6c, 0xa8, 0xff));
-    p.setColor(QPalette::Highlight, highlight);
-    p.setColor(QPalette::HighlightedText, Qt::white);
-    p.setColor(QPalette::Light, QColor(0x45, 0x47, 0x4a));
-    p.setColor(QPalette::Midlight, QColor(0x3a, 0x3c, 0x3f));
-    p.setColor(QPalette::Mid, QColor(0x25, 0x26, 0x28));
-    p.setColor(QPalette::Dark, QColor(0x18, 0x19, 0x1b));
-    p.setColor(QPalette::Shadow, Qt::black);
-    for (QPalette::ColorRole role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
-        p.setColor(QPalette::Disabled, role, disabled);
-    return p;
-}
-
-// Saves `widget` to `file` and quits: after `delayMs`, so queued replots have painted.
-void saveLater(QWidget* widget, const QString& file, int delayMs = 700)
-{
-    QTimer::singleShot(delayMs, widget, [widget, file] {
-        const bool saved = widget->grab().save(file);
-        std::fprintf(stderr, "%s %s\n", saved ? "saved" : "could not save", qPrintable(file));
-        QApplication::exit(saved ? 0 : 1);
-    });
-}
-
-} // namespace
 
 int main(int argc, char* argv[])
 {
@@ -97,19 +48,14 @@ int main(int argc, char* argv[])
     parser.process(app);
 
     const QString viewName = parser.isSet(compare) ? QStringLiteral("compare") : parser.value(view);
-    const QStringList views = {QStringLiteral("setup"), QStringLiteral("session"), QStringLiteral("effects"),
-                               QStringLiteral("detail"), QStringLiteral("compare"), QStringLiteral("compare-landscapes")};
+    const QStringList views = dv::studio::ScreenshotHarness::views();
     if (!views.contains(viewName)) {
         std::fprintf(stderr, "--view: unknown view '%s' (expected one of %s)\n", qPrintable(viewName),
                      qPrintable(views.join(QStringLiteral(", "))));
         return 2;
     }
     const QString paletteName = parser.value(palette);
-    if (paletteName == QLatin1String("dark") || paletteName == QLatin1String("light")) {
-        QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
-        QApplication::setPalette(paletteName == QLatin1String("dark") ? darkPalette()
-                                                                       : QApplication::style()->standardPalette());
-    } else if (paletteName != QLatin1String("system")) {
+    if (!dv::studio::Palette::apply(paletteName)) {
         std::fprintf(stderr, "--palette: unknown palette '%s' (expected system, light or dark)\n", qPrintable(paletteName));
         return 2;
     }
@@ -128,12 +74,8 @@ int main(int argc, char* argv[])
         window.setupPanel()->setStrategy(parser.value(strategy));
     if (parser.isSet(budget))
         window.setupPanel()->setBudget(parser.value(budget).toInt());
-    if (parser.isSet(screenshot)) {
-        // One size for every screenshot, whatever the saved layout: plots above, table below.
-        window.resize(1600, 1000);
-        if (auto* split = window.findChild<QSplitter*>(QStringLiteral("viewSplitter")))
-            split->setSizes({560, 400});
-    }
+    if (parser.isSet(screenshot))
+        dv::studio::ScreenshotHarness::prepare(window);
     window.show();
 
     const bool comparing = viewName.startsWith(QLatin1String("compare"));
@@ -148,34 +90,11 @@ int main(int argc, char* argv[])
             comparison->setLandscapeAxes(QStringLiteral("block_size_x"), QStringLiteral("tile_size_x"));
         }
         if (parser.isSet(screenshot))
-            saveLater(comparison, parser.value(screenshot));
+            dv::studio::ScreenshotHarness::saveLater(comparison, parser.value(screenshot));
         return app.exec();
     }
-    if (parser.isSet(screenshot)) {
-        const QString file = parser.value(screenshot);
-        if (viewName == QLatin1String("setup")) {
-            saveLater(&window, file);
-            return app.exec();
-        }
-        QObject::connect(&window, &dv::studio::MainWindow::sessionEnded, &window, [&window, file, viewName] {
-            if (viewName == QLatin1String("effects")) {
-                window.viewTabs()->setCurrentWidget(window.effectsView());
-                window.effectsView()->refresh();
-            } else if (viewName == QLatin1String("detail")) {
-                // The fastest trial, as a click on its landscape cell would select it.
-                dv::studio::TrialTableModel* model = window.trialModel();
-                int best = -1;
-                for (int row = 0; row < model->rowCount(); ++row) {
-                    const dv::Measurement& m = model->trial(row).measurement;
-                    if (m.isOk() && (best < 0 || m.objectiveMs < model->trial(best).measurement.objectiveMs))
-                        best = row;
-                }
-                if (best >= 0)
-                    window.trialBrowser()->selectConfiguration(model->trial(best).configKey);
-            }
-            saveLater(&window, file);
-        });
-    }
+    if (parser.isSet(screenshot) && !dv::studio::ScreenshotHarness::arm(window, viewName, parser.value(screenshot)))
+        return app.exec(); // the setup: saved as it is, no session
     if (parser.isSet(start) || parser.isSet(screenshot))
         QTimer::singleShot(0, &window, &dv::studio::MainWindow::startSession);
     return app.exec();

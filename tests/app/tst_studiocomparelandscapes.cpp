@@ -1,14 +1,14 @@
 #include "TestSupport.h"
-#include "ComparisonView.h"
-#include "LandscapeView.h"
 #include "MainWindow.h"
-#include "PortabilityModel.h"
-#include "SetupPanel.h"
 #include "analysis/Landscape.h"
 #include "analysis/LandscapeGrid.h"
 #include "analysis/Portability.h"
 #include "device/DeviceRegistry.h"
 #include "device/ReplayDevice.h"
+#include "models/PortabilityModel.h"
+#include "views/ComparisonView.h"
+#include "views/LandscapeView.h"
+#include "views/SetupPanel.h"
 
 #include <QComboBox>
 #include <QListWidget>

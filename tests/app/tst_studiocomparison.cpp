@@ -1,15 +1,15 @@
 #include "TestSupport.h"
-#include "ComparisonView.h"
-#include "LandscapeView.h"
 #include "MainWindow.h"
-#include "PortabilityModel.h"
 #include "analysis/Landscape.h"
 #include "analysis/LandscapeGrid.h"
 #include "analysis/Portability.h"
 #include "analysis/TrialLandscape.h"
 #include "device/DeviceRegistry.h"
 #include "device/ReplayDevice.h"
+#include "models/PortabilityModel.h"
 #include "session/Session.h"
+#include "views/ComparisonView.h"
+#include "views/LandscapeView.h"
 
 #include <QAction>
 #include <QComboBox>

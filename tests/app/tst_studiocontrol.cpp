@@ -1,13 +1,13 @@
 // Session control: the SessionControl rules, and Start/Pause/Resume/Stop driven through the
 // window's buttons, shortcuts and the session list on a slowed-down replay device.
 #include "MainWindow.h"
-#include "SessionControl.h"
-#include "SessionListModel.h"
-#include "SessionRunner.h"
-#include "SetupPanel.h"
 #include "TestSupport.h"
-#include "TrialPlot.h"
-#include "TrialTableModel.h"
+#include "models/SessionListModel.h"
+#include "models/TrialTableModel.h"
+#include "run/SessionControl.h"
+#include "run/SessionRunner.h"
+#include "views/SetupPanel.h"
+#include "views/TrialPlot.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>

@@ -1,6 +1,6 @@
 #include "analysis/ParameterEffects.h"
-#include "ParameterEffectsView.h"
 #include "TestSupport.h"
+#include "views/ParameterEffectsView.h"
 
 #include <QComboBox>
 #include <QFontMetrics>

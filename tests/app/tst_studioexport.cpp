@@ -1,11 +1,8 @@
 // Export from the studio: ExportJob over core's SessionExport and Bundle, and File > Export…
 // writing files off the GUI thread with a clear result or the core's error: the trial formats,
 // a bundle, and the deployment formats (a vLLM file, a triton-dejavu tree) of replay ladders.
-#include "ExportDialog.h"
-#include "ExportJob.h"
 #include "MainWindow.h"
 #include "TestSupport.h"
-#include "TrialTableModel.h"
 #include "device/DeviceRegistry.h"
 #include "export/Bundle.h"
 #include "export/DejavuExporter.h"
@@ -13,8 +10,11 @@
 #include "export/TrialExporter.h"
 #include "export/TritonCacheExporter.h"
 #include "export/VllmConfigExporter.h"
+#include "models/TrialTableModel.h"
+#include "run/ExportJob.h"
 #include "session/BestTrial.h"
 #include "session/Session.h"
+#include "views/ExportDialog.h"
 
 #include <QAction>
 #include <QCheckBox>

@@ -1,10 +1,10 @@
 #include "device/SampleSummary.h"
-#include "StatusColors.h"
 #include "TestSupport.h"
-#include "TrialBrowser.h"
-#include "TrialDetailView.h"
-#include "TrialFilterProxy.h"
-#include "TrialTableModel.h"
+#include "models/TrialFilterProxy.h"
+#include "models/TrialTableModel.h"
+#include "theme/StatusColors.h"
+#include "views/TrialBrowser.h"
+#include "views/TrialDetailView.h"
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>

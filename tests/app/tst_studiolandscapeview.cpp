@@ -1,9 +1,9 @@
-#include "LandscapeView.h"
+#include "views/LandscapeView.h"
 #include "MainWindow.h"
-#include "SetupPanel.h"
-#include "TrialBrowser.h"
-#include "TrialPlot.h"
-#include "TrialTableModel.h"
+#include "models/TrialTableModel.h"
+#include "views/SetupPanel.h"
+#include "views/TrialBrowser.h"
+#include "views/TrialPlot.h"
 
 #include <QLocale>
 #include <QSignalSpy>

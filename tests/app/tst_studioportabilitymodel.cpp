@@ -1,10 +1,10 @@
 #include "TestSupport.h"
-#include "PortabilityModel.h"
 #include "analysis/Landscape.h"
 #include "analysis/Portability.h"
 #include "analysis/TrialLandscape.h"
 #include "device/DeviceRegistry.h"
 #include "device/ReplayDevice.h"
+#include "models/PortabilityModel.h"
 
 #include <QAbstractItemModelTester>
 #include <QtTest>

@@ -1,9 +1,9 @@
 // What the studio remembers between runs: recent files, window and splitter layout, the last
 // set-up. QSettings points at a temporary directory, never at the user's configuration.
 #include "MainWindow.h"
-#include "SetupPanel.h"
-#include "SpaceEditor.h"
 #include "StudioSettings.h"
+#include "views/SetupPanel.h"
+#include "views/SpaceEditor.h"
 
 #include <QAction>
 #include <QComboBox>

@@ -1,13 +1,13 @@
 // The setup panel: the space editor (live count, errors where they are written, saving), the
 // strategy options and stop conditions as they reach the run request, and SpaceDraft's parsing.
-#include "SessionRunner.h"
-#include "SetupPanel.h"
-#include "SpaceDraft.h"
-#include "SpaceEditor.h"
-#include "StrategyOptionsWidget.h"
 #include "TestSupport.h"
+#include "models/SpaceDraft.h"
+#include "run/SessionRunner.h"
 #include "search/StrategyFactory.h"
 #include "space/ConfigSpace.h"
+#include "views/SetupPanel.h"
+#include "views/SpaceEditor.h"
+#include "views/StrategyOptionsWidget.h"
 
 #include <QCheckBox>
 #include <QComboBox>

@@ -3,14 +3,14 @@
 // nothing into or next to the store, and offers no Start or Resume. It used to open every store
 // read-write, so such a store showed no session at all. Root, whom permission bits do not stop,
 // runs the checks in this binary again as nobody (setpriv), as tst_clistore runs the CLI.
-#include "ComparisonView.h"
-#include "ExportJob.h"
 #include "MainWindow.h"
-#include "PortabilityModel.h"
-#include "SessionListModel.h"
 #include "TestSupport.h"
-#include "TrialTableModel.h"
+#include "models/PortabilityModel.h"
+#include "models/SessionListModel.h"
+#include "models/TrialTableModel.h"
+#include "run/ExportJob.h"
 #include "session/Session.h"
+#include "views/ComparisonView.h"
 
 #include <QAction>
 #include <QDir>

@@ -1,6 +1,6 @@
 #include "session/Session.h"
-#include "SessionListModel.h"
-#include "TrialTableModel.h"
+#include "models/SessionListModel.h"
+#include "models/TrialTableModel.h"
 
 #include <QAbstractItemModelTester>
 #include <QtTest>

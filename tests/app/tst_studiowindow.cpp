@@ -1,8 +1,8 @@
 #include "MainWindow.h"
-#include "SessionControl.h"
-#include "SessionListModel.h"
 #include "TestSupport.h"
-#include "TrialTableModel.h"
+#include "models/SessionListModel.h"
+#include "models/TrialTableModel.h"
+#include "run/SessionControl.h"
 
 #include <QApplication>
 #include <QComboBox>

@@ -315,9 +315,11 @@ class SlotOnCluster(unittest.TestCase):
         ids = []
         for s in slots:
             ids.append(s.message(60)["devices"][0]["extra"]["ray"]["gpu_ids"])
-            self.assertTrue(wait_until(lambda: "visible=" in s.stderr(), 10), s.stderr())
             gpu = ids[-1][0]
-            self.assertIn("visible=%s index=%s" % (gpu, gpu), s.stderr())
+            # The slot's banner quotes the script ("visible=$CUDA_VISIBLE_DEVICES ..."), so wait for
+            # the worker's own line, which may arrive after the hello.
+            expected = "visible=%s index=%s" % (gpu, gpu)
+            self.assertTrue(wait_until(lambda: expected in s.stderr(), 10), s.stderr())
         self.assertEqual(sorted(i for (i,) in ids), ["0", "1", "2", "3"])
         started = time.monotonic()
         fifth = self.slot(slot_args=["--wait", "3"])

@@ -1,0 +1,208 @@
+// `dejavu-tune tune`: runs or resumes a session, stored in a result database. The launch itself
+// (checks, device, narrowing, store, new or resumed session) is core's SessionLaunch, shared with
+// the studio; this file parses the options and shows the progress and the summary.
+#include "Cli.h"
+
+#include "CliSupport.h"
+#include "ProgressBar.h"
+#include "SignalGuard.h"
+#include "base/Format.h"
+#include "search/StrategyFactory.h"
+#include "session/BestTrial.h"
+#include "session/SessionLaunch.h"
+
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <optional>
+
+namespace dv {
+
+using namespace cli;
+
+namespace {
+
+/// Prints the end of a session; true when a configuration succeeded (there is a best).
+bool printSummary(const SessionRecord& record, const QVector<Trial>& trials, const QString& reason, double seconds,
+                  const QString& db)
+{
+    int fromStore = 0;
+    QMap<int, int> byStatus;
+    QVector<const Trial*> remeasured;
+    for (const Trial& t : trials) {
+        fromStore += t.fromStore ? 1 : 0;
+        byStatus[int(t.measurement.status)]++;
+        if (BestTrial::isRemeasured(t))
+            remeasured.append(&t);
+    }
+    std::fprintf(stderr, "session %lld %s (%s): %s (%d answered from the store) in %s on %s\n",
+                 record.id, qPrintable(record.state), qPrintable(reason), qPrintable(Format::count(trials.size(), QStringLiteral("evaluation"))),
+                 fromStore, qPrintable(Format::duration(seconds)), qPrintable(record.device.id));
+    std::sort(remeasured.begin(), remeasured.end(),
+              [](const Trial* a, const Trial* b) { return BestTrial::rankingMs(*a) < BestTrial::rankingMs(*b); });
+    for (const Trial* t : remeasured) {
+        QStringList rounds;
+        for (double ms : t->remeasuredMs)
+            rounds.append(Format::time(ms));
+        std::fprintf(stderr, "re-measured: median %s (rounds %s; search %s)  %s\n", qPrintable(Format::time(BestTrial::rankingMs(*t))),
+                     qPrintable(rounds.join(QStringLiteral(", "))), qPrintable(Format::time(t->measurement.objectiveMs)),
+                     qPrintable(compactJson(t->config)));
+    }
+    if (const auto best = BestTrial::of(trials)) {
+        if (BestTrial::isRemeasured(*best))
+            std::fprintf(stderr, "best: %s  %s  (evaluation %d; median of %s, the search measured %s)\n",
+                         qPrintable(Format::time(BestTrial::rankingMs(*best))), qPrintable(compactJson(best->config)), best->sequence,
+                         qPrintable(Format::count(best->remeasuredMs.size(), QStringLiteral("interleaved re-measurement"))),
+                         qPrintable(Format::time(best->measurement.objectiveMs)));
+        else
+            std::fprintf(stderr, "best: %s  %s  (evaluation %d)\n", qPrintable(Format::time(best->measurement.objectiveMs)),
+                         qPrintable(compactJson(best->config)), best->sequence);
+    } else {
+        std::fprintf(stderr, "best: none (no configuration succeeded)\n");
+    }
+    QStringList parts;
+    for (Status s : kAllStatuses) {
+        if (byStatus.value(int(s)) > 0)
+            parts.append(QStringLiteral("%1 %2").arg(statusName(s)).arg(byStatus.value(int(s))));
+    }
+    std::fprintf(stderr, "statuses: %s\n", qPrintable(parts.join(QStringLiteral(", "))));
+    if (record.state != QLatin1String("finished") || reason == QLatin1String("budget"))
+        std::fprintf(stderr, "continue with: dejavu-tune tune --db %s --resume %lld [--budget TOTAL]\n", qPrintable(db),
+                     record.id);
+    return BestTrial::of(trials).has_value();
+}
+
+/// The launch request of the parsed options; false (after a message) when a number is malformed.
+bool tuneRequest(const QCommandLineParser& p, LaunchRequest& r)
+{
+    qint64 budget = 0, seed = qint64(StrategyFactory::kDefaultSeed), resumeId = 0, latency = 0, patience = 0, remeasureTop = 5, remeasureRounds = 3;
+    double seconds = 0;
+    if (!intOption(p, QStringLiteral("budget"), 1, budget) || !intOption(p, QStringLiteral("seed"), 0, seed)
+        || !intOption(p, QStringLiteral("remeasure"), 0, remeasureTop)
+        || !intOption(p, QStringLiteral("remeasure-rounds"), 1, remeasureRounds)
+        || !intOption(p, QStringLiteral("patience"), 1, patience)
+        || !intOption(p, QStringLiteral("resume"), 1, resumeId) || !intOption(p, QStringLiteral("latency-ms"), 0, latency)
+        || !doubleOption(p, QStringLiteral("time-limit"), seconds))
+        return false;
+    r.databasePath = databasePath(p);
+    r.deviceId = p.value(QStringLiteral("device"));
+    r.resumeId = resumeId;
+    r.options = SessionOptions{p.value(QStringLiteral("strategy")), {}, quint64(seed), int(budget), seconds, int(patience),
+                               TimingOptions{!p.isSet(QStringLiteral("hot-cache")), p.isSet(QStringLiteral("cuda-graph"))},
+                               int(remeasureTop), int(remeasureRounds)};
+    r.spaceFile = p.value(QStringLiteral("space"));
+    r.simulatedLatencyMs = int(latency);
+    for (const QString& name : p.optionNames())
+        r.givenOptions.append(name);
+    return true;
+}
+
+void addTuneOptions(QCommandLineParser& p)
+{
+    p.addOption({QStringLiteral("device"), QStringLiteral("Device id (see `devices`) or a Kernel Tuner cache file."), QStringLiteral("D")});
+    p.addOption({QStringLiteral("strategy"), QStringLiteral("Search strategy: %1 (default %2).").arg(StrategyFactory::names().join(QStringLiteral(", ")), StrategyFactory::defaultName()),
+                 QStringLiteral("NAME"), StrategyFactory::defaultName()});
+    p.addOption({QStringLiteral("budget"), QStringLiteral("The session's total number of evaluations (default: the whole space). With --resume "
+                                                          "the stored ones count: --budget 200 continues a session of 57 evaluations to 200."), QStringLiteral("N")});
+    p.addOption({QStringLiteral("time-limit"), QStringLiteral("Wall-time limit in seconds."), QStringLiteral("SEC")});
+    p.addOption({QStringLiteral("patience"), QStringLiteral("Stop after N evaluations without improvement."), QStringLiteral("N")});
+    p.addOption({QStringLiteral("seed"), QStringLiteral("Random seed (default %1).").arg(StrategyFactory::kDefaultSeed), QStringLiteral("S"),
+                 QString::number(StrategyFactory::kDefaultSeed)});
+    p.addOption(databaseOption(QStringLiteral("Result database (default %1).").arg(defaultDatabase())));
+    p.addOption({QStringLiteral("resume"), QStringLiteral("Continue stored session ID."), QStringLiteral("ID")});
+    p.addOption({QStringLiteral("latency-ms"), QStringLiteral("Replay devices: pause this long per evaluation, as a GPU would."), QStringLiteral("MS")});
+    p.addOption({QStringLiteral("hot-cache"), QStringLiteral("GPU workers: do not flush the L2 cache between timed runs.")});
+    p.addOption({QStringLiteral("cuda-graph"), QStringLiteral("GPU workers: time replays of a CUDA graph of many launches (launch-bound kernels).")});
+    p.addOption({QStringLiteral("remeasure"), QStringLiteral("Re-measure the best K configurations at the end, interleaved (default 5; 0: off)."), QStringLiteral("K"), QStringLiteral("5")});
+    p.addOption({QStringLiteral("remeasure-rounds"), QStringLiteral("Rounds of the re-measurement (default 3)."), QStringLiteral("R"), QStringLiteral("3")});
+    p.addOption({QStringLiteral("space"), QStringLiteral("Search only this narrowing of the device's space (a space file: fewer values, extra constraints)."), QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("quiet"), QStringLiteral("No progress bar.")});
+    p.addOption({QStringLiteral("print-trials"), QStringLiteral("Print each trial to stdout as a JSON line once it is stored (as `replay` does).")});
+}
+
+/// Runs a launched session with the progress bar (unless `quiet`) and prints its summary; whether
+/// a configuration succeeded, or nullopt (after a message) when the device or the store failed.
+std::optional<bool> runSession(LaunchedSession& launched, SignalGuard& guard, bool quiet, bool printTrials, const QString& db)
+{
+    Session& s = *launched.session;
+    const Device& device = *launched.device;
+
+    ProgressBar bar(stderr);
+    // The session's best so far, the stored trials of a resumed session included.
+    const auto stored = s.history().best();
+    double best = stored ? stored->objectiveMs : std::numeric_limits<double>::infinity();
+        QObject::connect(&s, &Session::trialFinished, [&](const Trial& t) {
+        if (t.measurement.isOk())
+            best = std::min(best, t.measurement.objectiveMs);
+        // Emitted only once the trial is committed: a line on stdout is a trial the store holds.
+        if (printTrials) {
+            printTrialLine(s.space(), t);
+            std::fflush(stdout);
+        }
+    });
+    QObject::connect(&s, &Session::progress, [&](int done, int total) {
+        if (!quiet)
+            bar.update(done, total, std::isfinite(best) ? QStringLiteral("best %1").arg(Format::time(best)) : QString());
+    });
+    QObject::connect(&s, &Session::remeasureProgress, [&](int done, int total) {
+        if (!quiet)
+            bar.update(done, total, QStringLiteral("re-measuring the best, interleaved"));
+    });
+
+    const qint64 searched = s.space().size(), whole = device.workload().space.size();
+    const QString spaceText = searched == whole ? QStringLiteral("%1 configurations").arg(whole)
+                                                : QStringLiteral("%1 of the device's %2 configurations").arg(searched).arg(whole);
+    std::fprintf(stderr, "session %lld: %s on %s (%s), %s, strategy %s, seed %llu\n", s.id(),
+                 qPrintable(s.record().kernel), qPrintable(device.info().name), qPrintable(launched.deviceId),
+                 qPrintable(spaceText), qPrintable(s.record().strategy), s.record().seed);
+    guard.setSession(&s);
+    QElapsedTimer clock;
+    clock.start();
+    auto ended = s.run();
+    guard.setSession(nullptr);
+    bar.finish();
+    if (!ended) {
+        err(ended.error());
+        return std::nullopt;
+    }
+    auto trials = launched.store->trials(s.id());
+    auto record = launched.store->session(s.id());
+    if (!trials || !record) {
+        err(!trials ? trials.error() : record.error());
+        return std::nullopt;
+    }
+    return printSummary(record.value(), trials.value(), ended.value(), double(clock.nsecsElapsed()) / 1e9, db);
+}
+
+} // namespace
+
+int Cli::tune(const QStringList& args)
+{
+    QCommandLineParser p;
+    addTuneOptions(p);
+    if (!parse(p, args, QStringLiteral("Run or resume a tuning session.")))
+        return kBadInput;
+    LaunchRequest request;
+    if (!tuneRequest(p, request))
+        return kBadInput;
+    // From here on Ctrl-C and SIGTERM end every wait (a worker's hello, load, a hung trial).
+    SignalGuard guard;
+    auto launched = SessionLaunch::open(request, guard.flag());
+    if (!launched) {
+        err(launched.error());
+        return guard.caught() ? guard.exitCode() : kBadInput;
+    }
+    const auto found = runSession(launched.value(), guard, p.isSet(QStringLiteral("quiet")), p.isSet(QStringLiteral("print-trials")),
+                                  request.databasePath);
+    if (!found)
+        return kFailed;
+    // Scripts must tell a stopped session (130/143) and one where nothing succeeded (3) from success.
+    if (guard.caught())
+        return guard.exitCode();
+    return *found ? kOk : kNoResult;
+}
+
+} // namespace dv

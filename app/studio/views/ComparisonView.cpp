@@ -1,0 +1,608 @@
+#include "views/ComparisonView.h"
+
+#include "analysis/LandscapeGrid.h"
+#include "analysis/Portability.h"
+#include "analysis/TrialLandscape.h"
+#include "device/DeviceRegistry.h"
+#include "device/ReplayDevice.h"
+#include "models/PortabilityModel.h"
+#include "session/ResultStore.h"
+#include "session/StoredSession.h"
+#include "theme/PlotTheme.h"
+#include "theme/SlowdownColors.h"
+#include "views/LandscapeView.h"
+#include "views/ValueText.h"
+
+#include <QComboBox>
+#include <QEvent>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QListWidget>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <qcustomplot.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace dv::studio {
+
+namespace {
+
+const QString kSessionPrefix = QStringLiteral("session:");
+
+// Translucent so the dense middle of 4,000 points reads as density; a lighter blue on dark.
+// A few points (two sessions share a handful of configurations) are drawn opaque and larger:
+// translucent 4-pixel dots would all but vanish.
+constexpr int kDensePoints = 200;
+
+QCPScatterStyle scatterStyle(const QPalette& palette, int points)
+{
+    const bool dark = isDarkPalette(palette);
+    if (points < kDensePoints)
+        return discScatter(dark ? QColor(0x56, 0xB4, 0xE9) : QColor(0x00, 0x72, 0xB2), 7);
+    return discScatter(dark ? QColor(0x56, 0xB4, 0xE9, 110) : QColor(0x00, 0x72, 0xB2, 70), 4);
+}
+
+// Stretch fills the width, but never below what a header's text needs: a narrow window
+// scrolls instead of clipping "on MI250X" to "n MI250X" (the full name is in the tooltip).
+void fitSections(QHeaderView* header)
+{
+    int widest = 0;
+    for (int s = 0; s < header->count(); ++s)
+        widest = std::max(widest, header->sectionSizeHint(s));
+    header->setMinimumSectionSize(std::max(widest, 40));
+}
+
+// "replay:kerneltuner/convolution_A100" -> "convolution_A100": the file name says the GPU.
+QString datasetName(const QString& id)
+{
+    return id.section(QLatin1Char('/'), -1);
+}
+
+// The GPU part of dataset names that share a prefix ("convolution_A100" -> "A100"), so the matrix
+// headers stay narrow; names without a shared prefix are kept whole.
+QString commonPrefix(const QStringList& names)
+{
+    if (names.size() < 2)
+        return {};
+    QString prefix = names.front();
+    for (const QString& n : names)
+        while (!n.startsWith(prefix))
+            prefix.chop(1);
+    const int cut = int(prefix.lastIndexOf(QLatin1Char('_')));
+    return cut < 0 ? QString() : prefix.left(cut + 1);
+}
+
+} // namespace
+
+ComparisonView::ComparisonView(QWidget* parent)
+    : QWidget(parent)
+    , m_kernel(new QComboBox(this))
+    , m_datasets(new QListWidget(this))
+    , m_message(new QLabel(this))
+    , m_model(new PortabilityModel(this))
+    , m_matrix(new QTableView(this))
+    , m_best(new QTableWidget(this))
+    , m_gpuA(new QComboBox(this))
+    , m_gpuB(new QComboBox(this))
+    , m_scatter(new QCustomPlot(this))
+{
+    setWindowTitle(tr("Compare GPUs — Deja Vu Studio"));
+    m_kernel->setObjectName(QStringLiteral("comparisonKernelCombo"));
+    m_datasets->setObjectName(QStringLiteral("comparisonDatasets"));
+    m_matrix->setObjectName(QStringLiteral("portabilityView"));
+    m_best->setObjectName(QStringLiteral("bestConfigTable"));
+    m_gpuA->setObjectName(QStringLiteral("scatterA"));
+    m_gpuB->setObjectName(QStringLiteral("scatterB"));
+    m_message->setWordWrap(true);
+
+    auto* left = new QWidget(this);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->addWidget(new QLabel(tr("Kernel:"), left));
+    leftLayout->addWidget(m_kernel);
+    leftLayout->addWidget(new QLabel(tr("Recorded landscapes to compare:"), left));
+    leftLayout->addWidget(m_datasets, 1);
+    leftLayout->addWidget(m_message);
+
+    m_matrix->setModel(m_model);
+    m_matrix->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_matrix->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_matrix->setSelectionMode(QAbstractItemView::NoSelection);
+    auto* matrixBox = new QGroupBox(tr("Portability: slowdown of one GPU's best configuration on another"), this);
+    auto* matrixLayout = new QVBoxLayout(matrixBox);
+    matrixLayout->addWidget(m_matrix, 1);
+    auto* legend = new QLabel(tr("Row: the GPU the configuration was tuned on. Column: the GPU it runs on. "
+                                 "Each cell is its time there divided by that GPU's own best "
+                                 "(1.00x = as fast; red = %1x or worse).")
+                                  .arg(kSlowdownRedAt),
+                              matrixBox);
+    legend->setWordWrap(true);
+    matrixLayout->addWidget(legend);
+
+    m_best->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_best->setSelectionMode(QAbstractItemView::NoSelection);
+    m_best->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    auto* bestBox = new QGroupBox(tr("Best configuration of each GPU (differences in bold)"), this);
+    auto* bestLayout = new QVBoxLayout(bestBox);
+    bestLayout->addWidget(m_best);
+
+    auto* pickers = new QHBoxLayout;
+    pickers->addWidget(new QLabel(tr("GPU A (x):"), this));
+    pickers->addWidget(m_gpuA, 1);
+    pickers->addWidget(new QLabel(tr("GPU B (y):"), this));
+    pickers->addWidget(m_gpuB, 1);
+    auto* scatterBox = new QGroupBox(tr("Same configuration, two GPUs"), this);
+    auto* scatterLayout = new QVBoxLayout(scatterBox);
+    scatterLayout->addLayout(pickers);
+    scatterLayout->addWidget(m_scatter, 1);
+    m_scatter->setMinimumSize(360, 300);
+    m_title = new QCPTextElement(m_scatter, QString(), QFont(font().family(), font().pointSize() + 1, QFont::Bold));
+    m_scatter->plotLayout()->insertRow(0);
+    m_scatter->plotLayout()->addElement(0, 0, m_title);
+    for (QCPAxis* axis : {m_scatter->xAxis, m_scatter->yAxis}) {
+        axis->setScaleType(QCPAxis::stLogarithmic);
+        axis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+        axis->setNumberFormat(QStringLiteral("gb"));
+    }
+    m_scatter->addGraph();
+    m_scatter->graph(0)->setLineStyle(QCPGraph::lsNone);
+    m_scatter->graph(0)->setScatterStyle(scatterStyle(palette(), 0));
+
+    auto* tables = new QSplitter(Qt::Vertical, this);
+    tables->addWidget(matrixBox);
+    tables->addWidget(bestBox);
+    // The matrix has a handful of rows; the parameter diff needs the height (13 rows for convolution).
+    tables->setStretchFactor(1, 1);
+    tables->setSizes({250, 650});
+    auto* right = new QSplitter(Qt::Horizontal, this);
+    right->addWidget(tables);
+    right->addWidget(scatterBox);
+    right->setSizes({560, 560});
+    // The heat maps of every checked landscape, side by side, on one colour scale.
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("comparisonTabs"));
+    m_tabs->addTab(right, tr("Portability and scatter"));
+    m_landX = new QComboBox(this);
+    m_landY = new QComboBox(this);
+    m_landX->setObjectName(QStringLiteral("comparisonLandscapeX"));
+    m_landY->setObjectName(QStringLiteral("comparisonLandscapeY"));
+    m_sharedLo = m_sharedHi = std::nan("");
+    auto* landscapes = new QWidget(this);
+    auto* landLayout = new QVBoxLayout(landscapes);
+    auto* landPickers = new QHBoxLayout;
+    landPickers->addWidget(new QLabel(tr("Columns:"), landscapes));
+    landPickers->addWidget(m_landX, 1);
+    landPickers->addWidget(new QLabel(tr("Rows:"), landscapes));
+    landPickers->addWidget(m_landY, 1);
+    landLayout->addLayout(landPickers);
+    m_landRow = new QWidget(landscapes);
+    auto* row = new QHBoxLayout(m_landRow);
+    row->setContentsMargins(0, 0, 0, 0);
+    landLayout->addWidget(m_landRow, 1);
+    auto* landNote = new QLabel(tr("Each cell: the best time over the other parameters. One colour scale for all "
+                                   "GPUs (fastest to slowest cell of any of them), so a colour is the same time "
+                                   "everywhere. A stored session leaves the cells it never measured empty."),
+                                landscapes);
+    landNote->setWordWrap(true);
+    landLayout->addWidget(landNote);
+    m_tabs->addTab(landscapes, tr("Landscapes (shared colour scale)"));
+    connect(m_landX, &QComboBox::currentIndexChanged, this, &ComparisonView::drawLandscapes);
+    connect(m_landY, &QComboBox::currentIndexChanged, this, &ComparisonView::drawLandscapes);
+
+    auto* all = new QSplitter(Qt::Horizontal, this);
+    all->addWidget(left);
+    all->addWidget(m_tabs);
+    all->setStretchFactor(1, 1);
+    all->setSizes({260, 1140});
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(all);
+
+    connect(m_kernel, &QComboBox::currentTextChanged, this, [this](const QString& kernel) {
+        fillDatasets(kernel);
+        recompute();
+    });
+    connect(m_datasets, &QListWidget::itemChanged, this, [this] {
+        if (!m_filling)
+            recompute();
+    });
+    connect(m_gpuA, &QComboBox::currentIndexChanged, this, &ComparisonView::drawScatter);
+    connect(m_gpuB, &QComboBox::currentIndexChanged, this, &ComparisonView::drawScatter);
+    fillKernels();
+    applyPlotTheme(m_scatter, palette());
+    resize(1400, 900);
+}
+
+void ComparisonView::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) {
+        applyPlotTheme(m_scatter, palette());
+        m_scatter->graph(0)->setScatterStyle(scatterStyle(palette(), m_scatter->graph(0)->dataCount()));
+        if (m_titleWarns)
+            m_title->setTextColor(warningColor(palette()));
+    }
+}
+
+void ComparisonView::fillKernels()
+{
+    auto entries = DeviceRegistry::list();
+    if (!entries) {
+        m_message->setText(entries.error());
+        return;
+    }
+    QHash<QString, int> perKernel;
+    for (const DeviceRegistry::Entry& e : entries.value()) {
+        if (!e.id.startsWith(QLatin1String("replay:")))
+            continue;
+        m_kernelOf.insert(e.id, e.kernel);
+        ++perKernel[e.kernel];
+    }
+    QStringList kernels = perKernel.keys();
+    kernels.sort();
+    // Open on the kernel recorded on the most GPUs (the convolution landscapes): a comparison
+    // of one dataset shows nothing.
+    QString busiest;
+    for (const QString& k : std::as_const(kernels))
+        if (busiest.isEmpty() || perKernel[k] > perKernel[busiest])
+            busiest = k;
+    const QSignalBlocker block(m_kernel);
+    m_kernel->addItems(kernels);
+    m_kernel->setCurrentText(busiest);
+    fillDatasets(busiest);
+    recompute();
+}
+
+void ComparisonView::fillDatasets(const QString& kernel)
+{
+    m_filling = true;
+    m_datasets->clear();
+    QStringList ids;
+    for (auto it = m_kernelOf.cbegin(); it != m_kernelOf.cend(); ++it)
+        if (it.value() == kernel)
+            ids.append(it.key());
+    ids.sort();
+    QStringList names;
+    for (const QString& id : std::as_const(ids))
+        names.append(datasetName(id));
+    const QString prefix = commonPrefix(names);
+    for (const QString& id : std::as_const(ids)) {
+        m_labelOf.insert(id, datasetName(id).mid(prefix.size()));
+        auto* item = new QListWidgetItem(m_labelOf[id], m_datasets);
+        item->setData(Qt::UserRole, id);
+        item->setToolTip(id);
+        item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+        item->setCheckState(Qt::Checked);
+    }
+    fillSessions(kernel);
+    m_filling = false;
+}
+
+void ComparisonView::setDatabasePath(const QString& path)
+{
+    m_databasePath = path;
+    m_filling = true;
+    for (int i = m_datasets->count() - 1; i >= 0; --i)
+        if (m_datasets->item(i)->data(Qt::UserRole).toString().startsWith(kSessionPrefix))
+            delete m_datasets->takeItem(i);
+    fillSessions(m_kernel->currentText());
+    m_filling = false;
+}
+
+void ComparisonView::fillSessions(const QString& kernel)
+{
+    if (m_databasePath.isEmpty())
+        return;
+    auto store = ResultStore::openForReading(m_databasePath);
+    auto sessions = store ? store.value()->sessions() : Result<QVector<SessionRecord>>(Error{store.error()});
+    if (!sessions) {
+        m_message->setText(sessions.error());
+        return;
+    }
+    for (const SessionRecord& r : sessions.value()) {
+        if (r.kernel != kernel || r.trialCount == 0)
+            continue;
+        const QString id = kSessionPrefix + QString::number(r.id);
+        m_labelOf.insert(id, tr("session %1 (%2)").arg(r.id).arg(r.device.name));
+        auto* item = new QListWidgetItem(tr("Session %1: %2, %3, %Ln trial(s)", nullptr, r.trialCount)
+                                             .arg(r.id)
+                                             .arg(r.device.name, r.strategy),
+                                         m_datasets);
+        item->setData(Qt::UserRole, id);
+        item->setToolTip(tr("Stored session %1 on %2 (%3); configurations it did not measure count as not in "
+                            "its landscape")
+                             .arg(r.id)
+                             .arg(r.device.id, r.state));
+        item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+        item->setCheckState(Qt::Unchecked); // datasets are the comparison; sessions are opt-in
+    }
+}
+
+QStringList ComparisonView::checkedIds() const
+{
+    QStringList ids;
+    for (int i = 0; i < m_datasets->count(); ++i)
+        if (m_datasets->item(i)->checkState() == Qt::Checked)
+            ids.append(m_datasets->item(i)->data(Qt::UserRole).toString());
+    return ids;
+}
+
+void ComparisonView::setChecked(const QStringList& ids)
+{
+    if (!ids.isEmpty() && m_kernelOf.contains(ids.front()) && m_kernel->currentText() != m_kernelOf[ids.front()]) {
+        const QSignalBlocker block(m_kernel);
+        m_kernel->setCurrentText(m_kernelOf[ids.front()]);
+        fillDatasets(m_kernel->currentText());
+    }
+    m_filling = true;
+    for (int i = 0; i < m_datasets->count(); ++i) {
+        QListWidgetItem* item = m_datasets->item(i);
+        item->setCheckState(ids.contains(item->data(Qt::UserRole).toString()) ? Qt::Checked : Qt::Unchecked);
+    }
+    m_filling = false;
+    recompute();
+}
+
+const Landscape* ComparisonView::landscape(const QString& id)
+{
+    auto it = m_loaded.find(id);
+    if (it != m_loaded.end())
+        return &it.value();
+    if (id.startsWith(kSessionPrefix)) {
+        // A stored session: its trials over the space it ran on (the recorded device's exact
+        // valid set when it is a replay, else the stored space file).
+        const qint64 sessionId = id.mid(kSessionPrefix.size()).toLongLong();
+        auto store = ResultStore::openForReading(m_databasePath);
+        if (!store) {
+            m_message->setText(store.error());
+            return nullptr;
+        }
+        auto stored = StoredSession::open(*store.value(), sessionId);
+        if (!stored || !stored->spaceError.isEmpty()) {
+            m_message->setText(stored ? stored->spaceError : stored.error());
+            return nullptr;
+        }
+        return &m_loaded
+                    .insert(id, TrialLandscape::build(m_labelOf.value(id, id), stored->record.device.name, stored->space,
+                                                      stored->trials))
+                    .value();
+    }
+    auto device = DeviceRegistry::open(id);
+    auto* replay = device ? dynamic_cast<ReplayDevice*>(device.value().get()) : nullptr;
+    if (!replay) {
+        m_message->setText(device ? tr("%1 is not a recorded landscape").arg(id) : device.error());
+        return nullptr;
+    }
+    return &m_loaded.insert(id, Landscape::fromCache(replay->cache(), m_labelOf.value(id, id))).value();
+}
+
+void ComparisonView::recompute()
+{
+    m_checked.clear();
+    m_message->clear();
+    for (const QString& id : checkedIds()) {
+        if (const Landscape* l = landscape(id))
+            m_checked.push_back(*l);
+    }
+    auto portability = Portability::compute(m_checked);
+    if (portability) {
+        m_model->setMatrix(portability.value());
+        fitSections(m_matrix->horizontalHeader());
+    } else {
+        m_model->clear();
+        if (m_message->text().isEmpty())
+            m_message->setText(portability.error());
+    }
+    fillBestTable();
+    fillPickers();
+    drawScatter();
+    fillLandscapePickers();
+    drawLandscapes();
+    emit updated();
+}
+
+void ComparisonView::fillBestTable()
+{
+    m_best->clear();
+    const Portability& p = m_model->matrix();
+    if (p.size() == 0 || m_checked.empty()) {
+        m_best->setRowCount(0);
+        m_best->setColumnCount(0);
+        return;
+    }
+    const ConfigSpace& space = m_checked.front().space;
+    QStringList rows{tr("best time (ms)")};
+    for (const Parameter& param : space.parameters())
+        rows.append(param.name);
+    m_best->setRowCount(int(rows.size()));
+    m_best->setColumnCount(p.size());
+    m_best->setVerticalHeaderLabels(rows);
+    for (int g = 0; g < p.size(); ++g) {
+        auto* header = new QTableWidgetItem(p.names()[g]);
+        header->setToolTip(p.names()[g]);
+        m_best->setHorizontalHeaderItem(g, header);
+    }
+    QVector<QJsonObject> configs;
+    for (int g = 0; g < p.size(); ++g) {
+        configs.append(m_checked[size_t(g)].space.config(m_checked[size_t(g)].bestIndex()));
+        m_best->setItem(0, g, new QTableWidgetItem(QString::number(p.bestMs(g), 'g', 4)));
+        m_best->item(0, g)->setToolTip(p.bestKey(g));
+    }
+    QFont bold = m_best->font();
+    bold.setBold(true);
+    for (int r = 1; r < rows.size(); ++r) {
+        const QString& name = rows[r];
+        bool differs = false;
+        for (const QJsonObject& c : std::as_const(configs))
+            differs = differs || c.value(name) != configs.front().value(name);
+        for (int g = 0; g < p.size(); ++g) {
+            auto* item = new QTableWidgetItem(valueText(configs[g].value(name)));
+            if (differs) {
+                item->setFont(bold);
+                item->setBackground(slowdownColor(3.0)); // the matrix's amber: "this is where they part"
+                item->setForeground(Qt::black);
+            }
+            m_best->setItem(r, g, item);
+        }
+    }
+    for (int c = 0; c < m_best->columnCount(); ++c)
+        for (int r = 0; r < m_best->rowCount(); ++r)
+            m_best->item(r, c)->setTextAlignment(Qt::AlignCenter);
+    fitSections(m_best->horizontalHeader());
+}
+
+void ComparisonView::fillPickers()
+{
+    const QString a = m_gpuA->currentText(), b = m_gpuB->currentText();
+    const QSignalBlocker ba(m_gpuA), bb(m_gpuB);
+    m_gpuA->clear();
+    m_gpuB->clear();
+    const QStringList names = m_model->matrix().names();
+    m_gpuA->addItems(names);
+    m_gpuB->addItems(names);
+    // Keep the user's pair when both are still checked; otherwise the first two.
+    m_gpuA->setCurrentIndex(names.contains(a) ? int(names.indexOf(a)) : 0);
+    m_gpuB->setCurrentIndex(names.contains(b) && b != m_gpuA->currentText() ? int(names.indexOf(b))
+                                                                              : (m_gpuA->currentIndex() == 0 ? 1 : 0));
+}
+
+QString ComparisonView::scatterTitle() const
+{
+    return m_title->text();
+}
+
+void ComparisonView::drawScatter()
+{
+    const int a = m_gpuA->currentIndex(), b = m_gpuB->currentIndex();
+    QVector<double> x, y;
+    m_titleWarns = false;
+    m_title->setTextColor(palette().color(QPalette::Text));
+    if (a < 0 || b < 0 || size_t(a) >= m_checked.size() || size_t(b) >= m_checked.size() || m_model->rowCount() == 0) {
+        m_scatter->graph(0)->data()->clear();
+        m_title->setText(tr("Check two or more landscapes of the same kernel"));
+        m_scatter->replot(QCustomPlot::rpQueuedReplot);
+        return;
+    }
+    const Landscape& la = m_checked[size_t(a)];
+    const Landscape& lb = m_checked[size_t(b)];
+    // Pair the two landscapes by configuration key, as core does (their spaces may list
+    // configurations in different orders); only pairs that ran on both are drawn.
+    QHash<QString, qint64> inB;
+    for (qint64 k = 0; k < lb.size(); ++k)
+        inB.insert(lb.space.key(k), k);
+    for (qint64 i = 0; i < la.size(); ++i) {
+        const qint64 k = la.isOk(i) ? inB.value(la.space.key(i), -1) : -1;
+        if (k >= 0 && lb.isOk(k)) {
+            x.append(la.objectiveMs[size_t(i)]);
+            y.append(lb.objectiveMs[size_t(k)]);
+        }
+    }
+    const RankCorrelation rho = Portability::spearman(la, lb);
+    m_scatter->graph(0)->setData(x, y);
+    m_scatter->graph(0)->setScatterStyle(scatterStyle(palette(), int(x.size())));
+    m_scatter->xAxis->setLabel(tr("%1 time (ms)").arg(la.name));
+    m_scatter->yAxis->setLabel(tr("%1 time (ms)").arg(lb.name));
+    if (!std::isfinite(rho.rho))
+        m_title->setText(tr("Too few common configurations for a rank correlation (%Ln)", nullptr, rho.count));
+    else if (rho.fewCommon())
+        m_title->setText(tr("\u26A0 Spearman rank correlation %1 over only %Ln common configuration(s): too few to "
+                            "trust (under %2)", nullptr, rho.count)
+                             .arg(QString::number(rho.rho, 'f', 2))
+                             .arg(RankCorrelation::kFewCommon));
+    else
+        m_title->setText(tr("Spearman rank correlation %1 over %Ln common configurations", nullptr, rho.count)
+                             .arg(QString::number(rho.rho, 'f', 2)));
+    m_titleWarns = !std::isfinite(rho.rho) || rho.fewCommon();
+    if (m_titleWarns)
+        m_title->setTextColor(warningColor(palette()));
+    m_scatter->rescaleAxes();
+    // A margin on the log axes so the extreme points are not cut in half at the frame.
+    for (QCPAxis* axis : {m_scatter->xAxis, m_scatter->yAxis})
+        axis->setRange(axis->range().lower / 1.2, axis->range().upper * 1.2);
+    m_scatter->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ComparisonView::fillLandscapePickers()
+{
+    const QString x = m_landX->currentText(), y = m_landY->currentText();
+    const QSignalBlocker bx(m_landX), by(m_landY);
+    m_landX->clear();
+    m_landY->clear();
+    if (m_checked.empty() || m_model->rowCount() == 0)
+        return;
+    QStringList names;
+    QVector<int> varying;
+    const ConfigSpace& space = m_checked.front().space;
+    for (int p = 0; p < space.dimensions(); ++p) {
+        names.append(space.parameters()[p].name);
+        if (space.parameters()[p].values.size() > 1)
+            varying.append(p);
+    }
+    m_landX->addItems(names);
+    m_landY->addItems(names);
+    // Keep the user's pair; otherwise the two parameters that matter most for the first GPU
+    // would need core's ranking, so start with the first two that vary, as the session view does.
+    m_landX->setCurrentIndex(names.contains(x) ? int(names.indexOf(x)) : varying.value(0, 0));
+    m_landY->setCurrentIndex(names.contains(y) && y != m_landX->currentText() ? int(names.indexOf(y))
+                                                                                : varying.value(1, names.size() > 1 ? 1 : 0));
+}
+
+void ComparisonView::setLandscapeAxes(const QString& xName, const QString& yName)
+{
+    {
+        const QSignalBlocker bx(m_landX), by(m_landY);
+        m_landX->setCurrentText(xName);
+        m_landY->setCurrentText(yName);
+    }
+    drawLandscapes();
+}
+
+void ComparisonView::drawLandscapes()
+{
+    qDeleteAll(m_views);
+    m_views.clear();
+    m_sharedLo = m_sharedHi = std::nan("");
+    const QString xName = m_landX->currentText(), yName = m_landY->currentText();
+    if (m_model->rowCount() == 0 || xName.isEmpty() || xName == yName)
+        return;
+    std::vector<LandscapeGrid> grids;
+    for (const Landscape& l : m_checked) {
+        int xi = -1, yi = -1;
+        for (int p = 0; p < l.space.dimensions(); ++p) {
+            xi = l.space.parameters()[p].name == xName ? p : xi;
+            yi = l.space.parameters()[p].name == yName ? p : yi;
+        }
+        auto grid = LandscapeGrid::fromLandscape(l, xi, yi);
+        if (!grid) {
+            m_message->setText(grid.error());
+            return;
+        }
+        grids.push_back(grid.value());
+        // The shared scale: from the fastest cell of any GPU to the slowest cell of any.
+        if (std::isfinite(grids.back().minMs())) {
+            m_sharedLo = std::isfinite(m_sharedLo) ? std::min(m_sharedLo, grids.back().minMs()) : grids.back().minMs();
+            m_sharedHi = std::isfinite(m_sharedHi) ? std::max(m_sharedHi, grids.back().maxMs()) : grids.back().maxMs();
+        }
+    }
+    auto* row = static_cast<QHBoxLayout*>(m_landRow->layout());
+    for (size_t i = 0; i < grids.size(); ++i) {
+        auto* view = new LandscapeView(m_landRow);
+        view->setObjectName(QStringLiteral("comparisonLandscape%1").arg(i));
+        view->setPickersVisible(false);
+        view->setTitle(m_checked[i].name);
+        view->setSpace(m_checked[i].space);
+        view->setAxes(grids[i].xParameter(), grids[i].yParameter());
+        view->setColorRange(m_sharedLo, m_sharedHi);
+        view->setGrid(grids[i]);
+        row->addWidget(view, 1);
+        m_views.append(view);
+    }
+}
+
+} // namespace dv::studio

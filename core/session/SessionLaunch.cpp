@@ -1,0 +1,155 @@
+#include "session/SessionLaunch.h"
+
+#include "base/Format.h"
+#include "device/DeviceRegistry.h"
+#include "device/ReplayDevice.h"
+#include "search/StrategyFactory.h"
+#include "session/WarmStart.h"
+#include "space/SpaceRestriction.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+
+namespace dv {
+
+QStringList SessionLaunch::keptOnResume()
+{
+    return {QStringLiteral("hot-cache"), QStringLiteral("cuda-graph"), QStringLiteral("remeasure"),
+            QStringLiteral("remeasure-rounds"), QStringLiteral("space")};
+}
+
+Result<QString> SessionLaunch::checkResume(const LaunchRequest& request, ResultStore& store)
+{
+    const qint64 id = request.resumeId;
+    auto record = store.session(id);
+    if (!record)
+        return Error{record.error()};
+    // The budget is the session's total: one below what is stored would end it at once.
+    const int budget = request.options.maxEvaluations;
+    if (budget > 0 && budget <= record->trialCount)
+        return Error{QStringLiteral("--budget %1: session %2 already has %3; --budget is the session's total, so give more than %4")
+                         .arg(budget).arg(id).arg(Format::count(record->trialCount, QStringLiteral("evaluation"))).arg(record->trialCount)};
+    // How a session times and re-measures is part of it; a resumed run keeps it.
+    for (const QString& fixed : keptOnResume()) {
+        if (request.givenOptions.contains(fixed))
+            return Error{QStringLiteral("--%1 cannot change a stored session (session %2 keeps its own); start a new session instead")
+                             .arg(fixed).arg(id)};
+    }
+    // A stored device id is data: one that starts a process runs only when the user gives it
+    // again (docs/worker-protocol.md, "Device ids from files").
+    if (request.deviceId.isEmpty() && DeviceRegistry::startsProcess(record->device.id))
+        return Error{QStringLiteral("session %1 ran on a worker started by this command line, read from %2:\n  %3\n"
+                                    "it is not run unless you give it again: --device '%4'")
+                         .arg(id).arg(request.databasePath, record->device.id,
+                                      QString(record->device.id).replace(QLatin1Char('\''), QStringLiteral("'\\''")))};
+    return request.deviceId.isEmpty() ? record->device.id : request.deviceId;
+}
+
+Result<void> SessionLaunch::applySpace(const LaunchRequest& request, const Device& device, SessionOptions& options)
+{
+    const QString& spaceFile = request.spaceFile;
+    if (!spaceFile.isEmpty()) {
+        QFile f(spaceFile);
+        if (!f.open(QIODevice::ReadOnly))
+            return Error{QStringLiteral("%1: cannot read the space file: %2").arg(spaceFile, f.errorString())};
+        QJsonParseError parseError{};
+        const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &parseError);
+        if (parseError.error != QJsonParseError::NoError || !doc.isObject())
+            return Error{QStringLiteral("%1: not a JSON object (%2 at offset %3)")
+                             .arg(spaceFile, parseError.errorString()).arg(parseError.offset)};
+        options.space = doc.object();
+        options.spaceSource = spaceFile;
+    }
+    if (options.space.isEmpty())
+        return {};
+    if (auto checked = SpaceRestriction::apply(device.workload().space, options.space, options.spaceSource); !checked)
+        return Error{checked.error()};
+    return {};
+}
+
+Result<std::shared_ptr<Device>> SessionLaunch::openDevice(const QString& deviceId, const LaunchRequest& request,
+                                                         const std::atomic<bool>* interrupt)
+{
+    auto opened = DeviceRegistry::open(deviceId, interrupt);
+    if (!opened)
+        return Error{opened.error()};
+    std::shared_ptr<Device> device(std::move(opened.value()));
+    // A resumed session sets its stored timing itself (Session::resume).
+    if (auto timed = device->setTiming(request.options.timing); request.resumeId == 0 && !timed)
+        return Error{timed.error()};
+    if (request.simulatedLatencyMs > 0) {
+        if (auto* replay = dynamic_cast<ReplayDevice*>(device.get()))
+            replay->setSimulatedLatencyMs(request.simulatedLatencyMs);
+    }
+    return device;
+}
+
+Result<SessionOptions> SessionLaunch::sessionOptions(const LaunchRequest& request, const Device& device)
+{
+    SessionOptions options = request.options;
+    if (auto narrowed = applySpace(request, device, options); !narrowed)
+        return Error{narrowed.error()};
+    if (!request.warmStartDeviceId.isEmpty()) {
+        auto prior = WarmStart::fromRecordedDevice(request.warmStartDeviceId);
+        if (!prior)
+            return Error{QStringLiteral("warm start: %1").arg(prior.error())};
+        options.strategyOptions = WarmStart::withPrior(options.strategyOptions, prior.value());
+    }
+    return options;
+}
+
+Result<LaunchedSession> SessionLaunch::open(const LaunchRequest& request, const std::atomic<bool>* interrupt)
+{
+    const bool resume = request.resumeId > 0;
+    LaunchedSession launched;
+    launched.deviceId = request.deviceId;
+    if (resume) {
+        // A mistyped path must not create an empty database.
+        if (!QFileInfo::exists(request.databasePath))
+            return Error{QStringLiteral("%1: no such result database").arg(request.databasePath)};
+        auto store = ResultStore::open(request.databasePath);
+        if (!store)
+            return Error{store.error()};
+        launched.store = std::move(store.value());
+        auto deviceId = checkResume(request, *launched.store);
+        if (!deviceId)
+            return Error{deviceId.error()};
+        launched.deviceId = deviceId.value();
+    } else {
+        if (launched.deviceId.isEmpty())
+            return Error{QStringLiteral("--device is required (see `dejavu-tune devices`)")};
+        if (auto strategy = StrategyFactory::create(request.options.strategy); !strategy)
+            return Error{QStringLiteral("--strategy: ") + strategy.error()};
+    }
+
+    auto device = openDevice(launched.deviceId, request, interrupt);
+    if (!device)
+        return Error{device.error()};
+    launched.device = device.value();
+
+    SessionOptions options = request.options;
+    if (!resume) {
+        auto checked = sessionOptions(request, *launched.device);
+        if (!checked)
+            return Error{checked.error()};
+        options = checked.value();
+        // Only now, with every input checked, may the database be created.
+        QDir().mkpath(QFileInfo(request.databasePath).absolutePath());
+        auto store = ResultStore::open(request.databasePath);
+        if (!store)
+            return Error{store.error()};
+        launched.store = std::move(store.value());
+    }
+
+    auto session = resume
+        ? Session::resume(*launched.store, launched.device, request.resumeId, options.maxEvaluations, options.maxSeconds)
+        : Session::create(*launched.store, launched.device, options);
+    if (!session)
+        return Error{session.error()};
+    launched.session = std::move(session.value());
+    return Result<LaunchedSession>(std::move(launched));
+}
+
+} // namespace dv
