@@ -19,9 +19,13 @@
 
 #include "compiler.h"
 #include "gpu.h"
+#include "gpu_error.h"
 #include "manifest.h"
+#include "nvml.h"
+#include "timing.h"
 
 #include "worker_json.h"
+#include "worker_loop.h"
 
 #include <nlohmann/json.hpp>
 
@@ -94,57 +98,11 @@ namespace {
 
 constexpr int kProtocolVersion = 1;
 constexpr const char* kWorkerVersion = "0.1.0";
-constexpr int kGraphLaunches = 20; // kernel launches per CUDA-graph replay
-
-struct GpuError : std::runtime_error {
-    GpuError(dvResult r, const std::string& what)
-        : std::runtime_error(what + ": " + dvErrorName(r) + " (" + dvErrorString(r) + ")")
-        , result(r)
-    {}
-    dvResult result;
-};
-
-void check(dvResult r, const std::string& what)
-{
-    if (r != DV_SUCCESS)
-        throw GpuError(r, what);
-}
 
 void say(const std::string& text)
 {
     std::cerr << DV_PROGRAM ": " << text << '\n' << std::flush;
 }
-
-// ---------------------------------------------------------------------------------------------
-// NVML (clock, temperature, driver version), opened with dlopen where present.
-
-struct Nvml {
-    using Init = int (*)();
-    using DriverVersion = int (*)(char*, unsigned);
-    using ByBus = int (*)(const char*, void**);
-    using Clock = int (*)(void*, int, unsigned*);
-    using Temperature = int (*)(void*, int, unsigned*);
-    DriverVersion driverVersion = nullptr;
-    ByBus byBus = nullptr;
-    Clock clock = nullptr;
-    Temperature temperature = nullptr;
-    bool ok = false;
-
-    void open()
-    {
-#if !defined(DEJAVU_HIP)
-        void* library = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
-        if (!library)
-            return;
-        auto init = reinterpret_cast<Init>(dlsym(library, "nvmlInit_v2"));
-        driverVersion = reinterpret_cast<DriverVersion>(dlsym(library, "nvmlSystemGetDriverVersion"));
-        byBus = reinterpret_cast<ByBus>(dlsym(library, "nvmlDeviceGetHandleByPciBusId_v2"));
-        clock = reinterpret_cast<Clock>(dlsym(library, "nvmlDeviceGetClockInfo"));
-        temperature = reinterpret_cast<Temperature>(dlsym(library, "nvmlDeviceGetTemperature"));
-        ok = init && driverVersion && byBus && clock && temperature && init() == 0;
-#endif
-    }
-};
 
 // ---------------------------------------------------------------------------------------------
 
@@ -297,41 +255,24 @@ public:
         return h;
     }
 
-    /// Answers one request line; false after shutdown.
-    bool handle(const std::string& line)
+    /// What each request does; the shared loop (worker_loop.h) reads the lines and answers errors.
+    dv::worker::RequestHandlers handlers()
     {
-        json request = json::parse(line, nullptr, false);
-        json id = nullptr;
-        try {
-            if (!request.is_object())
-                throw RequestError("bad_request", "not a JSON object: " + line.substr(0, 80));
-            if (request.contains("id") && request["id"].is_number_integer())
-                id = request["id"];
-            const auto type = field<std::string>(request, "request", "type");
-            field<std::int64_t>(request, type, "id");
-            if (type == "load") {
-                load(request);
-            } else if (type == "evaluate") {
-                evaluate(request);
-            } else if (type == "prepare") {
-                prepare(request);
-            } else if (type == "shutdown") {
-                out({{"type", "bye"}, {"id", id}});
-                return false;
-            } else {
-                throw RequestError("unsupported", "unknown request type '" + type + "'");
-            }
-        } catch (const RequestError& e) {
-            out({{"type", "error"}, {"id", id}, {"code", e.code}, {"message", e.what()}});
-        } catch (const GpuError& e) {
-            if (dvIsSticky(e.result))
+        dv::worker::RequestHandlers h;
+        h.send = [this](const json& message) { out(message); };
+        h.load = [this](const json& request) { load(request); };
+        h.evaluate = [this](const json& request) { evaluate(request); };
+        h.prepare = [this](const json& request) { prepare(request); };
+        h.internalError = [this](const std::exception& e) {
+            // A sticky GPU error leaves the context unusable: no answer, the process ends.
+            if (const auto* gpu = dynamic_cast<const GpuError*>(&e); gpu && dvIsSticky(gpu->result))
                 die(e.what());
-            out({{"type", "error"}, {"id", id}, {"code", "internal"}, {"message", e.what()}});
-        } catch (const std::exception& e) {
-            out({{"type", "error"}, {"id", id}, {"code", "internal"}, {"message", e.what()}});
-        }
-        return true;
+        };
+        return h;
     }
+
+    /// Answers one request line (the self-test's); false after shutdown.
+    bool handle(const std::string& line) { return dv::worker::handleRequest(line, handlers()); }
 
     const Manifest* manifest() const { return m_manifest.get(); }
     const SourceTree& tree() const { return m_tree; }
@@ -724,51 +665,17 @@ private:
                 launch(function, kernel, "warm-up");
             waitStream("warm-up");
 
-            dvGraph g{};
-            dvGraphExec exec{};
-            struct GraphGuard {
-                dvGraph& g;
-                dvGraphExec& e;
-                ~GraphGuard()
-                {
-                    if (e)
-                        (void)dvGraphExecDestroy(e);
-                    if (g)
-                        (void)dvGraphDestroy(g);
-                }
-            } graphGuard{g, exec};
-            if (graph) {
-                check(dvStreamBeginCapture(m_stream), "capturing a graph");
-                for (int i = 0; i < kGraphLaunches; ++i)
-                    launch(function, kernel, "capturing a launch");
-                check(dvStreamEndCapture(m_stream, &g), "ending the capture");
-                check(dvGraphInstantiate(&exec, g), "instantiating the graph");
-                check(dvGraphLaunch(exec, m_stream), "graph warm-up");
-                waitStream("graph warm-up");
-            }
-
-            std::vector<double> samples;
-            double totalMs = 0.0;
-            const std::size_t flushWords = m_flush.bytes / 4;
-            while (int(samples.size()) < maxRepetitions
-                   && (int(samples.size()) < repetitions || totalMs < minTimeMs)) {
-                if (!samples.empty() && elapsedMs() > 0.5 * timeoutMs)
-                    break; // answer before the engine's deadline with what we have
-                if (flushL2)
-                    check(dvMemsetD32Async(m_flush.ptr, unsigned(samples.size()) + 1u, flushWords, m_stream), "flushing L2");
-                check(dvEventRecord(m_start, m_stream), "recording an event");
-                if (graph)
-                    check(dvGraphLaunch(exec, m_stream), "launching the graph");
-                else
-                    launch(function, kernel, "timed launch");
-                check(dvEventRecord(m_stop, m_stream), "recording an event");
-                waitStream("timed run");
-                float ms = 0.0f;
-                check(dvEventElapsedTime(&ms, m_start, m_stop), "reading the events");
-                const double sample = graph ? double(ms) / kGraphLaunches : double(ms);
-                samples.push_back(sample);
-                totalMs += double(ms);
-            }
+            EventTimer::Options timing;
+            timing.repetitions = repetitions;
+            timing.maxRepetitions = maxRepetitions;
+            timing.minTimeMs = minTimeMs;
+            timing.timeoutMs = timeoutMs;
+            timing.flushL2 = flushL2;
+            timing.graph = graph;
+            const EventTimer timer{m_stream, m_start, m_stop, m_flush.ptr, m_flush.bytes};
+            const std::vector<double> samples = timer.time(
+                timing, [&](const std::string& what) { launch(function, kernel, what); },
+                [&](const std::string& what) { waitStream(what); }, elapsedMs);
             if (samples.empty() || quantile(samples, 0.5) <= 0.0)
                 return fail("runtime_error", "no positive time was measured");
             answer["status"] = "ok";
@@ -781,9 +688,9 @@ private:
                           {"timing", graph ? "graph" : "events"},
                           {"evaluation_ms", elapsedMs()}};
             if (graph)
-                extra["graph_launches"] = kGraphLaunches;
+                extra["graph_launches"] = EventTimer::kGraphLaunches;
             answer["extra"] = extra;
-            sensors(answer);
+            m_nvml.sensors(m_device.pciBus, answer);
             out(answer);
         } catch (const GpuError& e) {
             if (dvIsSticky(e.result))
@@ -793,24 +700,6 @@ private:
         } catch (const expr::Error& e) {
             return fail("runtime_error", e.what());
         }
-    }
-
-    void sensors(json& answer) const
-    {
-#if !defined(DEJAVU_HIP)
-        if (!m_nvml.ok || m_device.pciBus.empty())
-            return;
-        void* handle = nullptr;
-        if (m_nvml.byBus(m_device.pciBus.c_str(), &handle) != 0)
-            return;
-        unsigned value = 0;
-        if (m_nvml.clock(handle, 1 /* NVML_CLOCK_SM */, &value) == 0)
-            answer["clock_mhz"] = value;
-        if (m_nvml.temperature(handle, 0 /* NVML_TEMPERATURE_GPU */, &value) == 0)
-            answer["temperature_c"] = value;
-#else
-        (void)answer;
-#endif
     }
 
     Options m_options;
@@ -1025,13 +914,7 @@ int main(int argc, char** argv)
             return 2;
         }
         worker.out(worker.hello());
-        std::string line;
-        while (std::getline(std::cin, line)) {
-            if (line.find_first_not_of(" \t\r") == std::string::npos)
-                continue;
-            if (!worker.handle(line))
-                break;
-        }
+        dv::worker::serveRequests(std::cin, worker.handlers());
     } catch (const std::exception& e) {
         say(e.what());
         return 2;
