@@ -7,6 +7,7 @@
 #include "base/JsonUtil.h"
 #include "export/DejavuDeployment.h"
 #include "export/DejavuExporter.h"
+#include "export/TritonConfigText.h"
 
 #include <QJsonDocument>
 
@@ -24,7 +25,7 @@ void deployment(const QByteArray& json)
     DejavuExporter::paramString(d->params);
     QJsonObject first;
     for (const QString& c : d->configs) {
-        auto parsed = DejavuExporter::parseConfigString(c);
+        auto parsed = TritonConfigText::parseConfigString(c);
         if (parsed && first.isEmpty())
             first = parsed.value();
     }
@@ -38,8 +39,8 @@ void deployment(const QByteArray& json)
     e.measurement.samplesMs = {0.5};
     e.deviceName = d->gpuName;
     if (auto file = DejavuExporter::render(d.value(), {e})) {
-        const QStringList key = DejavuExporter::parseKeyString(
-            DejavuExporter::keyString(e.keyValues + (d->ignoreDtypes ? QStringList() : d->argDtypes)), d->ignoreDtypes);
+        const QStringList key = TritonConfigText::parseKeyString(
+            TritonConfigText::keyString(e.keyValues + (d->ignoreDtypes ? QStringList() : d->argDtypes)), d->ignoreDtypes);
         if (!parseJsonObject(file->json, file->relativePath()))
             fuzz::invariant("a rendered cache.json is not JSON");
         Q_UNUSED(key);

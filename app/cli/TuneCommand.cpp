@@ -10,6 +10,7 @@
 #include "search/StrategyFactory.h"
 #include "session/BestTrial.h"
 #include "session/SessionLaunch.h"
+#include "session/SessionState.h"
 
 #include <QCommandLineParser>
 #include <QElapsedTimer>
@@ -69,7 +70,7 @@ bool printSummary(const SessionRecord& record, const QVector<Trial>& trials, con
             parts.append(QStringLiteral("%1 %2").arg(statusName(s)).arg(byStatus.value(int(s))));
     }
     std::fprintf(stderr, "statuses: %s\n", qPrintable(parts.join(QStringLiteral(", "))));
-    if (record.state != QLatin1String("finished") || reason == QLatin1String("budget"))
+    if (record.state != sessionStateName(SessionState::Finished) || reason == QLatin1String("budget"))
         std::fprintf(stderr, "continue with: dejavu-tune tune --db %s --resume %lld [--budget TOTAL]\n", qPrintable(db),
                      record.id);
     return BestTrial::of(trials).has_value();

@@ -6,6 +6,7 @@
 #include "models/TrialTableModel.h"
 #include "run/SessionControl.h"
 #include "run/SessionRunner.h"
+#include "session/SessionState.h"
 #include "session/StoredSession.h"
 #include "views/ComparisonView.h"
 #include "views/ExportDialog.h"
@@ -388,7 +389,7 @@ void MainWindow::stopSession()
     if (m_control->state() == SessionControl::State::Paused) {
         // Nothing runs: the stored session just changes from paused to stopped.
         if (m_store) {
-            if (auto marked = m_store->setSessionState(m_control->resumableId(), QStringLiteral("stopped")); !marked) {
+            if (auto marked = m_store->setSessionState(m_control->resumableId(), SessionState::Stopped); !marked) {
                 m_statusText->setText(marked.error());
                 return;
             }
@@ -616,8 +617,7 @@ void MainWindow::openStoredSession(qint64 id)
     m_sessionDeviceId = record->device.id;
     m_sessionDeviceConfirmed = false; // read from the store: data until the user confirms it
     // A session that ended early (stopped, paused, or cut off while running) can be continued.
-    m_control->storedSessionShown(id, record->state == QLatin1String("stopped") || record->state == QLatin1String("paused")
-                                          || record->state == QLatin1String("running"));
+    m_control->storedSessionShown(id, isResumableState(record->state));
     m_statusText->setText(tr("Session %1: %n evaluation(s), state %2", nullptr, int(m_trials.size()))
                               .arg(id).arg(record->state));
 }

@@ -38,6 +38,148 @@ Result<KernelTunerCache> KernelTunerCache::read(QIODevice& device, const QString
     return parse(device.readAll(), source);
 }
 
+namespace {
+
+Error fieldError(const QString& source, const QString& field, const QString& why)
+{
+    return Error{QStringLiteral("%1: %2: %3").arg(source, field, why)};
+}
+
+// The parameters, in tune_params_keys order, with their values from tune_params; each value's type
+// decides the parameter's (any string: String, any bool: Bool, any fraction: Float, else Int).
+Result<QVector<Parameter>> readParameters(const QJsonArray& keys, const QJsonObject& tuneParams, const QString& source)
+{
+    auto fail = [&](const QString& field, const QString& why) { return fieldError(source, field, why); };
+    QVector<Parameter> parameters;
+    for (const QJsonValue& k : keys) {
+        if (!k.isString())
+            return fail(QStringLiteral("tune_params_keys"), QStringLiteral("expected strings, got %1").arg(jsonText(k)));
+        const QString name = k.toString();
+        // A configuration is an object keyed by parameter name: a name listed twice cannot be told apart.
+        if (std::any_of(parameters.begin(), parameters.end(), [&](const Parameter& p) { return p.name == name; }))
+            return fail(QStringLiteral("tune_params_keys"), QStringLiteral("'%1' appears twice").arg(name));
+        const QJsonValue values = tuneParams.value(name);
+        if (!values.isArray() || values.toArray().isEmpty())
+            return fail(QStringLiteral("tune_params.%1").arg(name), QStringLiteral("expected a non-empty array of values"));
+        Parameter p;
+        p.name = name;
+        bool fraction = false, strings = false, bools = false;
+        for (const QJsonValue& v : values.toArray()) {
+            if (v.isString())
+                strings = true;
+            else if (v.isBool())
+                bools = true;
+            else if (v.isDouble())
+                fraction = fraction || v.toDouble() != std::floor(v.toDouble());
+            else
+                return fail(QStringLiteral("tune_params.%1").arg(name), QStringLiteral("unsupported value %1").arg(jsonText(v)));
+            // Two positions with one value would make two configurations of one.
+            if (p.values.contains(v))
+                return fail(QStringLiteral("tune_params.%1").arg(name), QStringLiteral("value %1 appears twice").arg(jsonText(v)));
+            p.values.append(v);
+        }
+        p.type = strings ? ParameterType::String : bools ? ParameterType::Bool
+               : fraction ? ParameterType::Float : ParameterType::Int;
+        parameters.append(p);
+    }
+
+    return parameters;
+}
+
+// The ordinal of a cache entry in the full product of the parameters: from the entry's own fields, or
+// from the key text where an entry does not repeat them.
+Result<quint64> entryOrdinal(const QJsonObject& e, const QString& key, const QVector<Parameter>& parameters,
+                             const ConfigSpace& shape, const std::vector<quint64>& stride, const QString& at,
+                             const QString& source)
+{
+    const QStringList keyParts = key.split(QLatin1Char(','));
+    quint64 ordinal = 0;
+    for (int i = 0; i < parameters.size(); ++i) {
+        QJsonValue v = e.value(parameters[i].name);
+        int vi = -1;
+        if (!v.isUndefined()) {
+            vi = shape.valueIndex(i, v);
+        } else if (keyParts.size() == parameters.size()) {
+            // Entries normally repeat every parameter; fall back to the key text.
+            for (int j = 0; j < parameters[i].values.size() && vi < 0; ++j) {
+                const QJsonValue cand = parameters[i].values[j];
+                const QString& part = keyParts[i];
+                bool numeric = false;
+                const double x = part.toDouble(&numeric);
+                if ((cand.isString() && cand.toString() == part)
+                    || (cand.isBool() && part == (cand.toBool() ? QLatin1String("True") : QLatin1String("False")))
+                    || (cand.isDouble() && numeric && cand.toDouble() == x))
+                    vi = j;
+            }
+        }
+        if (vi < 0)
+            return fieldError(source, at + QLatin1Char('.') + parameters[i].name,
+                        QStringLiteral("value %1 is not in tune_params").arg(jsonText(v)));
+        ordinal += quint64(vi) * stride[size_t(i)];
+    }
+
+    return ordinal;
+}
+
+// The measurement of one cache entry: a time (and its samples) or Kernel Tuner's failure word, our own
+// status and error where Kernel Tuner has no word for them, and the compile time.
+Result<Measurement> readEntry(const QJsonObject& e, const QString& at, const QString& source)
+{
+    auto fail = [&](const QString& field, const QString& why) { return fieldError(source, field, why); };
+    Measurement m;
+    const QJsonValue time = e.value(QLatin1String("time"));
+    // A time that is not finite and positive is no measurement: it would become the best.
+    auto positive = [](const QJsonValue& v) { return v.isDouble() && std::isfinite(v.toDouble()) && v.toDouble() > 0; };
+    if (time.isDouble()) {
+        if (!positive(time))
+            return fail(at + QStringLiteral(".time"), QStringLiteral("%1 is not a time (expected a finite number of ms > 0)").arg(jsonText(time)));
+        m.status = Status::Ok;
+        m.objectiveMs = time.toDouble();
+        const QJsonValue times = e.value(QLatin1String("times"));
+        if (times.isArray()) {
+            const QJsonArray list = times.toArray();
+            for (int t = 0; t < list.size(); ++t) {
+                if (!positive(list[t]))
+                    return fail(at + QStringLiteral(".times[%1]").arg(t),
+                                QStringLiteral("%1 is not a time (expected a finite number of ms > 0)").arg(jsonText(list[t])));
+                m.samplesMs.append(list[t].toDouble());
+            }
+        }
+        if (m.samplesMs.isEmpty())
+            m.samplesMs.append(m.objectiveMs);
+    } else if (time.isString()) {
+        const auto status = KernelTunerCache::statusFromFailure(time.toString());
+        if (!status)
+            return fail(at + QStringLiteral(".time"), QStringLiteral("unknown failure '%1' (expected a number, InvalidConfig, CompilationFailedConfig or RuntimeFailedConfig)").arg(clip(time.toString())));
+        m.status = *status;
+    } else {
+        return fail(at + QStringLiteral(".time"), QStringLiteral("expected a number or a failure string, got %1").arg(jsonText(time)));
+    }
+    // Statuses Kernel Tuner has no word for travel in our own field.
+    const QJsonValue ours = e.value(QLatin1String("dejavu_status"));
+    if (ours.isString()) {
+        const auto status = statusFromName(ours.toString());
+        if (!status || (*status == Status::Ok) != (m.status == Status::Ok))
+            return fail(at + QStringLiteral(".dejavu_status"), QStringLiteral("'%1' does not match the entry's time").arg(clip(ours.toString())));
+        m.status = *status;
+    }
+    m.error = e.value(QLatin1String("dejavu_error")).toString();
+    const QJsonValue compile = e.value(QLatin1String("compile_time"));
+    if (compile.isDouble()) {
+        if (!std::isfinite(compile.toDouble()) || compile.toDouble() < 0)
+            return fail(at + QStringLiteral(".compile_time"), QStringLiteral("%1 is not a duration (expected ms >= 0)").arg(jsonText(compile)));
+        m.compileTimeMs = compile.toDouble();
+    }
+    for (const char* field : {"benchmark_time", "verification_time", "timestamp"}) {
+        const QJsonValue v = e.value(QLatin1String(field));
+        if (!v.isUndefined() && !(v.isString() && v.toString().isEmpty()))
+            m.extra.insert(QLatin1String(field), v);
+    }
+    return m;
+}
+
+} // namespace
+
 Result<KernelTunerCache> KernelTunerCache::parse(const QByteArray& raw, const QString& source)
 {
     QByteArray bytes = raw;
@@ -73,39 +215,10 @@ Result<KernelTunerCache> KernelTunerCache::parse(const QByteArray& raw, const QS
         return fail(QStringLiteral("tune_params"), QStringLiteral("expected an object (parameter -> list of values)"));
     const QJsonObject tuneParams = paramsValue.toObject();
 
-    QVector<Parameter> parameters;
-    for (const QJsonValue& k : keysValue.toArray()) {
-        if (!k.isString())
-            return fail(QStringLiteral("tune_params_keys"), QStringLiteral("expected strings, got %1").arg(jsonText(k)));
-        const QString name = k.toString();
-        // A configuration is an object keyed by parameter name: a name listed twice cannot be told apart.
-        if (std::any_of(parameters.begin(), parameters.end(), [&](const Parameter& p) { return p.name == name; }))
-            return fail(QStringLiteral("tune_params_keys"), QStringLiteral("'%1' appears twice").arg(name));
-        const QJsonValue values = tuneParams.value(name);
-        if (!values.isArray() || values.toArray().isEmpty())
-            return fail(QStringLiteral("tune_params.%1").arg(name), QStringLiteral("expected a non-empty array of values"));
-        Parameter p;
-        p.name = name;
-        bool fraction = false, strings = false, bools = false;
-        for (const QJsonValue& v : values.toArray()) {
-            if (v.isString())
-                strings = true;
-            else if (v.isBool())
-                bools = true;
-            else if (v.isDouble())
-                fraction = fraction || v.toDouble() != std::floor(v.toDouble());
-            else
-                return fail(QStringLiteral("tune_params.%1").arg(name), QStringLiteral("unsupported value %1").arg(jsonText(v)));
-            // Two positions with one value would make two configurations of one.
-            if (p.values.contains(v))
-                return fail(QStringLiteral("tune_params.%1").arg(name), QStringLiteral("value %1 appears twice").arg(jsonText(v)));
-            p.values.append(v);
-        }
-        p.type = strings ? ParameterType::String : bools ? ParameterType::Bool
-               : fraction ? ParameterType::Float : ParameterType::Int;
-        parameters.append(p);
-    }
-
+    auto read = readParameters(keysValue.toArray(), tuneParams, source);
+    if (!read)
+        return Error{read.error()};
+    const QVector<Parameter> parameters = read.value();
     const QJsonValue cacheValue = o.value(QLatin1String("cache"));
     if (!cacheValue.isObject())
         return fail(QStringLiteral("cache"), QStringLiteral("expected an object (configuration key -> entry)"));
@@ -127,82 +240,13 @@ Result<KernelTunerCache> KernelTunerCache::parse(const QByteArray& raw, const QS
         if (!it.value().isObject())
             return fail(at, QStringLiteral("expected an object"));
         const QJsonObject e = it.value().toObject();
-        const QStringList keyParts = it.key().split(QLatin1Char(','));
-        quint64 ordinal = 0;
-        for (int i = 0; i < parameters.size(); ++i) {
-            QJsonValue v = e.value(parameters[i].name);
-            int vi = -1;
-            if (!v.isUndefined()) {
-                vi = shape->valueIndex(i, v);
-            } else if (keyParts.size() == parameters.size()) {
-                // Entries normally repeat every parameter; fall back to the key text.
-                for (int j = 0; j < parameters[i].values.size() && vi < 0; ++j) {
-                    const QJsonValue cand = parameters[i].values[j];
-                    const QString& part = keyParts[i];
-                    bool numeric = false;
-                    const double x = part.toDouble(&numeric);
-                    if ((cand.isString() && cand.toString() == part)
-                        || (cand.isBool() && part == (cand.toBool() ? QLatin1String("True") : QLatin1String("False")))
-                        || (cand.isDouble() && numeric && cand.toDouble() == x))
-                        vi = j;
-                }
-            }
-            if (vi < 0)
-                return fail(at + QLatin1Char('.') + parameters[i].name,
-                            QStringLiteral("value %1 is not in tune_params").arg(jsonText(v)));
-            ordinal += quint64(vi) * stride[size_t(i)];
-        }
-
-        Measurement m;
-        const QJsonValue time = e.value(QLatin1String("time"));
-        // A time that is not finite and positive is no measurement: it would become the best.
-        auto positive = [](const QJsonValue& v) { return v.isDouble() && std::isfinite(v.toDouble()) && v.toDouble() > 0; };
-        if (time.isDouble()) {
-            if (!positive(time))
-                return fail(at + QStringLiteral(".time"), QStringLiteral("%1 is not a time (expected a finite number of ms > 0)").arg(jsonText(time)));
-            m.status = Status::Ok;
-            m.objectiveMs = time.toDouble();
-            const QJsonValue times = e.value(QLatin1String("times"));
-            if (times.isArray()) {
-                const QJsonArray list = times.toArray();
-                for (int t = 0; t < list.size(); ++t) {
-                    if (!positive(list[t]))
-                        return fail(at + QStringLiteral(".times[%1]").arg(t),
-                                    QStringLiteral("%1 is not a time (expected a finite number of ms > 0)").arg(jsonText(list[t])));
-                    m.samplesMs.append(list[t].toDouble());
-                }
-            }
-            if (m.samplesMs.isEmpty())
-                m.samplesMs.append(m.objectiveMs);
-        } else if (time.isString()) {
-            const auto status = statusFromFailure(time.toString());
-            if (!status)
-                return fail(at + QStringLiteral(".time"), QStringLiteral("unknown failure '%1' (expected a number, InvalidConfig, CompilationFailedConfig or RuntimeFailedConfig)").arg(clip(time.toString())));
-            m.status = *status;
-        } else {
-            return fail(at + QStringLiteral(".time"), QStringLiteral("expected a number or a failure string, got %1").arg(jsonText(time)));
-        }
-        // Statuses Kernel Tuner has no word for travel in our own field.
-        const QJsonValue ours = e.value(QLatin1String("dejavu_status"));
-        if (ours.isString()) {
-            const auto status = statusFromName(ours.toString());
-            if (!status || (*status == Status::Ok) != (m.status == Status::Ok))
-                return fail(at + QStringLiteral(".dejavu_status"), QStringLiteral("'%1' does not match the entry's time").arg(clip(ours.toString())));
-            m.status = *status;
-        }
-        m.error = e.value(QLatin1String("dejavu_error")).toString();
-        const QJsonValue compile = e.value(QLatin1String("compile_time"));
-        if (compile.isDouble()) {
-            if (!std::isfinite(compile.toDouble()) || compile.toDouble() < 0)
-                return fail(at + QStringLiteral(".compile_time"), QStringLiteral("%1 is not a duration (expected ms >= 0)").arg(jsonText(compile)));
-            m.compileTimeMs = compile.toDouble();
-        }
-        for (const char* field : {"benchmark_time", "verification_time", "timestamp"}) {
-            const QJsonValue v = e.value(QLatin1String(field));
-            if (!v.isUndefined() && !(v.isString() && v.toString().isEmpty()))
-                m.extra.insert(QLatin1String(field), v);
-        }
-        found.emplace_back(ordinal, std::move(m));
+        auto ordinal = entryOrdinal(e, it.key(), parameters, shape.value(), stride, at, source);
+        if (!ordinal)
+            return Error{ordinal.error()};
+        auto m = readEntry(e, at, source);
+        if (!m)
+            return Error{m.error()};
+        found.emplace_back(ordinal.value(), std::move(m.value()));
     }
     std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (size_t i = 1; i < found.size(); ++i) {

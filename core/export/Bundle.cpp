@@ -399,7 +399,7 @@ Result<BundleImportReport> Bundle::importInto(ResultStore& store, const QString&
             if (auto ok = store.appendTrial(t, record.elapsedMs); !ok)
                 return Error{ok.error()};
         }
-        if (auto ok = store.setSessionState(id.value(), record.state.isEmpty() ? QStringLiteral("finished") : record.state); !ok)
+        if (auto ok = store.setSessionState(id.value(), record.state.isEmpty() ? sessionStateName(SessionState::Finished) : record.state); !ok)
             return Error{ok.error()};
         added.append(id.value());
     }

@@ -1,7 +1,7 @@
 #include "export/DejavuDeployment.h"
 
 #include "base/JsonUtil.h"
-#include "export/DejavuExporter.h"
+#include "export/TritonConfigText.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -193,7 +193,7 @@ Result<DejavuDeployment> DejavuDeployment::fromJson(const QByteArray& json, cons
                 values.append(v);
             lists.append({pair[0].toString(), values});
         }
-        auto strings = DejavuExporter::configSpaceStrings(lists, space.toObject().value(QLatin1String("options")).toObject(),
+        auto strings = TritonConfigText::configSpaceStrings(lists, space.toObject().value(QLatin1String("options")).toObject(),
                                                           d.tritonVersion);
         if (!strings)
             return Error{QStringLiteral("%1: %2").arg(source, strings.error())};

@@ -3,6 +3,7 @@
 #include "base/JsonUtil.h"
 #include "base/SafeFile.h"
 #include "export/PythonText.h"
+#include "export/TritonConfigText.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -19,77 +20,6 @@
 namespace dv {
 
 namespace {
-
-/// (major, minor) of a version such as "3.6.0" or "3.3.1+git1234"; (-1, -1) if unreadable.
-std::pair<int, int> majorMinor(const QString& version)
-{
-    static const QRegularExpression re(QStringLiteral("^(\\d+)\\.(\\d+)"));
-    const auto m = re.match(version);
-    if (!m.hasMatch())
-        return {-1, -1};
-    return {m.captured(1).toInt(), m.captured(2).toInt()};
-}
-
-/// The launch options `str(triton.Config)` appends after the kwargs, in order, with their
-/// defaults (dejavu-cache-format.md §2 table); empty for a Triton we know nothing about.
-QVector<QPair<QString, QJsonValue>> fixedFields(const QString& tritonVersion)
-{
-    const auto [major, minor] = majorMinor(tritonVersion);
-    const QJsonValue none(QJsonValue::Null);
-    auto f = [](const char* name, QJsonValue v) { return qMakePair(QString::fromLatin1(name), v); };
-    if (major == 2 && minor == 2)
-        return {f("num_warps", 4), f("num_ctas", 1), f("num_stages", 2), f("enable_warp_specialization", false),
-                f("enable_persistent", false)};
-    if (major == 3 && minor <= 1)
-        return {f("num_warps", 4), f("num_ctas", 1), f("num_stages", 2), f("maxnreg", none)};
-    if (major == 3 && minor <= 3)
-        return {f("num_warps", 4), f("num_ctas", 1), f("num_stages", minor == 3 ? 3 : 2), f("num_buffers_warp_spec", 0),
-                f("num_consumer_groups", 0), f("reg_dec_producer", 0), f("reg_inc_consumer", 0), f("maxnreg", none)};
-    if (major == 3 || major > 3)
-        return {f("num_warps", 4), f("num_ctas", 1), f("num_stages", 3), f("maxnreg", none)};
-    return {};
-}
-
-/// Python str() of a JSON value as Triton prints a config value.
-QString pyStr(const QJsonValue& v)
-{
-    if (v.isNull() || v.isUndefined())
-        return QStringLiteral("None");
-    if (v.isBool())
-        return v.toBool() ? QStringLiteral("True") : QStringLiteral("False");
-    if (v.isString())
-        return v.toString();
-    const double d = v.toDouble();
-    if (std::floor(d) == d && std::fabs(d) < 9.007199254740992e15)
-        return QString::number(qint64(d));
-    return python::floatRepr(d);
-}
-
-/// distutils.util.strtobool, or nullopt where it raises.
-std::optional<bool> strtobool(const QString& s)
-{
-    const QString l = s.toLower();
-    for (const char* t : {"y", "yes", "t", "true", "on", "1"})
-        if (l == QLatin1String(t))
-            return true;
-    for (const char* t : {"n", "no", "f", "false", "off", "0"})
-        if (l == QLatin1String(t))
-            return false;
-    return std::nullopt;
-}
-
-/// Python int() of a string: optional sign, digits, surrounding whitespace, '_' between digits.
-std::optional<qint64> pyInt(const QString& s)
-{
-    static const QRegularExpression re(QStringLiteral("^\\s*[+-]?\\d+(_\\d+)*\\s*$"));
-    if (!re.match(s).hasMatch())
-        return std::nullopt;
-    QString t = s.trimmed();
-    t.remove(QLatin1Char('_'));
-    bool ok = false;
-    const qint64 v = t.toLongLong(&ok);
-    return ok ? std::optional<qint64>(v) : std::nullopt;
-}
 
 /// Equality of a measured config value and a restored one, as the kernel launch would see them.
 bool sameValue(const QJsonValue& measured, const QJsonValue& restored)
@@ -141,6 +71,59 @@ QString indentObject(const QVector<QPair<QString, QString>>& members, const QStr
 }
 
 QString pyBool(bool b) { return b ? QStringLiteral("True") : QStringLiteral("False"); }
+
+// Every config string must parse as the library parses it and carry this Triton's fields: what each
+// restores to.
+Result<QVector<QJsonObject>> restoredConfigs(const DejavuDeployment& d)
+{
+    const auto fixed = TritonConfigText::launchOptions(d.tritonVersion);
+    QVector<QJsonObject> restored;
+    for (int i = 0; i < d.configs.size(); ++i) {
+        auto parsed = TritonConfigText::parseConfigString(d.configs[i]);
+        if (!parsed)
+            return Error{QStringLiteral("configs[%1]: %2").arg(i).arg(parsed.error())};
+        QStringList names;
+        for (const QString& piece : d.configs[i].split(QStringLiteral(", ")))
+            names.append(piece.section(QStringLiteral(": "), 0, 0));
+        if (!fixed.isEmpty()) {
+            QStringList expected;
+            for (const auto& f : fixed)
+                expected.append(f.first);
+            if (names.mid(names.size() - expected.size()) != expected)
+                return Error{QStringLiteral("configs[%1]: '%2' does not end with the fields str(triton.Config) prints on "
+                                            "Triton %3 (%4); were the strings taken from another Triton?")
+                                 .arg(i).arg(d.configs[i], d.tritonVersion, expected.join(QStringLiteral(", ")))};
+        }
+        restored.append(parsed.value());
+    }
+    return restored;
+}
+
+// The index of the config string that restores to exactly the measured configuration.
+Result<int> matchingConfig(const DejavuEntry& e, const QString& who, const QVector<QJsonObject>& restored,
+                           const DejavuDeployment& d)
+{
+    int match = -1;
+    for (auto it = e.config.begin(); it != e.config.end(); ++it) {
+        if (it.value().isDouble() && std::floor(it.value().toDouble()) != it.value().toDouble())
+            return Error{QStringLiteral("%1: '%2' = %3 is a float; triton-dejavu restores float values as strings").arg(who, it.key(), jsonText(it.value()))};
+    }
+    for (int i = 0; i < restored.size(); ++i) {
+        bool same = true;
+        for (auto it = e.config.begin(); same && it != e.config.end(); ++it)
+            same = restored[i].contains(it.key()) && sameValue(it.value(), restored[i].value(it.key()));
+        for (auto it = restored[i].begin(); same && it != restored[i].end(); ++it)
+            same = e.config.contains(it.key()) || isDefaultOption(it.key(), it.value());
+        if (!same)
+            continue;
+        if (match >= 0)
+            return Error{QStringLiteral("%1: the configuration %2 matches configs[%3] and configs[%4]").arg(who, configText(e.config)).arg(match).arg(i)};
+        match = i;
+    }
+    if (match < 0)
+        return Error{QStringLiteral("%1: the configuration %2 is none of the deployment's %3 configs").arg(who, configText(e.config)).arg(d.configs.size())};
+    return match;
+}
 
 } // namespace
 
@@ -211,148 +194,6 @@ Result<QString> DejavuExporter::functionName(const QString& signature)
     return parts[1].chopped(1);
 }
 
-QString DejavuExporter::keyString(const QStringList& elements) { return python::tupleOfStr(elements); }
-
-QStringList DejavuExporter::parseKeyString(const QString& key, bool ignoreDtypes)
-{
-    QStringList out;
-    if (key.size() < 2)
-        return out;
-    for (QString piece : key.mid(1, key.size() - 2).split(QStringLiteral(", "))) {
-        if (piece.startsWith(QLatin1Char('\'')) || piece.startsWith(QLatin1Char('"')))
-            piece = piece.mid(1, piece.size() - 2);
-        if (ignoreDtypes && piece.contains(QLatin1String("torch.")))
-            continue;
-        out.append(piece);
-    }
-    return out;
-}
-
-Result<QJsonObject> DejavuExporter::parseConfigString(const QString& config)
-{
-    QJsonObject out;
-    for (const QString& piece : config.split(QStringLiteral(", "))) {
-        const QStringList kv = piece.split(QStringLiteral(": "));
-        if (kv.size() != 2)
-            return Error{QStringLiteral("'%1' is not \"name: value\"").arg(piece)};
-        const QString& name = kv[0];
-        const QString& value = kv[1];
-        if (name == QLatin1String("enable_persistent"))
-            continue;
-        if (name == QLatin1String("num_warps") || name == QLatin1String("num_stages") || name == QLatin1String("num_ctas")) {
-            const auto v = pyInt(value);
-            if (!v)
-                return Error{QStringLiteral("%1: int('%2') fails, the import would raise").arg(name, value)};
-            out.insert(name, double(*v));
-        } else if (name == QLatin1String("maxnreg")) {
-            const auto v = pyInt(value);
-            out.insert(name, v ? QJsonValue(double(*v)) : QJsonValue(QJsonValue::Null));
-        } else if (name == QLatin1String("enable_warp_specialization")) {
-            const auto b = strtobool(value);
-            if (!b)
-                return Error{QStringLiteral("%1: strtobool('%2') fails, the import would raise").arg(name, value)};
-            out.insert(name, *b);
-        } else if (name == QLatin1String("pre_hook")) {
-            out.insert(name, value);
-        } else if (const auto v = pyInt(value)) {
-            out.insert(name, double(*v));
-        } else if (const auto b = strtobool(value)) {
-            out.insert(name, *b);
-        } else {
-            out.insert(name, value); // dejavu warns and keeps the raw string
-        }
-    }
-    return out;
-}
-
-Result<QString> DejavuExporter::configString(const QVector<QPair<QString, QJsonValue>>& kwargs, const QJsonObject& options,
-                                             const QString& tritonVersion)
-{
-    const auto fixed = fixedFields(tritonVersion);
-    if (fixed.isEmpty())
-        return Error{QStringLiteral("triton_version: no known str(triton.Config) layout for Triton '%1'").arg(tritonVersion)};
-    QStringList parts;
-    for (const auto& [k, v] : kwargs)
-        parts.append(k + QStringLiteral(": ") + pyStr(v));
-    QSet<QString> known;
-    for (const auto& [k, v] : fixed) {
-        known.insert(k);
-        parts.append(k + QStringLiteral(": ") + pyStr(options.contains(k) ? options.value(k) : v));
-    }
-    for (auto it = options.begin(); it != options.end(); ++it)
-        if (!known.contains(it.key()) && it.key() != QLatin1String("ir_override"))
-            return Error{QStringLiteral("'%1' is not a triton.Config option of Triton %2").arg(it.key(), tritonVersion)};
-    return parts.join(QStringLiteral(", "));
-}
-
-Result<QStringList> DejavuExporter::configSpaceStrings(const QVector<QPair<QString, QVector<QJsonValue>>>& kwargs,
-                                                       const QJsonObject& options, const QString& tritonVersion)
-{
-    const auto fixed = fixedFields(tritonVersion);
-    if (fixed.isEmpty())
-        return Error{QStringLiteral("triton_version: no known str(triton.Config) layout for Triton '%1'").arg(tritonVersion)};
-    // The platform parameters in dir() order (alphabetical), each a list defaulting to [default].
-    QStringList names;
-    for (const auto& [k, v] : fixed)
-        if (k != QLatin1String("enable_persistent") && k != QLatin1String("enable_warp_specialization"))
-            names.append(k);
-    std::sort(names.begin(), names.end());
-    for (auto it = options.begin(); it != options.end(); ++it)
-        if (!names.contains(it.key()))
-            return Error{QStringLiteral("config_space: '%1' is not a launch option of Triton %2").arg(it.key(), tritonVersion)};
-    QVector<QVector<QJsonValue>> optionLists;
-    for (const QString& n : names) {
-        QVector<QJsonValue> values;
-        if (options.contains(n)) {
-            for (const QJsonValue& v : options.value(n).toArray())
-                values.append(v);
-            if (values.isEmpty())
-                return Error{QStringLiteral("config_space: '%1' has no values").arg(n)};
-        } else {
-            for (const auto& [k, v] : fixed)
-                if (k == n)
-                    values.append(v);
-        }
-        optionLists.append(values);
-    }
-    auto product = [](const QVector<QVector<QJsonValue>>& lists) {
-        QVector<QVector<QJsonValue>> out{{}};
-        for (const auto& list : lists) {
-            QVector<QVector<QJsonValue>> next;
-            for (const auto& prefix : out)
-                for (const QJsonValue& v : list) {
-                    auto row = prefix;
-                    row.append(v);
-                    next.append(row);
-                }
-            out = next;
-        }
-        return out;
-    };
-    QVector<QVector<QJsonValue>> kwargLists;
-    for (const auto& [k, values] : kwargs) {
-        if (values.isEmpty())
-            return Error{QStringLiteral("config_space: '%1' has no values").arg(k)};
-        kwargLists.append(values);
-    }
-    QStringList out;
-    for (const auto& kw : product(kwargLists)) {
-        QVector<QPair<QString, QJsonValue>> pairs;
-        for (int i = 0; i < kwargs.size(); ++i)
-            pairs.append({kwargs[i].first, kw[i]});
-        for (const auto& opt : product(optionLists)) {
-            QJsonObject o;
-            for (int i = 0; i < names.size(); ++i)
-                o.insert(names[i], opt[i]);
-            auto s = configString(pairs, o, tritonVersion);
-            if (!s)
-                return Error{s.error()};
-            out.append(s.value());
-        }
-    }
-    return out;
-}
-
 Result<DejavuCacheFile> DejavuExporter::render(const DejavuDeployment& d, const QVector<DejavuEntry>& entries)
 {
     DejavuCacheFile file;
@@ -360,7 +201,7 @@ Result<DejavuCacheFile> DejavuExporter::render(const DejavuDeployment& d, const 
     if (!identifier)
         return Error{identifier.error()};
     file.storageIdentifier = identifier.value();
-    const auto [tMajor, tMinor] = majorMinor(d.tritonVersion);
+    const auto [tMajor, tMinor] = TritonConfigText::majorMinor(d.tritonVersion);
     if (tMajor < 3 || (tMajor == 3 && tMinor >= 4))
         file.warnings.append(QStringLiteral("triton-dejavu 0.7.5 does not import on Triton %1 (it needs 3.0-3.3); the "
                                             "deployment needs a patched triton-dejavu").arg(d.tritonVersion));
@@ -380,27 +221,10 @@ Result<DejavuCacheFile> DejavuExporter::render(const DejavuDeployment& d, const 
     if (d.source.isEmpty() && d.weakFnHash.isEmpty())
         return Error{QStringLiteral("kernel.src: missing (jit_fn.src, or kernel.weak_fn_hash)")};
 
-    // Every config string must parse as the library parses it and carry this Triton's fields.
-    const auto fixed = fixedFields(d.tritonVersion);
-    QVector<QJsonObject> restored;
-    for (int i = 0; i < d.configs.size(); ++i) {
-        auto parsed = parseConfigString(d.configs[i]);
-        if (!parsed)
-            return Error{QStringLiteral("configs[%1]: %2").arg(i).arg(parsed.error())};
-        QStringList names;
-        for (const QString& piece : d.configs[i].split(QStringLiteral(", ")))
-            names.append(piece.section(QStringLiteral(": "), 0, 0));
-        if (!fixed.isEmpty()) {
-            QStringList expected;
-            for (const auto& f : fixed)
-                expected.append(f.first);
-            if (names.mid(names.size() - expected.size()) != expected)
-                return Error{QStringLiteral("configs[%1]: '%2' does not end with the fields str(triton.Config) prints on "
-                                            "Triton %3 (%4); were the strings taken from another Triton?")
-                                 .arg(i).arg(d.configs[i], d.tritonVersion, expected.join(QStringLiteral(", ")))};
-        }
-        restored.append(parsed.value());
-    }
+    auto configs = restoredConfigs(d);
+    if (!configs)
+        return Error{configs.error()};
+    const QVector<QJsonObject> restored = configs.value();
 
     const QString weak = d.weakFnHash.isEmpty() ? sha256Hex(d.source) : d.weakFnHash;
     file.paramString = paramString(d.params);
@@ -436,38 +260,22 @@ Result<DejavuCacheFile> DejavuExporter::render(const DejavuDeployment& d, const 
         QStringList runtime = e.keyValues;
         if (!d.ignoreDtypes)
             runtime += e.dtypes.isEmpty() ? d.argDtypes : e.dtypes;
-        const QString key = keyString(runtime);
+        const QString key = TritonConfigText::keyString(runtime);
         if (runtime.size() == 1)
             return Error{QStringLiteral("%1: the key %2 has one element; triton-dejavu restores it as (\"%3'\",) and never "
                                         "matches it (add the tensor dtypes, i.e. ignore_dtypes off, or a second key)")
                              .arg(who, key, runtime.first())};
-        if (parseKeyString(key, d.ignoreDtypes) != runtime)
+        if (TritonConfigText::parseKeyString(key, d.ignoreDtypes) != runtime)
             return Error{QStringLiteral("%1: the key %2 does not read back as written (a value containing \", \", a quote or a "
                                         "backslash); triton-dejavu would never match it").arg(who, key)};
         if (seen.contains(key))
             return Error{QStringLiteral("%1: the key %2 appears twice").arg(who, key)};
         seen.insert(key);
 
-        // The config string that restores to exactly the measured configuration.
-        int match = -1;
-        for (auto it = e.config.begin(); it != e.config.end(); ++it) {
-            if (it.value().isDouble() && std::floor(it.value().toDouble()) != it.value().toDouble())
-                return Error{QStringLiteral("%1: '%2' = %3 is a float; triton-dejavu restores float values as strings").arg(who, it.key(), jsonText(it.value()))};
-        }
-        for (int i = 0; i < restored.size(); ++i) {
-            bool same = true;
-            for (auto it = e.config.begin(); same && it != e.config.end(); ++it)
-                same = restored[i].contains(it.key()) && sameValue(it.value(), restored[i].value(it.key()));
-            for (auto it = restored[i].begin(); same && it != restored[i].end(); ++it)
-                same = e.config.contains(it.key()) || isDefaultOption(it.key(), it.value());
-            if (!same)
-                continue;
-            if (match >= 0)
-                return Error{QStringLiteral("%1: the configuration %2 matches configs[%3] and configs[%4]").arg(who, configText(e.config)).arg(match).arg(i)};
-            match = i;
-        }
-        if (match < 0)
-            return Error{QStringLiteral("%1: the configuration %2 is none of the deployment's %3 configs").arg(who, configText(e.config)).arg(d.configs.size())};
+        auto matched = matchingConfig(e, who, restored, d);
+        if (!matched)
+            return Error{matched.error()};
+        const int match = matched.value();
         cache.append({key, python::jsonString(d.configs[match])});
         timings.append({key, indentList({python::floatRepr(m.objectiveMs)}, QStringLiteral("        "))});
         benchSeconds += e.benchSeconds;

@@ -39,7 +39,7 @@ struct DejavuCacheFile {
 
 /// Writes the storage tree triton-dejavu 0.7.x restores from (dejavu-cache-format.md), and refuses
 /// anything the library would silently ignore: every key and config string is read back with the
-/// library's own parsing rules before a byte is written.
+/// library's own parsing rules (TritonConfigText) before a byte is written.
 class DejavuExporter {
 public:
     static QString sha256Hex(const QString& text);
@@ -49,23 +49,6 @@ public:
     static QString paramString(const DejavuAutotuneParams& params);
     /// fn_name: str(jit_fn).split(":")[1][:-1].
     static Result<QString> functionName(const QString& signature);
-    /// The key string of a cache entry: str(tuple(str(v) for v in key + dtypes)).
-    static QString keyString(const QStringList& elements);
-    /// The consumer's `_create_tuple`: what a key string restores to.
-    static QStringList parseKeyString(const QString& key, bool ignoreDtypes);
-    /// The consumer's `_create_config_args`: kwargs and launch options a config string restores
-    /// to, as JSON values (int, bool, null or string), or why the import would fail.
-    static Result<QJsonObject> parseConfigString(const QString& config);
-    /// `str(triton.Config)` as Triton `tritonVersion` prints it, from kwargs (in order) and the
-    /// launch options (num_warps, num_stages, num_ctas, maxnreg, ...; missing ones take the
-    /// Config defaults of that Triton). For spaces without Python conditions.
-    static Result<QString> configString(const QVector<QPair<QString, QJsonValue>>& kwargs,
-                                        const QJsonObject& options, const QString& tritonVersion);
-    /// The config list a `triton_dejavu.ConfigSpace(kwargs, **options)` without conditions
-    /// generates (§5): kwargs product outermost (last name fastest), then the launch options in
-    /// alphabetical order (last fastest); each option is a list of values.
-    static Result<QStringList> configSpaceStrings(const QVector<QPair<QString, QVector<QJsonValue>>>& kwargs,
-                                                  const QJsonObject& options, const QString& tritonVersion);
 
     /// Renders path and file; refuses (with a message naming the entry and field) any entry the
     /// library would not restore, or that is not an ok, verified measurement.

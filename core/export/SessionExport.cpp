@@ -176,14 +176,70 @@ Result<SessionExportSummary> SessionExport::exportTrials(ResultStore& store, qin
     return s;
 }
 
+Result<QString> SessionExport::writeLadder(const TuningLadder& ladder, const LadderKeys& keys, SessionExportSummary& summary)
+{
+    const QString& format = m_options.format;
+    const auto rungs = ladder.rungs();
+    const QMap<qint64, QStringList>& keyValues = keys.keyValues;
+    const QMap<qint64, QVector<qint64>>& tritonKeys = keys.tritonKeys;
+    const QMap<qint64, QString>& deviceOf = keys.deviceOf;
+    Result<QString> written = Error{QString()};
+    if (format == kDejavu) {
+        QVector<DejavuEntry> entries;
+        for (const LadderRung& r : rungs)
+            entries.append(DejavuEntry{keyValues.value(r.key), {}, r.config, r.measurement, deviceOf.value(r.key), r.benchSeconds, r.origin});
+        auto file = DejavuExporter::render(m_dejavu, entries);
+        if (!file)
+            return bad(QStringLiteral("%1: %2").arg(m_deploymentSource, file.error()));
+        m_warnings += file->warnings;
+        summary.warnings = file->warnings;
+        written = DejavuExporter::write(file.value(), m_options.out, m_options.force);
+    } else if (format == kTritonCache) {
+        QVector<TritonCacheEntry> entries;
+        for (const LadderRung& r : rungs)
+            entries.append(TritonCacheEntry{tritonKeys.value(r.key), r.config, r.measurement, deviceOf.value(r.key), r.origin});
+        auto files = TritonCacheExporter::render(m_triton, entries);
+        if (!files)
+            return bad(QStringLiteral("%1: %2").arg(m_deploymentSource, files.error()));
+        auto paths = TritonCacheExporter::write(files.value(), m_options.out, m_options.force);
+        if (!paths) {
+            written = Error{paths.error()};
+        } else {
+            written = m_options.out;
+            for (const TritonCacheFile& f : files.value())
+                summary.files.append(QStringLiteral("%1: %2 -> %3").arg(f.tuningKey, f.configString, f.relativePath()));
+        }
+    } else {
+        VllmMoeTarget target = m_options.vllm;
+        if (target.deviceName.isEmpty())
+            target.deviceName = ladder.deviceName();
+        QVector<VllmEntry> entries;
+        for (const LadderRung& r : rungs)
+            entries.append(VllmEntry{r.key, r.config, r.measurement, deviceOf.value(r.key), r.origin});
+        auto json = VllmConfigExporter::render(target, entries);
+        if (!json)
+            return bad(json.error());
+        written = VllmConfigExporter::write(target, entries, m_options.out, m_options.force);
+    }
+    if (!written) {
+        // An existing different file, a device or a link in the way is a refusal (nothing
+        // written), not a failure.
+        if (SafeFile::isRefusal(written.error()))
+            return bad(written.error());
+        return failed(written.error());
+    }
+    return written;
+}
+
 Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, const QVector<qint64>& ids)
 {
     const QString& format = m_options.format;
     // One ladder rung per problem key: the fastest ok, verified trial over the sessions of that key.
     TuningLadder ladder;
-    QMap<qint64, QStringList> keyValues;      // ladder key -> the dejavu key values
-    QMap<qint64, QVector<qint64>> tritonKeys; // ladder key -> the autotuner key values
-    QMap<qint64, QString> deviceOf;
+    LadderKeys keys;
+    QMap<qint64, QStringList>& keyValues = keys.keyValues;
+    QMap<qint64, QVector<qint64>>& tritonKeys = keys.tritonKeys;
+    QMap<qint64, QString>& deviceOf = keys.deviceOf;
     QMap<QString, std::pair<QString, qint64>> problemOf; // key values -> the first session's problem and id
     std::optional<VllmMoeProblem> layer;                 // vllm: the layer every session must have tuned
     for (qint64 id : ids) {
@@ -265,51 +321,9 @@ Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, con
     summary.format = format;
     summary.sessionIds = ids;
     summary.keys = int(rungs.size());
-    Result<QString> written = Error{QString()};
-    if (format == kDejavu) {
-        QVector<DejavuEntry> entries;
-        for (const LadderRung& r : rungs)
-            entries.append(DejavuEntry{keyValues.value(r.key), {}, r.config, r.measurement, deviceOf.value(r.key), r.benchSeconds, r.origin});
-        auto file = DejavuExporter::render(m_dejavu, entries);
-        if (!file)
-            return bad(QStringLiteral("%1: %2").arg(m_deploymentSource, file.error()));
-        m_warnings += file->warnings;
-        summary.warnings = file->warnings;
-        written = DejavuExporter::write(file.value(), m_options.out, m_options.force);
-    } else if (format == kTritonCache) {
-        QVector<TritonCacheEntry> entries;
-        for (const LadderRung& r : rungs)
-            entries.append(TritonCacheEntry{tritonKeys.value(r.key), r.config, r.measurement, deviceOf.value(r.key), r.origin});
-        auto files = TritonCacheExporter::render(m_triton, entries);
-        if (!files)
-            return bad(QStringLiteral("%1: %2").arg(m_deploymentSource, files.error()));
-        auto paths = TritonCacheExporter::write(files.value(), m_options.out, m_options.force);
-        if (!paths) {
-            written = Error{paths.error()};
-        } else {
-            written = m_options.out;
-            for (const TritonCacheFile& f : files.value())
-                summary.files.append(QStringLiteral("%1: %2 -> %3").arg(f.tuningKey, f.configString, f.relativePath()));
-        }
-    } else {
-        VllmMoeTarget target = m_options.vllm;
-        if (target.deviceName.isEmpty())
-            target.deviceName = ladder.deviceName();
-        QVector<VllmEntry> entries;
-        for (const LadderRung& r : rungs)
-            entries.append(VllmEntry{r.key, r.config, r.measurement, deviceOf.value(r.key), r.origin});
-        auto json = VllmConfigExporter::render(target, entries);
-        if (!json)
-            return bad(json.error());
-        written = VllmConfigExporter::write(target, entries, m_options.out, m_options.force);
-    }
-    if (!written) {
-        // An existing different file, a device or a link in the way is a refusal (nothing
-        // written), not a failure.
-        if (SafeFile::isRefusal(written.error()))
-            return bad(written.error());
-        return failed(written.error());
-    }
+    auto written = writeLadder(ladder, keys, summary);
+    if (!written)
+        return Error{written.error()};
     summary.written = written.value();
     // Triton's cache, like dejavu, only answers exact keys; vLLM takes the nearest M.
     const auto lookup = format == kVllm ? TuningLadder::Lookup::Nearest : TuningLadder::Lookup::Exact;

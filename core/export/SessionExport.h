@@ -3,9 +3,11 @@
 #include "base/Result.h"
 #include "export/DejavuDeployment.h"
 #include "export/TritonCacheExporter.h"
+#include "export/TuningLadder.h"
 #include "export/VllmConfigExporter.h"
 #include "session/ResultStore.h"
 
+#include <QMap>
 #include <QString>
 #include <QStringList>
 #include <QVector>
@@ -84,6 +86,15 @@ private:
     Result<std::pair<SessionRecord, QVector<Trial>>> load(ResultStore& store, qint64 id);
     Result<SessionExportSummary> exportTrials(ResultStore& store, qint64 id);
     Result<SessionExportSummary> exportLadder(ResultStore& store, const QVector<qint64>& ids);
+    /// What each ladder key stands for: the dejavu key values, the autotuner key values, the GPU.
+    struct LadderKeys {
+        QMap<qint64, QStringList> keyValues;
+        QMap<qint64, QVector<qint64>> tritonKeys;
+        QMap<qint64, QString> deviceOf;
+    };
+    /// Renders the ladder's rungs in the deployment format and writes them; the summary gets the
+    /// warnings and files. Errors come classified (bad input or failure).
+    Result<QString> writeLadder(const TuningLadder& ladder, const LadderKeys& keys, SessionExportSummary& summary);
 
     SessionExportOptions m_options;
     bool m_prepared = false;

@@ -228,6 +228,43 @@ Result<QVector<QPair<QString, QString>>> TritonCacheExporter::parseConfigString(
     return out;
 }
 
+namespace {
+
+// The index of the deployment's config the measured configuration is exactly (an option it does not
+// name takes its default).
+Result<int> matchingConfig(const TritonCacheEntry& e, const QVector<QVector<QPair<QString, QString>>>& parsed,
+                           const TritonCacheDeployment& d)
+{
+    const QString who = e.origin;
+    int match = -1;
+    for (int i = 0; i < parsed.size(); ++i) {
+        bool same = true;
+        for (const auto& [name, text] : parsed[i]) {
+            const bool option = d.configFields.contains(name);
+            const QJsonValue v = e.config.value(name);
+            const auto measured = v.isUndefined() ? (option ? std::optional<QString>(defaultOption(name)) : std::nullopt) : pyTextOfJson(v);
+            if (!measured || *measured != text) {
+                same = false;
+                break;
+            }
+        }
+        for (auto it = e.config.begin(); same && it != e.config.end(); ++it)
+            if (std::none_of(parsed[i].begin(), parsed[i].end(), [&](const auto& f) { return f.first == it.key(); }))
+                same = false;
+        if (same) {
+            if (match >= 0)
+                return Error{QStringLiteral("%1: the configuration %2 matches configs[%3] and configs[%4]").arg(who, jsonText(e.config)).arg(match).arg(i)};
+            match = i;
+        }
+    }
+    if (match < 0)
+        return Error{QStringLiteral("%1: the configuration %2 is not among the deployment's %3 configs (the autotuner could not pick it)")
+                         .arg(who, jsonText(e.config)).arg(d.configs.size())};
+    return match;
+}
+
+} // namespace
+
 Result<QVector<TritonCacheFile>> TritonCacheExporter::render(const TritonCacheDeployment& d, const QVector<TritonCacheEntry>& entries)
 {
     if (versionNumber(d.tritonVersion) < 3004)
@@ -268,30 +305,10 @@ Result<QVector<TritonCacheFile>> TritonCacheExporter::render(const TritonCacheDe
         if (e.keyValues.size() != d.keyNames.size())
             return Error{QStringLiteral("%1: %2 key values for the key %3").arg(who).arg(e.keyValues.size()).arg(d.keyNames.join(QStringLiteral(", ")))};
         // The measured configuration must be exactly one of the deployment's configs.
-        int match = -1;
-        for (int i = 0; i < parsed.size(); ++i) {
-            bool same = true;
-            for (const auto& [name, text] : parsed[i]) {
-                const bool option = d.configFields.contains(name);
-                const QJsonValue v = e.config.value(name);
-                const auto measured = v.isUndefined() ? (option ? std::optional<QString>(defaultOption(name)) : std::nullopt) : pyTextOfJson(v);
-                if (!measured || *measured != text) {
-                    same = false;
-                    break;
-                }
-            }
-            for (auto it = e.config.begin(); same && it != e.config.end(); ++it)
-                if (std::none_of(parsed[i].begin(), parsed[i].end(), [&](const auto& f) { return f.first == it.key(); }))
-                    same = false;
-            if (same) {
-                if (match >= 0)
-                    return Error{QStringLiteral("%1: the configuration %2 matches configs[%3] and configs[%4]").arg(who, jsonText(e.config)).arg(match).arg(i)};
-                match = i;
-            }
-        }
-        if (match < 0)
-            return Error{QStringLiteral("%1: the configuration %2 is not among the deployment's %3 configs (the autotuner could not pick it)")
-                             .arg(who, jsonText(e.config)).arg(d.configs.size())};
+        auto matched = matchingConfig(e, parsed, d);
+        if (!matched)
+            return Error{matched.error()};
+        const int match = matched.value();
         TritonCacheFile f;
         f.origin = who;
         f.configString = d.configs[match];

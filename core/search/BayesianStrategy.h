@@ -1,6 +1,7 @@
 #pragma once
 
 #include "base/Rng.h"
+#include "search/AcquisitionScores.h"
 #include "search/Strategy.h"
 #include "search/model/FeasibilityModel.h"
 #include "search/model/GaussianProcess.h"
@@ -73,6 +74,56 @@ public:
     bool restoreState(const QJsonObject& state) override;
 
 private:
+    /// What propose() reads from the history once: the successes (index, log time), every outcome, and
+    /// the operator statistics replayed from it.
+    struct HistorySummary {
+        std::vector<qint64> okIndex;
+        std::vector<double> okLog;
+        std::vector<qint64> allIndex;
+        std::vector<bool> allValid;
+        std::array<double, 2> successes{{0, 0}}, failures{{0, 0}}; // per operator: improved the incumbent or not
+        int stalled = 0;         // evaluations since the incumbent last improved
+        bool anyFailure = false; // a failure in the history or in the prior
+    };
+    /// The surrogate fitted for one proposal: which model (with or without level columns), its
+    /// training targets (normal scores, pending points as liars) and the best score.
+    struct SurrogateFit {
+        bool plainModel = false; // auto mode chose the model without level columns: m_gpPlain
+        double bestScore = 0;
+        Eigen::VectorXd y;
+    };
+
+    // BayesianSurrogate.cpp: the surrogate choice and the feasibility model.
+    HistorySummary summarise(const SearchHistory& history) const;
+    /// Fits the GP (in auto mode choosing between level columns and none) to the successes and the
+    /// batch so far; false when the fit failed.
+    bool fitSurrogate(const HistorySummary& summary, const std::vector<qint64>& batch, SurrogateFit& fit);
+    /// Refits the feasibility model to every outcome and the prior's failures.
+    void fitFeasibility(const HistorySummary& summary);
+
+    // BayesianAcquisition.cpp: the GP-Hedge portfolio over EI, PI and LCB.
+    /// The surrogate's acquisition values at the candidates, weighted by the feasibility model (refitted
+    /// first, on the first proposal of a batch, when anything has failed).
+    AcquisitionScores scoreCandidates(std::vector<qint64> candidates, const HistorySummary& summary,
+                                      const SurrogateFit& fit, bool firstOfBatch);
+    /// The candidate the portfolio picks (a row of `scores`); the first model-based proposal of a call
+    /// rewards the acquisitions first (`hedgeUpdated`), the first of a batch records the nominees.
+    Eigen::Index hedgePick(AcquisitionScores& scores, const SurrogateFit& fit, bool& hedgeUpdated,
+                           bool firstOfBatch);
+
+    // BayesianOperators.cpp: the operator bandit.
+    /// On an operator step, the configuration the operator drawn by Thompson sampling proposes (and
+    /// records it), else -1.
+    qint64 operatorProposal(const SearchHistory& history, const std::vector<qint64>& batch,
+                            const HistorySummary& summary, AcquisitionScores& scores);
+
+    // Initialisation (BayesianStrategy.cpp).
+    /// The initial design: the prior's best two, then the configuration nearest the centre, then maximin.
+    void buildInitialDesign(quint64 seed, const std::vector<std::pair<double, qint64>>& priorBest);
+    /// Fits the prior landscape's GP (m_priorGp, m_priorFeature) and keeps its failures (m_priorFailX).
+    void fitPrior(quint64 seed, const std::vector<qint64>& priorIndex, const std::vector<double>& priorTimes,
+                  const std::vector<bool>& priorValid);
+
     qint64 nextInitial(const SearchHistory& history, const std::vector<qint64>& batch);
     std::vector<qint64> candidates(const SearchHistory& history, const std::vector<qint64>& batch);
     /// Untaken configurations one parameter away from the best few seen so far, and two parameters

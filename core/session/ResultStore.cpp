@@ -129,7 +129,7 @@ Result<qint64> ResultStore::createSession(const SessionRecord& r)
         " space, strategy, strategy_options, seed, budget_evaluations, budget_seconds, budget_stall, elapsed_ms, created_at,"
         " updated_at, flush_l2, cuda_graph, remeasure_top, remeasure_rounds) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     const QString now = timeText(QDateTime::currentDateTimeUtc());
-    for (const QVariant& v : {QVariant(r.state.isEmpty() ? QStringLiteral("running") : r.state), QVariant(r.device.id),
+    for (const QVariant& v : {QVariant(r.state.isEmpty() ? sessionStateName(SessionState::Running) : r.state), QVariant(r.device.id),
                               QVariant(r.device.name), QVariant(r.device.backend), QVariant(r.device.toolchain),
                               QVariant(toText(r.device.details)), QVariant(r.kernel), QVariant(r.problem),
                               QVariant(toText(r.space)), QVariant(r.strategy), QVariant(toText(r.strategyOptions)),
@@ -189,6 +189,11 @@ Result<QVector<SessionRecord>> ResultStore::sessions()
             return Error{applied.error()};
     }
     return out;
+}
+
+Result<void> ResultStore::setSessionState(qint64 id, SessionState state)
+{
+    return setSessionState(id, sessionStateName(state));
 }
 
 Result<void> ResultStore::setSessionState(qint64 id, const QString& state)

@@ -3,6 +3,7 @@
 #include "base/Result.h"
 #include "device/Device.h"
 #include "session/Remeasurement.h"
+#include "session/SessionState.h"
 #include "session/Trial.h"
 
 #include <QDateTime>
@@ -19,7 +20,7 @@ namespace dv {
 /// A tuning session as stored: what was tuned where, how, and how far it got.
 struct SessionRecord {
     qint64 id = 0;
-    QString state; ///< "running", "stopped", "finished", "failed"
+    QString state; ///< sessionStateName(): "running", "paused", "stopped", "finished", "failed"
     DeviceInfo device;
     QString kernel;
     QString problem;
@@ -76,6 +77,8 @@ public:
     Result<SessionRecord> session(qint64 id);
     /// All sessions, newest first.
     Result<QVector<SessionRecord>> sessions();
+    Result<void> setSessionState(qint64 id, SessionState state);
+    /// The state as text, as a bundle or an older caller gives it (stored as given).
     Result<void> setSessionState(qint64 id, const QString& state);
     Result<void> setSessionBudget(qint64 id, int evaluations, double seconds);
 

@@ -41,7 +41,7 @@ Result<std::unique_ptr<Session>> Session::create(ResultStore& store, std::shared
         return Error{strategy.error()};
     const Workload& w = device->workload();
     SessionRecord r;
-    r.state = QStringLiteral("running");
+    r.state = sessionStateName(SessionState::Running);
     r.device = device->info();
     r.kernel = w.kernel;
     r.problem = w.problem;
@@ -155,12 +155,12 @@ Result<QString> Session::run()
     const ConfigSpace& space = m_space;
     const int budget = evaluationBudget();
     m_stopRequested = false;
-    m_store.setSessionState(m_record.id, QStringLiteral("running"));
+    m_store.setSessionState(m_record.id, SessionState::Running);
     QElapsedTimer clock;
     clock.start();
     const double elapsedBefore = m_record.elapsedMs;
     auto fail = [&](const QString& message) -> Result<QString> {
-        m_store.setSessionState(m_record.id, QStringLiteral("failed"));
+        m_store.setSessionState(m_record.id, SessionState::Failed);
         emit failed(message);
         return Error{message};
     };
@@ -259,10 +259,11 @@ Result<QString> Session::run()
         if (m_stopRequested || m_interrupted)
             reason = QStringLiteral("stopped");
     }
-    m_record.state = reason == QLatin1String("stopped") || reason == QLatin1String("time limit")
+    const SessionState end = reason == QLatin1String("stopped") || reason == QLatin1String("time limit")
             || reason == QLatin1String("no improvement")
-        ? QStringLiteral("stopped") : QStringLiteral("finished");
-    m_store.setSessionState(m_record.id, m_record.state);
+        ? SessionState::Stopped : SessionState::Finished;
+    m_record.state = sessionStateName(end);
+    m_store.setSessionState(m_record.id, end);
     emit finished(reason);
     return reason;
 }

@@ -23,6 +23,7 @@
 // --loaded-extra JSON sends that object as the `loaded` answer's extra.
 
 #include "worker_json.h"
+#include "worker_loop.h"
 
 #include <nlohmann/json.hpp>
 
@@ -241,40 +242,25 @@ public:
         send(hello);
     }
 
-    // Answers one request line; false after shutdown.
-    bool handle(const std::string& line)
+    // What each request does; the shared loop (worker_loop.h) reads the lines and answers errors.
+    dv::worker::RequestHandlers handlers()
     {
-        json request = json::parse(line, nullptr, false);
-        json id = nullptr;
-        try {
-            if (!request.is_object())
-                throw RequestError("bad_request", "not a JSON object: " + line.substr(0, 80));
-            if (request.contains("id") && request["id"].is_number_integer())
-                id = request["id"];
-            const auto type = field<std::string>(request, "request", "type");
-            field<std::int64_t>(request, type, "id");
-            if (!m_options.traceFile.empty())
-                std::ofstream(m_options.traceFile, std::ios::app) << type << '\n';
-            if (type == "load")
-                load(request);
-            else if (type == "evaluate")
-                evaluate(request);
-            else if (type == "prepare" && !m_options.prepare.empty())
-                prepare(request);
-            else if (type == "shutdown") {
-                if (m_options.shutdownMode == "hang") {
-                    say("shutdown ignored");
-                    for (;;)
-                        pause();
-                }
-                send({{"type", "bye"}, {"id", id}});
-                return false;
-            } else
-                throw RequestError("unsupported", "unknown request type '" + type + "'");
-        } catch (const RequestError& e) {
-            send({{"type", "error"}, {"id", id}, {"code", e.code}, {"message", e.what()}});
+        dv::worker::RequestHandlers h;
+        h.send = send;
+        h.load = [this](const json& request) { load(request); };
+        h.evaluate = [this](const json& request) { evaluate(request); };
+        if (!m_options.prepare.empty())
+            h.prepare = [this](const json& request) { prepare(request); };
+        if (!m_options.traceFile.empty())
+            h.received = [this](const std::string& type) { std::ofstream(m_options.traceFile, std::ios::app) << type << '\n'; };
+        if (m_options.shutdownMode == "hang") {
+            h.shutdown = [] {
+                say("shutdown ignored");
+                for (;;)
+                    pause();
+            };
         }
-        return true;
+        return h;
     }
 
 private:
@@ -477,12 +463,6 @@ int main(int argc, char** argv)
     }
     Worker worker(options);
     worker.hello();
-    std::string line;
-    while (std::getline(std::cin, line)) {
-        if (line.find_first_not_of(" \t\r") == std::string::npos)
-            continue;
-        if (!worker.handle(line))
-            break;
-    }
+    dv::worker::serveRequests(std::cin, worker.handlers());
     return 0; // end of input: the engine has gone
 }

@@ -353,7 +353,7 @@ private:
             if (!store->appendTrial(t, record.elapsedMs))
                 return false;
         }
-        return bool(store->setSessionState(id.value(), QStringLiteral("stopped")));
+        return bool(store->setSessionState(id.value(), SessionState::Stopped));
     }
 
     QTemporaryDir m_dir;

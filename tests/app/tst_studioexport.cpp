@@ -9,6 +9,7 @@
 #include "export/SessionExport.h"
 #include "export/TrialExporter.h"
 #include "export/TritonCacheExporter.h"
+#include "export/TritonConfigText.h"
 #include "export/VllmConfigExporter.h"
 #include "models/TrialTableModel.h"
 #include "run/ExportJob.h"
@@ -415,11 +416,11 @@ private slots:
         const QStringList rows{QStringLiteral("1"), QStringLiteral("16"), QStringLiteral("256")};
         for (auto it = entries.begin(); it != entries.end(); ++it) {
             // Read back as the library does: key tuple and config arguments.
-            const QStringList key = DejavuExporter::parseKeyString(it.key(), false);
+            const QStringList key = TritonConfigText::parseKeyString(it.key(), false);
             QCOMPARE(key.mid(1), (QStringList{QStringLiteral("torch.float16"), QStringLiteral("torch.float16"), QStringLiteral("torch.float16")}));
             const int index = int(rows.indexOf(key.value(0)));
             QVERIFY2(index >= 0, qPrintable(it.key()));
-            auto config = DejavuExporter::parseConfigString(it.value().toString());
+            auto config = TritonConfigText::parseConfigString(it.value().toString());
             QVERIFY2(config, qPrintable(config.error()));
             const QJsonObject best = m_best.value(m_rms[index]);
             for (const char* name : {"BLOCK", "num_warps", "num_stages"})

@@ -90,7 +90,7 @@ void SessionRunner::run(const RunRequest& request)
         return;
     }
     if (reason.value() == QLatin1String("stopped") && m_pauseRequested) {
-        auto marked = launched->store->setSessionState(r.id, QStringLiteral("paused"));
+        auto marked = launched->store->setSessionState(r.id, SessionState::Paused);
         if (!marked) {
             emit failed(marked.error());
             return;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "search/model/BoxMinimizer.h"
+
 #include <Eigen/Dense>
 #include <functional>
 #include <limits>
@@ -170,14 +172,5 @@ private:
 /// Gelman and Gabry 2017). Positive where `a` is better; above 2, clearly so. NaN when either model
 /// has no leave-one-out terms or they differ in number.
 double looAdvantage(const GaussianProcess& a, const GaussianProcess& b);
-
-/// Objective for minimizeInBox: returns f(x) and writes df/dx into grad.
-using BoxObjective = std::function<double(const Eigen::VectorXd& x, Eigen::VectorXd& grad)>;
-
-/// Minimises f over the box [lower, upper] by projected L-BFGS, starting from x (clamped into the
-/// box) and leaving the best point found in x. Returns the best f (non-finite values count as
-/// failures). Shared by the GP and the feasibility model.
-double minimizeInBox(const BoxObjective& f, Eigen::VectorXd& x, const Eigen::VectorXd& lower,
-                     const Eigen::VectorXd& upper, int maxIterations);
 
 } // namespace dv

@@ -1,4 +1,5 @@
 #include "export/DejavuExporter.h"
+#include "export/TritonConfigText.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -167,7 +168,7 @@ void TestDejavuExporter::reproducesTheGoldenFile()
 
 void TestDejavuExporter::configSpaceMatchesTheFixtureList()
 {
-    auto generated = DejavuExporter::configSpaceStrings(
+    auto generated = TritonConfigText::configSpaceStrings(
         {{QStringLiteral("BLOCK_SIZE"), {256, 1024, 4096}}},
         QJsonObject{{QStringLiteral("num_warps"), QJsonArray{2, 4, 8}}, {QStringLiteral("num_stages"), QJsonArray{1, 2}}},
         QStringLiteral("3.6.0"));
@@ -207,7 +208,7 @@ void TestDejavuExporter::workedExampleHashes_data()
                                {"3.2.0", "740fc0ebc98758047a11c8ee56404e462eb795cf8032b65f8f0a017aae7414aa"},
                                {"3.3.1", "fe738428c1c5ad6f4b9b5c39391d0a8b439546e4207bf957c0180709cd5638b3"}};
     for (const auto& h : hashes) {
-        auto configs = DejavuExporter::configSpaceStrings({{QStringLiteral("BLOCK_SIZE"), {512, 1024}}},
+        auto configs = TritonConfigText::configSpaceStrings({{QStringLiteral("BLOCK_SIZE"), {512, 1024}}},
                                                           QJsonObject{{QStringLiteral("num_warps"), QJsonArray{4, 8}}},
                                                           QString::fromLatin1(h[0]));
         if (!configs)
@@ -275,24 +276,24 @@ void TestDejavuExporter::runtimeVersionSources()
 void TestDejavuExporter::keyStringsParseAsTheLibraryDoes()
 {
     const QStringList key{QStringLiteral("98432"), QStringLiteral("torch.float32")};
-    QCOMPARE(DejavuExporter::keyString(key), QStringLiteral("('98432', 'torch.float32')"));
-    QCOMPARE(DejavuExporter::parseKeyString(DejavuExporter::keyString(key), false), key);
-    QCOMPARE(DejavuExporter::parseKeyString(DejavuExporter::keyString(key), true), QStringList{QStringLiteral("98432")});
+    QCOMPARE(TritonConfigText::keyString(key), QStringLiteral("('98432', 'torch.float32')"));
+    QCOMPARE(TritonConfigText::parseKeyString(TritonConfigText::keyString(key), false), key);
+    QCOMPARE(TritonConfigText::parseKeyString(TritonConfigText::keyString(key), true), QStringList{QStringLiteral("98432")});
     // The library's known defect: one element comes back with the quote and never matches.
-    QCOMPARE(DejavuExporter::keyString({QStringLiteral("1024")}), QStringLiteral("('1024',)"));
-    QCOMPARE(DejavuExporter::parseKeyString(QStringLiteral("('1024',)"), false), QStringList{QStringLiteral("1024'")});
+    QCOMPARE(TritonConfigText::keyString({QStringLiteral("1024")}), QStringLiteral("('1024',)"));
+    QCOMPARE(TritonConfigText::parseKeyString(QStringLiteral("('1024',)"), false), QStringList{QStringLiteral("1024'")});
 }
 
 void TestDejavuExporter::configStringsParseAsTheLibraryDoes()
 {
-    auto c = DejavuExporter::parseConfigString(
+    auto c = TritonConfigText::parseConfigString(
         QStringLiteral("BLOCK_SIZE: 256, EVEN: True, MODE: fast, num_warps: 4, num_ctas: 1, num_stages: 2, maxnreg: None"));
     QVERIFY2(c, qPrintable(c.error()));
     QCOMPARE(c->value(QLatin1String("BLOCK_SIZE")), QJsonValue(256));
     QCOMPARE(c->value(QLatin1String("EVEN")), QJsonValue(true));
     QCOMPARE(c->value(QLatin1String("MODE")), QJsonValue(QStringLiteral("fast")));
     QCOMPARE(c->value(QLatin1String("maxnreg")), QJsonValue(QJsonValue::Null));
-    auto bad = DejavuExporter::parseConfigString(QStringLiteral("BLOCK_SIZE: 256, num_warps: four"));
+    auto bad = TritonConfigText::parseConfigString(QStringLiteral("BLOCK_SIZE: 256, num_warps: four"));
     QVERIFY(!bad);
     QCOMPARE(bad.error(), QStringLiteral("num_warps: int('four') fails, the import would raise"));
 }

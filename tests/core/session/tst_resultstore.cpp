@@ -246,7 +246,7 @@ void TestResultStore::reopeningTheFileSeesEverything()
         }
         written.append(makeTrial(second, 1, 32, Measurement::failure(Status::Crashed, QStringLiteral("boom")), true));
         QVERIFY(store->appendTrial(written.last(), 5.0).ok());
-        QVERIFY(store->setSessionState(first, QStringLiteral("stopped")).ok());
+        QVERIFY(store->setSessionState(first, SessionState::Stopped).ok());
     }
     QVERIFY(QFile::exists(path));
 
@@ -432,7 +432,7 @@ void TestResultStore::stateAndBudgetUpdates()
 {
     auto store = openStore(QStringLiteral(":memory:"));
     const qint64 id = store->createSession(sampleSession()).value();
-    QVERIFY(store->setSessionState(id, QStringLiteral("finished")).ok());
+    QVERIFY(store->setSessionState(id, SessionState::Finished).ok());
     QVERIFY(store->setSessionBudget(id, 17, 2.5).ok());
     const SessionRecord r = store->session(id).value();
     QCOMPARE(r.state, QStringLiteral("finished"));
