@@ -1,6 +1,7 @@
 // dejavu-tune with worker processes, run as a user would: Ctrl-C and SIGTERM end any wait and
 // exit 130 and 143 with the finished trials stored; a device command line read from a store or
 // a bundle is shown, never run, by every command that only reads (docs/worker-protocol.md).
+#include "ProcessSupport.h"
 #include "TestSupport.h"
 #include "device/DeviceRegistry.h"
 #include "session/ResultStore.h"
@@ -37,27 +38,8 @@ QByteArray readAll(const QString& path)
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
-/// Alive and not a zombie.
-bool alive(qint64 pid)
-{
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return false;
-    const QByteArray text = stat.readAll();
-    const qsizetype close = text.lastIndexOf(')');
-    const char state = close > 0 && close + 2 < text.size() ? text[close + 2] : 'X';
-    return state != 'Z' && state != 'X';
-}
-
-/// The test worker's --fork-child file: "CHILD WORKER"; {0, 0} until written.
-std::pair<qint64, qint64> forkedPids(const QString& path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {0, 0};
-    const QList<QByteArray> parts = f.readAll().trimmed().split(' ');
-    return parts.size() == 2 ? std::make_pair(parts[0].toLongLong(), parts[1].toLongLong()) : std::make_pair(qint64(0), qint64(0));
-}
+using test::alive;
+using test::forkedPids;
 
 } // namespace
 

@@ -1,6 +1,7 @@
-// A worker's process hygiene (core/WorkerProcess, as WorkerDevice drives it): every wait has a
+// A worker's process hygiene (device/WorkerProcess, as WorkerDevice drives it): every wait has a
 // deadline named in the error, Ctrl-C ends every wait, and no process the worker started is
 // left behind, whether the worker crashes, hangs, ignores shutdown or the engine is killed.
+#include "ProcessSupport.h"
 #include "device/WorkerDevice.h"
 #include "device/WorkerProcess.h"
 #include "session/ResultStore.h"
@@ -44,29 +45,8 @@ WorkerOptions options(const QStringList& args)
     return o;
 }
 
-/// Alive and not a zombie (a killed orphan may wait a while for init to reap it).
-bool alive(qint64 pid)
-{
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return false;
-    const QByteArray text = stat.readAll();
-    const qsizetype close = text.lastIndexOf(')');
-    const char state = close > 0 && close + 2 < text.size() ? text[close + 2] : 'X';
-    return state != 'Z' && state != 'X';
-}
-
-/// "CHILD WORKER" as the test worker's --fork-child writes it; {0, 0} until it is there.
-std::pair<qint64, qint64> forkedPids(const QString& path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {0, 0};
-    const QList<QByteArray> parts = f.readAll().trimmed().split(' ');
-    if (parts.size() != 2)
-        return {0, 0};
-    return {parts[0].toLongLong(), parts[1].toLongLong()};
-}
+using test::alive;
+using test::forkedPids;
 
 /// How many lines of the test worker's --trace file are `type`.
 int traced(const QString& path, const QByteArray& type)
