@@ -107,6 +107,9 @@ int Cli::ladder(const QStringList& args)
                  QStringLiteral("NAME"), StrategyFactory::defaultName()});
     p.addOption({QStringLiteral("budget"), QStringLiteral("Evaluations per key."), QStringLiteral("N")});
     p.addOption({QStringLiteral("time-limit"), QStringLiteral("Wall-time limit per key, seconds."), QStringLiteral("SEC")});
+    p.addOption({QStringLiteral("slots"), QStringLiteral("Run each key's session on K slots at once (K GPUs: default as many as the "
+                                                         "device names; K replays or workers)."), QStringLiteral("K")});
+    p.addOption({QStringLiteral("latency-ms"), QStringLiteral("Replay devices: pause this long per evaluation, as a GPU would."), QStringLiteral("MS")});
     p.addOption({QStringLiteral("seed"), QStringLiteral("Random seed (default %1).").arg(StrategyFactory::kDefaultSeed), QStringLiteral("S"),
                  QString::number(StrategyFactory::kDefaultSeed)});
     p.addOption({QStringLiteral("no-warm-start"), QStringLiteral("Tune every key cold.")});
@@ -177,10 +180,11 @@ int Cli::ladder(const QStringList& args)
             return kBadInput;
         }
     }
-    qint64 budget = 0, seed = qint64(StrategyFactory::kDefaultSeed);
+    qint64 budget = 0, seed = qint64(StrategyFactory::kDefaultSeed), slotCount = 0, latency = 0;
     double seconds = 0;
     if (!intOption(p, QStringLiteral("budget"), 1, budget) || !intOption(p, QStringLiteral("seed"), 0, seed)
-        || !doubleOption(p, QStringLiteral("time-limit"), seconds))
+        || !doubleOption(p, QStringLiteral("time-limit"), seconds) || !intOption(p, QStringLiteral("slots"), 1, slotCount)
+        || !intOption(p, QStringLiteral("latency-ms"), 0, latency))
         return kBadInput;
     auto keys = parseKeys(p.value(QStringLiteral("keys")), QStringLiteral("keys"));
     if (!keys) {
@@ -207,14 +211,24 @@ int Cli::ladder(const QStringList& args)
     request.options.seed = quint64(seed);
     request.options.maxEvaluations = int(budget);
     request.options.maxSeconds = seconds;
-    std::vector<std::shared_ptr<Device>> devices;
+    request.slotCount = int(slotCount);
+    request.simulatedLatencyMs = int(latency);
+    // Each key's session runs on every slot (K GPUs, K replays), one key after the other, so that
+    // each key still warm-starts from the nearest key already tuned.
+    std::vector<SessionLaunch::SlotGroup> devices;
     for (qint64 key : keys.value()) {
-        auto d = SessionLaunch::openDevice(substitute(tmpl, param, key), request, guard.flag());
+        request.deviceId = substitute(tmpl, param, key);
+        auto d = SessionLaunch::openPool(request, guard.flag());
         if (!d) {
             err(QStringLiteral("key %1: %2").arg(key).arg(d.error()));
             return guard.caught() ? guard.exitCode() : kBadInput;
         }
-        devices.push_back(d.value());
+        if (d->size() > 1) {
+            err(QStringLiteral("key %1: the slots are GPUs of %2 types (%3); one ladder never mixes GPUs: run one per type")
+                    .arg(key).arg(d->size()).arg(SessionLaunch::describe(d.value())));
+            return kBadInput;
+        }
+        devices.push_back(d->front());
     }
     QDir().mkpath(QFileInfo(db).absolutePath());
     auto opened = ResultStore::open(db);
@@ -246,9 +260,14 @@ int Cli::ladder(const QStringList& args)
             keyRequest.options.strategyOptions = WarmStart::withPrior({}, prior);
             from = QStringLiteral("warm from key %1 (%2 trials)").arg(nearest).arg(prior.size());
         }
-        auto options = SessionLaunch::sessionOptions(keyRequest, *devices[size_t(i)]);
-        auto session = options ? Session::create(store, devices[size_t(i)], options.value())
+        const SessionLaunch::SlotGroup& slotDevices = devices[size_t(i)];
+        auto options = SessionLaunch::sessionOptions(keyRequest, *slotDevices.front());
+        auto session = options ? Session::create(store, slotDevices.front(), options.value())
                                : Result<std::unique_ptr<Session>>(Error{options.error()});
+        for (size_t slot = 1; session && slot < slotDevices.size(); ++slot) {
+            if (auto added = session.value()->addSlot(slotDevices[slot]); !added)
+                session = Error{added.error()};
+        }
         if (!session) {
             err(QStringLiteral("key %1: %2").arg(key).arg(session.error()));
             return kFailed;

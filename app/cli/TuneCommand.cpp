@@ -13,12 +13,16 @@
 #include "session/SessionState.h"
 
 #include <QCommandLineParser>
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFileInfo>
 
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 namespace dv {
 
@@ -79,13 +83,15 @@ bool printSummary(const SessionRecord& record, const QVector<Trial>& trials, con
 /// The launch request of the parsed options; false (after a message) when a number is malformed.
 bool tuneRequest(const QCommandLineParser& p, LaunchRequest& r)
 {
-    qint64 budget = 0, seed = qint64(StrategyFactory::kDefaultSeed), resumeId = 0, latency = 0, patience = 0, remeasureTop = 5, remeasureRounds = 3;
+    qint64 budget = 0, seed = qint64(StrategyFactory::kDefaultSeed), resumeId = 0, latency = 0, patience = 0, remeasureTop = 5, remeasureRounds = 3,
+           slotCount = 0;
     double seconds = 0;
     if (!intOption(p, QStringLiteral("budget"), 1, budget) || !intOption(p, QStringLiteral("seed"), 0, seed)
         || !intOption(p, QStringLiteral("remeasure"), 0, remeasureTop)
         || !intOption(p, QStringLiteral("remeasure-rounds"), 1, remeasureRounds)
         || !intOption(p, QStringLiteral("patience"), 1, patience)
         || !intOption(p, QStringLiteral("resume"), 1, resumeId) || !intOption(p, QStringLiteral("latency-ms"), 0, latency)
+        || !intOption(p, QStringLiteral("slots"), 1, slotCount)
         || !doubleOption(p, QStringLiteral("time-limit"), seconds))
         return false;
     r.databasePath = databasePath(p);
@@ -96,6 +102,7 @@ bool tuneRequest(const QCommandLineParser& p, LaunchRequest& r)
                                int(remeasureTop), int(remeasureRounds)};
     r.spaceFile = p.value(QStringLiteral("space"));
     r.simulatedLatencyMs = int(latency);
+    r.slotCount = int(slotCount);
     for (const QString& name : p.optionNames())
         r.givenOptions.append(name);
     return true;
@@ -115,6 +122,9 @@ void addTuneOptions(QCommandLineParser& p)
     p.addOption(databaseOption(QStringLiteral("Result database (default %1).").arg(defaultDatabase())));
     p.addOption({QStringLiteral("resume"), QStringLiteral("Continue stored session ID."), QStringLiteral("ID")});
     p.addOption({QStringLiteral("latency-ms"), QStringLiteral("Replay devices: pause this long per evaluation, as a GPU would."), QStringLiteral("MS")});
+    p.addOption({QStringLiteral("slots"), QStringLiteral("Evaluate on K device slots at once: K GPUs (default: as many as the device "
+                                                         "names, e.g. cuda:0-3), K replays (each pausing --latency-ms) or K workers."),
+                 QStringLiteral("K")});
     p.addOption({QStringLiteral("hot-cache"), QStringLiteral("GPU workers: do not flush the L2 cache between timed runs.")});
     p.addOption({QStringLiteral("cuda-graph"), QStringLiteral("GPU workers: time replays of a CUDA graph of many launches (launch-bound kernels).")});
     p.addOption({QStringLiteral("remeasure"), QStringLiteral("Re-measure the best K configurations at the end, interleaved (default 5; 0: off)."), QStringLiteral("K"), QStringLiteral("5")});
@@ -156,9 +166,10 @@ std::optional<bool> runSession(LaunchedSession& launched, SignalGuard& guard, bo
     const qint64 searched = s.space().size(), whole = device.workload().space.size();
     const QString spaceText = searched == whole ? QStringLiteral("%1 configurations").arg(whole)
                                                 : QStringLiteral("%1 of the device's %2 configurations").arg(searched).arg(whole);
-    std::fprintf(stderr, "session %lld: %s on %s (%s), %s, strategy %s, seed %llu\n", s.id(),
+    const QString slotText = s.slotCount() > 1 ? QStringLiteral(", %1 slots").arg(s.slotCount()) : QString();
+    std::fprintf(stderr, "session %lld: %s on %s (%s%s), %s, strategy %s, seed %llu\n", s.id(),
                  qPrintable(s.record().kernel), qPrintable(device.info().name), qPrintable(launched.deviceId),
-                 qPrintable(spaceText), qPrintable(s.record().strategy), s.record().seed);
+                 qPrintable(slotText), qPrintable(spaceText), qPrintable(s.record().strategy), s.record().seed);
     guard.setSession(&s);
     QElapsedTimer clock;
     clock.start();
@@ -178,6 +189,99 @@ std::optional<bool> runSession(LaunchedSession& launched, SignalGuard& guard, bo
     return printSummary(record.value(), trials.value(), ended.value(), double(clock.nsecsElapsed()) / 1e9, db);
 }
 
+/// One session per GPU type of a mixed pool, run side by side (each in its own thread, with its
+/// own connection to the result database); the exit status of the worst of them.
+int runPool(const LaunchRequest& request, const std::vector<SessionLaunch::SlotGroup>& groups, SignalGuard& guard, bool printTrials)
+{
+    std::fprintf(stderr, "pool of %zu GPU types: %s; one session per type, side by side\n", groups.size(),
+                 qPrintable(SessionLaunch::describe(groups)));
+    // The schema is created once, before the sessions open the database at the same time.
+    QDir().mkpath(QFileInfo(request.databasePath).absolutePath());
+    if (auto store = ResultStore::open(request.databasePath); !store) {
+        err(store.error());
+        return kBadInput;
+    }
+    struct Member {
+        std::thread thread;
+        std::mutex mutex; // guards session against the interrupting main thread
+        Session* session = nullptr;
+        std::atomic<bool> done{false};
+        int code = kOk;
+    };
+    std::mutex output;
+    std::vector<std::unique_ptr<Member>> members;
+    for (const SessionLaunch::SlotGroup& group : groups) {
+        members.push_back(std::make_unique<Member>());
+        Member* m = members.back().get();
+        m->thread = std::thread([&, m, group] {
+            auto launched = SessionLaunch::openOn(request, group);
+            if (!launched) {
+                std::lock_guard<std::mutex> lock(output);
+                err(launched.error());
+                m->code = kBadInput;
+                m->done = true;
+                return;
+            }
+            Session& s = *launched->session;
+            QObject::connect(&s, &Session::trialFinished, [&](const Trial& t) {
+                if (!printTrials)
+                    return;
+                std::lock_guard<std::mutex> lock(output);
+                printTrialLine(s.space(), t);
+                std::fflush(stdout);
+            });
+            {
+                std::lock_guard<std::mutex> lock(output);
+                std::fprintf(stderr, "session %lld: %s on %s (%d slots), strategy %s\n", s.id(), qPrintable(s.record().kernel),
+                             qPrintable(group.front()->info().name), s.slotCount(), qPrintable(s.record().strategy));
+            }
+            {
+                std::lock_guard<std::mutex> lock(m->mutex);
+                m->session = &s;
+            }
+            QElapsedTimer clock;
+            clock.start();
+            auto ended = s.run();
+            {
+                std::lock_guard<std::mutex> lock(m->mutex);
+                m->session = nullptr;
+            }
+            auto trials = launched->store->trials(s.id());
+            auto record = launched->store->session(s.id());
+            std::lock_guard<std::mutex> lock(output);
+            if (!ended || !trials || !record) {
+                err(!ended ? ended.error() : !trials ? trials.error() : record.error());
+                m->code = kFailed;
+            } else if (!printSummary(record.value(), trials.value(), ended.value(), double(clock.nsecsElapsed()) / 1e9,
+                                     request.databasePath)) {
+                m->code = kNoResult;
+            }
+            m->done = true;
+        });
+    }
+    // Ctrl-C reaches every session of the pool.
+    for (bool all = false; !all;) {
+        all = true;
+        for (auto& m : members) {
+            all = all && m->done;
+            if (guard.caught()) {
+                std::lock_guard<std::mutex> lock(m->mutex);
+                if (m->session)
+                    m->session->interrupt();
+            }
+        }
+        if (!all)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    int code = kOk;
+    for (auto& m : members) {
+        m->thread.join();
+        if (m->code == kFailed || m->code == kBadInput || (m->code == kNoResult && code == kOk))
+            code = m->code == kBadInput ? kFailed : m->code;
+    }
+    return guard.caught() ? guard.exitCode() : code;
+}
+
 } // namespace
 
 int Cli::tune(const QStringList& args)
@@ -191,7 +295,24 @@ int Cli::tune(const QStringList& args)
         return kBadInput;
     // From here on Ctrl-C and SIGTERM end every wait (a worker's hello, load, a hung trial).
     SignalGuard guard;
-    auto launched = SessionLaunch::open(request, guard.flag());
+    Result<LaunchedSession> launched = Error{QString()};
+    if (request.resumeId == 0) {
+        if (auto checked = SessionLaunch::checkNew(request); !checked) {
+            err(checked.error());
+            return kBadInput;
+        }
+        auto groups = SessionLaunch::openPool(request, guard.flag());
+        if (!groups) {
+            err(groups.error());
+            return guard.caught() ? guard.exitCode() : kBadInput;
+        }
+        // GPUs of several types: one session each (a landscape never mixes GPUs).
+        if (groups->size() > 1)
+            return runPool(request, groups.value(), guard, p.isSet(QStringLiteral("print-trials")));
+        launched = SessionLaunch::openOn(request, groups->front());
+    } else {
+        launched = SessionLaunch::open(request, guard.flag());
+    }
     if (!launched) {
         err(launched.error());
         return guard.caught() ? guard.exitCode() : kBadInput;

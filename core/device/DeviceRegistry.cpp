@@ -13,6 +13,9 @@
 #include <QRegularExpression>
 #include <QStandardPaths>
 
+#include <optional>
+#include <thread>
+
 namespace dv {
 
 namespace {
@@ -31,7 +34,7 @@ QString resourcePathFor(const QString& name)
 }
 
 // "cuda:0", "hip:1/reduce", "triton:0/matmul problem={...} timeout=30 --some-worker-flag"
-const QRegularExpression kNamedWorker(QStringLiteral("^(cuda|hip|triton):(\\d+)(?:/([A-Za-z_][A-Za-z0-9_]*))?(?:\\s+(.*))?$"),
+const QRegularExpression kNamedWorker(QStringLiteral("^(cuda|hip|triton):(\\d+(?:[-,]\\d+)*)(?:/([A-Za-z_][A-Za-z0-9_]*))?(?:\\s+(.*))?$"),
                                       QRegularExpression::DotMatchesEverythingOption);
 
 // Where a program built in this tree (or installed next to this one) lies.
@@ -166,43 +169,73 @@ Result<std::unique_ptr<ReplayDevice>> DeviceRegistry::openRecorded(const QString
                               file.read(kMaxDatasetBytes + 1), source);
 }
 
-Result<std::unique_ptr<Device>> DeviceRegistry::open(const QString& id, const std::atomic<bool>* interrupt)
+namespace {
+
+/// The worker options of a process-starting id: "worker:..." as written, or a named worker
+/// ("cuda:N[/KERNEL]", "triton:0-7/matmul") with this build's worker command.
+Result<WorkerOptions> workerOptions(const QString& id)
 {
+    const auto named = kNamedWorker.match(id);
+    if (!named.hasMatch())
+        return WorkerDevice::optionsFromId(id);
     // "cuda:N[/KERNEL] [OPTIONS] [WORKER ARGS]" and its hip/triton siblings: the worker of this
     // build, options as for "worker:"; anything after the options goes to the worker.
-    if (const auto named = kNamedWorker.match(id); named.hasMatch()) {
-        const QString backend = named.captured(1);
-        const QStringList command = workerCommand(backend);
-        if (command.isEmpty()) {
-            return Error{QStringLiteral("device '%1': no %2 worker here (build it, or name it with DEJAVU_%3_WORKER)")
-                             .arg(id, backend, backend.toUpper())};
-        }
-        // The worker: form parses the options; a placeholder stands for the command, after the
-        // worker's own arguments, and is replaced by the real command below.
-        const QString placeholder = QStringLiteral("dejavu-worker-command");
-        QString text = QStringLiteral("worker:device=") + named.captured(2);
-        if (!named.captured(3).isEmpty())
-            text += QStringLiteral(" kernel=") + named.captured(3);
-        text += QLatin1Char(' ') + named.captured(4) + QLatin1Char(' ') + placeholder;
-        auto options = WorkerDevice::optionsFromId(text);
-        if (!options)
-            return Error{QString(options.error()).replace(text, id)};
-        options->command.removeLast();
-        options->command = command + options->command;
-        options->id = id;
-        options->interrupt = interrupt;
-        auto worker = WorkerDevice::open(options.value());
-        if (!worker)
-            return Error{worker.error()};
-        return std::unique_ptr<Device>(std::move(worker.value()));
+    const QString backend = named.captured(1);
+    const QStringList command = DeviceRegistry::workerCommand(backend);
+    if (command.isEmpty()) {
+        return Error{QStringLiteral("device '%1': no %2 worker here (build it, or name it with DEJAVU_%3_WORKER)")
+                         .arg(id, backend, backend.toUpper())};
     }
-    // "worker:[OPTIONS] COMMAND [ARGS...]" starts a worker process (docs/worker-protocol.md).
-    if (id.startsWith(QLatin1String("worker:"))) {
-        auto options = WorkerDevice::optionsFromId(id);
+    auto gpus = WorkerDevice::parseGpuList(named.captured(2));
+    if (!gpus)
+        return Error{QStringLiteral("device '%1': %2").arg(id, gpus.error())};
+    // The worker: form parses the options; a placeholder stands for the command, after the
+    // worker's own arguments, and is replaced by the real command below.
+    const QString placeholder = QStringLiteral("dejavu-worker-command");
+    QString text = QStringLiteral("worker:device=") + (gpus->size() == 1 ? named.captured(2) : QStringLiteral("0"));
+    if (!named.captured(3).isEmpty())
+        text += QStringLiteral(" kernel=") + named.captured(3);
+    text += QLatin1Char(' ') + named.captured(4) + QLatin1Char(' ') + placeholder;
+    auto options = WorkerDevice::optionsFromId(text);
+    if (!options)
+        return Error{QString(options.error()).replace(text, id)};
+    options->command.removeLast();
+    options->command = command + options->command;
+    options->id = id;
+    if (gpus->size() > 1) {
+        options->gpus = gpus.value();
+        options->gpuPinning = backend == QLatin1String("hip") ? QStringLiteral("HIP_VISIBLE_DEVICES")
+                                                              : QStringLiteral("CUDA_VISIBLE_DEVICES");
+    }
+    return options;
+}
+
+/// The options of the slot on `gpu`.
+WorkerOptions pinned(WorkerOptions options, int gpu)
+{
+    if (options.gpuPinning == QLatin1String("device")) {
+        options.device = gpu;
+    } else {
+        options.environment.append(options.gpuPinning + QLatin1Char('=') + QString::number(gpu));
+        options.device = 0;
+    }
+    return options;
+}
+
+} // namespace
+
+Result<std::unique_ptr<Device>> DeviceRegistry::open(const QString& id, const std::atomic<bool>* interrupt)
+{
+    if (startsProcess(id)) {
+        auto options = workerOptions(id);
         if (!options)
             return Error{options.error()};
-        options->interrupt = interrupt;
-        auto worker = WorkerDevice::open(options.value());
+        if (options->gpus.size() > 1)
+            return Error{QStringLiteral("device '%1' names %2 GPUs: run it as one slot per GPU (tune --slots %2, or the studio's slots)")
+                             .arg(id).arg(options->gpus.size())};
+        WorkerOptions one = options->gpus.size() == 1 ? pinned(options.value(), options->gpus.first()) : options.value();
+        one.interrupt = interrupt;
+        auto worker = WorkerDevice::open(one);
         if (!worker)
             return Error{worker.error()};
         return std::unique_ptr<Device>(std::move(worker.value()));
@@ -211,6 +244,56 @@ Result<std::unique_ptr<Device>> DeviceRegistry::open(const QString& id, const st
     if (!device)
         return Error{device.error()};
     return std::unique_ptr<Device>(std::move(device.value()));
+}
+
+Result<std::vector<std::unique_ptr<Device>>> DeviceRegistry::openSlots(const QString& id, int count,
+                                                                       const std::atomic<bool>* interrupt)
+{
+    if (count < 0 || count > kMaxSlots)
+        return Error{QStringLiteral("--slots %1: expected 1 to %2").arg(count).arg(kMaxSlots)};
+    std::vector<std::unique_ptr<Device>> out;
+    if (!startsProcess(id)) {
+        for (int i = 0; i < std::max(1, count); ++i) {
+            auto device = openRecorded(id);
+            if (!device)
+                return Error{device.error()};
+            out.push_back(std::move(device.value()));
+        }
+        return out;
+    }
+    auto options = workerOptions(id);
+    if (!options)
+        return Error{options.error()};
+    std::vector<WorkerOptions> perSlot;
+    if (!options->gpus.isEmpty()) {
+        if (count > 0 && count != options->gpus.size())
+            return Error{QStringLiteral("--slots %1: device '%2' names %3 GPUs, one slot each").arg(count).arg(id).arg(options->gpus.size())};
+        for (int gpu : options->gpus)
+            perSlot.push_back(pinned(options.value(), gpu));
+    } else {
+        if (count > 1 && kNamedWorker.match(id).hasMatch())
+            return Error{QStringLiteral("--slots %1: device '%2' is one GPU, and two slots on one GPU disturb each other's timing; "
+                                        "name the GPUs instead (e.g. %3:0-%4)")
+                             .arg(count).arg(id, kNamedWorker.match(id).captured(1)).arg(count - 1)};
+        perSlot.assign(size_t(std::max(1, count)), options.value());
+    }
+    // Started at once: a worker's start (a Python import, a CUDA context) takes seconds.
+    std::vector<std::optional<Result<std::unique_ptr<WorkerDevice>>>> opened(perSlot.size());
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < perSlot.size(); ++i) {
+        perSlot[i].interrupt = interrupt;
+        threads.emplace_back([&, i] { opened[i].emplace(WorkerDevice::open(perSlot[i])); });
+    }
+    for (std::thread& t : threads)
+        t.join();
+    for (size_t i = 0; i < opened.size(); ++i) {
+        auto& one = *opened[i];
+        if (!one)
+            return Error{perSlot.size() > 1 ? QStringLiteral("slot %1 of %2: %3").arg(i).arg(perSlot.size()).arg(one.error())
+                                            : one.error()};
+        out.push_back(std::move(one.value()));
+    }
+    return out;
 }
 
 QString DeviceRegistry::datasetNotices()

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 namespace dv {
 
@@ -43,6 +44,16 @@ public:
     /// with the options of "worker:" (problem=JSON, timeout=SECONDS; docs/worker-protocol.md).
     /// `interrupt` (may be null) is handed to a worker: while true its waits give up (Ctrl-C).
     static Result<std::unique_ptr<Device>> open(const QString& id, const std::atomic<bool>* interrupt = nullptr);
+    /// The device slots of one session: `count` (0: as many as the id names) devices the id names.
+    /// A multi-GPU id ("triton:0-7/matmul", "cuda:0,2,3/gemm", "hip:0-3", "worker:gpus=0-3 CMD")
+    /// opens one worker per GPU, each pinned to it (WorkerOptions::gpuPinning), all started at
+    /// once; `count`, when given, must be the number of GPUs named. An id without a GPU list opens
+    /// `count` copies: replays (each pausing its own latency: a CPU stand-in for K GPUs) or
+    /// workers ("worker:" commands such as a Ray slot, each of which finds its own GPU); a named
+    /// single GPU ("cuda:0") takes one slot only, since two slots on one GPU disturb each other's
+    /// timing. Every slot is opened before this returns, or none (an error naming the slot).
+    static Result<std::vector<std::unique_ptr<Device>>> openSlots(const QString& id, int count,
+                                                                   const std::atomic<bool>* interrupt = nullptr);
     /// The recorded landscape a replay id names (a built-in dataset, or a regular file of at most
     /// kMaxDatasetBytes); any other id, a worker's above all, is refused without being run.
     static Result<std::unique_ptr<ReplayDevice>> openRecorded(const QString& id);
@@ -51,6 +62,8 @@ public:
     /// The largest dataset file read (a FIFO, a device or a huge file is refused before reading):
     /// the limit a compressed dataset may inflate to (kMaxInflatedBytes) holds for a plain one too.
     static constexpr qint64 kMaxDatasetBytes = kMaxInflatedBytes;
+    /// The most slots one session may have (a host's GPUs, or a Ray cluster's share of them).
+    static constexpr int kMaxSlots = 256;
     /// The named worker forms (cuda:0, hip:0, triton:0) whose worker this installation has,
     /// with the command each starts; nothing is started.
     static QVector<Entry> namedWorkers();

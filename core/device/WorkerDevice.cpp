@@ -132,7 +132,7 @@ Result<void> WorkerDevice::startWorker()
     if (interruptRequested())
         return Error{QStringLiteral("%1: interrupted before it started").arg(who)};
     QDeadlineTimer deadline(m_options.startTimeoutMs);
-    auto started = m_process->start(m_options.command, deadline);
+    auto started = m_process->start(m_options.command, deadline, m_options.environment);
     if (!started)
         return Error{QStringLiteral("%1: %2").arg(who, started.error())};
     ++m_starts;
@@ -442,6 +442,26 @@ void WorkerDevice::shutdownHere()
     m_pid = 0;
 }
 
+Result<QList<int>> WorkerDevice::parseGpuList(const QString& text)
+{
+    QList<int> gpus;
+    const QString usage = QStringLiteral("expected GPU indices such as 0-7 or 0,2,3");
+    for (const QString& part : text.split(QLatin1Char(','))) {
+        const QStringList range = part.split(QLatin1Char('-'));
+        bool okFirst = false, okLast = false;
+        const int first = range.first().toInt(&okFirst);
+        const int last = range.size() == 2 ? range.last().toInt(&okLast) : first;
+        if (range.size() > 2 || !okFirst || (range.size() == 2 && !okLast) || first < 0 || last < first || last > 1023)
+            return Error{QStringLiteral("'%1': %2").arg(part, usage)};
+        for (int g = first; g <= last; ++g) {
+            if (gpus.contains(g))
+                return Error{QStringLiteral("GPU %1 is named twice (two slots on one GPU would disturb each other's timing)").arg(g)};
+            gpus.append(g);
+        }
+    }
+    return gpus;
+}
+
 Result<WorkerOptions> WorkerDevice::optionsFromId(const QString& id)
 {
     const QString prefix = QStringLiteral("worker:");
@@ -479,6 +499,17 @@ Result<WorkerOptions> WorkerDevice::optionsFromId(const QString& id)
             options.device = value.toInt(&ok);
             if (!ok || options.device < 0)
                 return bad(QStringLiteral("expected a device index (0, 1, ...)"));
+        } else if (key == QLatin1String("gpus")) {
+            auto gpus = parseGpuList(value);
+            if (!gpus)
+                return bad(gpus.error());
+            options.gpus = gpus.value();
+        } else if (key == QLatin1String("gpu_env")) {
+            static const QStringList allowed = {QStringLiteral("CUDA_VISIBLE_DEVICES"), QStringLiteral("HIP_VISIBLE_DEVICES"),
+                                                QStringLiteral("ROCR_VISIBLE_DEVICES"), QStringLiteral("device")};
+            if (!allowed.contains(value))
+                return bad(QStringLiteral("expected %1").arg(allowed.join(QStringLiteral(", "))));
+            options.gpuPinning = value;
         } else if (key == QLatin1String("prepare")) {
             bool ok = false;
             options.prepareAhead = value.toInt(&ok);
@@ -497,7 +528,7 @@ Result<WorkerOptions> WorkerDevice::optionsFromId(const QString& id)
             else
                 loadTimeoutMs = ms;
         } else {
-            return bad(QStringLiteral("unknown option (expected kernel, problem, device, timeout, start_timeout, load_timeout or prepare "
+            return bad(QStringLiteral("unknown option (expected kernel, problem, device, gpus, gpu_env, timeout, start_timeout, load_timeout or prepare "
                                        "before the command; to set environment variables, start the command with 'env')"));
         }
         rest.removeFirst();

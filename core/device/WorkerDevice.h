@@ -22,6 +22,14 @@ struct WorkerOptions {
     QString kernel;         ///< empty: the worker's default kernel
     QJsonObject problem;    ///< empty: the kernel's default problem
     int device = 0;         ///< index among the devices the worker announces
+    /// The GPUs of a multi-GPU id ("gpus=0-3", "cuda:0,2"): one slot each (DeviceRegistry::openSlots),
+    /// pinned with CUDA_VISIBLE_DEVICES / HIP_VISIBLE_DEVICES; empty: no pinning.
+    QList<int> gpus;
+    /// How a slot is pinned to its GPU: the environment variable set to its index
+    /// (CUDA_VISIBLE_DEVICES, HIP_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES), or "device": the
+    /// worker's device index (for a worker that sees every GPU). `gpu_env=` in a worker id.
+    QString gpuPinning = QStringLiteral("CUDA_VISIBLE_DEVICES");
+    QStringList environment; ///< "NAME=VALUE" added to the worker's environment
     QString id;             ///< DeviceInfo::id; empty: "<backend>:<device>"
     // Every wait on the worker has a deadline, named in the error when it passes; the worker's
     // whole process group is then killed. `timeout=S` in a device id sets all but the shutdown's.
@@ -54,10 +62,12 @@ public:
     /// Starts the worker, reads its hello and loads the workload.
     static Result<std::unique_ptr<WorkerDevice>> open(WorkerOptions options);
     /// Parses a device id of the form documented in docs/worker-protocol.md:
-    /// "worker:[kernel=NAME] [problem=JSON] [device=N] [timeout=SECONDS] [start_timeout=SECONDS]
-    /// [load_timeout=SECONDS] [prepare=N] COMMAND [ARGS...]",
+    /// "worker:[kernel=NAME] [problem=JSON] [device=N] [gpus=LIST] [gpu_env=VARIABLE|device] [timeout=SECONDS] [start_timeout=SECONDS]
+    /// [load_timeout=SECONDS] [prepare=N] COMMAND [ARGS...]" (LIST: "0-7", "0,2,3"),
     /// split like a POSIX shell line (quotes and backslashes; no expansion).
     static Result<WorkerOptions> optionsFromId(const QString& id);
+    /// "0-7", "0,2,3", "1" -> GPU indices, in order; an error for anything else or a GPU named twice.
+    static Result<QList<int>> parseGpuList(const QString& text);
     /// Asks the worker to shut down (killing it if it does not).
     ~WorkerDevice() override;
 

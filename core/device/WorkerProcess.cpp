@@ -3,6 +3,7 @@
 #include "device/WorkerProtocol.h"
 
 #include <QProcess>
+#include <QProcessEnvironment>
 
 #include <csignal>
 #include <cstring>
@@ -44,7 +45,7 @@ WorkerProcess::~WorkerProcess()
     kill();
 }
 
-Result<void> WorkerProcess::start(const QStringList& command, QDeadlineTimer deadline)
+Result<void> WorkerProcess::start(const QStringList& command, QDeadlineTimer deadline, const QStringList& environment)
 {
     if (command.isEmpty() || command.first().isEmpty())
         return Error{QStringLiteral("the worker command line is empty")};
@@ -52,6 +53,12 @@ Result<void> WorkerProcess::start(const QStringList& command, QDeadlineTimer dea
     m_process = std::make_unique<QProcess>();
     m_process->setProgram(command.first());
     m_process->setArguments(command.mid(1));
+    if (!environment.isEmpty()) {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const QString& pair : environment)
+            env.insert(pair.section(QLatin1Char('='), 0, 0), pair.section(QLatin1Char('='), 1));
+        m_process->setProcessEnvironment(env);
+    }
     m_process->setProcessChannelMode(QProcess::SeparateChannels);
     m_process->setReadChannel(QProcess::StandardOutput);
     // A group of its own: a timeout kills the worker and everything it started, and a Ctrl-C

@@ -39,8 +39,9 @@ public:
     WorkerProcess(const WorkerProcess&) = delete;
     WorkerProcess& operator=(const WorkerProcess&) = delete;
 
-    /// Starts `command` (program followed by its arguments).
-    Result<void> start(const QStringList& command, QDeadlineTimer deadline);
+    /// Starts `command` (program followed by its arguments), with `environment` ("NAME=VALUE",
+    /// e.g. CUDA_VISIBLE_DEVICES=3) added to this process's environment.
+    Result<void> start(const QStringList& command, QDeadlineTimer deadline, const QStringList& environment = {});
     /// While `*flag` is true, waits end at once (Interrupted, or an error from write()); checked
     /// at least every 50 ms. Null: no interruption. The flag must outlive its use here.
     void setInterruptFlag(const std::atomic<bool>* flag) { m_interrupt = flag; }

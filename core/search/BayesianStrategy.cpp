@@ -316,13 +316,18 @@ std::vector<qint64> BayesianStrategy::propose(const SearchHistory& history, int 
     const HistorySummary summary = summarise(history);
     std::vector<qint64> out;
     bool hedgeUpdated = false;
+    // Configurations other device slots are measuring count as proposed: the initial design
+    // does not grow by them and the model sees them as liars, so that no two slots chase one spot.
+    const std::vector<qint64>& elsewhere = history.pending();
     while (int(out.size()) < maxCount && history.takenCount() + qint64(out.size()) < history.spaceSize()) {
         // The initial design while it lasts, and whenever there is no model to ask (too few successes,
         // nothing to encode, a fit that failed).
-        const bool initialPhase = history.count() + int(out.size()) < m_initialSize;
+        const bool initialPhase = history.count() + int(elsewhere.size() + out.size()) < m_initialSize;
+        std::vector<qint64> liars = elsewhere;
+        liars.insert(liars.end(), out.begin(), out.end());
         SurrogateFit fit;
         if (initialPhase || summary.okIndex.size() < 2 || m_encoder->dimensions() == 0
-            || !fitSurrogate(summary, out, fit)) {
+            || !fitSurrogate(summary, liars, out.empty(), fit)) {
             const qint64 pick = nextInitial(history, out);
             if (pick < 0)
                 break;

@@ -97,7 +97,9 @@ private:
     HistorySummary summarise(const SearchHistory& history) const;
     /// Fits the GP (in auto mode choosing between level columns and none) to the successes and the
     /// batch so far; false when the fit failed.
-    bool fitSurrogate(const HistorySummary& summary, const std::vector<qint64>& batch, SurrogateFit& fit);
+    /// `liars`: configurations being evaluated (other slots' and this batch's), fitted at the best
+    /// score (constant liar); `first`: the first proposal of this call (hyper-parameters may be refitted).
+    bool fitSurrogate(const HistorySummary& summary, const std::vector<qint64>& liars, bool first, SurrogateFit& fit);
     /// Refits the feasibility model to every outcome and the prior's failures.
     void fitFeasibility(const HistorySummary& summary);
 

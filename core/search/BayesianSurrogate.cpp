@@ -67,14 +67,16 @@ BayesianStrategy::HistorySummary BayesianStrategy::summarise(const SearchHistory
     return s;
 }
 
-bool BayesianStrategy::fitSurrogate(const HistorySummary& summary, const std::vector<qint64>& batch, SurrogateFit& fit)
+bool BayesianStrategy::fitSurrogate(const HistorySummary& summary, const std::vector<qint64>& liars, bool first,
+                                     SurrogateFit& fit)
 {
-    // Training data: successes, the batch so far as liars at the best time, and the prior.
+    // Training data: successes, what is being evaluated (other slots, the batch so far) as liars
+    // at the best time, and the prior.
     const std::vector<double> okScore = normalScores(summary.okLog);
     const double bestLog = *std::min_element(okScore.begin(), okScore.end());
     std::vector<qint64> rows = summary.okIndex;
     std::vector<double> ys = okScore;
-    for (qint64 pending : batch) {
+    for (qint64 pending : liars) {
         rows.push_back(pending);
         ys.push_back(bestLog);
     }
@@ -91,7 +93,7 @@ bool BayesianStrategy::fitSurrogate(const HistorySummary& summary, const std::ve
     gpOptions.maxIterations = okCount > 200 ? 20 : 50;
     gpOptions.lengthScaleGroups = lengthScaleGroups(true);
     // Hyper-parameters are refitted on every proposal while data is scarce, then every third one.
-    gpOptions.refitHyper = batch.empty() && (okCount <= 40 || m_fits % 3 == 0);
+    gpOptions.refitHyper = first && (okCount <= 40 || m_fits % 3 == 0);
     bool plainModel = false;
     try {
         if (!m_levelsAuto) {
@@ -123,7 +125,7 @@ bool BayesianStrategy::fitSurrogate(const HistorySummary& summary, const std::ve
     } catch (const std::exception&) {
         return false;
     }
-    if (batch.empty())
+    if (first)
         ++m_fits;
     fit.plainModel = plainModel;
     fit.bestScore = bestLog;

@@ -1,5 +1,6 @@
 #include "search/SearchHistory.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace dv {
@@ -16,6 +17,8 @@ void SearchHistory::add(const Observation& observation)
     std::uint8_t& s = m_state[size_t(observation.index)];
     if (s == 0)
         ++m_taken;
+    if (s == 1)
+        m_pending.erase(std::find(m_pending.begin(), m_pending.end(), observation.index));
     s = 2;
     m_observations.push_back(observation);
     // An ok status without a finite time (a worker that reported no samples) is no candidate:
@@ -31,6 +34,17 @@ void SearchHistory::markPending(qint64 index)
     if (s == 0) {
         s = 1;
         ++m_taken;
+        m_pending.push_back(index);
+    }
+}
+
+void SearchHistory::unmarkPending(qint64 index)
+{
+    std::uint8_t& s = m_state[size_t(index)];
+    if (s == 1) {
+        s = 0;
+        --m_taken;
+        m_pending.erase(std::find(m_pending.begin(), m_pending.end(), index));
     }
 }
 

@@ -25,6 +25,13 @@ public:
     void add(const Observation& observation);
     /// Marks a proposed configuration as being evaluated (batches), so that no other proposal repeats it.
     void markPending(qint64 index);
+    /// Frees a pending configuration that will not be evaluated after all (its device was lost):
+    /// it may be proposed again.
+    void unmarkPending(qint64 index);
+    /// The configurations marked pending and not yet evaluated, in the order they were marked
+    /// (what other device slots are measuring right now: a strategy treats them as taken and may
+    /// model them, e.g. as constant liars).
+    const std::vector<qint64>& pending() const { return m_pending; }
     /// True when the configuration was evaluated or is being evaluated.
     bool isTaken(qint64 index) const;
     bool isEvaluated(qint64 index) const;
@@ -41,6 +48,7 @@ private:
     qint64 m_spaceSize = 0;
     std::vector<Observation> m_observations;
     std::vector<std::uint8_t> m_state; // 0 free, 1 pending, 2 evaluated
+    std::vector<qint64> m_pending;
     qint64 m_taken = 0;
     qint64 m_bestPosition = -1;
 };

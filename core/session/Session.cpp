@@ -13,8 +13,11 @@
 #include <QSet>
 
 #include <algorithm>
+#include <condition_variable>
 #include <deque>
 #include <limits>
+#include <mutex>
+#include <thread>
 
 namespace dv {
 
@@ -24,6 +27,28 @@ Session::Session(ResultStore& store, std::shared_ptr<Device> device, SessionReco
     , m_record(std::move(record))
 {
     qRegisterMetaType<dv::Trial>();
+    m_slots.push_back(m_device);
+}
+
+Result<void> Session::addSlot(std::shared_ptr<Device> device)
+{
+    if (!device)
+        return Error{QStringLiteral("no device")};
+    if (auto timed = device->setTiming(m_record.timing); !timed)
+        return Error{timed.error()};
+    const DeviceInfo info = device->info();
+    const DeviceInfo first = m_device->info();
+    if (info.name != first.name || info.toolchain != first.toolchain)
+        return Error{QStringLiteral("slot %1 is %2 (%3), the session's first slot %4 (%5): one session never mixes GPUs; "
+                                    "run one session per GPU type")
+                         .arg(m_slots.size()).arg(info.name, info.toolchain, first.name, first.toolchain)};
+    const Workload& w = device->workload();
+    const Workload& mine = m_device->workload();
+    if (w.kernel != mine.kernel || w.problem != mine.problem || w.space.toJson() != mine.space.toJson())
+        return Error{QStringLiteral("slot %1 loaded %2 %3, the session's first slot %4 %5: every slot must load the same workload")
+                         .arg(m_slots.size()).arg(w.kernel, w.problem, mine.kernel, mine.problem)};
+    m_slots.push_back(std::move(device));
+    return {};
 }
 
 Result<std::unique_ptr<Session>> Session::create(ResultStore& store, std::shared_ptr<Device> device,
@@ -150,6 +175,69 @@ int Session::evaluationBudget() const
     return int(m_record.budgetEvaluations > 0 ? std::min<qint64>(m_record.budgetEvaluations, size) : size);
 }
 
+/// One slot's evaluation in flight, run in a thread of its own while the session thread commits
+/// what the other slots finish.
+struct Session::Flight {
+    Trial trial;
+    std::thread thread;
+    Measurement measurement;
+    bool interrupted = false;
+    QString lost;
+};
+
+namespace {
+
+/// Finished slots, reported by the evaluation threads to the session thread.
+class Mailbox {
+public:
+    void post(int slot)
+    {
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_done.push_back(slot);
+        }
+        m_ready.notify_one();
+    }
+    int take()
+    {
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_ready.wait(lock, [&] { return !m_done.empty(); });
+        const int slot = m_done.front();
+        m_done.pop_front();
+        return slot;
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_ready;
+    std::deque<int> m_done;
+};
+
+} // namespace
+
+Result<void> Session::commit(Trial& trial, double elapsedBefore, qint64 clockNs, double& best, int& sinceImprovement)
+{
+    trial.sequence = m_history.count() + 1;
+    trial.finishedAt = QDateTime::currentDateTimeUtc();
+    m_record.elapsedMs = elapsedBefore + double(clockNs) / 1e6;
+    // Committed before anything else happens: a kill after this line loses nothing.
+    auto stored = m_store.appendTrial(trial, m_record.elapsedMs, m_strategy->saveState());
+    if (!stored)
+        return stored;
+    if (!trial.fromStore)
+        m_known.insert(trial.configKey, trial.measurement);
+    m_history.add(Observation{trial.spaceIndex, trial.measurement.status, trial.measurement.objectiveMs});
+    ++sinceImprovement;
+    if (trial.measurement.isOk() && trial.measurement.objectiveMs < best) {
+        best = trial.measurement.objectiveMs;
+        sinceImprovement = 0;
+    }
+    ++m_record.trialCount;
+    emit trialFinished(trial);
+    emit progress(m_history.count(), evaluationBudget());
+    return {};
+}
+
 Result<QString> Session::run()
 {
     const ConfigSpace& space = m_space;
@@ -159,11 +247,6 @@ Result<QString> Session::run()
     QElapsedTimer clock;
     clock.start();
     const double elapsedBefore = m_record.elapsedMs;
-    auto fail = [&](const QString& message) -> Result<QString> {
-        m_store.setSessionState(m_record.id, SessionState::Failed);
-        emit failed(message);
-        return Error{message};
-    };
 
     AnyOf stop;
     stop.add(std::make_unique<EvaluationLimit>(budget));
@@ -182,80 +265,146 @@ Result<QString> Session::run()
         }
     }
 
-    QString reason;
-    std::deque<qint64> queue; // proposals of the current batch not yet evaluated
+    const int slotTotal = int(m_slots.size());
+    std::vector<std::deque<qint64>> queues(static_cast<size_t>(slotTotal)); // proposals of a slot's batch, marked pending
+    std::vector<std::unique_ptr<Flight>> flights(static_cast<size_t>(slotTotal));
+    std::vector<bool> retired(size_t(slotTotal), false);
+    Mailbox mailbox;
+    int inFlight = 0;
+    QString reason, lostMessage, failure;
+    auto reserved = [&] {
+        size_t queued = 0;
+        for (const auto& q : queues)
+            queued += q.size();
+        return inFlight + int(queued);
+    };
+    auto release = [&](int slot) { // a slot's queue goes back: proposed again later
+        for (qint64 index : queues[size_t(slot)])
+            m_history.unmarkPending(index);
+        queues[size_t(slot)].clear();
+    };
+    // Gives every free slot its next configuration; sets `reason` when the search should end.
+    auto launch = [&]() -> Result<void> {
+        for (int slot = 0; slot < slotTotal && reason.isEmpty(); ++slot) {
+            while (!flights[size_t(slot)] && !retired[size_t(slot)] && reason.isEmpty()) {
+                if (m_stopRequested || m_interrupted) {
+                    reason = QStringLiteral("stopped");
+                    break;
+                }
+                const double elapsed = elapsedBefore + double(clock.nsecsElapsed()) / 1e6;
+                if (auto why = stop.check(StopContext{m_history.count() + inFlight, elapsed / 1000.0, sinceImprovement})) {
+                    reason = *why == QLatin1String("budget") && m_history.takenCount() >= space.size()
+                        ? QStringLiteral("exhausted") : *why;
+                    break;
+                }
+                auto& queue = queues[size_t(slot)];
+                if (queue.empty()) {
+                    auto next = nextBatch(budget, reserved(), *m_slots[size_t(slot)]);
+                    if (!next)
+                        return Error{next.error()};
+                    if (next->empty()) {
+                        if (inFlight == 0)
+                            reason = QStringLiteral("exhausted");
+                        return {}; // nothing more now; a finished slot may change that
+                    }
+                    for (qint64 index : next.value()) {
+                        m_history.markPending(index);
+                        queue.push_back(index);
+                    }
+                }
+                const qint64 index = queue.front();
+                queue.pop_front();
+                Trial trial;
+                trial.sessionId = m_record.id;
+                trial.spaceIndex = index;
+                trial.config = space.config(index);
+                trial.configKey = ConfigSpace::keyOf(trial.config);
+                trial.startedAt = QDateTime::currentDateTimeUtc();
+                const auto known = m_known.constFind(trial.configKey);
+                if (known != m_known.constEnd()) {
+                    trial.measurement = known.value();
+                    trial.fromStore = true;
+                    trial.slot = -1;
+                    if (auto stored = commit(trial, elapsedBefore, clock.nsecsElapsed(), best, sinceImprovement); !stored)
+                        return stored;
+                    continue;
+                }
+                trial.slot = slot;
+                auto flight = std::make_unique<Flight>();
+                flight->trial = trial;
+                Flight* f = flight.get();
+                Device* device = m_slots[size_t(slot)].get();
+                emit slotStarted(slot, trial.config);
+                flight->thread = std::thread([f, device, slot, &mailbox] {
+                    f->measurement = device->evaluate(f->trial.config);
+                    f->interrupted = device->evaluationInterrupted();
+                    f->lost = device->lostReason();
+                    mailbox.post(slot);
+                });
+                flights[size_t(slot)] = std::move(flight);
+                ++inFlight;
+            }
+        }
+        return {};
+    };
+
     emit progress(m_history.count(), budget);
     while (true) {
-        if (m_stopRequested || m_interrupted) {
-            reason = QStringLiteral("stopped");
+        if (reason.isEmpty() && failure.isEmpty()) {
+            if (auto launched = launch(); !launched)
+                failure = launched.error();
+        }
+        if (inFlight == 0)
             break;
+        const int slot = mailbox.take();
+        std::unique_ptr<Flight> flight = std::move(flights[size_t(slot)]);
+        flight->thread.join();
+        --inFlight;
+        Trial& trial = flight->trial;
+        if (flight->interrupted) {
+            // Cut short by Ctrl-C: nothing was measured, so nothing is stored; a resumed session
+            // proposes this configuration again.
+            m_interrupted = true;
+            m_history.unmarkPending(trial.spaceIndex);
+            release(slot);
+            continue;
         }
-        const double elapsed = elapsedBefore + double(clock.nsecsElapsed()) / 1e6;
-        if (auto why = stop.check(StopContext{m_history.count(), elapsed / 1000.0, sinceImprovement})) {
-            reason = *why == QLatin1String("budget") && m_history.takenCount() >= space.size()
-                ? QStringLiteral("exhausted") : *why;
-            break;
+        if (!flight->lost.isEmpty()) {
+            // The configuration never ran: not stored (a crash would blame it), proposed again.
+            m_history.unmarkPending(trial.spaceIndex);
+            release(slot);
+            retired[size_t(slot)] = true;
+            lostMessage = QStringLiteral("the device is gone (%1); configuration %2 did not run and was not stored, "
+                                         "--resume proposes it again")
+                              .arg(flight->lost, trial.configKey);
+            emit slotLost(slot, flight->lost);
+            if (std::find(retired.begin(), retired.end(), false) == retired.end() && failure.isEmpty())
+                failure = lostMessage;
+            continue;
         }
-        if (queue.empty()) {
-            auto next = nextBatch(budget);
-            if (!next)
-                return fail(next.error());
-            if (next->empty()) {
-                reason = QStringLiteral("exhausted");
-                break;
-            }
-            queue.assign(next->begin(), next->end());
-        }
-        const qint64 index = queue.front();
-        queue.pop_front();
-
-        Trial trial;
-        trial.sessionId = m_record.id;
-        trial.sequence = m_history.count() + 1;
-        trial.spaceIndex = index;
-        trial.config = space.config(index);
-        trial.configKey = ConfigSpace::keyOf(trial.config);
-        trial.startedAt = QDateTime::currentDateTimeUtc();
-        const auto known = m_known.constFind(trial.configKey);
-        if (known != m_known.constEnd()) {
-            trial.measurement = known.value();
-            trial.fromStore = true;
-        } else {
-            trial.measurement = m_device->evaluate(trial.config);
-            if (m_device->evaluationInterrupted()) {
-                // Cut short by Ctrl-C: nothing was measured, so nothing is stored; a resumed
-                // session proposes this configuration again.
-                m_interrupted = true;
-                reason = QStringLiteral("stopped");
-                break;
-            }
-            if (const QString lost = m_device->lostReason(); !lost.isEmpty())
-                return fail(QStringLiteral("the device is gone (%1); configuration %2 did not run and was not stored, "
-                                           "--resume proposes it again")
-                                .arg(lost, trial.configKey));
-        }
-        trial.finishedAt = QDateTime::currentDateTimeUtc();
-        m_record.elapsedMs = elapsedBefore + double(clock.nsecsElapsed()) / 1e6;
-
-        // Committed before anything else happens: a kill after this line loses nothing.
-        auto stored = m_store.appendTrial(trial, m_record.elapsedMs, m_strategy->saveState());
-        if (!stored)
-            return fail(stored.error());
-        if (!trial.fromStore)
-            m_known.insert(trial.configKey, trial.measurement);
-        m_history.add(Observation{index, trial.measurement.status, trial.measurement.objectiveMs});
-        ++sinceImprovement;
-        if (trial.measurement.isOk() && trial.measurement.objectiveMs < best) {
-            best = trial.measurement.objectiveMs;
-            sinceImprovement = 0;
-        }
-        ++m_record.trialCount;
-        emit trialFinished(trial);
-        emit progress(m_history.count(), budget);
+        trial.measurement = flight->measurement;
+        if (!failure.isEmpty())
+            m_history.unmarkPending(trial.spaceIndex);
+        else if (auto stored = commit(trial, elapsedBefore, clock.nsecsElapsed(), best, sinceImprovement); !stored)
+            failure = stored.error();
     }
+    for (int slot = 0; slot < slotTotal; ++slot)
+        release(slot);
+    if (!failure.isEmpty()) {
+        m_store.setSessionState(m_record.id, SessionState::Failed);
+        emit failed(failure);
+        return Error{failure};
+    }
+    if (m_interrupted || (reason.isEmpty() && m_stopRequested))
+        reason = QStringLiteral("stopped");
+    if (reason.isEmpty())
+        reason = QStringLiteral("exhausted");
     if (reason != QLatin1String("stopped") && m_record.remeasureTop > 0 && m_record.remeasureRounds > 0) {
-        if (auto done = remeasure(); !done)
-            return fail(done.error());
+        if (auto done = remeasure(); !done) {
+            m_store.setSessionState(m_record.id, SessionState::Failed);
+            emit failed(done.error());
+            return Error{done.error()};
+        }
         if (m_stopRequested || m_interrupted)
             reason = QStringLiteral("stopped");
     }
@@ -268,12 +417,15 @@ Result<QString> Session::run()
     return reason;
 }
 
-Result<std::vector<qint64>> Session::nextBatch(int budget)
+Result<std::vector<qint64>> Session::nextBatch(int budget, int reserved, Device& slot)
 {
     const ConfigSpace& space = m_space;
-    const int ahead = m_device->prepareAhead();
+    const int ahead = slot.prepareAhead();
     // A batch never reaches past the budget, so that the strategy proposes exactly what is evaluated.
-    const int count = ahead > 0 ? std::max(1, std::min(ahead, budget - m_history.count())) : 1;
+    const int room = budget - m_history.count() - reserved;
+    if (room <= 0)
+        return std::vector<qint64>{};
+    const int count = ahead > 0 ? std::max(1, std::min(ahead, room)) : 1;
     std::vector<qint64> next = m_strategy->propose(m_history, count);
     QSet<qint64> seen;
     QVector<QJsonObject> unknown;
@@ -287,7 +439,7 @@ Result<std::vector<qint64>> Session::nextBatch(int budget)
             unknown.append(config);
     }
     if (ahead > 0 && !unknown.isEmpty())
-        m_device->prepare(unknown);
+        slot.prepare(unknown);
     return next;
 }
 

@@ -35,7 +35,7 @@ struct SessionOptions {
 };
 
 /// Runs a strategy against a device under a budget, committing every trial to the result store
-/// before the next one starts. A configuration already measured for the same kernel, problem,
+/// as soon as it finishes. A configuration already measured for the same kernel, problem,
 /// device and toolchain is answered from the store instead of the device.
 ///
 /// A device that can use configurations ahead of time (Device::prepareAhead() > 0, a worker
@@ -44,6 +44,15 @@ struct SessionOptions {
 /// time limit, no improvement, exhausted; not on stop()), the best configurations are
 /// re-measured in interleaved rounds and stored (ResultStore::appendRemeasurement); BestTrial
 /// then ranks by the median of the rounds.
+///
+/// Device slots: a session may run on K devices of one kind at once (addSlot(): K GPUs of one
+/// type, K Ray actors, K replays), keeping up to K evaluations in flight. A slot that frees gets
+/// the next proposal at once, made with the configurations in flight marked pending (the
+/// strategy neither repeats them nor, for bayes, ignores them: constant liars); each trial is
+/// committed as it finishes, so a kill loses only what was in flight, which a resumed session
+/// proposes again. A slot whose device is lost is retired and its configuration freed; the
+/// session fails (resumable) only when no slot is left. The final re-measurement runs on the
+/// first slot alone, so that the rounds compare like with like.
 ///
 /// run() blocks; call it in a worker thread for the studio (the store must be opened in that
 /// thread) and connect to the signals with queued connections. stop() may be called from any thread.
@@ -58,6 +67,12 @@ public:
     static Result<std::unique_ptr<Session>> resume(ResultStore& store, std::shared_ptr<Device> device,
                                                    qint64 id, int maxEvaluations = 0, double maxSeconds = 0);
 
+    /// Adds a device slot: another device of the same GPU (name and toolchain) and workload as the
+    /// session's, e.g. the next GPU of the host. The session's timing is set on it. An error
+    /// (naming both GPUs) when it is another GPU or workload: one landscape never mixes GPUs.
+    Result<void> addSlot(std::shared_ptr<Device> device);
+    int slotCount() const { return int(m_slots.size()); }
+
     qint64 id() const { return m_record.id; }
     const SessionRecord& record() const { return m_record; }
     const SearchHistory& history() const { return m_history; }
@@ -69,7 +84,7 @@ public:
     /// Runs until the budget is spent, the strategy is exhausted, stop() is called or the store
     /// fails. Returns the reason it ended ("budget", "time limit", "no improvement", "exhausted", "stopped").
     Result<QString> run();
-    /// Asks a running session to end after the trial in progress.
+    /// Asks a running session to end after the trials in progress (stored when they finish).
     void stop() { m_stopRequested = true; }
     /// Ends the session as soon as the trial in flight returns, for good (a later run() does no
     /// trial). Only an atomic store: callable from a signal handler. A device opened with an
@@ -80,6 +95,10 @@ public:
 
 signals:
     void trialFinished(const dv::Trial& trial);
+    /// Slot `slot` started measuring `config` (after it is stored the trial comes with trialFinished).
+    void slotStarted(int slot, const QJsonObject& config);
+    /// Slot `slot`'s device is gone (`why`); the session goes on with the others.
+    void slotLost(int slot, const QString& why);
     void progress(int evaluations, int budget);
     /// During the final re-measurement: `done` of `total` evaluations.
     void remeasureProgress(int done, int total);
@@ -92,12 +111,17 @@ private:
     static Result<std::unique_ptr<Session>> assemble(ResultStore& store, std::shared_ptr<Device> device,
                                                      SessionRecord record, std::unique_ptr<Strategy> strategy);
     Result<void> prepare();
-    /// Proposals to evaluate next (one, or a batch for a device that prepares ahead); empty when exhausted.
-    Result<std::vector<qint64>> nextBatch(int budget);
+    struct Flight;
+    /// Proposals for `slot` to evaluate next (one, or a batch for a device that prepares ahead),
+    /// with `reserved` evaluations already in flight or queued; empty when there is none now.
+    Result<std::vector<qint64>> nextBatch(int budget, int reserved, Device& slot);
+    /// Stores a finished trial and updates the history; the running best and stall count.
+    Result<void> commit(Trial& trial, double elapsedBefore, qint64 clockNs, double& best, int& sinceImprovement);
     Result<void> remeasure();
 
     ResultStore& m_store;
     std::shared_ptr<Device> m_device;
+    std::vector<std::shared_ptr<Device>> m_slots; ///< m_slots[0] is m_device
     SessionRecord m_record;
     ConfigSpace m_space;
     std::unique_ptr<Strategy> m_strategy;

@@ -12,6 +12,8 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 
+#include <algorithm>
+
 namespace dv {
 
 QStringList SessionLaunch::keptOnResume()
@@ -100,55 +102,141 @@ Result<SessionOptions> SessionLaunch::sessionOptions(const LaunchRequest& reques
     return options;
 }
 
-Result<LaunchedSession> SessionLaunch::open(const LaunchRequest& request, const std::atomic<bool>* interrupt)
+Result<std::vector<SessionLaunch::SlotGroup>> SessionLaunch::openPool(const LaunchRequest& request,
+                                                                       const std::atomic<bool>* interrupt)
 {
-    const bool resume = request.resumeId > 0;
+    return openGroups(request.deviceId, request, interrupt);
+}
+
+Result<std::vector<SessionLaunch::SlotGroup>> SessionLaunch::openGroups(const QString& deviceId, const LaunchRequest& request,
+                                                                        const std::atomic<bool>* interrupt)
+{
+    if (deviceId.isEmpty())
+        return Error{QStringLiteral("--device is required (see `dejavu-tune devices`)")};
+    auto opened = DeviceRegistry::openSlots(deviceId, request.slotCount, interrupt);
+    if (!opened)
+        return Error{opened.error()};
+    std::vector<SlotGroup> groups;
+    for (auto& one : opened.value()) {
+        std::shared_ptr<Device> device(std::move(one));
+        // A resumed session sets its stored timing itself (Session::resume).
+        if (auto timed = device->setTiming(request.options.timing); request.resumeId == 0 && !timed)
+            return Error{timed.error()};
+        if (request.simulatedLatencyMs > 0) {
+            if (auto* replay = dynamic_cast<ReplayDevice*>(device.get()))
+                replay->setSimulatedLatencyMs(request.simulatedLatencyMs);
+        }
+        const DeviceInfo info = device->info();
+        auto same = std::find_if(groups.begin(), groups.end(), [&](const SlotGroup& g) {
+            const DeviceInfo first = g.front()->info();
+            return first.name == info.name && first.toolchain == info.toolchain;
+        });
+        if (same == groups.end())
+            groups.push_back({device});
+        else
+            same->push_back(device);
+    }
+    return groups;
+}
+
+QString SessionLaunch::describe(const std::vector<SlotGroup>& groups)
+{
+    QStringList parts;
+    for (const SlotGroup& g : groups)
+        parts.append(QStringLiteral("%1 (%2)").arg(g.front()->info().name, Format::count(int(g.size()), QStringLiteral("slot"))));
+    return parts.join(QStringLiteral(", "));
+}
+
+Result<LaunchedSession> SessionLaunch::openOn(const LaunchRequest& request, const SlotGroup& group)
+{
     LaunchedSession launched;
     launched.deviceId = request.deviceId;
-    if (resume) {
-        // A mistyped path must not create an empty database.
-        if (!QFileInfo::exists(request.databasePath))
-            return Error{QStringLiteral("%1: no such result database").arg(request.databasePath)};
-        auto store = ResultStore::open(request.databasePath);
-        if (!store)
-            return Error{store.error()};
-        launched.store = std::move(store.value());
-        auto deviceId = checkResume(request, *launched.store);
-        if (!deviceId)
-            return Error{deviceId.error()};
-        launched.deviceId = deviceId.value();
-    } else {
-        if (launched.deviceId.isEmpty())
-            return Error{QStringLiteral("--device is required (see `dejavu-tune devices`)")};
-        if (auto strategy = StrategyFactory::create(request.options.strategy); !strategy)
-            return Error{QStringLiteral("--strategy: ") + strategy.error()};
-    }
-
-    auto device = openDevice(launched.deviceId, request, interrupt);
-    if (!device)
-        return Error{device.error()};
-    launched.device = device.value();
-
-    SessionOptions options = request.options;
-    if (!resume) {
-        auto checked = sessionOptions(request, *launched.device);
-        if (!checked)
-            return Error{checked.error()};
-        options = checked.value();
-        // Only now, with every input checked, may the database be created.
-        QDir().mkpath(QFileInfo(request.databasePath).absolutePath());
-        auto store = ResultStore::open(request.databasePath);
-        if (!store)
-            return Error{store.error()};
-        launched.store = std::move(store.value());
-    }
-
-    auto session = resume
-        ? Session::resume(*launched.store, launched.device, request.resumeId, options.maxEvaluations, options.maxSeconds)
-        : Session::create(*launched.store, launched.device, options);
+    launched.device = group.front();
+    launched.slotDevices = group;
+    auto checked = sessionOptions(request, *launched.device);
+    if (!checked)
+        return Error{checked.error()};
+    // Only now, with every input checked, may the database be created.
+    QDir().mkpath(QFileInfo(request.databasePath).absolutePath());
+    auto store = ResultStore::open(request.databasePath);
+    if (!store)
+        return Error{store.error()};
+    launched.store = std::move(store.value());
+    auto session = Session::create(*launched.store, launched.device, checked.value());
     if (!session)
         return Error{session.error()};
     launched.session = std::move(session.value());
+    if (auto added = launched.addSlots(); !added)
+        return Error{added.error()};
+    return Result<LaunchedSession>(std::move(launched));
+}
+
+Result<void> LaunchedSession::addSlots()
+{
+    for (size_t i = 1; i < slotDevices.size(); ++i) {
+        if (auto added = session->addSlot(slotDevices[i]); !added)
+            return added;
+    }
+    return {};
+}
+
+Result<void> SessionLaunch::checkNew(const LaunchRequest& request)
+{
+    if (request.deviceId.isEmpty())
+        return Error{QStringLiteral("--device is required (see `dejavu-tune devices`)")};
+    if (auto strategy = StrategyFactory::create(request.options.strategy); !strategy)
+        return Error{QStringLiteral("--strategy: ") + strategy.error()};
+    return {};
+}
+
+Result<LaunchedSession> SessionLaunch::open(const LaunchRequest& request, const std::atomic<bool>* interrupt)
+{
+    const bool resume = request.resumeId > 0;
+    if (!resume) {
+        if (auto checked = checkNew(request); !checked)
+            return Error{checked.error()};
+        auto groups = openPool(request, interrupt);
+        if (!groups)
+            return Error{groups.error()};
+        if (groups->size() > 1)
+            return Error{QStringLiteral("device '%1' opened GPUs of %2 types: %3; one session never mixes GPUs (`tune` runs one "
+                                        "session per type)")
+                             .arg(request.deviceId).arg(groups->size()).arg(describe(groups.value()))};
+        return openOn(request, groups->front());
+    }
+    LaunchedSession launched;
+    // A mistyped path must not create an empty database.
+    if (!QFileInfo::exists(request.databasePath))
+        return Error{QStringLiteral("%1: no such result database").arg(request.databasePath)};
+    auto store = ResultStore::open(request.databasePath);
+    if (!store)
+        return Error{store.error()};
+    launched.store = std::move(store.value());
+    auto deviceId = checkResume(request, *launched.store);
+    if (!deviceId)
+        return Error{deviceId.error()};
+    launched.deviceId = deviceId.value();
+    auto groups = openGroups(launched.deviceId, request, interrupt);
+    if (!groups)
+        return Error{groups.error()};
+    // A resumed session goes on with the slots of its own GPU type; Session::resume names a mismatch.
+    auto record = launched.store->session(request.resumeId);
+    if (!record)
+        return Error{record.error()};
+    SlotGroup group = groups->front();
+    for (const SlotGroup& g : groups.value()) {
+        if (g.front()->info().name == record->device.name)
+            group = g;
+    }
+    launched.device = group.front();
+    launched.slotDevices = group;
+    auto session = Session::resume(*launched.store, launched.device, request.resumeId, request.options.maxEvaluations,
+                                   request.options.maxSeconds);
+    if (!session)
+        return Error{session.error()};
+    launched.session = std::move(session.value());
+    if (auto added = launched.addSlots(); !added)
+        return Error{added.error()};
     return Result<LaunchedSession>(std::move(launched));
 }
 

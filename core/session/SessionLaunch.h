@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 namespace dv {
 
@@ -29,6 +30,9 @@ struct LaunchRequest {
     /// options.space, if any.
     QString spaceFile;
     int simulatedLatencyMs = 0; ///< replay devices only: stands in for a GPU's pace (demos, tests)
+    /// Device slots (DeviceRegistry::openSlots): 0 as many as the device id names (one GPU each
+    /// of "cuda:0-3"; one for a single device), else that many (K replays, K workers).
+    int slotCount = 0;
     /// bayes: a recorded dataset of the same kernel whose landscape warm-starts a new session
     /// (WarmStart, the strategy's "prior" option); empty: cold start.
     QString warmStartDeviceId;
@@ -41,9 +45,13 @@ struct LaunchRequest {
 /// the device and the store it uses.
 struct LaunchedSession {
     std::unique_ptr<ResultStore> store;
-    std::shared_ptr<Device> device;
+    std::shared_ptr<Device> device; ///< the first slot
+    std::vector<std::shared_ptr<Device>> slotDevices; ///< every slot, the first included
     QString deviceId; ///< the id the device was opened with (the stored one on a plain resume)
     std::unique_ptr<Session> session;
+
+    /// Adds slotDevices after the first to the session (Session::addSlot).
+    Result<void> addSlots();
 };
 
 /// The one recipe that turns a request into a ready Session, for the CLI's `tune`, the studio's
@@ -54,7 +62,22 @@ struct LaunchedSession {
 class SessionLaunch {
 public:
     /// `interrupt`, when given, ends every wait of a worker device (its hello, a hung trial).
+    /// Slots of more than one GPU type are an error here (one session never mixes GPUs): a new
+    /// session on a mixed pool is openPool() and one openOn() per type.
     static Result<LaunchedSession> open(const LaunchRequest& request, const std::atomic<bool>* interrupt = nullptr);
+    /// A new session's slots (request.deviceId, request.slotCount), opened with the request's
+    /// timing and latency and grouped by GPU type (name and toolchain), in the order of their
+    /// first slot: one group for a host of one GPU type, one per type for a mixed pool.
+    using SlotGroup = std::vector<std::shared_ptr<Device>>;
+    /// The checks of a new session's request that need no device (--device given, strategy known).
+    static Result<void> checkNew(const LaunchRequest& request);
+    static Result<std::vector<SlotGroup>> openPool(const LaunchRequest& request, const std::atomic<bool>* interrupt = nullptr);
+    /// A new session on the slots of one group: checks the options (space, warm start), creates
+    /// the result database (opened in the calling thread: each session of a pool runs in its own)
+    /// and the session with every slot added.
+    static Result<LaunchedSession> openOn(const LaunchRequest& request, const SlotGroup& group);
+    /// "NVIDIA H100 (2 slots), NVIDIA A100 (2 slots)": what a pool holds, for messages.
+    static QString describe(const std::vector<SlotGroup>& groups);
     /// The options a stored session keeps: how it times and re-measures, and its space.
     static QStringList keptOnResume();
 
@@ -70,6 +93,8 @@ public:
     static Result<SessionOptions> sessionOptions(const LaunchRequest& request, const Device& device);
 
 private:
+    static Result<std::vector<SlotGroup>> openGroups(const QString& deviceId, const LaunchRequest& request,
+                                                     const std::atomic<bool>* interrupt);
     /// Checks a resume against the stored session; the device id to open.
     static Result<QString> checkResume(const LaunchRequest& request, ResultStore& store);
     /// Reads request.spaceFile into `options` and checks the narrowing against the device's space.

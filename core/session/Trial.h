@@ -22,6 +22,9 @@ struct Trial {
     /// True when the answer came from the result store instead of the device (the
     /// configuration had been measured before for the same kernel, problem, device and toolchain).
     bool fromStore = false;
+    /// Which of the session's device slots measured it (0 for the first; -1 answered from the
+    /// store). Not stored: the slots of a run are not part of the result.
+    int slot = 0;
     /// The objective of each round of the session's latest interleaved re-measurement of this
     /// configuration (ResultStore::trials fills it); empty when it was not re-measured or one
     /// of its rounds failed. BestTrial ranks by the median of these when there are any.

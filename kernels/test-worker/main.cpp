@@ -21,6 +21,8 @@
 // marks each later measurement of an announced configuration with extra "prepared": true;
 // --prepare garbage announces it and answers `prepare` with a line that is not JSON.
 // --loaded-extra JSON sends that object as the `loaded` answer's extra.
+// --device-names A,B,... names the device after the GPU it is pinned to: the entry of the list
+// at the index CUDA_VISIBLE_DEVICES holds (a pool of several GPU types, for the engine's tests).
 
 #include "worker_json.h"
 #include "worker_loop.h"
@@ -67,6 +69,7 @@ struct Options {
     int delayMs = 0;
     std::string prepare; // "", "yes" or "garbage"
     json loadedExtra;    // sent as loaded.extra when it is an object
+    std::vector<std::string> deviceNames; // by CUDA_VISIBLE_DEVICES index
 };
 
 const std::vector<std::string> kFaults = {"segv",  "abort",         "exit",        "hang",
@@ -88,7 +91,7 @@ void say(const std::string& text)
     std::cerr << "dejavu-test-worker: " << problem << "\n"
               << "usage: dejavu-test-worker [--FAULT-on JSON]... [--hello normal|garbage|version|silent|die|flood]"
                  " [--load normal|hang|huge-space] [--shutdown normal|hang] [--fork-child PIDFILE] [--trace FILE] [--delay-ms N]"
-                 " [--prepare yes|garbage] [--loaded-extra JSON]\n";
+                 " [--prepare yes|garbage] [--loaded-extra JSON] [--device-names A,B,...]\n";
     std::exit(2);
 }
 
@@ -120,6 +123,11 @@ Options parseArguments(int argc, char** argv)
             options.loadedExtra = json::parse(value, nullptr, false);
             if (!options.loadedExtra.is_object())
                 usage("--loaded-extra expects a JSON object, got " + value);
+        } else if (arg == "--device-names") {
+            std::string rest = value;
+            for (size_t comma; (comma = rest.find(',')) != std::string::npos; rest = rest.substr(comma + 1))
+                options.deviceNames.push_back(rest.substr(0, comma));
+            options.deviceNames.push_back(rest);
         } else if (arg == "--prepare") {
             if (value != "yes" && value != "garbage")
                 usage("--prepare expects yes or garbage, got " + value);
@@ -229,7 +237,17 @@ public:
             for (;;)
                 std::cout << chunk << std::flush; // ends when the engine closes the pipe (SIGPIPE)
         }
-        json device = {{"index", 0},     {"name", "Synthetic Test Device"}, {"arch", "synthetic"},
+        std::string name = "Synthetic Test Device";
+        if (!m_options.deviceNames.empty()) {
+            const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+            const int gpu = visible ? std::atoi(visible) : 0;
+            if (gpu < 0 || size_t(gpu) >= m_options.deviceNames.size()) {
+                say("CUDA_VISIBLE_DEVICES=" + std::string(visible ? visible : "") + " is not in --device-names");
+                std::_Exit(2);
+            }
+            name = m_options.deviceNames[size_t(gpu)];
+        }
+        json device = {{"index", 0},     {"name", name}, {"arch", "synthetic"},
                        {"multiprocessors", 4}, {"memory_bytes", std::int64_t(1) << 30}};
         json hello = {{"type", "hello"},
                       {"protocol", m_options.helloMode == "version" ? 99 : kProtocolVersion},

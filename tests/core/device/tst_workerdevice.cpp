@@ -349,10 +349,10 @@ private slots:
                                     << QStringLiteral("device 'worker:kernel=gemm': no worker command (expected 'worker:[OPTIONS] COMMAND [ARGS...]')");
         QTest::newRow("empty") << QStringLiteral("worker:") << QStringLiteral("device 'worker:': no worker command (expected 'worker:[OPTIONS] COMMAND [ARGS...]')");
         QTest::newRow("unknown option") << QStringLiteral("worker:CUDA_VISIBLE_DEVICES=1 w")
-                                        << QStringLiteral("device 'worker:CUDA_VISIBLE_DEVICES=1 w': CUDA_VISIBLE_DEVICES=1: unknown option (expected kernel, problem, device, timeout, start_timeout, "
+                                        << QStringLiteral("device 'worker:CUDA_VISIBLE_DEVICES=1 w': CUDA_VISIBLE_DEVICES=1: unknown option (expected kernel, problem, device, gpus, gpu_env, timeout, start_timeout, "
                                                           "load_timeout or prepare before the command; to set environment variables, start the command with 'env')");
         QTest::newRow("unknown lower-case option") << QStringLiteral("worker:kernal=gemm w")
-                                                   << QStringLiteral("device 'worker:kernal=gemm w': kernal=gemm: unknown option (expected kernel, problem, device, timeout, start_timeout, "
+                                                   << QStringLiteral("device 'worker:kernal=gemm w': kernal=gemm: unknown option (expected kernel, problem, device, gpus, gpu_env, timeout, start_timeout, "
                                                                       "load_timeout or prepare before the command; to set environment variables, start the command with 'env')");
         QTest::newRow("bad problem") << QStringLiteral("worker:problem={M:1} w")
                                      << QStringLiteral("device 'worker:problem={M:1} w': problem={M:1}: problem:1:3: invalid JSON: unterminated object");
@@ -360,6 +360,12 @@ private slots:
                                      << QStringLiteral("device 'worker:timeout=-1 w': timeout=-1: expected a number of seconds > 0 (at most 86400)");
         QTest::newRow("bad device") << QStringLiteral("worker:device=gpu w")
                                     << QStringLiteral("device 'worker:device=gpu w': device=gpu: expected a device index (0, 1, ...)");
+        QTest::newRow("bad gpu list") << QStringLiteral("worker:gpus=0-x w")
+                                      << QStringLiteral("device 'worker:gpus=0-x w': gpus=0-x: '0-x': expected GPU indices such as 0-7 or 0,2,3");
+        QTest::newRow("a gpu twice") << QStringLiteral("worker:gpus=0-2,1 w")
+                                     << QStringLiteral("device 'worker:gpus=0-2,1 w': gpus=0-2,1: GPU 1 is named twice (two slots on one GPU would disturb each other's timing)");
+        QTest::newRow("bad gpu_env") << QStringLiteral("worker:gpu_env=PATH w")
+                                     << QStringLiteral("device 'worker:gpu_env=PATH w': gpu_env=PATH: expected CUDA_VISIBLE_DEVICES, HIP_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES, device");
         QTest::newRow("open quote") << QStringLiteral("worker:w 'oops")
                                     << QStringLiteral("device 'worker:w 'oops': unterminated single quote at column 3");
     }
