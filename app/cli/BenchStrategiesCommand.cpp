@@ -78,6 +78,9 @@ int Cli::benchStrategies(const QStringList& args)
     p.addOption({QStringLiteral("first-seed"), QStringLiteral("First seed (default 1): seeds F..F+N-1, e.g. 101 for a second, independent sample of runs."), QStringLiteral("F"), QStringLiteral("1")});
     p.addOption({QStringLiteral("warm-start"), QStringLiteral("TARGET=SOURCE: also run bayes on landscapes matching TARGET warm-started from the landscape SOURCE (repeatable)."), QStringLiteral("PAIR")});
     p.addOption({QStringLiteral("options"), QStringLiteral("Strategy options as a JSON object (e.g. '{\"candidates\": 5000}'), given to every strategy that takes options."), QStringLiteral("JSON")});
+    p.addOption({QStringLiteral("parallel"), QStringLiteral("Play each run as a session on K slots: K evaluations in flight, pending "
+                                                            "when the next is proposed (default 1)."), QStringLiteral("K"), QStringLiteral("1")});
+    p.addOption({QStringLiteral("slots"), QStringLiteral("Same as --parallel."), QStringLiteral("K")});
     p.addOption({QStringLiteral("threads"), QStringLiteral("Threads (default: the number of cores)."), QStringLiteral("N")});
     if (!parse(p, args, QStringLiteral("Score search strategies on recorded landscapes (docs/benchmarks.md explains the measures).")))
         return kBadInput;
@@ -86,6 +89,15 @@ int Cli::benchStrategies(const QStringList& args)
     if (!ok || seeds < 1) {
         err(QStringLiteral("--seeds: expected a positive integer, got '%1'").arg(p.value(QStringLiteral("seeds"))));
         return 2;
+    }
+    qint64 parallel = 1;
+    if (p.isSet(QStringLiteral("slots")) && !p.isSet(QStringLiteral("parallel")))
+        parallel = p.value(QStringLiteral("slots")).toLongLong(&ok);
+    else
+        parallel = p.value(QStringLiteral("parallel")).toLongLong(&ok);
+    if (!ok || parallel < 1 || parallel > 256) {
+        err(QStringLiteral("--parallel: expected a number of slots from 1 to 256"));
+        return kBadInput;
     }
     const qlonglong firstSeed = p.value(QStringLiteral("first-seed")).toLongLong(&ok);
     if (!ok || firstSeed < 1) {
@@ -193,7 +205,7 @@ int Cli::benchStrategies(const QStringList& args)
         for (const QString& s : strategies) {
             QElapsedTimer clock;
             clock.start();
-            auto scores = StrategyBenchmark::score(l, s.trimmed(), strategyOptions, budgets, seeds, threads, quint64(firstSeed));
+            auto scores = StrategyBenchmark::score(l, s.trimmed(), strategyOptions, budgets, seeds, threads, quint64(firstSeed), int(parallel));
             if (!scores) {
                 err(scores.error());
                 return 1;
@@ -207,7 +219,7 @@ int Cli::benchStrategies(const QStringList& args)
     for (const Warm& w : warms) {
         const QJsonObject options = WarmStart::withPrior(strategyOptions, w.prior);
         for (const char* name : {"bayes"}) {
-            auto scores = StrategyBenchmark::score(landscapes[w.target], QLatin1String(name), options, budgets, seeds, threads, quint64(firstSeed));
+            auto scores = StrategyBenchmark::score(landscapes[w.target], QLatin1String(name), options, budgets, seeds, threads, quint64(firstSeed), int(parallel));
             if (!scores) {
                 err(scores.error());
                 return 1;
@@ -219,6 +231,9 @@ int Cli::benchStrategies(const QStringList& args)
         }
     }
 
+    if (parallel > 1)
+        std::printf("Played as sessions on %lld slots: %lld evaluations in flight, pending when the next is proposed.\n", (long long)parallel,
+                    (long long)parallel);
     std::printf("Strategy benchmark: %d seeds per strategy and landscape (%lld..%lld); every evaluation counts, failures included.\n"
                 "within5/within1: share of runs within 5%%/1%% of the optimum at the budget; evals-to-5%%: median evaluations "
                 "to get within 5%% (- if most runs never did); best/opt: mean ratio at the budget; P: methodology score "

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -43,8 +44,10 @@ std::vector<double> StrategyBenchmark::expectedRandomBest(const Landscape& lands
 
 Result<std::vector<double>> StrategyBenchmark::run(const Landscape& landscape, const QString& strategyName,
                                                    const QJsonObject& options, quint64 seed, int budget,
-                                                   double* proposalMs)
+                                                   double* proposalMs, int parallel)
 {
+    if (parallel < 1)
+        return Error{QStringLiteral("--parallel %1: expected at least 1 slot").arg(parallel)};
     auto created = StrategyFactory::create(strategyName, options);
     if (!created)
         return Error{created.error()};
@@ -57,17 +60,26 @@ Result<std::vector<double>> StrategyBenchmark::run(const Landscape& landscape, c
     QElapsedTimer clock;
     qint64 spentNs = 0;
     int proposals = 0;
+    std::deque<qint64> inFlight; // started, not yet finished: pending in the history
     while (int(curve.size()) < budget) {
-        clock.start();
-        const std::vector<qint64> next = strategy.propose(history, 1);
-        spentNs += clock.nsecsElapsed();
-        ++proposals;
-        if (next.empty())
+        while (int(inFlight.size()) < parallel && int(curve.size() + inFlight.size()) < budget) {
+            clock.start();
+            const std::vector<qint64> next = strategy.propose(history, 1);
+            spentNs += clock.nsecsElapsed();
+            ++proposals;
+            if (next.empty())
+                break;
+            const qint64 index = next.front();
+            if (index < 0 || index >= landscape.size() || history.isTaken(index))
+                return Error{QStringLiteral("strategy '%1' proposed %2, outside the space or already evaluated")
+                                 .arg(strategyName).arg(index)};
+            history.markPending(index);
+            inFlight.push_back(index);
+        }
+        if (inFlight.empty())
             break;
-        const qint64 index = next.front();
-        if (index < 0 || index >= landscape.size() || history.isTaken(index))
-            return Error{QStringLiteral("strategy '%1' proposed %2, outside the space or already evaluated")
-                             .arg(strategyName).arg(index)};
+        const qint64 index = inFlight.front();
+        inFlight.pop_front();
         const Status status = landscape.status[size_t(index)];
         const double time = landscape.objectiveMs[size_t(index)];
         history.add(Observation{index, status, time});
@@ -138,7 +150,7 @@ StrategyScore StrategyBenchmark::scoreCurves(const Landscape& landscape, const s
 Result<std::vector<StrategyScore>> StrategyBenchmark::score(const Landscape& landscape, const QString& strategy,
                                                             const QJsonObject& options,
                                                             const std::vector<int>& budgets, int seeds, int threads,
-                                                            quint64 firstSeed)
+                                                            quint64 firstSeed, int parallel)
 {
     if (budgets.empty() || seeds < 1)
         return Error{QStringLiteral("need at least one budget and one seed")};
@@ -152,7 +164,7 @@ Result<std::vector<StrategyScore>> StrategyBenchmark::score(const Landscape& lan
     std::mutex errorLock;
     auto worker = [&] {
         for (int i = nextSeed++; i < seeds; i = nextSeed++) {
-            auto curve = run(landscape, strategy, options, firstSeed + quint64(i), maxBudget, &proposalMs[size_t(i)]);
+            auto curve = run(landscape, strategy, options, firstSeed + quint64(i), maxBudget, &proposalMs[size_t(i)], parallel);
             if (!curve) {
                 std::lock_guard<std::mutex> lock(errorLock);
                 firstError = curve.error();

@@ -36,17 +36,20 @@ public:
     static std::vector<double> expectedRandomBest(const Landscape& landscape, int maxT);
 
     /// Best-so-far after each of `budget` evaluations of one seeded run. `proposalMs`, if given,
-    /// receives the mean time per proposal.
+    /// receives the mean time per proposal. `parallel` > 1 plays a session on that many slots:
+    /// up to `parallel` configurations in flight (pending in the history when the next is
+    /// proposed), finishing in the order they started, so that the curve counts evaluations as
+    /// an asynchronous K-slot session commits them.
     static Result<std::vector<double>> run(const Landscape& landscape, const QString& strategy,
                                            const QJsonObject& options, quint64 seed, int budget,
-                                           double* proposalMs = nullptr);
+                                           double* proposalMs = nullptr, int parallel = 1);
 
     /// Scores a strategy at each budget over seeds firstSeed..firstSeed + seeds - 1 (runs once per
     /// seed to the largest budget; smaller budgets are prefixes). Seeds run on `threads` threads.
     /// Another `firstSeed` gives an independent sample of runs, to tell a change from seed noise.
     static Result<std::vector<StrategyScore>> score(const Landscape& landscape, const QString& strategy,
                                                     const QJsonObject& options, const std::vector<int>& budgets,
-                                                    int seeds, int threads = 1, quint64 firstSeed = 1);
+                                                    int seeds, int threads = 1, quint64 firstSeed = 1, int parallel = 1);
 
     /// The score of given best-so-far curves (one per run, each at least `budget` long).
     static StrategyScore scoreCurves(const Landscape& landscape, const std::vector<std::vector<double>>& curves,
