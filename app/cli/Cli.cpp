@@ -20,7 +20,7 @@ int Cli::usage(bool asked)
                  "  replay            run one search on a dataset and print every evaluation as a JSON line\n"
                  "  sessions          list the sessions of a result database\n"
                  "  export            write a session's trials (csv, kerneltuner, t4) or a ladder of sessions in the\n"
-                 "                    formats deployments load (dejavu, vllm, triton-cache)\n"
+                 "                    formats deployments load (dejavu, vllm, sglang, triton-cache)\n"
                  "  space             check a configuration-space file and count its valid configurations\n"
                  "  bench-strategies  score search strategies on recorded landscapes\n"
                  "  ladder            tune one session per problem key, warm-started; --coverage reports a ladder\n"

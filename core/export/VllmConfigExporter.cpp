@@ -186,11 +186,9 @@ Result<QString> VllmConfigExporter::fileName(const VllmMoeTarget& t)
     return QString(name + QStringLiteral(".json"));
 }
 
-Result<QByteArray> VllmConfigExporter::render(const VllmMoeTarget& t, const QVector<VllmEntry>& entries)
+Result<QMap<qint64, VllmFields>> VllmConfigExporter::collect(const QVector<VllmEntry>& entries, const QString& fileDevice,
+                                                             QString (*deviceForFile)(const QString&), const QString& consumer)
 {
-    const auto name = fileName(t);
-    if (!name)
-        return Error{name.error()};
     if (entries.isEmpty())
         return Error{QStringLiteral("nothing to export: no tuned batch size")};
     QMap<qint64, VllmFields> body;
@@ -198,16 +196,16 @@ Result<QByteArray> VllmConfigExporter::render(const VllmMoeTarget& t, const QVec
     for (const VllmEntry& e : entries) {
         const QString who = e.origin.isEmpty() ? QStringLiteral("M=%1").arg(e.m) : e.origin;
         if (e.m < 1)
-            return Error{QStringLiteral("%1: M = %2; vLLM keys are batch sizes >= 1").arg(who).arg(e.m)};
+            return Error{QStringLiteral("%1: M = %2; %3 keys are batch sizes >= 1").arg(who).arg(e.m).arg(consumer)};
         if (e.measurement.status != Status::Ok || !std::isfinite(e.measurement.objectiveMs))
             return Error{QStringLiteral("%1: the configuration %2 has status '%3'; only ok configurations can be exported")
                              .arg(who, configText(e.config), statusName(e.measurement.status))};
         if (!TuningLadder::isExportable(e.measurement))
             return Error{QStringLiteral("%1: the configuration %2 was never verified against the reference output; only "
                                         "verified configurations can be exported").arg(who, configText(e.config))};
-        if (deviceNameForFile(e.deviceName) != deviceNameForFile(t.deviceName))
-            return Error{QStringLiteral("%1: measured on '%2', but the file is for '%3': vLLM on that GPU would not load it")
-                             .arg(who, e.deviceName, t.deviceName)};
+        if (deviceForFile(e.deviceName) != deviceForFile(fileDevice))
+            return Error{QStringLiteral("%1: measured on '%2', but the file is for '%3': %4 on that GPU would not load it")
+                             .arg(who, e.deviceName, fileDevice, consumer)};
         if (origins.contains(e.m))
             return Error{QStringLiteral("%1: M = %2 is already given by %3").arg(who).arg(e.m).arg(origins.value(e.m))};
         auto config = entryFields(e.config, who);
@@ -216,18 +214,36 @@ Result<QByteArray> VllmConfigExporter::render(const VllmMoeTarget& t, const QVec
         body.insert(e.m, config.value());
         origins.insert(e.m, who);
     }
-    const QByteArray json = bodyText(body, t.tritonVersion);
+    return body;
+}
 
+Result<void> VllmConfigExporter::checkReadBack(const QMap<qint64, VllmFields>& body, const QMap<qint64, QJsonObject>& back,
+                                               const QString& name)
+{
+    if (back.size() != body.size())
+        return Error{QStringLiteral("%1: %2 entries written but %3 read back").arg(name).arg(body.size()).arg(back.size())};
+    for (auto it = body.begin(); it != body.end(); ++it)
+        for (const auto& [k, v] : it.value())
+            if (back.value(it.key()).value(k).toDouble() != double(v))
+                return Error{QStringLiteral("%1: M=%2 %3 does not read back").arg(name).arg(it.key()).arg(k)};
+    return {};
+}
+
+Result<QByteArray> VllmConfigExporter::render(const VllmMoeTarget& t, const QVector<VllmEntry>& entries)
+{
+    const auto name = fileName(t);
+    if (!name)
+        return Error{name.error()};
+    auto body = collect(entries, t.deviceName, &deviceNameForFile, QStringLiteral("vLLM"));
+    if (!body)
+        return Error{body.error()};
+    const QByteArray json = bodyText(body.value(), t.tritonVersion);
     // Read back as vLLM does and check every entry survived unchanged.
     auto back = parse(json, name.value());
     if (!back)
         return Error{back.error()};
-    if (back->size() != body.size())
-        return Error{QStringLiteral("%1: %2 entries written but %3 read back").arg(name.value()).arg(body.size()).arg(back->size())};
-    for (auto it = body.begin(); it != body.end(); ++it)
-        for (const auto& [k, v] : it.value())
-            if (back->value(it.key()).value(k).toDouble() != double(v))
-                return Error{QStringLiteral("%1: M=%2 %3 does not read back").arg(name.value()).arg(it.key()).arg(k)};
+    if (auto same = checkReadBack(body.value(), back.value(), name.value()); !same)
+        return Error{same.error()};
     return json;
 }
 

@@ -70,6 +70,13 @@ public:
     /// {"<M>": {...}, ...} by ascending M in json.dump(indent=4) layout, with "triton_version"
     /// first when given (vLLM drops it; sglang would fail on it, so it passes none).
     static QByteArray bodyText(const QMap<qint64, VllmFields>& body, const QString& tritonVersion);
+    /// The entries by M, each checked (ok and verified, measured on the file's GPU as
+    /// `deviceForFile` names it, one per M, vLLM's parameters); `consumer` names the program in
+    /// messages. sglang's exporter uses the same rules with its own device naming.
+    static Result<QMap<qint64, VllmFields>> collect(const QVector<VllmEntry>& entries, const QString& fileDevice,
+                                                    QString (*deviceForFile)(const QString&), const QString& consumer);
+    /// Whether `back` (a written body read back) holds exactly `body`.
+    static Result<void> checkReadBack(const QMap<qint64, VllmFields>& body, const QMap<qint64, QJsonObject>& back, const QString& name);
     /// The file's body: {"<M>": {...}, ...} by ascending M (json.dump(indent=4) layout).
     static Result<QByteArray> render(const VllmMoeTarget& target, const QVector<VllmEntry>& entries);
     /// Reads a body with vLLM's rules (drop "triton_version", int() every key).
