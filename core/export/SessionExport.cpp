@@ -7,6 +7,7 @@
 #include "export/DejavuExporter.h"
 #include "export/SglangConfigExporter.h"
 #include "export/TrialExporter.h"
+#include "export/TritonCacheSharing.h"
 #include "export/TuningLadder.h"
 
 #include <QFile>
@@ -348,6 +349,8 @@ Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, con
             return bad(added.error());
         keyValues.insert(key, values);
         deviceOf.insert(key, record.device.name);
+        if (!keys.kernelProblem.contains(key))
+            keys.kernelProblem.insert(key, {record.kernel, record.problem});
         // A replayed session has its whole landscape at hand: the coverage then says what each
         // tuned entry costs against the key's true best. The stored id is data: openRecorded()
         // reads a recorded landscape or nothing, and never starts a worker the store names.
@@ -367,6 +370,15 @@ Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, con
     if (!written)
         return Error{written.error()};
     summary.written = written.value();
+    if (format == kTritonCache) {
+        // Written, and usable as it is; but GPUs of the same architecture will use it too.
+        QVector<SharedCacheEntry> shared;
+        for (const LadderRung& r : rungs)
+            shared.append(SharedCacheEntry{r.key, keys.kernelProblem.value(r.key).first, keys.kernelProblem.value(r.key).second, r.config});
+        const QStringList sharing = TritonCacheSharing::warnings(store, ladder.deviceName(), shared);
+        m_warnings += sharing;
+        summary.warnings += sharing;
+    }
     // Triton's cache, like dejavu, only answers exact keys; vLLM and sglang take the nearest M.
     const auto lookup = isMoeFormat(format) ? TuningLadder::Lookup::Nearest : TuningLadder::Lookup::Exact;
     summary.coverageLookup = isMoeFormat(format) ? QStringLiteral("nearest M") : QStringLiteral("exact key");

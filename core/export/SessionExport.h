@@ -92,6 +92,7 @@ private:
         QMap<qint64, QStringList> keyValues;
         QMap<qint64, QVector<qint64>> tritonKeys;
         QMap<qint64, QString> deviceOf;
+        QMap<qint64, std::pair<QString, QString>> kernelProblem; ///< the first session's kernel and problem
     };
     /// Renders the ladder's rungs in the deployment format and writes them; the summary gets the
     /// warnings and files. Errors come classified (bad input or failure).
