@@ -20,11 +20,13 @@ int Cli::usage(bool asked)
                  "  replay            run one search on a dataset and print every evaluation as a JSON line\n"
                  "  sessions          list the sessions of a result database\n"
                  "  export            write a session's trials (csv, kerneltuner, t4) or a ladder of sessions in the\n"
-                 "                    formats deployments load (dejavu, vllm, triton-cache)\n"
+                 "                    formats deployments load (dejavu, vllm, sglang, triton-cache)\n"
                  "  space             check a configuration-space file and count its valid configurations\n"
                  "  bench-strategies  score search strategies on recorded landscapes\n"
                  "  ladder            tune one session per problem key, warm-started; --coverage reports a ladder\n"
                  "  bundle            create, inspect, verify, import or merge portable bundles of sessions and exports\n"
+                 "  compare           GPUs side by side: portability matrix, rank correlations, the most portable\n"
+                 "                    configuration of sessions or datasets; --export-default writes it\n"
                  "  help [COMMAND]    this list, or a command's options\n\n"
                  "exit status: 0 ok; 1 a failure while running; 2 bad usage or input (nothing written);\n"
                  "3 a session ran but no configuration succeeded; 130, 143 stopped by Ctrl-C, SIGTERM (resumable)\n");
@@ -66,6 +68,8 @@ int Cli::run(const QStringList& arguments)
         return ladder(rest);
     if (command == QLatin1String("bundle"))
         return bundle(rest);
+    if (command == QLatin1String("compare"))
+        return compare(rest);
     err(QStringLiteral("unknown command '%1'").arg(command));
     return usage(false);
 }

@@ -21,18 +21,19 @@ int Cli::exportTrials(const QStringList& args)
     p.addOption(databaseOption(QStringLiteral("Result database.")));
     p.addOption({QStringLiteral("format"), QStringLiteral("%1 (docs/exports.md).").arg(allFormats.join(QStringLiteral(", "))), QStringLiteral("FORMAT")});
     p.addOption({QStringLiteral("out"), QStringLiteral("Output file (.gz compresses; - is standard output); for dejavu, vllm and triton-cache "
-                                                       "the directory to write into (triton-cache: the deployment's TRITON_CACHE_DIR). "
+                                                       "the directory to write into (triton-cache: the deployment's TRITON_CACHE_DIR; sglang: SGLANG_MOE_CONFIG_DIR). "
                                                        "Only regular files are written: a device, FIFO, socket or symbolic link is refused."), QStringLiteral("PATH")});
-    p.addOption({QStringLiteral("session"), QStringLiteral("Session id (default: the newest). dejavu and vllm: repeat it for each problem key "
+    p.addOption({QStringLiteral("session"), QStringLiteral("Session id (default: the newest). dejavu, vllm, sglang: repeat it for each problem key "
                                                            "or give a list 1,2,3 (default: every session of the newest session's kernel and GPU)."), QStringLiteral("ID")});
     p.addOption({QStringLiteral("deployment"), QStringLiteral("dejavu, triton-cache: the Python-side values, as kernels/triton/deployment.py prints them (docs/exports.md)."), QStringLiteral("FILE.json")});
-    p.addOption({QStringLiteral("experts"), QStringLiteral("vllm: number of experts E."), QStringLiteral("E")});
-    p.addOption({QStringLiteral("n"), QStringLiteral("vllm: intermediate size per shard N."), QStringLiteral("N")});
-    p.addOption({QStringLiteral("dtype"), QStringLiteral("vllm: fp8_w8a8, int8_w8a16, ... (none for fp16/bf16)."), QStringLiteral("NAME")});
-    p.addOption({QStringLiteral("block-shape"), QStringLiteral("vllm: block quantisation shape, e.g. 128,128."), QStringLiteral("N,K")});
-    p.addOption({QStringLiteral("device-name"), QStringLiteral("vllm: GPU name (default: the sessions' GPU)."), QStringLiteral("NAME")});
-    p.addOption({QStringLiteral("triton-version"), QStringLiteral("vllm: recorded as triton_version."), QStringLiteral("V")});
-    p.addOption({QStringLiteral("key-position"), QStringLiteral("vllm: position of M in the session problem (default 0)."), QStringLiteral("POS")});
+    p.addOption({QStringLiteral("experts"), QStringLiteral("vllm, sglang: number of experts E."), QStringLiteral("E")});
+    p.addOption({QStringLiteral("n"), QStringLiteral("vllm, sglang: intermediate size per shard N, as the file name carries it."), QStringLiteral("N")});
+    p.addOption({QStringLiteral("dtype"), QStringLiteral("vllm, sglang: fp8_w8a8, int8_w8a16, ... (none for fp16/bf16)."), QStringLiteral("NAME")});
+    p.addOption({QStringLiteral("block-shape"), QStringLiteral("vllm, sglang: block quantisation shape, e.g. 128,128."), QStringLiteral("N,K")});
+    p.addOption({QStringLiteral("device-name"), QStringLiteral("vllm, sglang: GPU name (default: the sessions' GPU)."), QStringLiteral("NAME")});
+    p.addOption({QStringLiteral("triton-version"), QStringLiteral("vllm: recorded as triton_version. sglang: the folder's Triton version "
+                                                                  "when the sessions' toolchain records none."), QStringLiteral("V")});
+    p.addOption({QStringLiteral("key-position"), QStringLiteral("vllm, sglang: position of M in the session problem (default 0)."), QStringLiteral("POS")});
     p.addOption({QStringLiteral("force"), QStringLiteral("Replace an existing file with different content (an identical one is always accepted).")});
     if (!parse(p, args, QStringLiteral("Write the trials of a session, or a deployment's tuned configs.")))
         return kBadInput;
@@ -62,13 +63,13 @@ int Cli::exportTrials(const QStringList& args)
     // with the first session (SessionExport reads them).
     if (SessionExport::needsDeployment(format))
         options.deploymentFile = p.value(QStringLiteral("deployment"));
-    if (format == QLatin1String("vllm")) {
+    if (format == QLatin1String("vllm") || format == QLatin1String("sglang")) {
         qint64 e = 0, n = 0, keyPosition = 0;
         if (!intOption(p, QStringLiteral("experts"), 1, e) || !intOption(p, QStringLiteral("n"), 1, n)
             || !intOption(p, QStringLiteral("key-position"), 0, keyPosition))
             return kBadInput;
         if (e == 0 || n == 0) {
-            err(QStringLiteral("--experts and --n are required for --format vllm"));
+            err(QStringLiteral("--experts and --n are required for --format %1").arg(format));
             return kBadInput;
         }
         options.keyPosition = int(keyPosition);

@@ -5,7 +5,9 @@
 #include "device/DeviceRegistry.h"
 #include "device/ReplayDevice.h"
 #include "export/DejavuExporter.h"
+#include "export/SglangConfigExporter.h"
 #include "export/TrialExporter.h"
+#include "export/TritonCacheSharing.h"
 #include "export/TuningLadder.h"
 
 #include <QFile>
@@ -21,10 +23,13 @@ namespace {
 const QString kDejavu = QStringLiteral("dejavu");
 const QString kVllm = QStringLiteral("vllm");
 const QString kTritonCache = QStringLiteral("triton-cache");
+const QString kSglang = QStringLiteral("sglang");
+/// vLLM and sglang: one fused-MoE layer's file, entries by batch size M.
+bool isMoeFormat(const QString& format) { return format == kVllm || format == kSglang; }
 } // namespace
 
 QStringList SessionExport::trialFormats() { return TrialExporter::formats(); }
-QStringList SessionExport::deploymentFormats() { return {kDejavu, kVllm, kTritonCache}; }
+QStringList SessionExport::deploymentFormats() { return {kDejavu, kVllm, kSglang, kTritonCache}; }
 QStringList SessionExport::formats() { return trialFormats() + deploymentFormats(); }
 bool SessionExport::isDeploymentFormat(const QString& format) { return deploymentFormats().contains(format); }
 bool SessionExport::needsDeployment(const QString& format) { return format == kDejavu || format == kTritonCache; }
@@ -92,17 +97,20 @@ Result<void> SessionExport::prepare()
         return bad(QStringLiteral("%1 writes a folder; only %2 stream to standard output (-)").arg(format, trialFormats().join(QStringLiteral(", "))));
     if (!isDeploymentFormat(format) && m_options.sessionIds.size() > 1)
         return bad(QStringLiteral("%1 exports one session; %2 are selected").arg(format).arg(m_options.sessionIds.size()));
-    if (format == kVllm) {
+    if (isMoeFormat(format)) {
         if (m_options.vllm.experts < 1 || m_options.vllm.n < 1)
-            return bad(QStringLiteral("vllm: the number of experts E and the size N must be given"));
+            return bad(QStringLiteral("%1: the number of experts E and the size N must be given").arg(format));
         if (m_options.keyPosition < 0)
-            return bad(QStringLiteral("vllm: the key position must be >= 0"));
+            return bad(QStringLiteral("%1: the key position must be >= 0").arg(format));
         // The file's name (dtype, block shape) is checked before any session is compared with it.
         VllmMoeTarget named = m_options.vllm;
         if (named.deviceName.isEmpty())
             named.deviceName = QStringLiteral("GPU");
-        if (auto name = VllmConfigExporter::fileName(named); !name)
+        if (auto name = format == kVllm ? VllmConfigExporter::fileName(named) : SglangConfigExporter::fileName(named); !name)
             return bad(name.error());
+        if (format == kSglang && !named.tritonVersion.isEmpty())
+            if (auto folder = SglangConfigExporter::versionFolder(named.tritonVersion); !folder)
+                return bad(folder.error());
     }
     if (needsDeployment(format) && !m_options.deploymentFile.isEmpty()) {
         QFile f(m_options.deploymentFile);
@@ -213,13 +221,16 @@ Result<QString> SessionExport::writeLadder(const TuningLadder& ladder, const Lad
         VllmMoeTarget target = m_options.vllm;
         if (target.deviceName.isEmpty())
             target.deviceName = ladder.deviceName();
+        if (format == kSglang)
+            target.tritonVersion = m_sglangTriton;
         QVector<VllmEntry> entries;
         for (const LadderRung& r : rungs)
             entries.append(VllmEntry{r.key, r.config, r.measurement, deviceOf.value(r.key), r.origin});
-        auto json = VllmConfigExporter::render(target, entries);
+        auto json = format == kVllm ? VllmConfigExporter::render(target, entries) : SglangConfigExporter::render(target, entries);
         if (!json)
             return bad(json.error());
-        written = VllmConfigExporter::write(target, entries, m_options.out, m_options.force);
+        written = format == kVllm ? VllmConfigExporter::write(target, entries, m_options.out, m_options.force)
+                                  : SglangConfigExporter::write(target, entries, m_options.out, m_options.force);
     }
     if (!written) {
         // An existing different file, a device or a link in the way is a refusal (nothing
@@ -231,10 +242,35 @@ Result<QString> SessionExport::writeLadder(const TuningLadder& ladder, const Lad
     return written;
 }
 
+Result<void> SessionExport::sglangTriton(const SessionRecord& record, const QString& origin)
+{
+    // sglang keeps one folder per Triton version: every session must have run on the one the
+    // folder names. A replay records none; then --triton-version must say it.
+    const QString recorded = SglangConfigExporter::tritonVersionOf(record.device.toolchain);
+    if (recorded.isEmpty()) {
+        if (m_sglangTriton.isEmpty())
+            return bad(QStringLiteral("%1: sglang keeps one config folder per Triton version, and this session's toolchain ('%2') "
+                                      "records none; give the deployment's with --triton-version")
+                           .arg(origin, clip(record.device.toolchain)));
+        return {};
+    }
+    if (!m_sglangTriton.isEmpty() && m_sglangTriton != recorded)
+        return bad(QStringLiteral("%1 ran on Triton %2, but %3 %4: sglang looks entries up in the folder of its own Triton version; "
+                                  "export the sessions of each version separately")
+                       .arg(origin, clip(recorded),
+                            m_sglangTritonFrom.isEmpty() ? QStringLiteral("--triton-version is") : m_sglangTritonFrom + QStringLiteral(" ran on"),
+                            clip(m_sglangTriton)));
+    m_sglangTriton = recorded;
+    m_sglangTritonFrom = origin;
+    return {};
+}
+
 Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, const QVector<qint64>& ids)
 {
     const QString& format = m_options.format;
     // One ladder rung per problem key: the fastest ok, verified trial over the sessions of that key.
+    m_sglangTriton = m_options.vllm.tritonVersion;
+    m_sglangTritonFrom.clear();
     TuningLadder ladder;
     LadderKeys keys;
     QMap<qint64, QStringList>& keyValues = keys.keyValues;
@@ -249,18 +285,24 @@ Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, con
         const SessionRecord& record = loaded.value().first;
         const QVector<Trial>& trials = loaded.value().second;
         const QString origin = QStringLiteral("session %1 (%2, problem %3)").arg(id).arg(clip(record.kernel), clip(record.problem));
-        if (format == kVllm) {
-            // vLLM's file is for one fused-MoE layer: each session must be that kernel, with the
+        if (isMoeFormat(format)) {
+            // vLLM's (and sglang's) file is for one fused-MoE layer: each session must be that kernel, with the
             // file's E and N, and all of them the same K, topk and dtype (only M varies).
             auto moe = VllmConfigExporter::moeProblem(record.kernel, record.problem);
             if (!moe)
                 return bad(QStringLiteral("%1: %2").arg(origin, moe.error()));
-            if (auto fits = VllmConfigExporter::checkLayer(m_options.vllm, moe.value()); !fits)
+            if (auto fits = format == kVllm ? VllmConfigExporter::checkLayer(m_options.vllm, moe.value())
+                                            : SglangConfigExporter::checkLayer(m_options.vllm, moe.value());
+                !fits)
                 return bad(QStringLiteral("%1: %2").arg(origin, fits.error()));
             if (layer && (layer->k != moe->k || layer->topk != moe->topk || layer->dtype != moe->dtype))
                 return bad(QStringLiteral("%1: K=%2, topk=%3, dtype %4, but the first session tuned K=%5, topk=%6, dtype %7; one file holds one layer")
                                .arg(origin).arg(moe->k).arg(moe->topk).arg(clip(moe->dtype)).arg(layer->k).arg(layer->topk).arg(clip(layer->dtype)));
             layer = moe.value();
+            if (format == kSglang) {
+                if (auto recorded = sglangTriton(record, origin); !recorded)
+                    return Error{recorded.error()};
+            }
         }
         QStringList values;
         const QVector<int> positions = format == kDejavu ? m_dejavu.keyFromProblem
@@ -279,7 +321,8 @@ Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, con
         const QString keyText = values.join(QStringLiteral(", "));
         if (const auto other = problemOf.constFind(keyText); other != problemOf.cend() && other->first != record.problem) {
             const QStringList names = format == kDejavu ? m_dejavu.keys : format == kTritonCache ? m_triton.keyNames : QStringList{QStringLiteral("M")};
-            const QString consumer = format == kDejavu ? QStringLiteral("triton-dejavu") : format == kTritonCache ? QStringLiteral("Triton's autotuner") : QStringLiteral("vLLM");
+            const QString consumer = format == kDejavu ? QStringLiteral("triton-dejavu") : format == kTritonCache ? QStringLiteral("Triton's autotuner")
+                                   : format == kSglang ? QStringLiteral("sglang") : QStringLiteral("vLLM");
             return bad(QStringLiteral("%1 and session %2 (problem %3) give the same key (%4) = (%5): %6 cannot tell the two problems apart; "
                                       "export one of them")
                            .arg(origin).arg(other->second).arg(clip(other->first), names.join(QStringLiteral(", ")), keyText, consumer));
@@ -306,6 +349,8 @@ Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, con
             return bad(added.error());
         keyValues.insert(key, values);
         deviceOf.insert(key, record.device.name);
+        if (!keys.kernelProblem.contains(key))
+            keys.kernelProblem.insert(key, {record.kernel, record.problem});
         // A replayed session has its whole landscape at hand: the coverage then says what each
         // tuned entry costs against the key's true best. The stored id is data: openRecorded()
         // reads a recorded landscape or nothing, and never starts a worker the store names.
@@ -325,9 +370,18 @@ Result<SessionExportSummary> SessionExport::exportLadder(ResultStore& store, con
     if (!written)
         return Error{written.error()};
     summary.written = written.value();
-    // Triton's cache, like dejavu, only answers exact keys; vLLM takes the nearest M.
-    const auto lookup = format == kVllm ? TuningLadder::Lookup::Nearest : TuningLadder::Lookup::Exact;
-    summary.coverageLookup = format == kVllm ? QStringLiteral("nearest M") : QStringLiteral("exact key");
+    if (format == kTritonCache) {
+        // Written, and usable as it is; but GPUs of the same architecture will use it too.
+        QVector<SharedCacheEntry> shared;
+        for (const LadderRung& r : rungs)
+            shared.append(SharedCacheEntry{r.key, keys.kernelProblem.value(r.key).first, keys.kernelProblem.value(r.key).second, r.config});
+        const QStringList sharing = TritonCacheSharing::warnings(store, ladder.deviceName(), shared);
+        m_warnings += sharing;
+        summary.warnings += sharing;
+    }
+    // Triton's cache, like dejavu, only answers exact keys; vLLM and sglang take the nearest M.
+    const auto lookup = isMoeFormat(format) ? TuningLadder::Lookup::Nearest : TuningLadder::Lookup::Exact;
+    summary.coverageLookup = isMoeFormat(format) ? QStringLiteral("nearest M") : QStringLiteral("exact key");
     summary.coverage = TuningLadder::coverageTable(ladder.coverage(TuningLadder::powersOfTwo(1, rungs.last().key), lookup));
     return summary;
 }

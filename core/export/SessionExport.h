@@ -19,7 +19,7 @@ namespace dv {
 /// What to export from a result store (docs/exports.md): the trial formats write one session,
 /// the deployment formats a ladder of sessions, one tuned entry per problem key.
 struct SessionExportOptions {
-    QString format;               ///< csv, kerneltuner, dejavu, vllm, triton-cache
+    QString format;               ///< csv, kerneltuner, dejavu, vllm, sglang, triton-cache
     /// Empty: the newest session; for the deployment formats every session of the newest
     /// session's kernel and GPU (oldest first).
     QVector<qint64> sessionIds;
@@ -27,9 +27,10 @@ struct SessionExportOptions {
     /// dejavu, triton-cache: the Python-side values as kernels/triton/deployment.py prints them;
     /// empty: those the Triton worker stored with the first session (`device.details.deployment`).
     QString deploymentFile;
-    /// vllm: E, N, dtype, block shape, triton version; an empty device name means the sessions' GPU.
+    /// vllm, sglang: E, N, dtype, block shape, triton version (sglang: the folder's, when the
+    /// sessions' toolchain records none); an empty device name means the sessions' GPU.
     VllmMoeTarget vllm;
-    int keyPosition = 0;          ///< vllm: position of M in each session's problem
+    int keyPosition = 0;          ///< vllm, sglang: position of M in each session's problem
     bool force = false;           ///< replace an existing file with different content (every format)
 };
 
@@ -91,10 +92,14 @@ private:
         QMap<qint64, QStringList> keyValues;
         QMap<qint64, QVector<qint64>> tritonKeys;
         QMap<qint64, QString> deviceOf;
+        QMap<qint64, std::pair<QString, QString>> kernelProblem; ///< the first session's kernel and problem
     };
     /// Renders the ladder's rungs in the deployment format and writes them; the summary gets the
     /// warnings and files. Errors come classified (bad input or failure).
     Result<QString> writeLadder(const TuningLadder& ladder, const LadderKeys& keys, SessionExportSummary& summary);
+    /// sglang: checks the Triton version `record`'s toolchain records against the one already
+    /// chosen (--triton-version or an earlier session) and keeps it.
+    Result<void> sglangTriton(const SessionRecord& record, const QString& origin);
 
     SessionExportOptions m_options;
     bool m_prepared = false;
@@ -104,6 +109,8 @@ private:
     TritonCacheDeployment m_triton;
     Failure m_failure = Failure::None;
     QStringList m_warnings;
+    QString m_sglangTriton;     ///< sglang: the Triton version of the folder
+    QString m_sglangTritonFrom; ///< the session it was read from (empty: --triton-version)
 };
 
 } // namespace dv

@@ -48,8 +48,9 @@ QString configText(const QJsonObject& config)
 
 bool isPowerOfTwo(qint64 v) { return v > 0 && (v & (v - 1)) == 0; }
 
-/// The entry's body in vLLM's names and order, or why the kernel could not launch with it.
-Result<QVector<QPair<QString, qint64>>> vllmConfig(const QJsonObject& config, const QString& who)
+} // namespace
+
+Result<VllmFields> VllmConfigExporter::entryFields(const QJsonObject& config, const QString& who)
 {
     QMap<QString, qint64> values;
     for (auto it = config.begin(); it != config.end(); ++it) {
@@ -65,7 +66,7 @@ Result<QVector<QPair<QString, qint64>>> vllmConfig(const QJsonObject& config, co
             return Error{QStringLiteral("%1: '%2' is given twice (as %2 and an alias)").arg(who, name)};
         values.insert(name, qint64(d));
     }
-    QVector<QPair<QString, qint64>> out;
+    VllmFields out;
     for (const QString& k : VllmConfigExporter::requiredKeys()) {
         if (!values.contains(k))
             return Error{QStringLiteral("%1: the configuration has no '%2'; vLLM's kernel needs it").arg(who, k)};
@@ -81,7 +82,19 @@ Result<QVector<QPair<QString, qint64>>> vllmConfig(const QJsonObject& config, co
     return out;
 }
 
-} // namespace
+QByteArray VllmConfigExporter::bodyText(const QMap<qint64, VllmFields>& body, const QString& tritonVersion)
+{
+    QStringList members;
+    if (!tritonVersion.isEmpty())
+        members.append(QStringLiteral("    \"triton_version\": ") + python::jsonString(tritonVersion));
+    for (auto it = body.begin(); it != body.end(); ++it) {
+        QStringList fields;
+        for (const auto& [k, v] : it.value())
+            fields.append(QStringLiteral("        \"%1\": %2").arg(k).arg(v));
+        members.append(QStringLiteral("    \"%1\": {\n%2\n    }").arg(it.key()).arg(fields.join(QStringLiteral(",\n"))));
+    }
+    return (QStringLiteral("{\n") + members.join(QStringLiteral(",\n")) + QStringLiteral("\n}\n")).toUtf8();
+}
 
 bool VllmConfigExporter::isFusedMoeKernel(const QString& kernel)
 {
@@ -173,57 +186,64 @@ Result<QString> VllmConfigExporter::fileName(const VllmMoeTarget& t)
     return QString(name + QStringLiteral(".json"));
 }
 
-Result<QByteArray> VllmConfigExporter::render(const VllmMoeTarget& t, const QVector<VllmEntry>& entries)
+Result<QMap<qint64, VllmFields>> VllmConfigExporter::collect(const QVector<VllmEntry>& entries, const QString& fileDevice,
+                                                             QString (*deviceForFile)(const QString&), const QString& consumer)
 {
-    const auto name = fileName(t);
-    if (!name)
-        return Error{name.error()};
     if (entries.isEmpty())
         return Error{QStringLiteral("nothing to export: no tuned batch size")};
-    QMap<qint64, QVector<QPair<QString, qint64>>> body;
+    QMap<qint64, VllmFields> body;
     QMap<qint64, QString> origins;
     for (const VllmEntry& e : entries) {
         const QString who = e.origin.isEmpty() ? QStringLiteral("M=%1").arg(e.m) : e.origin;
         if (e.m < 1)
-            return Error{QStringLiteral("%1: M = %2; vLLM keys are batch sizes >= 1").arg(who).arg(e.m)};
+            return Error{QStringLiteral("%1: M = %2; %3 keys are batch sizes >= 1").arg(who).arg(e.m).arg(consumer)};
         if (e.measurement.status != Status::Ok || !std::isfinite(e.measurement.objectiveMs))
             return Error{QStringLiteral("%1: the configuration %2 has status '%3'; only ok configurations can be exported")
                              .arg(who, configText(e.config), statusName(e.measurement.status))};
         if (!TuningLadder::isExportable(e.measurement))
             return Error{QStringLiteral("%1: the configuration %2 was never verified against the reference output; only "
                                         "verified configurations can be exported").arg(who, configText(e.config))};
-        if (deviceNameForFile(e.deviceName) != deviceNameForFile(t.deviceName))
-            return Error{QStringLiteral("%1: measured on '%2', but the file is for '%3': vLLM on that GPU would not load it")
-                             .arg(who, e.deviceName, t.deviceName)};
+        if (deviceForFile(e.deviceName) != deviceForFile(fileDevice))
+            return Error{QStringLiteral("%1: measured on '%2', but the file is for '%3': %4 on that GPU would not load it")
+                             .arg(who, e.deviceName, fileDevice, consumer)};
         if (origins.contains(e.m))
             return Error{QStringLiteral("%1: M = %2 is already given by %3").arg(who).arg(e.m).arg(origins.value(e.m))};
-        auto config = vllmConfig(e.config, who);
+        auto config = entryFields(e.config, who);
         if (!config)
             return Error{config.error()};
         body.insert(e.m, config.value());
         origins.insert(e.m, who);
     }
-    QStringList members;
-    if (!t.tritonVersion.isEmpty())
-        members.append(QStringLiteral("    \"triton_version\": ") + python::jsonString(t.tritonVersion));
-    for (auto it = body.begin(); it != body.end(); ++it) {
-        QStringList fields;
-        for (const auto& [k, v] : it.value())
-            fields.append(QStringLiteral("        \"%1\": %2").arg(k).arg(v));
-        members.append(QStringLiteral("    \"%1\": {\n%2\n    }").arg(it.key()).arg(fields.join(QStringLiteral(",\n"))));
-    }
-    const QByteArray json = (QStringLiteral("{\n") + members.join(QStringLiteral(",\n")) + QStringLiteral("\n}\n")).toUtf8();
+    return body;
+}
 
+Result<void> VllmConfigExporter::checkReadBack(const QMap<qint64, VllmFields>& body, const QMap<qint64, QJsonObject>& back,
+                                               const QString& name)
+{
+    if (back.size() != body.size())
+        return Error{QStringLiteral("%1: %2 entries written but %3 read back").arg(name).arg(body.size()).arg(back.size())};
+    for (auto it = body.begin(); it != body.end(); ++it)
+        for (const auto& [k, v] : it.value())
+            if (back.value(it.key()).value(k).toDouble() != double(v))
+                return Error{QStringLiteral("%1: M=%2 %3 does not read back").arg(name).arg(it.key()).arg(k)};
+    return {};
+}
+
+Result<QByteArray> VllmConfigExporter::render(const VllmMoeTarget& t, const QVector<VllmEntry>& entries)
+{
+    const auto name = fileName(t);
+    if (!name)
+        return Error{name.error()};
+    auto body = collect(entries, t.deviceName, &deviceNameForFile, QStringLiteral("vLLM"));
+    if (!body)
+        return Error{body.error()};
+    const QByteArray json = bodyText(body.value(), t.tritonVersion);
     // Read back as vLLM does and check every entry survived unchanged.
     auto back = parse(json, name.value());
     if (!back)
         return Error{back.error()};
-    if (back->size() != body.size())
-        return Error{QStringLiteral("%1: %2 entries written but %3 read back").arg(name.value()).arg(body.size()).arg(back->size())};
-    for (auto it = body.begin(); it != body.end(); ++it)
-        for (const auto& [k, v] : it.value())
-            if (back->value(it.key()).value(k).toDouble() != double(v))
-                return Error{QStringLiteral("%1: M=%2 %3 does not read back").arg(name.value()).arg(it.key()).arg(k)};
+    if (auto same = checkReadBack(body.value(), back.value(), name.value()); !same)
+        return Error{same.error()};
     return json;
 }
 

@@ -42,6 +42,9 @@ struct VllmEntry {
     QString origin;             ///< for messages
 };
 
+/// One entry's body: vLLM's names and order, each value an integer.
+using VllmFields = QVector<QPair<QString, qint64>>;
+
 /// Writes the JSON files vLLM's fused MoE layer loads from VLLM_TUNED_CONFIG_FOLDER or its
 /// configs/ directory: name and body as vLLM derives and reads them, refusing what it would
 /// not find or could not use.
@@ -61,6 +64,19 @@ public:
     static QString deviceNameForFile(const QString& deviceName);
     /// E=..,N=..,device_name=..[,dtype=..][,block_shape=[..]].json, or why it cannot be.
     static Result<QString> fileName(const VllmMoeTarget& target);
+    /// One configuration in vLLM's names (aliases resolved) and order, or why the kernel could not
+    /// launch with it (`who` names it in the message). sglang's files take the same entries.
+    static Result<VllmFields> entryFields(const QJsonObject& config, const QString& who);
+    /// {"<M>": {...}, ...} by ascending M in json.dump(indent=4) layout, with "triton_version"
+    /// first when given (vLLM drops it; sglang would fail on it, so it passes none).
+    static QByteArray bodyText(const QMap<qint64, VllmFields>& body, const QString& tritonVersion);
+    /// The entries by M, each checked (ok and verified, measured on the file's GPU as
+    /// `deviceForFile` names it, one per M, vLLM's parameters); `consumer` names the program in
+    /// messages. sglang's exporter uses the same rules with its own device naming.
+    static Result<QMap<qint64, VllmFields>> collect(const QVector<VllmEntry>& entries, const QString& fileDevice,
+                                                    QString (*deviceForFile)(const QString&), const QString& consumer);
+    /// Whether `back` (a written body read back) holds exactly `body`.
+    static Result<void> checkReadBack(const QMap<qint64, VllmFields>& body, const QMap<qint64, QJsonObject>& back, const QString& name);
     /// The file's body: {"<M>": {...}, ...} by ascending M (json.dump(indent=4) layout).
     static Result<QByteArray> render(const VllmMoeTarget& target, const QVector<VllmEntry>& entries);
     /// Reads a body with vLLM's rules (drop "triton_version", int() every key).

@@ -1,16 +1,16 @@
 #include "views/ComparisonView.h"
 
 #include "analysis/LandscapeGrid.h"
+#include "analysis/LandscapeSource.h"
 #include "analysis/Portability.h"
-#include "analysis/TrialLandscape.h"
 #include "device/DeviceRegistry.h"
-#include "device/ReplayDevice.h"
 #include "models/PortabilityModel.h"
 #include "session/ResultStore.h"
-#include "session/StoredSession.h"
 #include "theme/PlotTheme.h"
 #include "theme/SlowdownColors.h"
+#include "views/DatasetLabels.h"
 #include "views/LandscapeView.h"
+#include "views/PortableConfigPanel.h"
 #include "views/ValueText.h"
 
 #include <QComboBox>
@@ -60,26 +60,6 @@ void fitSections(QHeaderView* header)
     header->setMinimumSectionSize(std::max(widest, 40));
 }
 
-// "replay:kerneltuner/convolution_A100" -> "convolution_A100": the file name says the GPU.
-QString datasetName(const QString& id)
-{
-    return id.section(QLatin1Char('/'), -1);
-}
-
-// The GPU part of dataset names that share a prefix ("convolution_A100" -> "A100"), so the matrix
-// headers stay narrow; names without a shared prefix are kept whole.
-QString commonPrefix(const QStringList& names)
-{
-    if (names.size() < 2)
-        return {};
-    QString prefix = names.front();
-    for (const QString& n : names)
-        while (!n.startsWith(prefix))
-            prefix.chop(1);
-    const int cut = int(prefix.lastIndexOf(QLatin1Char('_')));
-    return cut < 0 ? QString() : prefix.left(cut + 1);
-}
-
 } // namespace
 
 ComparisonView::ComparisonView(QWidget* parent)
@@ -93,6 +73,7 @@ ComparisonView::ComparisonView(QWidget* parent)
     , m_gpuA(new QComboBox(this))
     , m_gpuB(new QComboBox(this))
     , m_scatter(new QCustomPlot(this))
+    , m_portable(new PortableConfigPanel(this))
 {
     setWindowTitle(tr("Compare GPUs — Deja Vu Studio"));
     m_kernel->setObjectName(QStringLiteral("comparisonKernelCombo"));
@@ -155,8 +136,12 @@ ComparisonView::ComparisonView(QWidget* parent)
     m_scatter->graph(0)->setLineStyle(QCPGraph::lsNone);
     m_scatter->graph(0)->setScatterStyle(scatterStyle(palette(), 0));
 
+    // The most portable configuration beside the matrix it summarises.
+    auto* matrixRow = new QSplitter(Qt::Horizontal, this);
+    matrixRow->addWidget(matrixBox);
+    matrixRow->addWidget(m_portable);
     auto* tables = new QSplitter(Qt::Vertical, this);
-    tables->addWidget(matrixBox);
+    tables->addWidget(matrixRow);
     tables->addWidget(bestBox);
     // The matrix has a handful of rows; the parameter diff needs the height (13 rows for convolution).
     tables->setStretchFactor(1, 1);
@@ -354,32 +339,21 @@ const Landscape* ComparisonView::landscape(const QString& id)
     auto it = m_loaded.find(id);
     if (it != m_loaded.end())
         return &it.value();
+    // A stored session: its trials over the space it ran on; a dataset: its recorded landscape.
+    // Core opens both the way `dejavu-tune compare` does, never starting a process.
+    Result<Landscape> loaded = Error{QString()};
     if (id.startsWith(kSessionPrefix)) {
-        // A stored session: its trials over the space it ran on (the recorded device's exact
-        // valid set when it is a replay, else the stored space file).
-        const qint64 sessionId = id.mid(kSessionPrefix.size()).toLongLong();
         auto store = ResultStore::openForReading(m_databasePath);
-        if (!store) {
-            m_message->setText(store.error());
-            return nullptr;
-        }
-        auto stored = StoredSession::open(*store.value(), sessionId);
-        if (!stored || !stored->spaceError.isEmpty()) {
-            m_message->setText(stored ? stored->spaceError : stored.error());
-            return nullptr;
-        }
-        return &m_loaded
-                    .insert(id, TrialLandscape::build(m_labelOf.value(id, id), stored->record.device.name, stored->space,
-                                                      stored->trials))
-                    .value();
+        loaded = store ? LandscapeSource::session(*store.value(), id.mid(kSessionPrefix.size()).toLongLong(), m_labelOf.value(id, id))
+                       : Result<Landscape>(Error{store.error()});
+    } else {
+        loaded = LandscapeSource::dataset(id, m_labelOf.value(id, id));
     }
-    auto device = DeviceRegistry::open(id);
-    auto* replay = device ? dynamic_cast<ReplayDevice*>(device.value().get()) : nullptr;
-    if (!replay) {
-        m_message->setText(device ? tr("%1 is not a recorded landscape").arg(id) : device.error());
+    if (!loaded) {
+        m_message->setText(loaded.error());
         return nullptr;
     }
-    return &m_loaded.insert(id, Landscape::fromCache(replay->cache(), m_labelOf.value(id, id))).value();
+    return &m_loaded.insert(id, loaded.value()).value();
 }
 
 void ComparisonView::recompute()
@@ -399,6 +373,7 @@ void ComparisonView::recompute()
         if (m_message->text().isEmpty())
             m_message->setText(portability.error());
     }
+    m_portable->setLandscapes(portability ? m_checked : std::vector<Landscape>{});
     fillBestTable();
     fillPickers();
     drawScatter();

@@ -21,10 +21,11 @@ namespace dv::studio {
 
 class LandscapeView;
 class PortabilityModel;
+class PortableConfigPanel;
 
 /// "GPUs side by side": recorded landscapes of one kernel space on several GPUs, compared through
 /// core's dv::Portability. Shows the portability matrix (the cost of running one GPU's best
-/// configuration on another), each GPU's best configuration with the parameters that differ
+/// configuration on another) with the most portable configuration beside it (PortableConfigPanel), each GPU's best configuration with the parameters that differ
 /// highlighted, and a log-log scatter of two GPUs' times over their common ok configurations with
 /// Spearman's rank correlation. A second tab shows the landscape of each GPU over two parameters
 /// with ONE colour scale for all, so a colour means the same time everywhere. Besides the
@@ -37,6 +38,8 @@ public:
     explicit ComparisonView(QWidget* parent = nullptr);
 
     PortabilityModel* portabilityModel() const { return m_model; }
+    /// The most portable configuration of the checked landscapes, beside the matrix.
+    PortableConfigPanel* portablePanel() const { return m_portable; }
     QListWidget* datasetList() const { return m_datasets; }
     QTableWidget* bestTable() const { return m_best; }
     QCustomPlot* scatter() const { return m_scatter; }
@@ -95,6 +98,7 @@ private:
     QComboBox* m_gpuB;
     QCustomPlot* m_scatter;
     QCPTextElement* m_title;
+    PortableConfigPanel* m_portable;
     bool m_titleWarns = false; ///< the title is a warning (too few common configurations)
     QTabWidget* m_tabs;
     QComboBox* m_landX;

@@ -82,6 +82,7 @@ ExportDialog::ExportDialog(const QString& databasePath, const QVector<SessionRec
         {"kerneltuner", tr("A Kernel Tuner cache file; it loads back as a replay device")},
         {"dejavu", tr("A triton-dejavu storage tree (TRITON_DEJAVU_STORAGE): one tuned entry per problem key of the selected sessions")},
         {"vllm", tr("vLLM's fused-MoE tuned-config file (VLLM_TUNED_CONFIG_FOLDER): one entry per batch size M of the selected sessions")},
+        {"sglang", tr("sglang's fused-MoE tuned-config file in its Triton version's folder (SGLANG_MOE_CONFIG_DIR): one entry per batch size M")},
         {"triton-cache", tr("Triton's own autotune cache (TRITON_CACHE_DIR, Triton >= 3.4, cache_results=True): one file per problem key")},
         {"bundle", tr("A portable tar.gz with the sessions, their trials and best configurations (dejavu-tune bundle import)")},
     };
@@ -229,7 +230,7 @@ void ExportDialog::formatChanged()
     m_pathLabel->setText(directory ? tr("&Directory:") : tr("&File:"));
     m_path->setPlaceholderText(directory ? tr("output directory") : tr("output file (.gz compresses)"));
     m_form->setRowVisible(m_deploymentRow, ExportJob::usesDeployment(format));
-    m_form->setRowVisible(m_vllm, format == QLatin1String("vllm"));
+    m_form->setRowVisible(m_vllm, format == QLatin1String("vllm") || format == QLatin1String("sglang"));
     m_form->setRowVisible(m_force, format != QLatin1String("bundle")); // every export but a bundle needs it to replace a file
     suggestPath();
 }
@@ -272,7 +273,7 @@ void ExportDialog::start()
     job.path = m_path->text().trimmed();
     job.deploymentFile = m_deployment->text().trimmed();
     job.force = m_force->isChecked();
-    if (job.format == QLatin1String("vllm")) {
+    if (job.format == QLatin1String("vllm") || job.format == QLatin1String("sglang")) {
         job.vllm.experts = m_experts->value();
         job.vllm.n = m_n->value();
         job.vllm.dtype = m_dtype->currentText().trimmed();

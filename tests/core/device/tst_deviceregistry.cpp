@@ -199,7 +199,7 @@ void TestDeviceRegistry::sessionExportNeverRunsAStoredDevice()
     QVERIFY(dir.isValid());
     const QString marker = dir.filePath(QStringLiteral("pwned"));
     auto store = test::openStore(dir.filePath(QStringLiteral("hostile.sqlite")));
-    // RMSNorm for the dejavu deployment stored with it, a (made-up) fused MoE layer for vLLM.
+    // RMSNorm for the dejavu deployment stored with it, a (made-up) fused MoE layer for vLLM and sglang.
     const qint64 rmsnorm = storeWithDevice(*store, touching(marker), QStringLiteral("replay:h100/triton_rmsnorm_fp16_rows16_N4096"));
     const QString moeFile = test::writeMadeUpMoeDataset(dir.filePath(QStringLiteral("moe.json")), 1024, 8, 4096, 4096);
     QVERIFY(!moeFile.isEmpty());
@@ -207,7 +207,10 @@ void TestDeviceRegistry::sessionExportNeverRunsAStoredDevice()
 
     SessionExportOptions options;
     options.format = format;
-    options.sessionIds = {format == QLatin1String("vllm") ? moe : rmsnorm};
+    const bool moeFormat = format == QLatin1String("vllm") || format == QLatin1String("sglang");
+    options.sessionIds = {moeFormat ? moe : rmsnorm};
+    if (format == QLatin1String("sglang"))
+        options.vllm.tritonVersion = QStringLiteral("3.4.0"); // a replay records none
     options.out = dir.filePath(SessionExport::isDeploymentFormat(format) ? QStringLiteral("out") : QStringLiteral("out.txt"));
     options.vllm.experts = 8;
     options.vllm.n = 4096;
