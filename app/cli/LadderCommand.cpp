@@ -202,7 +202,10 @@ int Cli::ladder(const QStringList& args)
         err(QStringLiteral("--device: the template '%1' holds no {key}%2").arg(tmpl, param.isEmpty() ? QString() : QStringLiteral(" or {%1}").arg(param)));
         return kBadInput;
     }
-    // Every device opens before the first session starts: a typo in the template costs nothing.
+    // Recorded devices all open before the first session starts: a typo in the template costs
+    // nothing. Workers start key by key (the first one now, so that a wrong template fails before
+    // anything is stored): a worker per key and slot at once would hold every GPU context and
+    // compile pool of the whole ladder for its whole length.
     // Ctrl-C and SIGTERM end every wait from here on; no further key starts after one.
     SignalGuard guard;
     LaunchRequest request;
@@ -215,20 +218,26 @@ int Cli::ladder(const QStringList& args)
     request.simulatedLatencyMs = int(latency);
     // Each key's session runs on every slot (K GPUs, K replays), one key after the other, so that
     // each key still warm-starts from the nearest key already tuned.
-    std::vector<SessionLaunch::SlotGroup> devices;
-    for (qint64 key : keys.value()) {
-        request.deviceId = substitute(tmpl, param, key);
-        auto d = SessionLaunch::openPool(request, guard.flag());
+    auto openKey = [&](qint64 key) -> Result<SessionLaunch::SlotGroup> {
+        LaunchRequest keyRequest = request;
+        keyRequest.deviceId = substitute(tmpl, param, key);
+        auto d = SessionLaunch::openPool(keyRequest, guard.flag());
+        if (!d)
+            return Error{QStringLiteral("key %1: %2").arg(key).arg(d.error())};
+        if (d->size() > 1)
+            return Error{QStringLiteral("key %1: the slots are GPUs of %2 types (%3); one ladder never mixes GPUs: run one per type")
+                             .arg(key).arg(d->size()).arg(SessionLaunch::describe(d.value()))};
+        return d->front();
+    };
+    const bool workers = DeviceRegistry::startsProcess(substitute(tmpl, param, keys->first()));
+    std::vector<SessionLaunch::SlotGroup> devices(size_t(keys->size()));
+    for (int i = 0; i < (workers ? 1 : keys->size()); ++i) {
+        auto d = openKey(keys->at(i));
         if (!d) {
-            err(QStringLiteral("key %1: %2").arg(key).arg(d.error()));
+            err(d.error());
             return guard.caught() ? guard.exitCode() : kBadInput;
         }
-        if (d->size() > 1) {
-            err(QStringLiteral("key %1: the slots are GPUs of %2 types (%3); one ladder never mixes GPUs: run one per type")
-                    .arg(key).arg(d->size()).arg(SessionLaunch::describe(d.value())));
-            return kBadInput;
-        }
-        devices.push_back(d->front());
+        devices[size_t(i)] = d.value();
     }
     QDir().mkpath(QFileInfo(db).absolutePath());
     auto opened = ResultStore::open(db);
@@ -260,7 +269,16 @@ int Cli::ladder(const QStringList& args)
             keyRequest.options.strategyOptions = WarmStart::withPrior({}, prior);
             from = QStringLiteral("warm from key %1 (%2 trials)").arg(nearest).arg(prior.size());
         }
-        const SessionLaunch::SlotGroup& slotDevices = devices[size_t(i)];
+        if (devices[size_t(i)].empty()) {
+            auto d = openKey(key);
+            if (!d) {
+                err(d.error());
+                return guard.caught() ? guard.exitCode() : kFailed;
+            }
+            devices[size_t(i)] = d.value();
+        }
+        const SessionLaunch::SlotGroup slotDevices = std::move(devices[size_t(i)]);
+        devices[size_t(i)].clear(); // the key's workers end with its session
         auto options = SessionLaunch::sessionOptions(keyRequest, *slotDevices.front());
         auto session = options ? Session::create(store, slotDevices.front(), options.value())
                                : Result<std::unique_ptr<Session>>(Error{options.error()});

@@ -460,6 +460,42 @@ class SlotOnCluster(unittest.TestCase):
             self.assertIn("killed by signal 11 (Segmentation fault) during the evaluation", e)
             self.assertIn("illegal memory access", e, "the worker's last words, relayed from the node")
 
+    def test_four_slot_session_with_faults_measures_each_configuration_once(self):
+        # A whole session on four Ray slots (four actors, one fake GPU each) over every configuration
+        # of the test worker's space, with crashing configurations, a worker killed inside its actor
+        # and an actor killed, both mid-trial: every configuration is stored exactly once, the
+        # faults as `crashed`, the killed slots restarted, and the session finishes.
+        trace = os.path.join(self.tmp, "trace")
+        db = os.path.join(self.tmp, "slots.sqlite")
+        device = self.slot_device([], ["--trace", trace, "--delay-ms", "150", "--segv-on", '{"BLOCK":128,"UNROLL":4}'])
+        engine = subprocess.Popen([TUNE, "tune", "--quiet", "--device", device, "--db", db, "--strategy", "grid",
+                                   "--slots", "4", "--remeasure", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  preexec_fn=end_with_parent)
+        try:
+            self.assertTrue(wait_until(lambda: evaluations(trace) >= 8, 90, 0.02), "the session did not get going")
+            self.assertTrue(wait_until(lambda: len(self.cluster.pids("ray::WorkerSlot")) == 4, 30),
+                            self.cluster.pids("ray::WorkerSlot"))
+            os.kill(self.cluster.pids("ray::WorkerSlot")[0], signal.SIGKILL)
+            self.assertTrue(wait_until(lambda: evaluations(trace) >= 24, 120, 0.02), "the session stalled")
+            os.kill(self.worker_pids()[0], signal.SIGKILL)
+            out, _ = engine.communicate(timeout=240)
+            self.assertEqual(engine.returncode, 0, out.decode())
+        finally:
+            if engine.poll() is None:
+                engine.kill()
+                engine.wait()
+        with sqlite3.connect(db) as c:
+            rows = c.execute("SELECT seq, config_key, status FROM trials ORDER BY seq").fetchall()
+            state = c.execute("SELECT state FROM sessions").fetchone()[0]
+        self.assertEqual(state, "finished")
+        self.assertEqual([r[0] for r in rows], list(range(1, 58)), "57 configurations, committed in order")
+        self.assertEqual(len({r[1] for r in rows}), 57, "none measured twice")
+        crashed = [r[1] for r in rows if r[2] == "crashed"]
+        segv = [k for k in crashed if '"BLOCK":128' in k and '"UNROLL":4' in k]
+        self.assertEqual(len(segv), 3, crashed)
+        # A kill mid-trial crashes that trial; one between two trials costs nothing (the slot restarts).
+        self.assertLessEqual(len(crashed), 5, crashed)
+
     def test_engine_sigterm_leaves_no_actor_and_no_worker(self):
         trace = os.path.join(self.tmp, "trace")
         pidfile = os.path.join(self.tmp, "child")
