@@ -1,0 +1,79 @@
+#pragma once
+
+#include "search/BayesianStrategy.h"
+#include "search/Strategy.h"
+
+#include <QJsonObject>
+
+#include <memory>
+#include <vector>
+
+namespace dv {
+
+/// What a refresh decided about the old platform, read back from a history (RefreshStrategy::verdict).
+struct RefreshVerdict {
+    enum class Mode { Seeds, Transfer, Cold };
+    Mode mode = Mode::Seeds;  ///< Seeds: the old best configurations are still being measured
+    QString why;              ///< one line: the agreement figure or the failure that decided the mode
+    double spread = 0;        ///< max/min over the seeds of (time on B / time on A); 0 when unknown
+    bool confirmed = false;   ///< the patience rule holds: nothing more to measure
+};
+
+/// Re-tunes a kernel on a new platform (B) from what an old one (A) knows (`dejavu-tune refresh`):
+///
+/// 1. Seeds: the configurations in option "seeds" (A's best few at this problem key, then the best of
+///    its neighbours in A's ladder) are measured first, in order.
+/// 2. The agreement check, once every seed is measured: A is trusted when every seed A ran
+///    successfully also runs on B and the ratio (time on B / time on A, A's time from option
+///    "prior") varies over the seeds by at most the factor "agreement" (default 1.25). On a platform
+///    A predicts, its best configurations keep their relative times; on another vendor's GPU or a
+///    problem of another shape they scatter (docs/benchmarks.md, "Refresh").
+/// 3. Transfer: bayes warm-started with A's observations ("prior"). Cold: bayes without them (what
+///    A says is misleading), the seeds' measurements kept as observations of B like any others.
+/// 4. Patience: the search ends (propose() returns nothing) once the best time has not improved by
+///    more than "tolerance" (a fraction, default 0.01) in the last "patience" evaluations (default
+///    10) after the seeds; in the cold mode after "coldPatience" (default 3 x patience), since
+///    an uninformed search has longer plateaus. 0 disables the rule (the budget ends the search).
+///
+/// Options beyond those: "bayes" (the inner bayes strategy's options; "prior" is set by the mode).
+/// Not in StrategyFactory::names(): it is what refresh sessions are created with, so that a
+/// stored one is resumed by name, not a strategy to choose by hand.
+class RefreshStrategy : public Strategy {
+public:
+    explicit RefreshStrategy(const QJsonObject& options = {});
+    QString name() const override { return QStringLiteral("refresh"); }
+    void initialize(const ConfigSpace& space, quint64 seed) override;
+    std::vector<qint64> propose(const SearchHistory& history, int maxCount) override;
+    QJsonObject saveState() const override;
+    bool restoreState(const QJsonObject& state) override;
+
+    /// The mode and the patience rule for `history` (deterministic: the seeds' outcomes decide).
+    RefreshVerdict verdict(const SearchHistory& history) const;
+
+    /// "seeds", "transfer" or "cold".
+    static QString modeName(RefreshVerdict::Mode mode);
+
+    static constexpr int kDefaultPatience = 10;
+    static constexpr double kDefaultTolerance = 0.01;
+    static constexpr double kDefaultAgreement = 1.25;
+
+private:
+    RefreshVerdict decide(const SearchHistory& history) const;
+    bool patienceHolds(const SearchHistory& history, int patience) const;
+    void createInner(RefreshVerdict::Mode mode);
+
+    QJsonObject m_options;
+    ConfigSpace m_space;
+    quint64 m_seed = 0;
+    std::vector<qint64> m_seeds;      // seed indices in this space, in order, distinct
+    std::vector<double> m_seedPriorMs; // A's time of each seed at this key; 0 when A has none or it failed there
+    std::vector<bool> m_seedPriorFailed; // A measured the seed here and it failed
+    int m_patience = kDefaultPatience;
+    int m_coldPatience = 3 * kDefaultPatience;
+    double m_tolerance = kDefaultTolerance;
+    double m_agreement = kDefaultAgreement;
+    RefreshVerdict::Mode m_innerMode = RefreshVerdict::Mode::Seeds;
+    std::unique_ptr<BayesianStrategy> m_inner;
+};
+
+} // namespace dv
