@@ -117,6 +117,7 @@ int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
     int seeds = 20, budget = 100, threads = 2;
+    bool coldDesign = true; // --no-cold-design: the cold fallback goes to the model right after the seeds
     QStringList pairs;
     const QStringList args = app.arguments().mid(1);
     for (int i = 0; i < args.size(); ++i) {
@@ -124,6 +125,8 @@ int main(int argc, char** argv)
             seeds = args[++i].toInt();
         else if (args[i] == QLatin1String("--budget") && i + 1 < args.size())
             budget = args[++i].toInt();
+        else if (args[i] == QLatin1String("--no-cold-design"))
+            coldDesign = false;
         else if (args[i] == QLatin1String("--threads") && i + 1 < args.size())
             threads = std::max(1, args[++i].toInt());
         else
@@ -139,8 +142,8 @@ int main(int argc, char** argv)
         pairs.append(QStringLiteral("replay:h100/triton_rmsnorm_fp16_rows4096_N4096=replay:h100/triton_rmsnorm_fp16_rows32768_N4096"));
     }
     const RefreshSettings settings;
-    std::printf("%d seeds (1..%d), budget %d; refresh: %d seeds of A then bayes, patience %d (cold: %d), tolerance %.0f%%, agreement %.2f\n\n",
-                seeds, seeds, budget, settings.seedCount, settings.patience, 3 * settings.patience, settings.tolerance * 100,
+    std::printf("%d seeds (1..%d), budget %d; refresh: %d seeds of A then bayes, patience %d (cold mode: none, the budget), tolerance %.0f%%, agreement %.2f\n\n",
+                seeds, seeds, budget, settings.seedCount, settings.patience, settings.tolerance * 100,
                 settings.agreement);
     std::printf("| A -> B | A's best on B (x B's optimum) | refresh mode (transfer / cold) | refresh: evals to 2%% (median) | "
                 "refresh: within 2%% when stopped | refresh: evals when stopped (median) | cold bayes: evals to 2%% (median) | "
@@ -161,7 +164,9 @@ int main(int argc, char** argv)
         const Landscape a = Landscape::fromCache(da.value()->cache(), ab[0]);
         const Landscape b = Landscape::fromCache(db.value()->cache(), ab[1]);
         const RefreshSource source = sourceOf(a, ab[0]);
-        const QJsonObject options = Refresh::strategyOptions(source, {source}, settings);
+        QJsonObject options = Refresh::strategyOptions(source, {source}, settings);
+        if (!coldDesign)
+            options.insert(QStringLiteral("coldDesign"), false);
         const qint64 aBest = b.space.indexOf(a.space.config(a.bestIndex()));
         const double aBestOnB = aBest >= 0 && b.isOk(aBest) ? b.objectiveMs[size_t(aBest)] / b.bestMs() : kInf;
 

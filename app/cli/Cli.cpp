@@ -25,6 +25,7 @@ int Cli::usage(bool asked)
                  "  bench-strategies  score search strategies on recorded landscapes\n"
                  "  ladder            tune one session per problem key, warm-started; --coverage reports a ladder\n"
                  "  bundle            create, inspect, verify, import or merge portable bundles of sessions and exports\n"
+                 "  refresh           re-tune a ladder (stored sessions or a bundle) on another device from what it knows\n"
                  "  help [COMMAND]    this list, or a command's options\n\n"
                  "exit status: 0 ok; 1 a failure while running; 2 bad usage or input (nothing written);\n"
                  "3 a session ran but no configuration succeeded; 130, 143 stopped by Ctrl-C, SIGTERM (resumable)\n");
@@ -66,6 +67,8 @@ int Cli::run(const QStringList& arguments)
         return ladder(rest);
     if (command == QLatin1String("bundle"))
         return bundle(rest);
+    if (command == QLatin1String("refresh"))
+        return refresh(rest);
     err(QStringLiteral("unknown command '%1'").arg(command));
     return usage(false);
 }

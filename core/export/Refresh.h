@@ -34,7 +34,7 @@ struct RefreshSettings {
     int budget = 100;       ///< evaluations per key at most
     double maxSeconds = 0;  ///< wall time per key at most; 0: none
     int patience = RefreshStrategy::kDefaultPatience;
-    int coldPatience = -1;  ///< -1: 3 x patience
+    int coldPatience = -1;  ///< -1: RefreshStrategy's default (none: a cold search runs to the budget)
     double tolerance = RefreshStrategy::kDefaultTolerance;
     double agreement = RefreshStrategy::kDefaultAgreement;
     int seedCount = 5;      ///< A's best configurations of the key measured first

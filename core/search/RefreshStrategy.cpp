@@ -30,7 +30,7 @@ void RefreshStrategy::initialize(const ConfigSpace& space, quint64 seed)
     m_space = space;
     m_seed = seed;
     m_patience = std::max(0, m_options.value(QLatin1String("patience")).toInt(kDefaultPatience));
-    m_coldPatience = std::max(0, m_options.value(QLatin1String("coldPatience")).toInt(3 * m_patience));
+    m_coldPatience = std::max(0, m_options.value(QLatin1String("coldPatience")).toInt(0));
     m_tolerance = std::max(0.0, m_options.value(QLatin1String("tolerance")).toDouble(kDefaultTolerance));
     m_agreement = std::max(1.0, m_options.value(QLatin1String("agreement")).toDouble(kDefaultAgreement));
     // A's time at this key for each configuration it measured here (the prior).
@@ -147,6 +147,11 @@ void RefreshStrategy::createInner(RefreshVerdict::Mode mode)
     options.remove(QStringLiteral("prior"));
     if (mode == RefreshVerdict::Mode::Transfer && m_options.contains(QLatin1String("prior")))
         options.insert(QStringLiteral("prior"), m_options.value(QLatin1String("prior")));
+    // Cold: the whole space-filling design of a cold search after the seeds (which sit where A
+    // was fast, all in one corner of B's landscape), so the fallback starts as cold bayes does.
+    if (mode == RefreshVerdict::Mode::Cold && !options.contains(QLatin1String("initial"))
+        && m_options.value(QLatin1String("coldDesign")).toBool(true))
+        options.insert(QStringLiteral("initial"), int(m_seeds.size()) + BayesianStrategy::defaultInitialSize(m_space));
     m_inner = std::make_unique<BayesianStrategy>(options);
     m_inner->initialize(m_space, m_seed);
     m_innerMode = mode;

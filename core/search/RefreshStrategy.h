@@ -32,8 +32,9 @@ struct RefreshVerdict {
 ///    A says is misleading), the seeds' measurements kept as observations of B like any others.
 /// 4. Patience: the search ends (propose() returns nothing) once the best time has not improved by
 ///    more than "tolerance" (a fraction, default 0.01) in the last "patience" evaluations (default
-///    10) after the seeds; in the cold mode after "coldPatience" (default 3 x patience), since
-///    an uninformed search has longer plateaus. 0 disables the rule (the budget ends the search).
+///    10) after the seeds. In the cold mode A confirms nothing, so the search ends as a cold one
+///    does, at the budget ("coldPatience", default 0: no patience stop; a cold bayes search has
+///    plateaus of 30 evaluations and more before its last gains). 0 disables a rule.
 ///
 /// Options beyond those: "bayes" (the inner bayes strategy's options; "prior" is set by the mode).
 /// Not in StrategyFactory::names(): it is what refresh sessions are created with, so that a
@@ -69,7 +70,7 @@ private:
     std::vector<double> m_seedPriorMs; // A's time of each seed at this key; 0 when A has none or it failed there
     std::vector<bool> m_seedPriorFailed; // A measured the seed here and it failed
     int m_patience = kDefaultPatience;
-    int m_coldPatience = 3 * kDefaultPatience;
+    int m_coldPatience = 0;
     double m_tolerance = kDefaultTolerance;
     double m_agreement = kDefaultAgreement;
     RefreshVerdict::Mode m_innerMode = RefreshVerdict::Mode::Seeds;
