@@ -117,6 +117,7 @@ int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
     int seeds = 20, budget = 100, threads = 2;
+    QString coldSeeds; // --cold-seeds hidden|observed: whether the cold fallback's model sees the seeds
     bool coldDesign = true; // --no-cold-design: the cold fallback goes to the model right after the seeds
     QStringList pairs;
     const QStringList args = app.arguments().mid(1);
@@ -125,6 +126,8 @@ int main(int argc, char** argv)
             seeds = args[++i].toInt();
         else if (args[i] == QLatin1String("--budget") && i + 1 < args.size())
             budget = args[++i].toInt();
+        else if (args[i] == QLatin1String("--cold-seeds") && i + 1 < args.size())
+            coldSeeds = args[++i];
         else if (args[i] == QLatin1String("--no-cold-design"))
             coldDesign = false;
         else if (args[i] == QLatin1String("--threads") && i + 1 < args.size())
@@ -167,6 +170,8 @@ int main(int argc, char** argv)
         QJsonObject options = Refresh::strategyOptions(source, {source}, settings);
         if (!coldDesign)
             options.insert(QStringLiteral("coldDesign"), false);
+        if (!coldSeeds.isEmpty())
+            options.insert(QStringLiteral("coldSeeds"), coldSeeds);
         const qint64 aBest = b.space.indexOf(a.space.config(a.bestIndex()));
         const double aBestOnB = aBest >= 0 && b.isOk(aBest) ? b.objectiveMs[size_t(aBest)] / b.bestMs() : kInf;
 

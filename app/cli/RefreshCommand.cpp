@@ -59,11 +59,24 @@ bool readSettings(const QCommandLineParser& p, RefreshSettings& s)
 /// A's sessions: from --session of --db, or from --bundle. False after a message.
 bool readSources(const QCommandLineParser& p, const QString& db, QVector<RefreshSource>& sources)
 {
-    const bool bundle = p.isSet(QStringLiteral("bundle")), sessions = p.isSet(QStringLiteral("session"));
-    if (bundle == sessions) {
-        err(bundle ? QStringLiteral("--bundle and --session: give one of them")
-                   : QStringLiteral("--session IDS or --bundle FILE is required (the ladder tuned on the old platform)"));
+    const bool bundle = p.isSet(QStringLiteral("bundle")), sessions = p.isSet(QStringLiteral("session")),
+               datasets = p.isSet(QStringLiteral("dataset"));
+    if (int(bundle) + int(sessions) + int(datasets) != 1) {
+        err(bundle || sessions || datasets ? QStringLiteral("--session, --bundle and --dataset: give one of them")
+                   : QStringLiteral("--session IDS, --bundle FILE or --dataset IDS is required (the ladder tuned on the old platform)"));
         return false;
+    }
+    qint64 position = 0;
+    if (!intOption(p, QStringLiteral("key-position"), 0, position))
+        return false;
+    if (datasets) {
+        auto s = Refresh::fromRecorded(p.value(QStringLiteral("dataset")).split(QLatin1Char(','), Qt::SkipEmptyParts), int(position));
+        if (!s) {
+            err(s.error());
+            return false;
+        }
+        sources = s.value();
+        return true;
     }
     if (bundle) {
         const QString path = p.value(QStringLiteral("bundle"));
@@ -77,9 +90,8 @@ bool readSources(const QCommandLineParser& p, const QString& db, QVector<Refresh
         sources = s.value();
         return true;
     }
-    qint64 position = 0;
     QList<qint64> ids;
-    if (!intOption(p, QStringLiteral("key-position"), 0, position) || !sessionIdsOption(p, ids))
+    if (!sessionIdsOption(p, ids))
         return false;
     auto store = openStoreForReading(db);
     if (!store)
@@ -102,11 +114,13 @@ int Cli::refresh(const QStringList& args)
                                    .arg(defaultDatabase())));
     p.addOption({QStringLiteral("session"), QStringLiteral("The old platform's sessions, one per problem key (list or repeated)."), QStringLiteral("IDS")});
     p.addOption({QStringLiteral("bundle"), QStringLiteral("Instead of --session: the sessions of a bundle (.tar.gz)."), QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("dataset"), QStringLiteral("Instead of --session: recorded landscapes standing in for the old platform's sessions "
+                                                           "(replay ids or dataset paths, comma-separated; never a worker)."), QStringLiteral("IDS")});
     p.addOption({QStringLiteral("from-gpu"), QStringLiteral("--bundle: the GPU whose sessions to refresh from, when it holds several."), QStringLiteral("NAME")});
     p.addOption({QStringLiteral("device"), QStringLiteral("The new platform: a device id (see `dejavu-tune devices`); with several keys a template "
                                                           "in which {key} (or {NAME} of --key-param) is replaced by each key."), QStringLiteral("DEVICE")});
     p.addOption({QStringLiteral("key-param"), QStringLiteral("Name of the key in the device template ({NAME}); default: {key} only."), QStringLiteral("NAME")});
-    p.addOption({QStringLiteral("key-position"), QStringLiteral("--session: position of the key in each session's problem (default 0)."), QStringLiteral("POS")});
+    p.addOption({QStringLiteral("key-position"), QStringLiteral("--session, --dataset: position of the key in each problem (default 0)."), QStringLiteral("POS")});
     p.addOption({QStringLiteral("budget"), QStringLiteral("Evaluations per key at most (default 100)."), QStringLiteral("N")});
     p.addOption({QStringLiteral("time-limit"), QStringLiteral("Wall-time limit per key, seconds."), QStringLiteral("SEC")});
     p.addOption({QStringLiteral("seeds"), QStringLiteral("How many of the old best configurations of each key are measured first (default 5)."), QStringLiteral("N")});

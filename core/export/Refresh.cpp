@@ -1,6 +1,8 @@
 #include "export/Refresh.h"
 
 #include "base/Format.h"
+#include "device/DeviceRegistry.h"
+#include "device/ReplayDevice.h"
 #include "export/TuningLadder.h"
 #include "session/BestTrial.h"
 #include "session/StoredSession.h"
@@ -50,13 +52,48 @@ Result<QVector<RefreshSource>> Refresh::fromStore(ResultStore& store, const QStr
         // The stored device id is data: StoredSession opens a recorded landscape or nothing.
         auto stored = StoredSession::open(store, id);
         if (!stored)
-            return Error{QStringLiteral("%1: session %2: %3").arg(storeName).arg(id).arg(stored.error())};
+            return Error{stored.error().contains(storeName) ? stored.error()
+                                                            : QStringLiteral("%1: session %2: %3").arg(storeName).arg(id).arg(stored.error())};
         RefreshSource s;
         s.origin = QStringLiteral("%1: session %2").arg(storeName).arg(id);
         s.record = stored->record;
         s.trials = stored->trials;
         if (s.trials.isEmpty())
             return Error{QStringLiteral("%1: the session has no trials to refresh from").arg(s.origin)};
+        if (auto key = TuningLadder::problemValue(s.record.problem, keyPosition)) {
+            s.key = key.value();
+            s.hasKey = true;
+        }
+        sources.append(s);
+    }
+    return sources;
+}
+
+Result<QVector<RefreshSource>> Refresh::fromRecorded(const QStringList& ids, int keyPosition)
+{
+    if (ids.isEmpty())
+        return Error{QStringLiteral("--dataset: no dataset given")};
+    QVector<RefreshSource> sources;
+    for (const QString& id : ids) {
+        auto device = DeviceRegistry::openRecorded(id);
+        if (!device)
+            return Error{QStringLiteral("--dataset %1: %2").arg(id, device.error())};
+        const ReplayDevice& d = *device.value();
+        RefreshSource s;
+        s.origin = id;
+        s.record.device = d.info();
+        s.record.kernel = d.workload().kernel;
+        s.record.problem = d.workload().problem;
+        const ConfigSpace& space = d.workload().space;
+        for (qint64 i = 0; i < space.size(); ++i) {
+            Trial t;
+            t.sequence = int(i + 1);
+            t.spaceIndex = i;
+            t.config = space.config(i);
+            t.configKey = space.key(i);
+            t.measurement = d.cache().measurements[size_t(i)];
+            s.trials.append(t);
+        }
         if (auto key = TuningLadder::problemValue(s.record.problem, keyPosition)) {
             s.key = key.value();
             s.hasKey = true;

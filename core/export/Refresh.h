@@ -77,6 +77,10 @@ public:
     /// names the file and the field (a bundle without sessions, several GPUs without `gpu`).
     static Result<QVector<RefreshSource>> fromBundle(const Bundle& bundle, const QString& path, const QString& gpu = {});
 
+    /// Recorded landscapes standing in for A's sessions (every configuration measured), by replay
+    /// id or dataset path (DeviceRegistry::openRecorded: never a process), keyed as fromStore().
+    static Result<QVector<RefreshSource>> fromRecorded(const QStringList& ids, int keyPosition);
+
     /// Whether B's workload can be refreshed from `source`: the same parameters, and at least one
     /// of A's configurations inside B's space. The error names both kernels and devices.
     static Result<void> checkMatch(const RefreshSource& source, const Device& device, const QString& deviceId);

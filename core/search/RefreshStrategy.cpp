@@ -141,6 +141,11 @@ RefreshVerdict RefreshStrategy::verdict(const SearchHistory& history) const
     return v;
 }
 
+bool RefreshStrategy::hidesSeeds() const
+{
+    return m_options.value(QLatin1String("coldSeeds")).toString() == QLatin1String("hidden");
+}
+
 void RefreshStrategy::createInner(RefreshVerdict::Mode mode)
 {
     QJsonObject options = m_options.value(QLatin1String("bayes")).toObject();
@@ -149,7 +154,7 @@ void RefreshStrategy::createInner(RefreshVerdict::Mode mode)
         options.insert(QStringLiteral("prior"), m_options.value(QLatin1String("prior")));
     // Cold: the whole space-filling design of a cold search after the seeds (which sit where A
     // was fast, all in one corner of B's landscape), so the fallback starts as cold bayes does.
-    if (mode == RefreshVerdict::Mode::Cold && !options.contains(QLatin1String("initial"))
+    if (mode == RefreshVerdict::Mode::Cold && !options.contains(QLatin1String("initial")) && !hidesSeeds()
         && m_options.value(QLatin1String("coldDesign")).toBool(true))
         options.insert(QStringLiteral("initial"), int(m_seeds.size()) + BayesianStrategy::defaultInitialSize(m_space));
     m_inner = std::make_unique<BayesianStrategy>(options);
@@ -175,7 +180,18 @@ std::vector<qint64> RefreshStrategy::propose(const SearchHistory& history, int m
         return out;
     if (!m_inner || m_innerMode != v.mode)
         createInner(v.mode);
-    return m_inner->propose(history, maxCount);
+    if (v.mode != RefreshVerdict::Mode::Cold || !hidesSeeds())
+        return m_inner->propose(history, maxCount);
+    // The cold search does not see the seeds: they are taken (never proposed again) but not
+    // observations, so it runs as a cold bayes search would on B.
+    SearchHistory cold(history.spaceSize());
+    for (const Observation& o : history.observations()) {
+        if (std::find(m_seeds.begin(), m_seeds.end(), o.index) != m_seeds.end())
+            cold.markPending(o.index);
+        else
+            cold.add(o);
+    }
+    return m_inner->propose(cold, maxCount);
 }
 
 QJsonObject RefreshStrategy::saveState() const

@@ -62,6 +62,7 @@ private:
     RefreshVerdict decide(const SearchHistory& history) const;
     bool patienceHolds(const SearchHistory& history, int patience) const;
     void createInner(RefreshVerdict::Mode mode);
+    bool hidesSeeds() const;
 
     QJsonObject m_options;
     ConfigSpace m_space;
