@@ -8,7 +8,6 @@
 #include "export/Bundle.h"
 #include "export/Refresh.h"
 #include "session/BestTrial.h"
-#include "session/SessionLaunch.h"
 
 #include <QCommandLineParser>
 #include <QDir>
@@ -22,15 +21,6 @@ namespace dv {
 using namespace cli;
 
 namespace {
-
-/// The device of one key: the template with {key} (or {NAME} of --key-param) replaced.
-QString deviceFor(QString tmpl, const QString& param, qint64 key)
-{
-    tmpl.replace(QStringLiteral("{key}"), QString::number(key));
-    if (!param.isEmpty())
-        tmpl.replace(QLatin1Char('{') + param + QLatin1Char('}'), QString::number(key));
-    return tmpl;
-}
 
 /// The settings from the options; false after a message.
 bool readSettings(const QCommandLineParser& p, RefreshSettings& s)
@@ -149,44 +139,14 @@ int Cli::refresh(const QStringList& args)
     QVector<RefreshSource> sources;
     if (!readSources(p, db, sources))
         return kBadInput;
-    const QString tmpl = p.value(QStringLiteral("device")), param = p.value(QStringLiteral("key-param"));
-    const bool templated = tmpl.contains(QStringLiteral("{key}")) || (!param.isEmpty() && tmpl.contains(QLatin1Char('{') + param + QLatin1Char('}')));
-    if (!templated && sources.size() > 1) {
-        err(QStringLiteral("--device: %1 keys to refresh but '%2' holds no {key}%3 (one device per key)")
-                .arg(sources.size()).arg(tmpl, param.isEmpty() ? QString() : QStringLiteral(" or {%1}").arg(param)));
-        return kBadInput;
-    }
-    QStringList deviceIds;
-    for (const RefreshSource& s : sources) {
-        if (templated && !s.hasKey) {
-            err(QStringLiteral("%1: problem '%2' has no key at --key-position for the device template").arg(s.origin, s.record.problem));
-            return kBadInput;
-        }
-        for (int i = 0; i < deviceIds.size(); ++i)
-            if (templated && sources[i].key == s.key) {
-                err(QStringLiteral("key %1 twice: %2 and %3").arg(s.key).arg(sources[i].origin, s.origin));
-                return kBadInput;
-            }
-        deviceIds.append(templated ? deviceFor(tmpl, param, s.key) : tmpl);
-    }
-
     // Every device opens and is checked against its key before anything is stored.
     SignalGuard guard;
-    LaunchRequest request;
-    request.databasePath = db;
-    std::vector<std::shared_ptr<Device>> devices;
-    for (int i = 0; i < sources.size(); ++i) {
-        auto d = SessionLaunch::openDevice(deviceIds[i], request, guard.flag());
-        if (!d) {
-            err(QStringLiteral("%1: %2").arg(sources[i].origin, d.error()));
-            return guard.caught() ? guard.exitCode() : kBadInput;
-        }
-        if (auto match = Refresh::checkMatch(sources[i], *d.value(), deviceIds[i]); !match) {
-            err(match.error());
-            return kBadInput;
-        }
-        devices.push_back(d.value());
+    auto plan = Refresh::prepare(sources, p.value(QStringLiteral("device")), p.value(QStringLiteral("key-param")), guard.flag());
+    if (!plan) {
+        err(plan.error());
+        return guard.caught() ? guard.exitCode() : kBadInput;
     }
+    const QStringList& deviceIds = plan->deviceIds;
     QDir().mkpath(QFileInfo(db).absolutePath());
     auto opened = ResultStore::open(db);
     if (!opened) {
@@ -197,7 +157,7 @@ int Cli::refresh(const QStringList& args)
     QVector<RefreshRow> rows;
     int empty = 0;
     for (int i = 0; i < sources.size() && !guard.caught(); ++i) {
-        auto row = Refresh::run(store, devices[size_t(i)], deviceIds[i], sources[i], sources, settings,
+        auto row = Refresh::run(store, plan->devices[size_t(i)], deviceIds[i], sources[i], sources, settings,
                                 [&](Session* s) { guard.setSession(s); });
         if (!row) {
             err(row.error());

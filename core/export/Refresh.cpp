@@ -5,6 +5,7 @@
 #include "device/ReplayDevice.h"
 #include "export/TuningLadder.h"
 #include "session/BestTrial.h"
+#include "session/SessionLaunch.h"
 #include "session/StoredSession.h"
 #include "session/WarmStart.h"
 
@@ -143,6 +144,55 @@ Result<QVector<RefreshSource>> Refresh::fromBundle(const Bundle& bundle, const Q
         sources.append(s);
     }
     return sources;
+}
+
+Result<QStringList> Refresh::deviceIds(const QVector<RefreshSource>& sources, const QString& tmpl, const QString& keyParam)
+{
+    const QString named = keyParam.isEmpty() ? QString() : QLatin1Char('{') + keyParam + QLatin1Char('}');
+    const bool templated = tmpl.contains(QStringLiteral("{key}")) || (!named.isEmpty() && tmpl.contains(named));
+    if (!templated && sources.size() > 1)
+        return Error{QStringLiteral("--device: %1 keys to refresh but '%2' holds no {key}%3 (one device per key)")
+                         .arg(sources.size()).arg(tmpl, named.isEmpty() ? QString() : QStringLiteral(" or ") + named)};
+    QStringList ids;
+    for (int i = 0; i < sources.size(); ++i) {
+        const RefreshSource& s = sources[i];
+        if (!templated) {
+            ids.append(tmpl);
+            continue;
+        }
+        if (!s.hasKey)
+            return Error{QStringLiteral("%1: problem '%2' has no key at the key position, for the device template").arg(s.origin, s.record.problem)};
+        for (int j = 0; j < i; ++j)
+            if (sources[j].key == s.key)
+                return Error{QStringLiteral("key %1 twice: %2 and %3").arg(s.key).arg(sources[j].origin, s.origin)};
+        QString id = tmpl;
+        id.replace(QStringLiteral("{key}"), QString::number(s.key));
+        if (!named.isEmpty())
+            id.replace(named, QString::number(s.key));
+        ids.append(id);
+    }
+    return ids;
+}
+
+Result<RefreshPlan> Refresh::prepare(const QVector<RefreshSource>& sources, const QString& deviceTemplate,
+                                     const QString& keyParam, const std::atomic<bool>* interrupt)
+{
+    auto ids = deviceIds(sources, deviceTemplate, keyParam);
+    if (!ids)
+        return Error{ids.error()};
+    RefreshPlan plan;
+    plan.sources = sources;
+    plan.deviceIds = ids.value();
+    LaunchRequest request; // default timing, no replay latency
+    for (int i = 0; i < sources.size(); ++i) {
+        auto d = SessionLaunch::openDevice(plan.deviceIds[i], request, interrupt);
+        if (!d)
+            return Error{QStringLiteral("%1: %2").arg(sources[i].origin, d.error())};
+        if (auto match = checkMatch(sources[i], *d.value(), plan.deviceIds[i]); !match)
+            return Error{match.error()};
+        plan.devices.push_back(d.value());
+    }
+    return plan;
 }
 
 Result<void> Refresh::checkMatch(const RefreshSource& source, const Device& device, const QString& deviceId)

@@ -14,6 +14,9 @@
 #include <QString>
 #include <QVector>
 
+#include <atomic>
+#include <vector>
+
 #include <functional>
 #include <memory>
 #include <optional>
@@ -61,6 +64,13 @@ struct RefreshRow {
     QString ended;                  ///< the session's end: "confirmed", "budget", "stopped", ...
 };
 
+/// The devices of a refresh, opened and checked against their keys before anything is stored.
+struct RefreshPlan {
+    QVector<RefreshSource> sources;
+    QStringList deviceIds;                       ///< per source
+    std::vector<std::shared_ptr<Device>> devices; ///< per source
+};
+
 /// The refresh recipe (`dejavu-tune refresh`, the studio's "Refresh on this GPU"): re-tune every key
 /// of a ladder tuned on platform A on platform B from what A knows, one new stored session per key
 /// with RefreshStrategy (A's best few configurations of the key and of its neighbours first, then
@@ -80,6 +90,16 @@ public:
     /// Recorded landscapes standing in for A's sessions (every configuration measured), by replay
     /// id or dataset path (DeviceRegistry::openRecorded: never a process), keyed as fromStore().
     static Result<QVector<RefreshSource>> fromRecorded(const QStringList& ids, int keyPosition);
+
+    /// The device id of each source: `deviceTemplate` with {key} (or {NAME} of `keyParam`) replaced
+    /// by the source's key, or as given for a single source. Refused: several keys and no {key},
+    /// a source without a key, a key twice.
+    static Result<QStringList> deviceIds(const QVector<RefreshSource>& sources, const QString& deviceTemplate,
+                                         const QString& keyParam = {});
+    /// Opens every device (SessionLaunch::openDevice; `interrupt` ends a worker's waits) and checks
+    /// each against its source (checkMatch). Errors name the source.
+    static Result<RefreshPlan> prepare(const QVector<RefreshSource>& sources, const QString& deviceTemplate,
+                                       const QString& keyParam = {}, const std::atomic<bool>* interrupt = nullptr);
 
     /// Whether B's workload can be refreshed from `source`: the same parameters, and at least one
     /// of A's configurations inside B's space. The error names both kernels and devices.
