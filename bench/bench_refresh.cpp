@@ -118,7 +118,6 @@ int main(int argc, char** argv)
     QCoreApplication app(argc, argv);
     int seeds = 20, budget = 100, threads = 2;
     QString coldSeeds; // --cold-seeds hidden|observed: whether the cold fallback's model sees the seeds
-    bool coldDesign = true; // --no-cold-design: the cold fallback goes to the model right after the seeds
     QStringList pairs;
     const QStringList args = app.arguments().mid(1);
     for (int i = 0; i < args.size(); ++i) {
@@ -128,8 +127,6 @@ int main(int argc, char** argv)
             budget = args[++i].toInt();
         else if (args[i] == QLatin1String("--cold-seeds") && i + 1 < args.size())
             coldSeeds = args[++i];
-        else if (args[i] == QLatin1String("--no-cold-design"))
-            coldDesign = false;
         else if (args[i] == QLatin1String("--threads") && i + 1 < args.size())
             threads = std::max(1, args[++i].toInt());
         else
@@ -168,8 +165,6 @@ int main(int argc, char** argv)
         const Landscape b = Landscape::fromCache(db.value()->cache(), ab[1]);
         const RefreshSource source = sourceOf(a, ab[0]);
         QJsonObject options = Refresh::strategyOptions(source, {source}, settings);
-        if (!coldDesign)
-            options.insert(QStringLiteral("coldDesign"), false);
         if (!coldSeeds.isEmpty())
             options.insert(QStringLiteral("coldSeeds"), coldSeeds);
         const qint64 aBest = b.space.indexOf(a.space.config(a.bestIndex()));

@@ -65,10 +65,6 @@ void RefreshStrategy::initialize(const ConfigSpace& space, quint64 seed)
 RefreshVerdict RefreshStrategy::decide(const SearchHistory& history) const
 {
     RefreshVerdict v;
-    for (qint64 s : m_seeds) {
-        if (!history.isEvaluated(s))
-            return v; // still measuring the seeds
-    }
     if (m_seeds.empty()) {
         v.mode = RefreshVerdict::Mode::Cold;
         v.why = QStringLiteral("none of A's configurations is in this space");
@@ -77,33 +73,44 @@ RefreshVerdict RefreshStrategy::decide(const SearchHistory& history) const
     QHash<qint64, Observation> seen;
     for (const Observation& o : history.observations())
         seen.insert(o.index, o);
+    // Seed by seed, so that a disagreement ends the seeds at once: a misleading A costs only the
+    // evaluations that showed it.
     double lo = std::numeric_limits<double>::infinity(), hi = 0;
     int compared = 0;
+    bool allMeasured = true;
     for (size_t i = 0; i < m_seeds.size(); ++i) {
-        const Observation& o = seen.value(m_seeds[i]);
+        const auto it = seen.constFind(m_seeds[i]);
+        if (it == seen.constEnd()) {
+            allMeasured = false;
+            continue;
+        }
         if (m_seedPriorMs[i] <= 0)
             continue; // a neighbour's best or a failure on A: no time of A's to compare with
-        if (!o.ok()) {
+        if (!it->ok()) {
             v.mode = RefreshVerdict::Mode::Cold;
             v.why = i == 0 ? QStringLiteral("A's best configuration fails here")
                            : QStringLiteral("A's configuration %1 (seed %2) fails here").arg(m_space.key(m_seeds[i])).arg(i + 1);
             return v;
         }
-        const double ratio = o.objectiveMs / m_seedPriorMs[i];
+        const double ratio = it->objectiveMs / m_seedPriorMs[i];
         lo = std::min(lo, ratio);
         hi = std::max(hi, ratio);
         ++compared;
+        if (compared >= 2 && hi / lo > m_agreement)
+            break;
     }
+    v.spread = compared >= 2 ? hi / lo : 0;
+    const bool disagree = compared >= 2 && v.spread > m_agreement;
+    if (!disagree && !allMeasured)
+        return RefreshVerdict{};
     if (compared < 2) {
         v.mode = RefreshVerdict::Mode::Transfer;
         v.why = QStringLiteral("fewer than two of A's timed configurations to compare: A trusted");
         return v;
     }
-    v.spread = hi / lo;
-    const bool agree = v.spread <= m_agreement;
-    v.mode = agree ? RefreshVerdict::Mode::Transfer : RefreshVerdict::Mode::Cold;
+    v.mode = disagree ? RefreshVerdict::Mode::Cold : RefreshVerdict::Mode::Transfer;
     v.why = QStringLiteral("time here / time on A varies by %1x over %2 of A's best configurations (%3 %4x)")
-                .arg(v.spread, 0, 'f', 2).arg(compared).arg(agree ? QStringLiteral("within") : QStringLiteral("over"))
+                .arg(v.spread, 0, 'f', 2).arg(compared).arg(disagree ? QStringLiteral("over") : QStringLiteral("within"))
                 .arg(m_agreement, 0, 'f', 2);
     return v;
 }
@@ -143,7 +150,7 @@ RefreshVerdict RefreshStrategy::verdict(const SearchHistory& history) const
 
 bool RefreshStrategy::hidesSeeds() const
 {
-    return m_options.value(QLatin1String("coldSeeds")).toString() == QLatin1String("hidden");
+    return m_options.value(QLatin1String("coldSeeds")).toString() != QLatin1String("observed");
 }
 
 void RefreshStrategy::createInner(RefreshVerdict::Mode mode)
@@ -152,10 +159,9 @@ void RefreshStrategy::createInner(RefreshVerdict::Mode mode)
     options.remove(QStringLiteral("prior"));
     if (mode == RefreshVerdict::Mode::Transfer && m_options.contains(QLatin1String("prior")))
         options.insert(QStringLiteral("prior"), m_options.value(QLatin1String("prior")));
-    // Cold: the whole space-filling design of a cold search after the seeds (which sit where A
-    // was fast, all in one corner of B's landscape), so the fallback starts as cold bayes does.
-    if (mode == RefreshVerdict::Mode::Cold && !options.contains(QLatin1String("initial")) && !hidesSeeds()
-        && m_options.value(QLatin1String("coldDesign")).toBool(true))
+    // Cold with the seeds observed ("coldSeeds": "observed"): the whole space-filling design of a
+    // cold search after the seeds (which sit where A was fast, all in one corner of B's landscape).
+    if (mode == RefreshVerdict::Mode::Cold && !options.contains(QLatin1String("initial")) && !hidesSeeds())
         options.insert(QStringLiteral("initial"), int(m_seeds.size()) + BayesianStrategy::defaultInitialSize(m_space));
     m_inner = std::make_unique<BayesianStrategy>(options);
     m_inner->initialize(m_space, m_seed);
@@ -165,17 +171,18 @@ void RefreshStrategy::createInner(RefreshVerdict::Mode mode)
 std::vector<qint64> RefreshStrategy::propose(const SearchHistory& history, int maxCount)
 {
     std::vector<qint64> out;
-    // The seeds first (a batch holds only seeds, so that every seed is measured before the
-    // agreement check).
-    for (qint64 s : m_seeds) {
-        if (int(out.size()) >= maxCount)
-            break;
-        if (!history.isTaken(s))
-            out.push_back(s);
-    }
-    if (!out.empty())
-        return out;
     const RefreshVerdict v = verdict(history);
+    if (v.mode == RefreshVerdict::Mode::Seeds) {
+        // The seeds first (a batch holds only seeds, so that they are measured before the
+        // agreement check).
+        for (qint64 s : m_seeds) {
+            if (int(out.size()) >= maxCount)
+                break;
+            if (!history.isTaken(s))
+                out.push_back(s);
+        }
+        return out;
+    }
     if (v.confirmed)
         return out;
     if (!m_inner || m_innerMode != v.mode)

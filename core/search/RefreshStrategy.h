@@ -23,13 +23,16 @@ struct RefreshVerdict {
 ///
 /// 1. Seeds: the configurations in option "seeds" (A's best few at this problem key, then the best of
 ///    its neighbours in A's ladder) are measured first, in order.
-/// 2. The agreement check, once every seed is measured: A is trusted when every seed A ran
-///    successfully also runs on B and the ratio (time on B / time on A, A's time from option
-///    "prior") varies over the seeds by at most the factor "agreement" (default 1.25). On a platform
-///    A predicts, its best configurations keep their relative times; on another vendor's GPU or a
-///    problem of another shape they scatter (docs/benchmarks.md, "Refresh").
-/// 3. Transfer: bayes warm-started with A's observations ("prior"). Cold: bayes without them (what
-///    A says is misleading), the seeds' measurements kept as observations of B like any others.
+/// 2. The agreement check, seed by seed: A is trusted when every seed A ran successfully also
+///    runs on B and the ratio (time on B / time on A, A's time from option "prior") varies over
+///    the seeds by at most the factor "agreement" (default 1.25). On a platform A predicts, its
+///    best configurations keep their relative times; on another vendor's GPU or a problem of
+///    another shape they scatter (docs/benchmarks.md, "Refresh"). The first disagreement ends the
+///    seeds: a misleading A costs only the evaluations that showed it.
+/// 3. Transfer: bayes warm-started with A's observations ("prior"). Cold: the search a cold bayes
+///    makes on B: the measured seeds are taken (never proposed again) but hidden from its model
+///    ("coldSeeds": "hidden", the default; "observed" shows them to it, after the seeds the whole
+///    cold initial design), so a misleading A costs the seeds and nothing after them.
 /// 4. Patience: the search ends (propose() returns nothing) once the best time has not improved by
 ///    more than "tolerance" (a fraction, default 0.01) in the last "patience" evaluations (default
 ///    10) after the seeds. In the cold mode A confirms nothing, so the search ends as a cold one
