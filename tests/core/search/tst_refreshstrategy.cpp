@@ -51,6 +51,8 @@ struct Outcome {
     int evaluations = 0;      // until the strategy stopped (or the budget)
     double evalsToWithin = kNever; // until the best was within 2% of B's optimum
     qint64 first = -1;
+    std::vector<qint64> order;
+    int seedsMeasured = 0; // refresh: the evaluations before the strategy left its seeds
     qint64 bestIndex = -1;
     RefreshVerdict verdict;
 };
@@ -69,6 +71,9 @@ Outcome runOn(Strategy& strategy, const Landscape& b, quint64 seed, int budget)
         const qint64 i = next.front();
         if (out.first < 0)
             out.first = i;
+        out.order.push_back(i);
+        if (auto* refresh = dynamic_cast<RefreshStrategy*>(&strategy); refresh && refresh->verdict(history).mode == RefreshVerdict::Mode::Seeds)
+            out.seedsMeasured = history.count() + 1;
         history.add(Observation{i, b.status[size_t(i)], b.objectiveMs[size_t(i)]});
         if (b.isOk(i) && b.objectiveMs[size_t(i)] < best) {
             best = b.objectiveMs[size_t(i)];
@@ -128,9 +133,11 @@ private slots:
         }
     }
 
-    // Another vendor's GPU: A's best configurations scatter on B, the refresh notices and searches
-    // cold, and finds B's optimum (within 2%) no later than cold bayes at budget 100, median over
-    // seeds. Few seeds to stay fast; bench/bench_refresh measures 20.
+    // Another vendor's GPU: A's best configurations scatter on B, the refresh notices within the
+    // seeds and then searches exactly as cold bayes does (its proposals after the seeds are cold
+    // bayes's, the seeds hidden from the model), so it finds B's optimum (within 2%) no later than
+    // cold bayes at budget 100 plus the seeds it measured to notice, median over seeds. Few seeds
+    // to stay fast; bench/bench_refresh measures 20.
     void anotherVendorNoWorseThanCold()
     {
         const Landscape a = recorded(QStringLiteral("replay:kerneltuner/convolution_A100"));
@@ -138,17 +145,25 @@ private slots:
         const RefreshSource source = sourceOf(a);
         const QJsonObject options = Refresh::strategyOptions(source, {source}, RefreshSettings{});
         std::vector<double> refresh, cold;
+        double noticed = 0;
         for (quint64 seed : {1, 2, 3}) {
             RefreshStrategy r(options);
             const Outcome o = runOn(r, b, seed, 100);
             QCOMPARE(o.verdict.mode, RefreshVerdict::Mode::Cold);
             QVERIFY2(o.verdict.why.contains(QLatin1String("varies by")), qPrintable(o.verdict.why));
+            QCOMPARE(o.evaluations, 100); // no patience stop when A misleads: the budget ends it
             refresh.push_back(o.evalsToWithin);
             BayesianStrategy c;
-            cold.push_back(runOn(c, b, seed, 100).evalsToWithin);
+            const Outcome coldRun = runOn(c, b, seed, 100);
+            cold.push_back(coldRun.evalsToWithin);
+            noticed = std::max(noticed, double(o.seedsMeasured));
+            QVERIFY2(o.seedsMeasured >= 2 && o.seedsMeasured <= RefreshSettings{}.seedCount, qPrintable(QString::number(o.seedsMeasured)));
+            // After the seeds, cold bayes's own search (for its first 20 proposals here; later the hidden seeds, which it may not propose again, can change a pick).
+            QCOMPARE(std::vector<qint64>(o.order.begin() + o.seedsMeasured, o.order.begin() + o.seedsMeasured + 20),
+                     std::vector<qint64>(coldRun.order.begin(), coldRun.order.begin() + 20));
         }
         QVERIFY2(std::isfinite(median(cold)), "cold bayes should find the W7800's optimum within 100 evaluations");
-        QVERIFY2(median(refresh) <= median(cold),
+        QVERIFY2(median(refresh) <= median(cold) + noticed,
                  qPrintable(QStringLiteral("refresh %1, cold %2").arg(median(refresh)).arg(median(cold))));
     }
 
@@ -158,16 +173,17 @@ private slots:
         QTest::addColumn<QVector<double>>("onB");   // the times measured on B (<= 0: fails on B)
         QTest::addColumn<int>("mode");
         QTest::addColumn<QString>("why");
+        QTest::addColumn<int>("measured"); // seeds measured before the decision
         using M = RefreshVerdict::Mode;
-        QTest::newRow("uniformly faster") << QVector<double>{1, 1.1, 1.2} << QVector<double>{0.8, 0.88, 0.96} << int(M::Transfer) << QStringLiteral("1.00x");
-        QTest::newRow("within the factor") << QVector<double>{1, 1, 1} << QVector<double>{1, 1.2, 1.1} << int(M::Transfer) << QStringLiteral("1.20x");
-        QTest::newRow("scattered") << QVector<double>{1, 1, 1} << QVector<double>{2, 1, 1.1} << int(M::Cold) << QStringLiteral("2.00x");
+        QTest::newRow("uniformly faster") << QVector<double>{1, 1.1, 1.2} << QVector<double>{0.8, 0.88, 0.96} << int(M::Transfer) << QStringLiteral("1.00x") << 3;
+        QTest::newRow("within the factor") << QVector<double>{1, 1, 1} << QVector<double>{1, 1.2, 1.1} << int(M::Transfer) << QStringLiteral("1.20x") << 3;
+        QTest::newRow("scattered") << QVector<double>{1, 1, 1} << QVector<double>{2, 1, 1.1} << int(M::Cold) << QStringLiteral("2.00x") << 2;
         QTest::newRow("A's best fails on B") << QVector<double>{1, 1.1, 1.2} << QVector<double>{-1, 1, 1} << int(M::Cold)
-                                             << QStringLiteral("A's best configuration fails here");
+                                             << QStringLiteral("A's best configuration fails here") << 1;
         QTest::newRow("another seed fails on B") << QVector<double>{1, 1.1, 1.2} << QVector<double>{1, 1, -1} << int(M::Cold)
-                                                 << QStringLiteral("fails here");
-        QTest::newRow("a seed A never timed") << QVector<double>{1, 0, 1} << QVector<double>{1, 9, 1.05} << int(M::Transfer) << QStringLiteral("over 2");
-        QTest::newRow("one timed seed") << QVector<double>{1} << QVector<double>{5} << int(M::Transfer) << QStringLiteral("fewer than two");
+                                                 << QStringLiteral("fails here") << 3;
+        QTest::newRow("a seed A never timed") << QVector<double>{1, 0, 1} << QVector<double>{1, 9, 1.05} << int(M::Transfer) << QStringLiteral("over 2") << 3;
+        QTest::newRow("one timed seed") << QVector<double>{1} << QVector<double>{5} << int(M::Transfer) << QStringLiteral("fewer than two") << 1;
     }
 
     // The seeds are proposed first, in order; once all are measured the ratio rule decides.
@@ -177,6 +193,7 @@ private slots:
         QFETCH(QVector<double>, onB);
         QFETCH(int, mode);
         QFETCH(QString, why);
+        QFETCH(int, measured);
         const ConfigSpace space = bowlSpace();
         QJsonArray seeds, prior;
         for (int i = 0; i < onA.size(); ++i) {
@@ -187,12 +204,13 @@ private slots:
         RefreshStrategy strategy(QJsonObject{{QStringLiteral("seeds"), seeds}, {QStringLiteral("prior"), prior}});
         strategy.initialize(space, 1);
         SearchHistory history(space.size());
-        for (int i = 0; i < onB.size(); ++i) {
-            QCOMPARE(strategy.verdict(history).mode, RefreshVerdict::Mode::Seeds);
+        int i = 0;
+        for (; strategy.verdict(history).mode == RefreshVerdict::Mode::Seeds; ++i) {
             const auto next = strategy.propose(history, 1);
             QCOMPARE(next, std::vector<qint64>{10 * i + 3});
             history.add(onB[i] > 0 ? Observation{next.front(), Status::Ok, onB[i]} : Observation{next.front(), Status::RuntimeError, 0});
         }
+        QCOMPARE(i, measured);
         const RefreshVerdict v = strategy.verdict(history);
         QCOMPARE(int(v.mode), mode);
         QVERIFY2(v.why.contains(why), qPrintable(v.why));
