@@ -43,6 +43,7 @@ bool readSettings(const QCommandLineParser& p, RefreshSettings& s)
     s.maxSeconds = seconds;
     s.tolerance = tolerance / 100.0;
     s.agreement = agreement;
+    s.crossCheck = p.isSet(QStringLiteral("cross-check"));
     return true;
 }
 
@@ -123,6 +124,8 @@ int Cli::refresh(const QStringList& args)
                                                              "over its best configurations (default %1); else the search starts cold.")
                                                   .arg(RefreshStrategy::kDefaultAgreement), QStringLiteral("X")});
     p.addOption({QStringLiteral("seed"), QStringLiteral("Random seed (default 1)."), QStringLiteral("S")});
+    p.addOption({QStringLiteral("cross-check"), QStringLiteral("Only measure the old platform's best --seeds configurations of each key here "
+                                                               "(no search): the two GPUs compared on the same configurations.")});
     p.addOption({QStringLiteral("json"), QStringLiteral("Print the report as JSON instead of a table.")});
     p.addOption({QStringLiteral("quiet"), QStringLiteral("No per-key lines on stderr.")});
     if (!parse(p, args, QStringLiteral("Re-tune a ladder tuned on one platform on another device, starting from what the first one knows.")))

@@ -255,7 +255,7 @@ QJsonObject Refresh::strategyOptions(const RefreshSource& source, const QVector<
             return std::abs(std::log2(double(x->key) / double(source.key))) < std::abs(std::log2(double(y->key) / double(source.key)));
         });
     }
-    for (int i = 0; i < others.size() && i < settings.neighbourSeeds; ++i)
+    for (int i = 0; i < others.size() && i < settings.neighbourSeeds && !settings.crossCheck; ++i)
         for (const Trial& t : bestOf(others[i]->trials, 1))
             seeds.append(t.config);
     QJsonObject o{{QStringLiteral("seeds"), seeds},
@@ -266,6 +266,8 @@ QJsonObject Refresh::strategyOptions(const RefreshSource& source, const QVector<
         o.insert(QStringLiteral("coldPatience"), settings.coldPatience);
     if (!settings.bayesOptions.isEmpty())
         o.insert(QStringLiteral("bayes"), settings.bayesOptions);
+    if (settings.crossCheck)
+        o.insert(QStringLiteral("crossCheck"), true);
     return WarmStart::withPrior(o, WarmStart::fromTrials(source.trials));
 }
 
@@ -331,7 +333,9 @@ Result<RefreshRow> Refresh::run(ResultStore& store, std::shared_ptr<Device> devi
     for (const Trial& t : trials.value())
         history.add(Observation{session.space().indexOf(t.config), t.measurement.status, t.measurement.objectiveMs});
     row.verdict = strategy.verdict(history);
-    row.ended = ended.value() == QLatin1String("exhausted") && row.verdict.confirmed ? QStringLiteral("confirmed") : ended.value();
+    row.ended = ended.value() == QLatin1String("exhausted") && settings.crossCheck ? QStringLiteral("cross-checked")
+        : ended.value() == QLatin1String("exhausted") && row.verdict.confirmed  ? QStringLiteral("confirmed")
+                                                                                : ended.value();
     return row;
 }
 

@@ -44,6 +44,9 @@ struct RefreshSettings {
     int neighbourSeeds = 1; ///< then the best this many of the nearest other keys of A's ladder
     quint64 seed = 1;
     QJsonObject bayesOptions;
+    /// A cross-check: only A's best seedCount configurations of the key are measured on B (no
+    /// neighbours, no search), to compare the two GPUs on the same configurations.
+    bool crossCheck = false;
 };
 
 /// What refreshing one key gave.

@@ -172,7 +172,9 @@ std::vector<qint64> RefreshStrategy::propose(const SearchHistory& history, int m
 {
     std::vector<qint64> out;
     const RefreshVerdict v = verdict(history);
-    if (v.mode == RefreshVerdict::Mode::Seeds) {
+    // A cross-check measures the seeds and nothing else, whatever they show.
+    const bool crossCheck = m_options.value(QLatin1String("crossCheck")).toBool(false);
+    if (v.mode == RefreshVerdict::Mode::Seeds || crossCheck) {
         // The seeds first (a batch holds only seeds, so that they are measured before the
         // agreement check).
         for (qint64 s : m_seeds) {

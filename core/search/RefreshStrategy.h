@@ -39,6 +39,8 @@ struct RefreshVerdict {
 ///    does, at the budget ("coldPatience", default 0: no patience stop; a cold bayes search has
 ///    plateaus of 30 evaluations and more before its last gains). 0 disables a rule.
 ///
+/// "crossCheck": true measures the seeds only (all of them, whatever the agreement check says)
+/// and then proposes nothing: each GPU's best configurations timed on the other (issue 16 item 5).
 /// Options beyond those: "bayes" (the inner bayes strategy's options; "prior" is set by the mode).
 /// Not in StrategyFactory::names(): it is what refresh sessions are created with, so that a
 /// stored one is resumed by name, not a strategy to choose by hand.

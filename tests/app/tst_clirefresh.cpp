@@ -116,6 +116,18 @@ private slots:
         QVERIFY(row.value(QStringLiteral("new_best_ms")).toDouble() < row.value(QStringLiteral("old_best_ms_here")).toDouble());
     }
 
+    // --cross-check: A's best --seeds configurations measured here, nothing else.
+    void crossCheck()
+    {
+        const Run r = cli({QStringLiteral("refresh"), QStringLiteral("--dataset"), QStringLiteral("replay:h100/triton_matmul_fp16_M1024_N1024_K1024"),
+                           QStringLiteral("--device"), QStringLiteral("replay:h100/triton_matmul_fp16_M4096_N4096_K4096"), QStringLiteral("--cross-check"),
+                           QStringLiteral("--seeds"), QStringLiteral("3"), QStringLiteral("--db"), path(QStringLiteral("x.db")), QStringLiteral("--json")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject row = QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("refresh")).toArray().first().toObject();
+        QCOMPARE(row.value(QStringLiteral("evaluations")).toInt(), 3);
+        QCOMPARE(row.value(QStringLiteral("ended")).toString(), QStringLiteral("cross-checked"));
+    }
+
     void badInput_data()
     {
         QTest::addColumn<QStringList>("args");

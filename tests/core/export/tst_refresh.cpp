@@ -103,6 +103,32 @@ private slots:
         QVERIFY(BestTrial::rankingMs(*row->newBest) < row->oldBestOnB->objectiveMs);
     }
 
+    // Cross-check (issue 16 item 5): each GPU's best few configurations timed on the other, in
+    // both directions, and nothing else, whatever the agreement check says.
+    void crossCheckMeasuresTheOldBestOnly()
+    {
+        QTemporaryDir dir;
+        auto store = ResultStore::open(dir.filePath(QStringLiteral("x.db"))).value();
+        RefreshSettings settings;
+        settings.crossCheck = true;
+        settings.seedCount = 4;
+        const QString a100 = QStringLiteral("replay:kerneltuner/convolution_A100"), w7800 = QStringLiteral("replay:kerneltuner/convolution_W7800");
+        for (const auto& [from, to] : {std::pair{a100, w7800}, std::pair{w7800, a100}}) {
+            auto sources = Refresh::fromRecorded({from}, 0);
+            QVERIFY2(sources, qPrintable(sources.error()));
+            auto row = Refresh::run(*store, openDevice(to), to, sources->first(), sources.value(), settings);
+            QVERIFY2(row, qPrintable(row.error()));
+            QCOMPARE(row->evaluations, 4);
+            QCOMPARE(row->ended, QStringLiteral("cross-checked"));
+            QCOMPARE(row->verdict.mode, RefreshVerdict::Mode::Cold); // another vendor: noticed, yet all four measured
+            auto trials = store->trials(row->sessionId);
+            const QVector<Trial> best = Refresh::bestOf(sources->first().trials, 4);
+            for (int i = 0; i < 4; ++i)
+                QCOMPARE(trials->at(i).config, best[i].config);
+        }
+        QCOMPARE(sessionCount(*store), 2);
+    }
+
     void mismatch_data()
     {
         QTest::addColumn<QString>("from");
