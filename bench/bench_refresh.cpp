@@ -39,6 +39,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 struct RunResult {
     double evalsTo2 = kInf;  // evaluations until the best is within 2% of B's optimum
     double stoppedAt = kInf; // refresh: where the patience rule ends the search (inf: the budget did)
+    double stoppedAtLong = kInf; // the same with the patience of --also-patience
     bool transfer = false;
 };
 
@@ -72,17 +73,21 @@ RefreshSource sourceOf(const Landscape& a, const QString& name)
 }
 
 /// One search on B to the budget: refresh (with `options`) or cold bayes (`options` empty).
-RunResult runOne(const Landscape& b, const QJsonObject& refreshOptions, quint64 seed, int budget)
+RunResult runOne(const Landscape& b, const QJsonObject& refreshOptions, quint64 seed, int budget, int alsoPatience)
 {
     const bool refresh = !refreshOptions.isEmpty();
     std::unique_ptr<Strategy> strategy;
     RefreshStrategy judge(refreshOptions); // applies the patience rule to each prefix
+    QJsonObject longer = refreshOptions;
+    longer.insert(QStringLiteral("patience"), alsoPatience);
+    RefreshStrategy judgeLong(longer); // another patience, judged on the same run
     if (refresh) {
         QJsonObject unstopped = refreshOptions;
         unstopped.insert(QStringLiteral("patience"), 0);
         unstopped.insert(QStringLiteral("coldPatience"), 0);
         strategy = std::make_unique<RefreshStrategy>(unstopped);
         judge.initialize(b.space, seed);
+        judgeLong.initialize(b.space, seed);
     } else {
         strategy = std::make_unique<BayesianStrategy>();
     }
@@ -101,6 +106,8 @@ RunResult runOne(const Landscape& b, const QJsonObject& refreshOptions, quint64 
             best = std::min(best, b.objectiveMs[size_t(i)]);
         if (best <= target && !std::isfinite(r.evalsTo2))
             r.evalsTo2 = t;
+        if (refresh && alsoPatience > 0 && !std::isfinite(r.stoppedAtLong) && judgeLong.verdict(history).confirmed)
+            r.stoppedAtLong = t;
         if (refresh && !std::isfinite(r.stoppedAt)) {
             const RefreshVerdict v = judge.verdict(history);
             r.transfer = v.mode == RefreshVerdict::Mode::Transfer;
@@ -117,6 +124,7 @@ int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
     int seeds = 20, budget = 100, threads = 2;
+    int alsoPatience = 0; // --also-patience N: the stop figures for another patience too, from the same runs
     QString coldSeeds; // --cold-seeds hidden|observed: whether the cold fallback's model sees the seeds
     QStringList pairs;
     const QStringList args = app.arguments().mid(1);
@@ -125,6 +133,8 @@ int main(int argc, char** argv)
             seeds = args[++i].toInt();
         else if (args[i] == QLatin1String("--budget") && i + 1 < args.size())
             budget = args[++i].toInt();
+        else if (args[i] == QLatin1String("--also-patience") && i + 1 < args.size())
+            alsoPatience = args[++i].toInt();
         else if (args[i] == QLatin1String("--cold-seeds") && i + 1 < args.size())
             coldSeeds = args[++i];
         else if (args[i] == QLatin1String("--threads") && i + 1 < args.size())
@@ -179,9 +189,9 @@ int main(int argc, char** argv)
             for (int job; (job = next++) < 2 * seeds;) {
                 const quint64 seed = quint64(job % seeds) + 1;
                 if (job < seeds)
-                    refresh[size_t(job)] = runOne(b, options, seed, budget);
+                    refresh[size_t(job)] = runOne(b, options, seed, budget, alsoPatience);
                 else if (needCold)
-                    cold[size_t(job - seeds)] = runOne(b, {}, seed, budget);
+                    cold[size_t(job - seeds)] = runOne(b, {}, seed, budget, 0);
             }
         };
         std::vector<std::thread> pool;
@@ -193,8 +203,8 @@ int main(int argc, char** argv)
             coldCache.insert(ab[1], cold);
         cold = coldCache.value(ab[1]);
 
-        std::vector<double> rTo2, rStop, cTo2;
-        int transfer = 0, reachedBeforeStop = 0, coldReached = 0;
+        std::vector<double> rTo2, rStop, cTo2, rStopLong, rTo2Long;
+        int transfer = 0, reachedBeforeStop = 0, coldReached = 0, reachedLong = 0;
         for (int s = 0; s < seeds; ++s) {
             const RunResult& r = refresh[size_t(s)];
             transfer += r.transfer ? 1 : 0;
@@ -203,6 +213,10 @@ int main(int argc, char** argv)
             // A stopped refresh keeps its best: reached only if it got there before the stop.
             rTo2.push_back(r.evalsTo2 <= stop ? r.evalsTo2 : kInf);
             reachedBeforeStop += r.evalsTo2 <= stop ? 1 : 0;
+            const double stopLong = std::isfinite(r.stoppedAtLong) ? r.stoppedAtLong : budget;
+            rStopLong.push_back(stopLong);
+            reachedLong += r.evalsTo2 <= stopLong ? 1 : 0;
+            rTo2Long.push_back(r.evalsTo2 <= stopLong ? r.evalsTo2 : kInf);
             cTo2.push_back(cold[size_t(s)].evalsTo2);
             coldReached += std::isfinite(cold[size_t(s)].evalsTo2) ? 1 : 0;
         }
@@ -211,6 +225,9 @@ int main(int argc, char** argv)
                     qPrintable(std::isfinite(aBestOnB) ? QString::number(aBestOnB, 'f', 2) : QStringLiteral("fails")),
                     transfer, seeds - transfer, qPrintable(fmt(median(rTo2))), reachedBeforeStop, seeds, qPrintable(fmt(median(rStop))),
                     qPrintable(fmt(median(cTo2))), coldReached, seeds);
+        if (alsoPatience > 0)
+            std::printf("|   the same runs, patience %d | | | %s | %d/%d | %s | | |\n", alsoPatience, qPrintable(fmt(median(rTo2Long))), reachedLong, seeds,
+                        qPrintable(fmt(median(rStopLong))));
         std::fflush(stdout);
         std::fprintf(stderr, "  %s: %.1f s\n", qPrintable(pair), double(clock.nsecsElapsed()) / 1e9);
     }
