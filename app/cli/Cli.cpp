@@ -27,6 +27,7 @@ int Cli::usage(bool asked)
                  "  bundle            create, inspect, verify, import or merge portable bundles of sessions and exports\n"
                  "  compare           GPUs side by side: portability matrix, rank correlations, the most portable\n"
                  "                    configuration of sessions or datasets; --export-default writes it\n"
+                 "  refresh           re-tune a ladder (stored sessions or a bundle) on another device from what it knows\n"
                  "  help [COMMAND]    this list, or a command's options\n\n"
                  "exit status: 0 ok; 1 a failure while running; 2 bad usage or input (nothing written);\n"
                  "3 a session ran but no configuration succeeded; 130, 143 stopped by Ctrl-C, SIGTERM (resumable)\n");
@@ -70,6 +71,8 @@ int Cli::run(const QStringList& arguments)
         return bundle(rest);
     if (command == QLatin1String("compare"))
         return compare(rest);
+    if (command == QLatin1String("refresh"))
+        return refresh(rest);
     err(QStringLiteral("unknown command '%1'").arg(command));
     return usage(false);
 }

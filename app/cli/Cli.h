@@ -21,6 +21,7 @@ private:
     static int ladder(const QStringList& args);
     static int bundle(const QStringList& args);
     static int compare(const QStringList& args);
+    static int refresh(const QStringList& args);
     /// The command list: on stdout with exit 0 when `asked` (--help), else on stderr with exit 2.
     static int usage(bool asked);
 };

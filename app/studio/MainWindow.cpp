@@ -12,6 +12,7 @@
 #include "views/ExportDialog.h"
 #include "views/LandscapeView.h"
 #include "views/ParameterEffectsView.h"
+#include "views/RefreshDialog.h"
 #include "views/SetupPanel.h"
 #include "views/SpaceEditor.h"
 #include "views/TrialBrowser.h"
@@ -256,6 +257,7 @@ void MainWindow::buildMenus()
     }
     session->addSeparator();
     session->addAction(tr("&Refresh session list"), this, &MainWindow::refreshSessions);
+    session->addAction(tr("Refresh on this &GPU…"), this, &MainWindow::showRefreshDialog)->setObjectName(QStringLiteral("refreshOnGpuAction"));
     m_setup->bindActions(m_startAction, m_pauseAction, m_resumeAction, m_stopAction);
 
     QToolBar* toolbar = addToolBar(tr("Session"));
@@ -293,6 +295,7 @@ bool MainWindow::isRunning() const { return m_control->isActive(); }
 bool MainWindow::readOnlyStore() const { return m_store && m_store->isReadOnly(); }
 
 ExportDialog* MainWindow::exportDialog() const { return m_exportDialog.data(); }
+RefreshDialog* MainWindow::refreshDialog() const { return m_refreshDialog.data(); }
 
 QList<QSplitter*> MainWindow::splitters() const
 {
@@ -488,6 +491,30 @@ void MainWindow::showExportDialog()
     m_exportDialog = new ExportDialog(m_databasePath, sessions.value(), m_sessionId, this);
     m_exportDialog->setAttribute(Qt::WA_DeleteOnClose);
     m_exportDialog->show();
+}
+
+void MainWindow::showRefreshDialog()
+{
+    if (!m_store)
+        return;
+    auto sessions = m_store->sessions();
+    if (!sessions) {
+        QMessageBox::warning(this, tr("Refresh on this GPU"), sessions.error());
+        return;
+    }
+    QString gpu;
+    for (const SessionRecord& r : sessions.value())
+        if (r.id == m_sessionId)
+            gpu = r.device.name;
+    QList<qint64> ladder; // the opened session's GPU's sessions, oldest first
+    for (const SessionRecord& r : sessions.value())
+        if (!gpu.isEmpty() && r.device.name == gpu)
+            ladder.prepend(r.id);
+    delete m_refreshDialog;
+    m_refreshDialog = new RefreshDialog(m_databasePath, ladder, m_setup->deviceId(), this);
+    m_refreshDialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_refreshDialog, &RefreshDialog::refreshed, this, &MainWindow::refreshSessions);
+    m_refreshDialog->show();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

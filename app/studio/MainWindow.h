@@ -26,6 +26,7 @@ namespace dv::studio {
 
 class ComparisonView;
 class ExportDialog;
+class RefreshDialog;
 struct RunRequest;
 class LandscapeView;
 class ParameterEffectsView;
@@ -60,6 +61,7 @@ public:
     SessionControl* control() const { return m_control; }
     /// The export dialog while it is open (tests), else nullptr.
     ExportDialog* exportDialog() const;
+    RefreshDialog* refreshDialog() const;
     /// The GPU comparison window; nullptr until first opened (it loads every dataset of a kernel).
     ComparisonView* comparisonView() const { return m_comparison; }
     TrialPlot* trialPlot() const { return m_plot; }
@@ -85,6 +87,8 @@ public slots:
     bool openDataset(const QString& path);
     /// File > Export…: exports a stored session (the one shown by default).
     void showExportDialog();
+    /// Session > Refresh on this GPU…: the opened session's ladder (its GPU's sessions) and the set-up's device.
+    void showRefreshDialog();
     /// Shows a stored session's trials (no device needed).
     void openStoredSession(qint64 id);
     void refreshSessions();
@@ -133,6 +137,7 @@ private:
     /// Cleared by Qt when the dialog is deleted, also from ~QWidget after ~MainWindow, where a
     /// slot of this window must not run any more.
     QPointer<ExportDialog> m_exportDialog;
+    QPointer<RefreshDialog> m_refreshDialog;
 
     SetupPanel* m_setup;
     SessionListModel* m_sessionModel;

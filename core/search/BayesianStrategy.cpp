@@ -18,6 +18,12 @@ namespace dv {
 
 namespace {
 
+// Informative dimensions + 1, between 4 and 10 (halved with a prior).
+int initialSizeFor(int plainDimensions)
+{
+    return std::clamp(std::max(1, plainDimensions) / 2 + 2, 3, 6);
+}
+
 // The `count` fastest successful configurations so far, fastest first.
 std::vector<qint64> bestSeen(const SearchHistory& history, size_t count)
 {
@@ -35,6 +41,11 @@ std::vector<qint64> bestSeen(const SearchHistory& history, size_t count)
 }
 
 } // namespace
+
+int BayesianStrategy::defaultInitialSize(const ConfigSpace& space)
+{
+    return initialSizeFor(ConfigEncoder(space, false).plainDimensions());
+}
 
 BayesianStrategy::BayesianStrategy(const QJsonObject& options)
     : m_options(options)
@@ -110,10 +121,9 @@ void BayesianStrategy::buildInitialDesign(quint64 seed, const std::vector<std::p
     const qint64 n = m_space.size();
     // Initial design: informative dimensions + 1, between 4 and 10; halved with a prior, whose best
     // configurations come first.
-    const int dims = std::max(1, m_encoder->plainDimensions());
     m_initialSize = m_options.contains(QLatin1String("initial"))
         ? std::max(1, m_options.value(QLatin1String("initial")).toInt())
-        : std::clamp(dims / 2 + 2, 3, 6);
+        : initialSizeFor(m_encoder->plainDimensions());
     m_initialDesign.clear();
     if (!priorBest.empty()) {
         m_initialSize = std::max(2, m_initialSize / 2);

@@ -65,6 +65,8 @@ namespace dv {
 class BayesianStrategy : public Strategy {
 public:
     explicit BayesianStrategy(const QJsonObject& options = {});
+    /// The size of the cold initial design on `space` (without "initial" and without a prior).
+    static int defaultInitialSize(const ConfigSpace& space);
     QString name() const override { return QStringLiteral("bayes"); }
     void initialize(const ConfigSpace& space, quint64 seed) override;
     std::vector<qint64> propose(const SearchHistory& history, int maxCount) override;

@@ -5,6 +5,7 @@
 #include "search/GridStrategy.h"
 #include "search/LocalSearchStrategy.h"
 #include "search/RandomStrategy.h"
+#include "search/RefreshStrategy.h"
 
 namespace dv {
 
@@ -27,6 +28,8 @@ Result<std::unique_ptr<Strategy>> StrategyFactory::create(const QString& name, c
         s = std::make_unique<GeneticStrategy>();
     else if (name == QLatin1String("bayes"))
         s = std::make_unique<BayesianStrategy>(options);
+    else if (name == QLatin1String("refresh")) // made by `dejavu-tune refresh`; not in names(): resumed by name only
+        s = std::make_unique<RefreshStrategy>(options);
     else
         return Error{QStringLiteral("unknown strategy '%1' (known: %2)").arg(name, names().join(QStringLiteral(", ")))};
     return s;

@@ -50,7 +50,8 @@ QByteArray ktCache(bool failing, int problem)
 /// The commands Cli::run dispatches (the list --help must describe, each with its own --help).
 const QStringList kCommands{QStringLiteral("devices"), QStringLiteral("tune"), QStringLiteral("replay"), QStringLiteral("sessions"),
                             QStringLiteral("export"), QStringLiteral("space"), QStringLiteral("bench-strategies"), QStringLiteral("ladder"),
-                            QStringLiteral("bundle"), QStringLiteral("compare")};
+                            QStringLiteral("bundle"), QStringLiteral("compare"),
+                            QStringLiteral("refresh")};
 
 } // namespace
 
