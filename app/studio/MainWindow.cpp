@@ -387,6 +387,8 @@ void MainWindow::resumeSession()
     request.deviceId = m_sessionDeviceId;
     request.resumeId = m_control->resumableId();
     request.simulatedLatencyMs = m_setup->request().simulatedLatencyMs;
+    // The slots are the set-up's now (like the latency): a run's slots are not part of its result.
+    request.slotCount = m_setup->slotCount();
     // Budget 0: the stored budget and stop conditions carry on.
     m_resuming = request.resumeId == m_sessionId;
     m_statusText->setText(tr("Resuming session %1…").arg(request.resumeId));

@@ -201,6 +201,43 @@ private slots:
         QVERIFY(view.throughputText().contains(QStringLiteral("24 evaluations/min over the last minute")));
     }
 
+    // Pause a 4-slot session and resume it: the resumed run has the set-up's four slots again,
+    // and the session ends with its budget, no configuration measured twice.
+    void resumeRunsOnTheSetupsSlots()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString db = dir.filePath(QStringLiteral("r.db"));
+        MainWindow window(db);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.setupPanel()->setDevice(kMatmul);
+        window.setupPanel()->setStrategy(QStringLiteral("random"));
+        window.setupPanel()->setBudget(60);
+        window.setupPanel()->setLatencyMs(20);
+        window.setupPanel()->setSlotCount(4);
+        QSignalSpy paused(&window, &MainWindow::sessionPaused);
+        QSignalSpy ended(&window, &MainWindow::sessionEnded);
+        window.startSession();
+        QTRY_VERIFY_WITH_TIMEOUT(window.slotLanesView()->lanes().evaluations() >= 8, 20000);
+        window.pauseSession();
+        QVERIFY(paused.wait(20000));
+        QVERIFY(window.slotLanesView()->lanes().evaluations() < 60);
+        window.resumeSession();
+        QVERIFY(ended.wait(60000));
+        QCOMPARE(window.slotLanesView()->lanes().lanes().size(), 4);
+        for (const SlotLanes::Lane& l : window.slotLanesView()->lanes().lanes())
+            QVERIFY2(l.evaluations > 0, qPrintable(QStringLiteral("slot %1 measured nothing after the resume").arg(l.slot)));
+        auto store = ResultStore::openForReading(db);
+        QVERIFY(store);
+        const QVector<Trial> trials = store.value()->trials(1).value();
+        QCOMPARE(trials.size(), 60);
+        QSet<QString> keys;
+        for (const Trial& t : trials)
+            keys.insert(t.configKey);
+        QCOMPARE(keys.size(), 60);
+    }
+
     // A pool of two GPU types (the test worker on four "GPUs" named A, A, B, B), started from the
     // window: one session per type runs, each in its own thread, and the comparison follows both.
     void aPoolOfTwoGpuTypesRunsOneSessionPerType()
