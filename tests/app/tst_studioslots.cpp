@@ -10,6 +10,9 @@
 #include "run/SessionRunner.h"
 #include "session/ResultStore.h"
 #include "session/Session.h"
+#include "session/StoredSession.h"
+#include "analysis/LandscapeGrid.h"
+#include "views/LandscapeView.h"
 #include "views/ComparisonView.h"
 #include "views/SetupPanel.h"
 #include "views/SlotLanesView.h"
@@ -249,12 +252,29 @@ private slots:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         window.setupPanel()->setDevice(
-            QStringLiteral("worker:gpus=0-3 %1 --delay-ms 10 --device-names GPU-A,GPU-A,GPU-B,GPU-B").arg(kWorker));
+            QStringLiteral("worker:gpus=0-3 %1 --delay-ms 300 --device-names GPU-A,GPU-A,GPU-B,GPU-B").arg(kWorker));
         window.setupPanel()->setStrategy(QStringLiteral("random"));
         window.setupPanel()->setBudget(15);
         window.setupPanel()->setSlotCount(0); // as the device names: one slot per GPU
+        // The comparison is open before the run (else its first load may come after the pool ended).
+        window.showComparison();
+        ComparisonView* comparison = window.comparisonView();
+        QVERIFY(comparison);
+        // Live: an update while the pool runs shows both landscapes with some of their trials.
+        bool liveUpdate = false;
+        connect(comparison, &ComparisonView::updated, this, [&] {
+            if (!window.isRunning() || comparison->landscapeViews().size() != 2)
+                return;
+            bool some = true;
+            for (LandscapeView* v : comparison->landscapeViews())
+                some = some && v->grid().count(LandscapeGrid::Cell::Ok) + v->grid().count(LandscapeGrid::Cell::Failed) > 0;
+            liveUpdate = liveUpdate || some;
+        });
         QSignalSpy ended(&window, &MainWindow::sessionEnded);
         window.startSession();
+        // Both sessions are followed while they run (each takes over two seconds: 15 trials of 300 ms on 2 slots).
+        QTRY_COMPARE_WITH_TIMEOUT(comparison->followedSessions().size(), 2, 60000);
+        QVERIFY(ended.isEmpty());
         QVERIFY(ended.wait(120000));
         QVERIFY2(!window.findChild<QLabel*>(QStringLiteral("statusText"))->text().contains(QStringLiteral("failed")),
                  qPrintable(window.findChild<QLabel*>(QStringLiteral("statusText"))->text()));
@@ -286,12 +306,26 @@ private slots:
             QVERIFY2(l.evaluations > 0, qPrintable(QStringLiteral("%1 slot %2 measured nothing").arg(l.gpu).arg(l.slot)));
 
         // Both landscapes side by side in the comparison, with every stored trial.
-        ComparisonView* comparison = window.comparisonView();
-        QVERIFY(comparison);
         QStringList checked = comparison->checkedIds();
         checked.sort();
         QCOMPARE(checked, (QStringList{QStringLiteral("session:%1").arg(ids[0]), QStringLiteral("session:%1").arg(ids[1])}));
         QCOMPARE(comparison->landscapeViews().size(), 2);
+        QCOMPARE(comparison->followedSessions().size(), 2);
+        QVERIFY(liveUpdate);
+        // Each heat map holds every trial its session stored (the refresh at the end, past the
+        // once-a-second throttle of the live one).
+        const QStringList shown = comparison->checkedIds();
+        for (int i = 0; i < shown.size(); ++i) {
+            const qint64 id = shown[i].mid(QStringLiteral("session:").size()).toLongLong();
+            auto stored = StoredSession::open(*store.value(), id);
+            QVERIFY(stored);
+            const LandscapeGrid& grid = comparison->landscapeViews()[i]->grid();
+            auto expected = LandscapeGrid::fromTrials(stored->space, stored->trials, grid.xParameter(), grid.yParameter());
+            QVERIFY(expected);
+            QVERIFY(expected->count(LandscapeGrid::Cell::Ok) > 0);
+            QCOMPARE(grid.count(LandscapeGrid::Cell::Ok), expected->count(LandscapeGrid::Cell::Ok));
+            QCOMPARE(grid.count(LandscapeGrid::Cell::Failed), expected->count(LandscapeGrid::Cell::Failed));
+        }
     }
 
 private:
