@@ -136,8 +136,12 @@ private slots:
         QVERIFY(lanes.lanes()[0].busy);
         for (int i = 0; i < 30; ++i)
             lanes.trialFinished(trialOn(7, 0, Status::Ok), 1000 * i); // one a second, 0..29 s
+        QCOMPARE(lanes.lastMinute(30000), 30);
+        QCOMPARE(lanes.perMinuteRecent(30000), 60.0); // within the first minute: over the 30 s so far
+        QCOMPARE(lanes.perMinuteOverall(30000), 60.0);
         QCOMPARE(lanes.lastMinute(59000), 30);
         QCOMPARE(lanes.lastMinute(60500), 29); // the one at 0 s is more than a minute old
+        QCOMPARE(lanes.perMinuteRecent(60500), 29.0);
         lanes.trialFinished(trialOn(7, 1, Status::Crashed), 90000);
         Trial known = trialOn(7, -1, Status::Ok);
         known.fromStore = true;
@@ -201,7 +205,7 @@ private slots:
             sum += table->item(row, 4)->text().toInt();
         }
         QCOMPARE(sum, 24);
-        QVERIFY(view.throughputText().contains(QStringLiteral("24 evaluations/min over the last minute")));
+        QVERIFY2(view.throughputText().contains(QStringLiteral("(24 evaluated on the slots)")), qPrintable(view.throughputText()));
     }
 
     // Pause a 4-slot session and resume it: the resumed run has the set-up's four slots again,

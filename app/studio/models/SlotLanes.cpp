@@ -4,6 +4,8 @@
 
 #include <QStringList>
 
+#include <algorithm>
+
 namespace dv::studio {
 
 namespace {
@@ -108,6 +110,14 @@ int SlotLanes::lastMinute(qint64 nowMs) const
 {
     prune(nowMs);
     return int(m_recent.size());
+}
+
+double SlotLanes::perMinuteRecent(qint64 nowMs) const
+{
+    const qint64 span = std::min(nowMs - m_startMs, kMinuteMs);
+    if (span < 1000)
+        return 0;
+    return double(lastMinute(nowMs)) * double(kMinuteMs) / double(span);
 }
 
 double SlotLanes::perMinuteOverall(qint64 nowMs) const

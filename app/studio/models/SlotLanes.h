@@ -54,6 +54,9 @@ public:
     int fromStore() const { return m_fromStore; }
     /// Evaluations the slots finished during the minute before `nowMs` (store answers excluded).
     int lastMinute(qint64 nowMs) const;
+    /// Evaluations per minute over the last minute (over the time since reset() while that is
+    /// shorter), slots only; 0 before a second has passed.
+    double perMinuteRecent(qint64 nowMs) const;
     /// Evaluations per minute since reset(), slots only; 0 before a second has passed.
     double perMinuteOverall(qint64 nowMs) const;
 

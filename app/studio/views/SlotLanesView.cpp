@@ -89,9 +89,10 @@ void SlotLanesView::scheduleRefresh()
 QString SlotLanesView::throughputText() const
 {
     const qint64 now = m_clock.elapsed();
-    QString text = tr("%1 evaluations/min over the last minute, %2 overall")
-                       .arg(m_lanes.lastMinute(now))
-                       .arg(QString::number(m_lanes.perMinuteOverall(now), 'f', 1));
+    QString text = tr("%1 evaluations/min over the last minute, %2 overall (%n evaluated on the slots)", nullptr,
+                      m_lanes.evaluations() - m_lanes.fromStore())
+                       .arg(QString::number(m_lanes.perMinuteRecent(now), 'f', 1),
+                            QString::number(m_lanes.perMinuteOverall(now), 'f', 1));
     if (m_lanes.fromStore() > 0)
         text += tr("; %n answered from the store", nullptr, m_lanes.fromStore());
     return text;
@@ -144,6 +145,7 @@ void SlotLanesView::refresh()
         if (l.failures > 0)
             failures->setForeground(warningColor(palette()));
     }
+    emit updatedLanes();
 }
 
 } // namespace dv::studio

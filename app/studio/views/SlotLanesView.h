@@ -22,7 +22,7 @@ public:
 
     const SlotLanes& lanes() const { return m_lanes; }
     QTableWidget* table() const { return m_table; }
-    /// "12.0 evaluations/min over the last minute, 11.5 overall"
+    /// "12.0 evaluations/min over the last minute, 11.5 overall (40 evaluated on the slots)"
     QString throughputText() const;
 
 public slots:
@@ -36,6 +36,10 @@ public slots:
     void end();
     /// Redraws the table from the lanes now.
     void refresh();
+
+signals:
+    /// After the table shows the lanes anew (tests, screenshots).
+    void updatedLanes();
 
 private:
     void scheduleRefresh();
