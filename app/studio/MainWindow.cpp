@@ -14,6 +14,7 @@
 #include "views/ParameterEffectsView.h"
 #include "views/RefreshDialog.h"
 #include "views/SetupPanel.h"
+#include "views/SlotLanesView.h"
 #include "views/SpaceEditor.h"
 #include "views/TrialBrowser.h"
 #include "views/TrialPlot.h"
@@ -59,6 +60,7 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
     , m_title(new QLabel(tr("No session yet: pick a device and press Start."), this))
     , m_statusText(new QLabel(this))
     , m_progress(new QProgressBar(this))
+    , m_lanes(new SlotLanesView(this))
 {
     setWindowTitle(tr("Deja Vu Studio"));
     qRegisterMetaType<dv::Trial>();
@@ -90,6 +92,11 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
                 refreshSessions();
                 m_listRefreshed.start();
             });
+    connect(m_runner, &SessionRunner::poolSessionStarted, this, &MainWindow::onPoolSession);
+    connect(m_runner, &SessionRunner::slotsReady, m_lanes, &SlotLanesView::addSession);
+    connect(m_runner, &SessionRunner::slotStarted, m_lanes, &SlotLanesView::onSlotStarted);
+    connect(m_runner, &SessionRunner::slotLost, m_lanes, &SlotLanesView::onSlotLost);
+    connect(m_runner, &SessionRunner::trialFinished, m_lanes, &SlotLanesView::onTrial);
     connect(m_runner, &SessionRunner::paused, this, &MainWindow::onPaused);
     connect(m_runner, &SessionRunner::referenceReady, m_plot, &TrialPlot::setReference);
     connect(m_runner, &SessionRunner::trialFinished, this, &MainWindow::onTrial);
@@ -153,6 +160,8 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
     m_views->setObjectName(QStringLiteral("viewTabs"));
     m_views->addTab(plots, tr("Trials and landscape"));
     m_views->addTab(m_effects, tr("Parameter effects"));
+    m_lanes->setObjectName(QStringLiteral("slotLanes"));
+    m_views->addTab(m_lanes, tr("Slots"));
     topLayout->addWidget(m_views, 1);
     right->addWidget(top);
     right->addWidget(m_browser);
@@ -321,6 +330,8 @@ void MainWindow::launch(const RunRequest& request)
 {
     m_control->started();
     m_progress->setValue(0);
+    m_poolSessions.clear();
+    m_lanes->begin();
     SessionRunner* runner = m_runner;
     // Cleared here, not in run(): a Pause or Stop pressed before the queued run starts still counts.
     runner->clearRequests();
@@ -379,6 +390,8 @@ void MainWindow::resumeSession()
     request.deviceId = m_sessionDeviceId;
     request.resumeId = m_control->resumableId();
     request.simulatedLatencyMs = m_setup->request().simulatedLatencyMs;
+    // The slots are the set-up's now (like the latency): a run's slots are not part of its result.
+    request.slotCount = m_setup->slotCount();
     // Budget 0: the stored budget and stop conditions carry on.
     m_resuming = request.resumeId == m_sessionId;
     m_statusText->setText(tr("Resuming session %1…").arg(request.resumeId));
@@ -410,6 +423,8 @@ void MainWindow::stopSession()
 void MainWindow::onPaused(qint64 sessionId)
 {
     flushPending();
+    refreshPool(true);
+    m_lanes->end();
     m_sessionModel->setLiveSession(0);
     m_control->paused(sessionId);
     m_statusText->setText(tr("Session %1 paused: %n evaluation(s), best %2 ms", nullptr, int(m_trials.size()))
@@ -544,13 +559,17 @@ void MainWindow::showSession(const QString& title, const ConfigSpace& space)
 
 void MainWindow::onTrial(const Trial& trial)
 {
-    m_pending.append(trial);
+    // A pool's sessions show in the comparison; another session of it not in this window's views.
+    m_poolDirty = m_poolDirty || !m_poolSessions.isEmpty();
+    if (!m_poolSessions.contains(trial.sessionId) || trial.sessionId == m_sessionId)
+        m_pending.append(trial);
     if (!m_redraw.isActive())
         m_redraw.start();
 }
 
 void MainWindow::flushPending()
 {
+    refreshPool(false);
     if (m_pending.isEmpty())
         return;
     m_trialModel->appendTrials(m_pending);
@@ -585,7 +604,9 @@ void MainWindow::rebuildGrid()
 
 void MainWindow::onEnded(const QString& reason, bool failed)
 {
+    m_lanes->end();
     flushPending();
+    refreshPool(true);
     m_sessionModel->setLiveSession(0);
     // A stopped session can be continued; one that spent its budget or space cannot.
     m_control->ended(!failed && reason == QLatin1String("stopped") ? m_sessionId : 0);
@@ -598,6 +619,31 @@ void MainWindow::onEnded(const QString& reason, bool failed)
     }
     refreshSessions();
     emit sessionEnded(reason);
+}
+
+void MainWindow::refreshPool(bool now)
+{
+    if (!m_poolDirty || !m_comparison)
+        return;
+    if (now || !m_poolRefreshed.isValid() || m_poolRefreshed.elapsed() >= 1000) {
+        m_comparison->refreshFollowed();
+        m_poolDirty = false;
+        m_poolRefreshed.start();
+    } else if (!m_redraw.isActive()) {
+        m_redraw.start(); // comes back for it
+    }
+}
+
+void MainWindow::onPoolSession(qint64 sessionId)
+{
+    if (m_poolSessions.isEmpty())
+        m_poolSessions.append(m_sessionId); // the first, shown in this window
+    m_poolSessions.append(sessionId);
+    m_statusText->setText(tr("A pool of %n GPU type(s): one session each, side by side in the comparison", nullptr,
+                             int(m_poolSessions.size())));
+    showComparison();
+    m_comparison->followSessions(m_poolSessions);
+    m_poolRefreshed.start();
 }
 
 void MainWindow::refreshSessions()

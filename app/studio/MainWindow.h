@@ -35,6 +35,7 @@ class SessionControl;
 class SessionListModel;
 class SessionRunner;
 class SetupPanel;
+class SlotLanesView;
 class TrialPlot;
 class TrialTableModel;
 
@@ -69,6 +70,11 @@ public:
     /// The trial table with its filter bar and the detail of the selected trial.
     TrialBrowser* trialBrowser() const { return m_browser; }
     ParameterEffectsView* effectsView() const { return m_effects; }
+    /// A lane per device slot of the running session(s), and throughput.
+    SlotLanesView* slotLanesView() const { return m_lanes; }
+    /// The sessions of the run in progress or last run when it was a pool of GPU types (one
+    /// session per type, the first shown in the window); empty for a single session.
+    QList<qint64> poolSessions() const { return m_poolSessions; }
     /// The session's plot tabs (trials and landscape, parameter effects).
     QTabWidget* viewTabs() const { return m_views; }
 
@@ -116,6 +122,10 @@ private:
     void flushPending();
     void rebuildGrid();
     void onEnded(const QString& reason, bool failed);
+    /// Another session of a pool started: it and the first are followed in the comparison.
+    void onPoolSession(qint64 sessionId);
+    /// Reloads the pool's sessions in the comparison: `now`, or when a second has passed.
+    void refreshPool(bool now);
 
     QString m_databasePath;
     std::unique_ptr<ResultStore> m_store; ///< the GUI thread's own connection, for the session list
@@ -153,6 +163,10 @@ private:
     QLabel* m_statusText;
     QProgressBar* m_progress;
     ComparisonView* m_comparison = nullptr;
+    SlotLanesView* m_lanes;
+    QList<qint64> m_poolSessions;
+    bool m_poolDirty = false;       ///< a pool session stored a trial the comparison has not shown
+    QElapsedTimer m_poolRefreshed;  ///< the comparison follows a pool once a second at most
 
     ConfigSpace m_space;
     QVector<Trial> m_trials;

@@ -3,6 +3,7 @@
 #include "MainWindow.h"
 #include "models/TrialTableModel.h"
 #include "views/ParameterEffectsView.h"
+#include "views/SlotLanesView.h"
 #include "views/TrialBrowser.h"
 
 #include <QApplication>
@@ -11,13 +12,19 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
 
 namespace dv::studio {
+
+namespace {
+/// The slots view is saved once this many trials are stored (a session's budget must exceed it).
+constexpr int kSlotsShotAfter = 40;
+} // namespace
 
 QStringList ScreenshotHarness::views()
 {
     return {QStringLiteral("setup"), QStringLiteral("session"), QStringLiteral("effects"),
-            QStringLiteral("detail"), QStringLiteral("compare"), QStringLiteral("compare-landscapes")};
+            QStringLiteral("detail"), QStringLiteral("compare"), QStringLiteral("compare-landscapes"), QStringLiteral("slots")};
 }
 
 void ScreenshotHarness::prepare(MainWindow& window)
@@ -41,6 +48,19 @@ bool ScreenshotHarness::arm(MainWindow& window, const QString& view, const QStri
     if (view == QLatin1String("setup")) {
         saveLater(&window, file);
         return false;
+    }
+    if (view == QLatin1String("slots")) {
+        // The lanes while the slots measure (a replay with a latency runs long enough), not
+        // after the end when every lane is idle.
+        window.viewTabs()->setCurrentWidget(window.slotLanesView());
+        auto armed = std::make_shared<bool>(true);
+        QObject::connect(window.slotLanesView(), &SlotLanesView::updatedLanes, &window, [&window, file, armed] {
+            if (*armed && window.slotLanesView()->lanes().evaluations() >= kSlotsShotAfter) {
+                *armed = false;
+                saveLater(&window, file, 300);
+            }
+        });
+        return true;
     }
     QObject::connect(&window, &MainWindow::sessionEnded, &window, [&window, file, view] {
         if (view == QLatin1String("effects")) {

@@ -65,6 +65,7 @@ void StudioSettings::saveSetup(const SetupPanel& panel)
     m_settings.setValue(QStringLiteral("setup/device"), panel.deviceId());
     m_settings.setValue(QStringLiteral("setup/strategy"), panel.strategy());
     m_settings.setValue(QStringLiteral("setup/budget"), panel.budget());
+    m_settings.setValue(QStringLiteral("setup/slots"), panel.slotCount());
 }
 
 void StudioSettings::restoreSetup(SetupPanel& panel) const
@@ -77,6 +78,8 @@ void StudioSettings::restoreSetup(SetupPanel& panel) const
         panel.setStrategy(strategy);
     if (m_settings.contains(QStringLiteral("setup/budget")))
         panel.setBudget(m_settings.value(QStringLiteral("setup/budget")).toInt());
+    if (m_settings.contains(QStringLiteral("setup/slots")))
+        panel.setSlotCount(m_settings.value(QStringLiteral("setup/slots")).toInt());
 }
 
 } // namespace dv::studio

@@ -12,7 +12,7 @@ class SetupPanel;
 
 /// What the studio remembers between runs, in the application's QSettings (organisation
 /// "dejavu", application "dejavu-studio"): window geometry and dock/toolbar state, splitter
-/// sizes, recent files, and the last device, strategy and budget. Tests point QSettings at a
+/// sizes, recent files, and the last device, strategy, budget and slot count. Tests point QSettings at a
 /// temporary directory (QSettings::setPath) so they never touch the user's configuration.
 class StudioSettings {
 public:

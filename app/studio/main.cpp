@@ -30,6 +30,10 @@ int main(int argc, char* argv[])
     const QCommandLineOption strategy(QStringLiteral("strategy"), QStringLiteral("Strategy to preselect."),
                                       QStringLiteral("name"));
     const QCommandLineOption budget(QStringLiteral("budget"), QStringLiteral("Budget to preselect."), QStringLiteral("n"));
+    const QCommandLineOption slotCount(QStringLiteral("slots"), QStringLiteral("Device slots to preselect (0: as the device names)."),
+                                       QStringLiteral("k"));
+    const QCommandLineOption latency(QStringLiteral("latency-ms"), QStringLiteral("Replay latency to preselect."),
+                                     QStringLiteral("ms"));
     const QCommandLineOption start(QStringLiteral("start"), QStringLiteral("Start a session at once."));
     const QCommandLineOption screenshot(
         QStringLiteral("screenshot"),
@@ -39,12 +43,12 @@ int main(int argc, char* argv[])
                                      QStringLiteral("Open the GPU comparison (same as --view compare)."));
     const QCommandLineOption view(QStringLiteral("view"),
                                   QStringLiteral("What --screenshot saves: setup, session (default), effects, detail, "
-                                                 "compare or compare-landscapes."),
+                                                 "compare, compare-landscapes or slots."),
                                   QStringLiteral("name"), QStringLiteral("session"));
     const QCommandLineOption palette(QStringLiteral("palette"),
                                      QStringLiteral("Colour palette: system (default), light or dark."),
                                      QStringLiteral("name"), QStringLiteral("system"));
-    parser.addOptions({database, device, strategy, budget, start, screenshot, compare, view, palette});
+    parser.addOptions({database, device, strategy, budget, slotCount, latency, start, screenshot, compare, view, palette});
     parser.process(app);
 
     const QString viewName = parser.isSet(compare) ? QStringLiteral("compare") : parser.value(view);
@@ -74,6 +78,10 @@ int main(int argc, char* argv[])
         window.setupPanel()->setStrategy(parser.value(strategy));
     if (parser.isSet(budget))
         window.setupPanel()->setBudget(parser.value(budget).toInt());
+    if (parser.isSet(slotCount))
+        window.setupPanel()->setSlotCount(parser.value(slotCount).toInt());
+    if (parser.isSet(latency))
+        window.setupPanel()->setLatencyMs(parser.value(latency).toInt());
     if (parser.isSet(screenshot))
         dv::studio::ScreenshotHarness::prepare(window);
     window.show();

@@ -22,4 +22,6 @@ for palette in ${PALETTES:-light dark}; do
     shot detail detail "$palette" "${session[@]}"
     shot compare compare "$palette"
     shot compare-landscapes compare-landscapes "$palette"
+    shot slots slots "$palette" --device replay:h100/triton_matmul_fp16_M4096_N4096_K4096 --strategy bayes \
+        --budget 100 --slots 4 --latency-ms 150
 done

@@ -86,6 +86,7 @@ private slots:
             window.setupPanel()->setDevice(QStringLiteral("replay:kerneltuner/convolution_MI250X"));
             window.setupPanel()->setStrategy(QStringLiteral("genetic"));
             window.setupPanel()->setBudget(345);
+            window.setupPanel()->setSlotCount(6);
             QVERIFY(window.close());
         }
         MainWindow window(db.filePath(QStringLiteral("results.sqlite")));
@@ -96,6 +97,8 @@ private slots:
         QCOMPARE(window.setupPanel()->deviceId(), QStringLiteral("replay:kerneltuner/convolution_MI250X"));
         QCOMPARE(window.setupPanel()->strategy(), QStringLiteral("genetic"));
         QCOMPARE(window.setupPanel()->budget(), 345);
+        QCOMPARE(window.setupPanel()->slotCount(), 6);
+        QCOMPARE(window.setupPanel()->request().slotCount, 6);
     }
 
     // Opened files appear under File > Open recent, in a new window too, and open from there.

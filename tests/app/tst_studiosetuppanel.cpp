@@ -301,6 +301,26 @@ private slots:
         QVERIFY(panel.request().warmStartDeviceId.isEmpty());
     }
 
+    // The Slots control maps to LaunchRequest::slotCount: 0 ("as the device names") by default,
+    // K when set, and it is locked while a session runs.
+    void slotCountReachesTheRequest()
+    {
+        SetupPanel panel;
+        auto* slotSpin = panel.findChild<QSpinBox*>(QStringLiteral("slotsSpin"));
+        QVERIFY(slotSpin);
+        QCOMPARE(panel.request().slotCount, 0);
+        QCOMPARE(slotSpin->text(), slotSpin->specialValueText());
+        QVERIFY(slotSpin->toolTip().contains(QStringLiteral("cuda:0-3/gemm")));
+        QVERIFY(slotSpin->toolTip().contains(QStringLiteral("dejavu_ray_slot.py")));
+        QCOMPARE(slotSpin->maximum(), 64);
+        slotSpin->setValue(4);
+        QCOMPARE(panel.request().slotCount, 4);
+        panel.setRunning(true);
+        QVERIFY(!slotSpin->isEnabled());
+        panel.setRunning(false);
+        QVERIFY(slotSpin->isEnabled());
+    }
+
     // With "only the Space tab's values and constraints" ticked, a session searches just the
     // edited narrowing of the device's space; a narrowing with errors fails the run with the
     // editor's message instead of searching the whole space.

@@ -291,7 +291,7 @@ void ComparisonView::fillSessions(const QString& kernel)
         return;
     }
     for (const SessionRecord& r : sessions.value()) {
-        if (r.kernel != kernel || r.trialCount == 0)
+        if (r.kernel != kernel || (r.trialCount == 0 && !m_following.contains(r.id)))
             continue;
         const QString id = kSessionPrefix + QString::number(r.id);
         m_labelOf.insert(id, tr("session %1 (%2)").arg(r.id).arg(r.device.name));
@@ -331,6 +331,39 @@ void ComparisonView::setChecked(const QStringList& ids)
         item->setCheckState(ids.contains(item->data(Qt::UserRole).toString()) ? Qt::Checked : Qt::Unchecked);
     }
     m_filling = false;
+    recompute();
+}
+
+void ComparisonView::followSessions(const QList<qint64>& ids)
+{
+    m_following = ids;
+    if (ids.isEmpty() || m_databasePath.isEmpty())
+        return;
+    auto store = ResultStore::openForReading(m_databasePath);
+    auto record = store ? store.value()->session(ids.front()) : Result<SessionRecord>(Error{store.error()});
+    if (!record) {
+        m_message->setText(record.error());
+        return;
+    }
+    // A kernel measured on a GPU worker may have no recorded dataset: it is listed all the same.
+    const QString kernel = record->kernel;
+    {
+        const QSignalBlocker block(m_kernel);
+        if (m_kernel->findText(kernel) < 0)
+            m_kernel->addItem(kernel);
+        m_kernel->setCurrentText(kernel);
+    }
+    fillDatasets(kernel); // lists the followed sessions, also those with no trial yet
+    QStringList checked;
+    for (qint64 id : ids)
+        checked.append(kSessionPrefix + QString::number(id));
+    setChecked(checked);
+}
+
+void ComparisonView::refreshFollowed()
+{
+    for (qint64 id : std::as_const(m_following))
+        m_loaded.remove(kSessionPrefix + QString::number(id));
     recompute();
 }
 

@@ -53,6 +53,13 @@ public:
     /// Lists the sessions of this result store next to the datasets (ids "session:<n>").
     void setDatabasePath(const QString& path);
 
+    /// Follows sessions that are running (a pool of GPU types: one session per type): lists them
+    /// even before their first trial, switches to their kernel and checks exactly them, so their
+    /// landscapes show side by side; refreshFollowed() reloads them with the trials stored since.
+    void followSessions(const QList<qint64>& ids);
+    void refreshFollowed();
+    QList<qint64> followedSessions() const { return m_following; }
+
     QTabWidget* tabs() const { return m_tabs; }
     /// One heat map per checked landscape, in list order.
     const QVector<LandscapeView*>& landscapeViews() const { return m_views; }
@@ -108,6 +115,7 @@ private:
     double m_sharedLo;
     double m_sharedHi;
     QString m_databasePath;
+    QList<qint64> m_following;
 };
 
 } // namespace dv::studio

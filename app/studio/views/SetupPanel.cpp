@@ -31,6 +31,7 @@ SetupPanel::SetupPanel(QWidget* parent)
     , m_patience(new QSpinBox(this))
     , m_seed(new QSpinBox(this))
     , m_latency(new QSpinBox(this))
+    , m_slots(new QSpinBox(this))
     , m_narrow(new QCheckBox(tr("only the Space tab's values and constraints"), this))
     , m_spaceEditor(new SpaceEditor(this))
     , m_start(new QPushButton(tr("&Start"), this))
@@ -46,6 +47,7 @@ SetupPanel::SetupPanel(QWidget* parent)
     m_patience->setObjectName(QStringLiteral("patienceSpin"));
     m_seed->setObjectName(QStringLiteral("seedSpin"));
     m_latency->setObjectName(QStringLiteral("latencySpin"));
+    m_slots->setObjectName(QStringLiteral("slotsSpin"));
     m_narrow->setObjectName(QStringLiteral("narrowCheck"));
     m_narrow->setToolTip(tr("Search only the configurations of the device's space that the Space tab allows "
                             "(fewer values, extra constraints). Off: the device's whole space."));
@@ -87,6 +89,21 @@ SetupPanel::SetupPanel(QWidget* parent)
     m_latency->setSuffix(tr(" ms"));
     m_latency->setToolTip(tr("Replay devices answer at once; a pause per evaluation lets you watch a session unfold."));
 
+    // 0 is "as the device names": one slot per GPU of a GPU list, else one. The engine's own
+    // limit (DeviceRegistry::kMaxSlots) is higher; 64 is what one host or a share of a cluster gives.
+    m_slots->setRange(0, 64);
+    m_slots->setSpecialValueText(tr("as the device names"));
+    m_slots->setSuffix(tr(" slots"));
+    m_slots->setToolTip(tr("<p>How many evaluations run at once, one per device slot.</p>"
+                           "<p><b>As the device names</b>: a GPU list in the device id gives one slot per GPU "
+                           "(<tt>cuda:0-3/gemm</tt>, <tt>triton:0,2/matmul</tt>, <tt>worker:gpus=0-3 CMD</tt>); "
+                           "any other device has one slot.</p>"
+                           "<p><b>K</b>: a Ray slot command (<tt>worker:... python3 kernels/ray/dejavu_ray_slot.py "
+                           "--address ADDRESS ...</tt>, see docs/ray.md) runs K Ray actors, each on a GPU of the "
+                           "cluster; a replay runs K replays, each pausing the replay latency below (a CPU stand-in "
+                           "for K GPUs). With a GPU list, K must be the number of GPUs it names.</p>"
+                           "<p>GPUs of several types run one session per type, side by side in the comparison.</p>"));
+
     auto* run = new QWidget(this);
     auto* runLayout = new QVBoxLayout(run);
     auto* form = new QFormLayout;
@@ -101,6 +118,7 @@ SetupPanel::SetupPanel(QWidget* parent)
     form->addRow(tr("S&eed:"), m_seed);
     form->addRow(tr("Space:"), m_narrow);
     form->addRow(tr("Replay &latency:"), m_latency);
+    form->addRow(tr("Sl&ots:"), m_slots);
     m_options->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
     m_tabs->addTab(run, tr("Run"));
     m_tabs->addTab(m_spaceEditor, tr("Space"));
@@ -142,6 +160,7 @@ RunRequest SetupPanel::request() const
     r.options.stallEvaluations = m_patience->value();
     r.options.seed = quint64(m_seed->value());
     r.simulatedLatencyMs = m_latency->value();
+    r.slotCount = m_slots->value();
     r.warmStartDeviceId = m_options->warmStartDeviceId();
     if (m_narrow->isChecked()) {
         const QString source = tr("the space editor");
@@ -161,7 +180,7 @@ RunRequest SetupPanel::request() const
 
 void SetupPanel::setRunning(bool running)
 {
-    for (QWidget* w : std::initializer_list<QWidget*>{m_device, m_strategy, m_options, m_budget, m_timeLimit, m_patience, m_seed})
+    for (QWidget* w : std::initializer_list<QWidget*>{m_device, m_strategy, m_options, m_budget, m_timeLimit, m_patience, m_seed, m_slots})
         w->setEnabled(!running);
 }
 
@@ -178,6 +197,8 @@ QString SetupPanel::strategy() const { return m_strategy->currentText(); }
 void SetupPanel::setBudget(int evaluations) { m_budget->setValue(evaluations); }
 int SetupPanel::budget() const { return m_budget->value(); }
 void SetupPanel::setLatencyMs(int ms) { m_latency->setValue(ms); }
+void SetupPanel::setSlotCount(int count) { m_slots->setValue(count); }
+int SetupPanel::slotCount() const { return m_slots->value(); }
 void SetupPanel::showSpaceEditor() { m_tabs->setCurrentWidget(m_spaceEditor); }
 
 void SetupPanel::loadDeviceSpace()

@@ -41,6 +41,9 @@ public:
     void setBudget(int evaluations);
     int budget() const;
     void setLatencyMs(int ms);
+    /// Device slots (LaunchRequest::slotCount): 0 as many as the device id names.
+    void setSlotCount(int count);
+    int slotCount() const;
 
     SpaceEditor* spaceEditor() const { return m_spaceEditor; }
     StrategyOptionsWidget* strategyOptions() const { return m_options; }
@@ -59,6 +62,7 @@ private:
     QSpinBox* m_patience;
     QSpinBox* m_seed;
     QSpinBox* m_latency;
+    QSpinBox* m_slots;
     QCheckBox* m_narrow;
     SpaceEditor* m_spaceEditor;
     QPushButton* m_start;
