@@ -196,7 +196,7 @@ std::vector<qint64> RefreshStrategy::propose(const SearchHistory& history, int m
     SearchHistory cold(history.spaceSize());
     for (const Observation& o : history.observations()) {
         if (std::find(m_seeds.begin(), m_seeds.end(), o.index) != m_seeds.end())
-            cold.markPending(o.index);
+            cold.markExcluded(o.index);
         else
             cold.add(o);
     }

@@ -38,6 +38,15 @@ void SearchHistory::markPending(qint64 index)
     }
 }
 
+void SearchHistory::markExcluded(qint64 index)
+{
+    std::uint8_t& s = m_state[size_t(index)];
+    if (s == 0) {
+        s = 3;
+        ++m_taken;
+    }
+}
+
 void SearchHistory::unmarkPending(qint64 index)
 {
     std::uint8_t& s = m_state[size_t(index)];

@@ -25,6 +25,9 @@ public:
     void add(const Observation& observation);
     /// Marks a proposed configuration as being evaluated (batches), so that no other proposal repeats it.
     void markPending(qint64 index);
+    /// Marks a configuration as taken without an observation and without being in flight: never
+    /// proposed, never modelled (a refresh's seeds hidden from its cold search).
+    void markExcluded(qint64 index);
     /// Frees a pending configuration that will not be evaluated after all (its device was lost):
     /// it may be proposed again.
     void unmarkPending(qint64 index);
@@ -47,7 +50,7 @@ public:
 private:
     qint64 m_spaceSize = 0;
     std::vector<Observation> m_observations;
-    std::vector<std::uint8_t> m_state; // 0 free, 1 pending, 2 evaluated
+    std::vector<std::uint8_t> m_state; // 0 free, 1 pending, 2 evaluated, 3 excluded
     std::vector<qint64> m_pending;
     qint64 m_taken = 0;
     qint64 m_bestPosition = -1;

@@ -203,6 +203,11 @@ private slots:
         h.unmarkPending(7);
         QVERIFY(!h.isTaken(7));
         QCOMPARE(h.takenCount(), 1);
+        // Excluded (a refresh's hidden seeds): taken, yet neither pending nor observed.
+        h.markExcluded(5);
+        QVERIFY(h.isTaken(5) && !h.isEvaluated(5));
+        QVERIFY(h.pending().empty());
+        QCOMPARE(h.takenCount(), 2);
         // Bayes past its initial design never proposes a pending configuration.
         const ConfigSpace space = test::datasetSpace(kMatmul);
         BayesianStrategy bayes;
