@@ -124,6 +124,43 @@ def session(command, trials):
             proc.wait()
 
 
+def tune_slots(tune, command, slots, budget=56):
+    """Evaluations per second of a `tune --slots K` random session, from its own elapsed time."""
+    with tempfile.TemporaryDirectory() as d:
+        run = subprocess.run([tune, "tune", "--quiet", "--db", os.path.join(d, "s.db"), "--strategy", "random",
+                              "--budget", str(budget), "--remeasure", "0", "--slots", str(slots),
+                              "--device", "worker:timeout=60 " + shlex.join(command)], capture_output=True, text=True)
+        if run.returncode != 0:
+            raise RuntimeError(run.stderr)
+        import re
+        m = re.search(r"in ([0-9.]+) (ms|s|min) on", run.stderr)
+        seconds = float(m.group(1)) * {"ms": 1e-3, "s": 1.0, "min": 60.0}[m.group(2)]
+        return budget / seconds
+
+
+def scaling(args):
+    worker = [os.path.abspath(args.worker), "--delay-ms", str(args.delay_ms)]
+    cluster = Cluster(gpus=8)
+    rows = []
+    try:
+        ray_slot = [sys.executable, SLOT, "--address", cluster.address, "--"]
+        tune_slots(args.tune, ray_slot + worker, 1, 8)  # warm Ray's worker pool
+        for k in (1, 2, 4, 8):
+            rows.append((k, tune_slots(args.tune, worker, k), tune_slots(args.tune, ray_slot + worker, k)))
+    finally:
+        cluster.stop()
+    ideal = 1000.0 / args.delay_ms
+    print("%s, %d cores, Ray %s; test worker sleeping %d ms per evaluation, 56 evaluations per session, "
+          "evaluations/s from the session's elapsed time (slot start included)\n"
+          % (datetime.date.today().isoformat(), os.cpu_count(), ray.__version__, args.delay_ms))
+    print("| slots K | local | efficiency | Ray slots (K actors) | efficiency | Ray overhead per evaluation |")
+    print("|---|---|---|---|---|---|")
+    for k, local, relayed in rows:
+        print("| %d | %.2f /s | %.2f | %.2f /s | %.2f | %.0f ms |" % (k, local, local / (k * ideal), relayed,
+                                                              relayed / (k * ideal), 1000 * k * (1 / relayed - 1 / local)))
+    return 0
+
+
 def percentile(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
@@ -136,7 +173,13 @@ def main():
     parser.add_argument("--worker", default=os.path.join(ROOT, "build", "kernels", "test-worker", "dejavu-test-worker"))
     parser.add_argument("--tune", default=os.path.join(ROOT, "build", "app", "cli", "dejavu-tune"),
                         help="also time a whole grid session (57 trials) through the engine")
+    parser.add_argument("--scaling", action="store_true",
+                        help="instead: `tune --slots K` (K = 1, 2, 4, 8) over the test worker sleeping --delay-ms, "
+                             "local slots against Ray slots (K actors) on a cluster with 8 fake GPUs")
+    parser.add_argument("--delay-ms", type=int, default=200)
     args = parser.parse_args()
+    if args.scaling:
+        return scaling(args)
     worker = [os.path.abspath(args.worker), "--delay-ms", "0"]
     cluster = Cluster(gpus=2)
     try:
