@@ -68,6 +68,9 @@ void BayesianStrategy::initialize(const ConfigSpace& space, quint64 seed)
     m_candidateLimit = std::max(100, m_options.value(QLatin1String("candidates")).toInt(20000));
     m_threads = std::max(1, m_options.value(QLatin1String("threads")).toInt(1));
     m_restarts = std::max(0, m_options.value(QLatin1String("restarts")).toInt(2));
+    // Kriging believer by default: at 8 slots it kept the within-5% share where constant liars lost
+    // 0.1 of it (docs/benchmarks.md, "Many slots").
+    m_believer = m_options.value(QLatin1String("pending")).toString() != QLatin1String("liar");
     m_operatorPeriod = std::max(2, m_options.value(QLatin1String("operatorPeriod")).toInt(3));
     m_gains = {{0, 0, 0}};
     m_lastNominees = {{-1, -1, -1}};

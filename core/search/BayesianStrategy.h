@@ -45,7 +45,8 @@ namespace dv {
 ///   sample plus the neighbours of the best configurations so far.
 /// - Initial design: the configuration nearest the centre of the encoded space, then maximin over the
 ///   valid set, sized by the number of informative dimensions.
-/// - Batches: constant liar (pending points count as observed at the best value so far).
+/// - Batches and other slots' evaluations in flight: kriging believer (they count as observed at the last
+///   model's mean there, never better than the best; option "pending": "liar" for constant liars).
 /// - Warm start: prior observations of the same kernel on another GPU or problem size (option
 ///   "prior": [{"config": {...}, "objective": ms or null}]). Their best two configurations are proposed
 ///   first; a GP fitted once to the prior's normal scores gives every configuration a "prior score", an
@@ -57,7 +58,10 @@ namespace dv {
 /// (maximum candidates, default 20000),
 /// "threads" (model threads, default 1), "prior", "restarts" (random restarts of the GP
 /// hyper-parameter search while there are at most 200 observations, default 2), "operatorPeriod"
-/// (one model-based proposal in this many comes from an operator, default 3).
+/// (one model-based proposal in this many comes from an operator, default 3), "pending"
+/// ("believer", the default: configurations in flight, of other slots or of this batch, count as
+/// observed at the last model's mean there, never better than the best: kriging believer; or
+/// "liar": at the best score, constant liar).
 ///
 /// Resuming: saveState()/restoreState() carry the portfolio statistics, the random engine, the refit
 /// counter, the level-column choice and the warm starts of the models, so a resumed search proposes
@@ -99,8 +103,8 @@ private:
     HistorySummary summarise(const SearchHistory& history) const;
     /// Fits the GP (in auto mode choosing between level columns and none) to the successes and the
     /// batch so far; false when the fit failed.
-    /// `liars`: configurations being evaluated (other slots' and this batch's), fitted at the best
-    /// score (constant liar); `first`: the first proposal of this call (hyper-parameters may be refitted).
+    /// `liars`: configurations being evaluated (other slots' and this batch's), fitted at
+    /// liarScore(); `first`: the first proposal of this call (hyper-parameters may be refitted).
     bool fitSurrogate(const HistorySummary& summary, const std::vector<qint64>& liars, bool first, SurrogateFit& fit);
     /// Refits the feasibility model to every outcome and the prior's failures.
     void fitFeasibility(const HistorySummary& summary);
@@ -160,6 +164,10 @@ private:
     int m_levelChoice = -1;        // auto mode: 1 with level columns, 0 without, -1 not chosen yet
     std::mt19937_64 m_engine;
     GaussianProcess m_gp;
+    bool m_believer = true;        // option "pending": "believer" (default) or "liar"
+    /// The training target of a configuration in flight: the best score (constant liar), or the
+    /// last fitted model's mean there (kriging believer), never better than the best.
+    double liarScore(qint64 index, double bestScore) const;
     FeasibilityModel m_feasibility;
     int m_fits = 0;
     QString m_spaceKey; // space name and size: a saved state belongs to this space only

@@ -71,14 +71,14 @@ bool BayesianStrategy::fitSurrogate(const HistorySummary& summary, const std::ve
                                      SurrogateFit& fit)
 {
     // Training data: successes, what is being evaluated (other slots, the batch so far) as liars
-    // at the best time, and the prior.
+    // (liarScore: the model's belief or the best score), and the prior.
     const std::vector<double> okScore = normalScores(summary.okLog);
     const double bestLog = *std::min_element(okScore.begin(), okScore.end());
     std::vector<qint64> rows = summary.okIndex;
     std::vector<double> ys = okScore;
     for (qint64 pending : liars) {
         rows.push_back(pending);
-        ys.push_back(bestLog);
+        ys.push_back(liarScore(pending, bestLog));
     }
     const Eigen::MatrixXd X = encodeRows(rows);
     const Eigen::VectorXd y = Eigen::Map<const Eigen::VectorXd>(ys.data(), Eigen::Index(ys.size()));
@@ -131,6 +131,25 @@ bool BayesianStrategy::fitSurrogate(const HistorySummary& summary, const std::ve
     fit.bestScore = bestLog;
     fit.y = y;
     return true;
+}
+
+double BayesianStrategy::liarScore(qint64 index, double bestScore) const
+{
+    if (!m_believer)
+        return bestScore;
+    const bool plain = m_levelsAuto && m_levelChoice != 1;
+    const GaussianProcess& model = plain ? m_gpPlain : m_gp;
+    if (!model.isFitted())
+        return bestScore;
+    try {
+        Eigen::MatrixXd X = encodeRows({index});
+        if (plain)
+            X = feasibilityColumns(X);
+        const double mean = model.predictMean(X)[0];
+        return std::isfinite(mean) ? std::max(mean, bestScore) : bestScore;
+    } catch (const std::exception&) {
+        return bestScore; // a model of another shape (the first fit of a level choice)
+    }
 }
 
 void BayesianStrategy::fitFeasibility(const HistorySummary& summary)
