@@ -71,6 +71,18 @@ Result<void> SessionLaunch::applySpace(const LaunchRequest& request, const Devic
     return {};
 }
 
+Result<void> SessionLaunch::configure(Device& device, const LaunchRequest& request)
+{
+    // A resumed session sets its stored timing itself (Session::resume).
+    if (auto timed = device.setTiming(request.options.timing); request.resumeId == 0 && !timed)
+        return Error{timed.error()};
+    if (request.simulatedLatencyMs > 0) {
+        if (auto* replay = dynamic_cast<ReplayDevice*>(&device))
+            replay->setSimulatedLatencyMs(request.simulatedLatencyMs);
+    }
+    return {};
+}
+
 Result<std::shared_ptr<Device>> SessionLaunch::openDevice(const QString& deviceId, const LaunchRequest& request,
                                                          const std::atomic<bool>* interrupt)
 {
@@ -78,13 +90,8 @@ Result<std::shared_ptr<Device>> SessionLaunch::openDevice(const QString& deviceI
     if (!opened)
         return Error{opened.error()};
     std::shared_ptr<Device> device(std::move(opened.value()));
-    // A resumed session sets its stored timing itself (Session::resume).
-    if (auto timed = device->setTiming(request.options.timing); request.resumeId == 0 && !timed)
-        return Error{timed.error()};
-    if (request.simulatedLatencyMs > 0) {
-        if (auto* replay = dynamic_cast<ReplayDevice*>(device.get()))
-            replay->setSimulatedLatencyMs(request.simulatedLatencyMs);
-    }
+    if (auto configured = configure(*device, request); !configured)
+        return Error{configured.error()};
     return device;
 }
 
@@ -119,13 +126,8 @@ Result<std::vector<SessionLaunch::SlotGroup>> SessionLaunch::openGroups(const QS
     std::vector<SlotGroup> groups;
     for (auto& one : opened.value()) {
         std::shared_ptr<Device> device(std::move(one));
-        // A resumed session sets its stored timing itself (Session::resume).
-        if (auto timed = device->setTiming(request.options.timing); request.resumeId == 0 && !timed)
-            return Error{timed.error()};
-        if (request.simulatedLatencyMs > 0) {
-            if (auto* replay = dynamic_cast<ReplayDevice*>(device.get()))
-                replay->setSimulatedLatencyMs(request.simulatedLatencyMs);
-        }
+        if (auto configured = configure(*device, request); !configured)
+            return Error{configured.error()};
         const DeviceInfo info = device->info();
         auto same = std::find_if(groups.begin(), groups.end(), [&](const SlotGroup& g) {
             const DeviceInfo first = g.front()->info();

@@ -93,6 +93,8 @@ public:
     static Result<SessionOptions> sessionOptions(const LaunchRequest& request, const Device& device);
 
 private:
+    /// The request's timing (an error only for a new session) and replay latency, on one device.
+    static Result<void> configure(Device& device, const LaunchRequest& request);
     static Result<std::vector<SlotGroup>> openGroups(const QString& deviceId, const LaunchRequest& request,
                                                      const std::atomic<bool>* interrupt);
     /// Checks a resume against the stored session; the device id to open.
