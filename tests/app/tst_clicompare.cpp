@@ -3,6 +3,7 @@
 #include "TestSupport.h"
 #include "analysis/PortableConfig.h"
 #include "export/VllmConfigExporter.h"
+#include "session/ResultStore.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -26,6 +27,7 @@ struct Run {
 
 const QString kA100 = QStringLiteral("replay:kerneltuner/convolution_A100");
 const QString kMi250x = QStringLiteral("replay:kerneltuner/convolution_MI250X");
+const QString kW7800 = QStringLiteral("replay:kerneltuner/convolution_W7800");
 
 QByteArray readFile(const QString& path)
 {
@@ -45,6 +47,9 @@ private slots:
     void exportDefault();
     void exportRefusals_data();
     void exportRefusals();
+    void crossCheckMeasuresWhatSessionsLack();
+    void crossCheckRefusals_data();
+    void crossCheckRefusals();
 
 private:
     Run cli(const QStringList& args) const;
@@ -189,6 +194,110 @@ void TestCliCompare::exportRefusals()
         QCOMPARE(readFile(file), QByteArray("mine\n"));
     else
         QVERIFY(!QFileInfo(file).isFile());
+}
+
+
+// Two sparse random sessions: the matrix shows estimates marked as such and says what is missing
+// with the stored devices (shown, not opened); --cross-check with the devices given measures it
+// and the same comparison then shows measured values, nothing estimated or missing.
+void TestCliCompare::crossCheckMeasuresWhatSessionsLack()
+{
+    const QString db = path(QStringLiteral("x.sqlite"));
+    int seed = 1;
+    for (const QString& id : {kA100, kMi250x}) {
+        const Run r = cli({QStringLiteral("tune"), QStringLiteral("--device"), id, QStringLiteral("--db"), db, QStringLiteral("--strategy"),
+                           QStringLiteral("random"), QStringLiteral("--seed"), QString::number(seed += 6), QStringLiteral("--budget"),
+                           QStringLiteral("25"), QStringLiteral("--quiet")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+    }
+    const QStringList compare{QStringLiteral("compare"), QStringLiteral("--db"), db, QStringLiteral("--session"), QStringLiteral("1,2")};
+    Run r = cli(compare + QStringList{QStringLiteral("--json")});
+    // No configuration is known on both yet, so no portable one: exit 3 (no result), the rest shown.
+    QVERIFY2(r.exitCode == 3, r.err.constData());
+    QJsonObject o = QJsonDocument::fromJson(r.out).object();
+    QVERIFY(o.value(QLatin1String("portable")).isNull());
+    QCOMPARE(o.value(QLatin1String("slowdown")).toArray()[0].toArray()[1].toString(), QStringLiteral("not measured"));
+    const QJsonObject estimate = o.value(QLatin1String("estimates")).toArray()[0].toArray()[1].toObject();
+    QVERIFY(estimate.value(QLatin1String("slowdown")).toDouble() > 0);
+    QVERIFY(estimate.value(QLatin1String("low")).toDouble() <= estimate.value(QLatin1String("high")).toDouble());
+    QJsonArray missing = o.value(QLatin1String("not_measured")).toArray();
+    QCOMPARE(missing.size(), 2);
+    QCOMPARE(missing[0].toObject().value(QLatin1String("stored_device")).toString(), kA100);
+    QCOMPARE(missing[0].toObject().value(QLatin1String("configs")).toArray().size(), 3);
+    r = cli(compare);
+    QString text = QString::fromUtf8(r.out);
+    QVERIFY2(text.contains(QLatin1String("x est.")) && text.contains(QLatin1String("not measured on session 1")), qPrintable(text));
+
+    r = cli(compare + QStringList{QStringLiteral("--cross-check"), QStringLiteral("--device"), QStringLiteral("1=") + kA100,
+                                  QStringLiteral("--device"), QStringLiteral("2=") + kMi250x});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    text = QString::fromUtf8(r.out);
+    QVERIFY2(r.err.contains("cross-check of session 1: 3 configuration(s)"), r.err.constData());
+    QVERIFY2(!text.contains(QLatin1String(" est.")) && !text.contains(QLatin1String("  not measured on session")), qPrintable(text));
+    QVERIFY2(text.contains(QLatin1String("session 1 (NVIDIA A100-PCIE-40GB) + cross-check 3")), qPrintable(text));
+    r = cli(compare + QStringList{QStringLiteral("--json")});
+    o = QJsonDocument::fromJson(r.out).object();
+    // Measured now: a time, or the failure the configuration met there (the MI250X's best may not
+    // run on the A100), never "not measured".
+    for (auto [i, j] : {std::pair{0, 1}, std::pair{1, 0}}) {
+        const QJsonValue cell = o.value(QLatin1String("slowdown")).toArray()[i].toArray()[j];
+        QVERIFY2(cell.isDouble() || cell.toString().startsWith(QLatin1String("fails (")), qPrintable(cell.toString()));
+    }
+    QVERIFY(o.value(QLatin1String("estimates")).toArray()[0].toArray()[1].isNull());
+    QVERIFY(o.value(QLatin1String("not_measured")).toArray().isEmpty());
+    // Once complete, a second cross-check measures nothing and says so.
+    r = cli(compare + QStringList{QStringLiteral("--cross-check")});
+    QVERIFY2(r.exitCode == 0 && r.err.contains("nothing to measure"), r.err.constData());
+}
+
+void TestCliCompare::crossCheckRefusals_data()
+{
+    QTest::addColumn<QStringList>("extra");
+    QTest::addColumn<QString>("expected");
+    const QString a = QStringLiteral("1=") + kA100, b = QStringLiteral("2=") + kMi250x;
+    QTest::newRow("no device") << QStringList{QStringLiteral("--cross-check")}
+                               << QStringLiteral("--device 1=DEVICE   (session 1 (NVIDIA A100-PCIE-40GB): 3 configuration(s) of session 2");
+    QTest::newRow("one device missing") << QStringList{QStringLiteral("--cross-check"), QStringLiteral("--device"), a}
+                                        << QStringLiteral("the session ran on 'replay:kerneltuner/convolution_MI250X'");
+    QTest::newRow("another GPU") << QStringList{QStringLiteral("--cross-check"), QStringLiteral("--device"), QStringLiteral("1=") + kW7800,
+                                                QStringLiteral("--device"), b}
+                                 << QStringLiteral("not the platform the session measured");
+    QTest::newRow("not a compared session") << QStringList{QStringLiteral("--cross-check"), QStringLiteral("--device"), QStringLiteral("9=") + kA100}
+                                            << QStringLiteral("session 9 is not one of the compared --session ids");
+    QTest::newRow("no equals") << QStringList{QStringLiteral("--cross-check"), QStringLiteral("--device"), kA100}
+                               << QStringLiteral("expected SESSION=DEVICE");
+    QTest::newRow("twice") << QStringList{QStringLiteral("--cross-check"), QStringLiteral("--device"), a, QStringLiteral("--device"), a}
+                           << QStringLiteral("session 1 given twice");
+    QTest::newRow("device without cross-check") << QStringList{QStringLiteral("--device"), a} << QStringLiteral("--device goes with --cross-check");
+    QTest::newRow("count") << QStringList{QStringLiteral("--cross-check"), QStringLiteral("--cross-check-count"), QStringLiteral("0")}
+                           << QStringLiteral("--cross-check-count: expected a positive integer");
+    QTest::newRow("missing device id") << QStringList{QStringLiteral("--cross-check"), QStringLiteral("--device"), QStringLiteral("1=replay:no/such"),
+                                                      QStringLiteral("--device"), b}
+                                       << QStringLiteral("--device 1=replay:no/such");
+}
+
+// Refused before anything is measured: exit 2, the message names what to give, and the store
+// holds the same sessions as before.
+void TestCliCompare::crossCheckRefusals()
+{
+    QFETCH(QStringList, extra);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("r.sqlite"));
+    int seed = 2;
+    for (const QString& id : {kA100, kMi250x}) {
+        const Run r = cli({QStringLiteral("tune"), QStringLiteral("--device"), id, QStringLiteral("--db"), db, QStringLiteral("--strategy"),
+                           QStringLiteral("random"), QStringLiteral("--seed"), QString::number(seed += 5), QStringLiteral("--budget"),
+                           QStringLiteral("12"), QStringLiteral("--quiet")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+    }
+    const Run r = cli(QStringList{QStringLiteral("compare"), QStringLiteral("--db"), db, QStringLiteral("--session"), QStringLiteral("1,2")} + extra);
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(QString::fromUtf8(r.err).contains(expected), r.err.constData());
+    QVERIFY(r.out.isEmpty());
+    auto store = ResultStore::openForReading(db);
+    QVERIFY(store);
+    QCOMPARE(store.value()->sessions()->size(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestCliCompare)
