@@ -16,8 +16,6 @@
 #include "session/SessionLaunch.h"
 
 #include <QCommandLineParser>
-#include <QDir>
-#include <QFileInfo>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -155,32 +153,22 @@ bool crossCheckDevices(const QCommandLineParser& p, const QList<qint64>& ids, QH
 bool runCrossChecks(const QVector<CrossCheckTarget>& targets, const QHash<qint64, QString>& devices, const QString& db, int& code)
 {
     SignalGuard guard;
-    // Every device opens and is checked against its session before anything is stored.
-    std::vector<std::shared_ptr<Device>> opened;
     auto store = ResultStore::open(db);
     if (!store) {
         err(store.error());
         code = kBadInput;
         return false;
     }
-    for (const CrossCheckTarget& t : targets) {
-        const QString id = devices.value(t.sessionId);
-        auto device = SessionLaunch::openDevice(id, LaunchRequest{}, guard.flag());
-        if (!device) {
-            err(QStringLiteral("--device %1=%2: %3").arg(t.sessionId).arg(id, device.error()));
-            code = guard.caught() ? guard.exitCode() : kBadInput;
-            return false;
-        }
-        if (auto ok = CrossCheck::checkDevice(*store.value(), t, *device.value(), id); !ok) {
-            err(ok.error());
-            code = kBadInput;
-            return false;
-        }
-        opened.push_back(device.value());
+    // Every device opens and is checked against its session before anything is stored.
+    auto opened = CrossCheck::openDevices(*store.value(), targets, devices, guard.flag());
+    if (!opened) {
+        err(opened.error() + QStringLiteral("\n  (give --device SESSION=DEVICE for each compared session that lacks configurations)"));
+        code = guard.caught() ? guard.exitCode() : kBadInput;
+        return false;
     }
     for (int k = 0; k < targets.size() && !guard.caught(); ++k) {
         const CrossCheckTarget& t = targets[k];
-        auto ran = CrossCheck::run(*store.value(), t, opened[size_t(k)], devices.value(t.sessionId), [&](Session* s) { guard.setSession(s); });
+        auto ran = CrossCheck::run(*store.value(), t, opened.value()[size_t(k)], devices.value(t.sessionId), [&](Session* s) { guard.setSession(s); });
         if (!ran) {
             err(ran.error());
             code = kFailed;
@@ -379,15 +367,6 @@ int Cli::compare(const QStringList& args)
         return kBadInput;
     }
     if (crossCheck && !missing->isEmpty()) {
-        QStringList lacking;
-        for (const CrossCheckTarget& t : missing.value())
-            if (!devices.contains(t.sessionId))
-                lacking.append(QStringLiteral("  --device %1=DEVICE   (%2)").arg(t.sessionId).arg(CrossCheck::describe(t)));
-        if (!lacking.isEmpty()) {
-            err(QStringLiteral("--cross-check: nothing measured; give the device of each session's GPU (the stored one is shown, never run):\n%1")
-                    .arg(lacking.join(QLatin1Char('\n'))));
-            return kBadInput;
-        }
         int code = kOk;
         if (!runCrossChecks(missing.value(), devices, db, code))
             return code;

@@ -1,6 +1,7 @@
 #include "analysis/CrossCheck.h"
 
 #include "session/Session.h"
+#include "session/SessionLaunch.h"
 
 #include <QJsonArray>
 #include <QSet>
@@ -102,6 +103,29 @@ Result<void> CrossCheck::checkDevice(ResultStore& store, const CrossCheckTarget&
         return Error{QStringLiteral("cross-check of session %1: none of the %2 configurations is in the space of device '%3'")
                          .arg(target.sessionId).arg(target.configs.size()).arg(deviceId)};
     return {};
+}
+
+Result<std::vector<std::shared_ptr<Device>>> CrossCheck::openDevices(ResultStore& store, const QVector<CrossCheckTarget>& targets,
+                                                                     const QHash<qint64, QString>& devices,
+                                                                     const std::atomic<bool>* interrupt)
+{
+    QStringList lacking;
+    for (const CrossCheckTarget& t : targets)
+        if (devices.value(t.sessionId).trimmed().isEmpty())
+            lacking.append(QStringLiteral("session %1: give the device of its GPU (%2)").arg(t.sessionId).arg(describe(t)));
+    if (!lacking.isEmpty())
+        return Error{QStringLiteral("cross-check: nothing measured; a stored device is shown, never run:\n  %1").arg(lacking.join(QStringLiteral("\n  ")))};
+    std::vector<std::shared_ptr<Device>> opened;
+    for (const CrossCheckTarget& t : targets) {
+        const QString id = devices.value(t.sessionId).trimmed();
+        auto device = SessionLaunch::openDevice(id, LaunchRequest{}, interrupt);
+        if (!device)
+            return Error{QStringLiteral("cross-check of session %1 on '%2': %3").arg(t.sessionId).arg(id, device.error())};
+        if (auto ok = checkDevice(store, t, *device.value(), id); !ok)
+            return Error{ok.error()};
+        opened.push_back(device.value());
+    }
+    return opened;
 }
 
 Result<qint64> CrossCheck::run(ResultStore& store, const CrossCheckTarget& target, std::shared_ptr<Device> device,

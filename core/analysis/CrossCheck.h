@@ -5,6 +5,7 @@
 #include "device/Device.h"
 #include "session/ResultStore.h"
 
+#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QString>
@@ -53,6 +54,14 @@ public:
     /// toolchain (after its stored timing is set), so the measurements belong with the session's.
     /// The error names both.
     static Result<void> checkDevice(ResultStore& store, const CrossCheckTarget& target, Device& device, const QString& deviceId);
+
+    /// Opens the device the user gave for each target (`devices`: target session id -> device
+    /// id; SessionLaunch::openDevice, `interrupt` ends a worker's waits) and checks each with
+    /// checkDevice, before anything is measured. A target without a device is refused with the
+    /// stored device shown (never opened); errors name the session and the device.
+    static Result<std::vector<std::shared_ptr<Device>>> openDevices(ResultStore& store, const QVector<CrossCheckTarget>& targets,
+                                                                     const QHash<qint64, QString>& devices,
+                                                                     const std::atomic<bool>* interrupt = nullptr);
 
     /// Measures the target's configurations on `device` (checked with checkDevice) as a new stored
     /// session; its id. `running`, when given, is called with the session before it runs and with

@@ -42,7 +42,7 @@ Result<Landscape> LandscapeSource::session(ResultStore& store, qint64 id, const 
         keep(more.value());
         merged.append(QString::number(c));
     }
-    if (!merged.isEmpty() && name.isEmpty())
+    if (!merged.isEmpty())
         label += QStringLiteral(" + cross-check %1").arg(merged.join(QStringLiteral(", ")));
     return TrialLandscape::build(label, stored->record.device.name, stored->space, trials);
 }

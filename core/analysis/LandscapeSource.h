@@ -23,7 +23,7 @@ public:
     /// must not become anyone's best or portable default. `name` labels it (default
     /// "session N (GPU)").
     /// The cross-check sessions of the session (CrossCheck) are part of it: their trials are merged
-    /// in, and the default name says so ("session 1 (GPU) + cross-check 5").
+    /// in, and the name says so ("session 1 (GPU) + cross-check 5").
     static Result<Landscape> session(ResultStore& store, qint64 id, const QString& name = QString());
     /// The stored cross-checks of `session`: sessions whose option "crossCheckOf" names it, on the
     /// same kernel, problem, GPU, toolchain and timing (others are ignored, whatever they claim).

@@ -256,7 +256,7 @@ void TestCliCompare::crossCheckRefusals_data()
     QTest::addColumn<QString>("expected");
     const QString a = QStringLiteral("1=") + kA100, b = QStringLiteral("2=") + kMi250x;
     QTest::newRow("no device") << QStringList{QStringLiteral("--cross-check")}
-                               << QStringLiteral("--device 1=DEVICE   (session 1 (NVIDIA A100-PCIE-40GB): 3 configuration(s) of session 2");
+                               << QStringLiteral("session 1: give the device of its GPU (session 1 (NVIDIA A100-PCIE-40GB): 3 configuration(s) of session 2");
     QTest::newRow("one device missing") << QStringList{QStringLiteral("--cross-check"), QStringLiteral("--device"), a}
                                         << QStringLiteral("the session ran on 'replay:kerneltuner/convolution_MI250X'");
     QTest::newRow("another GPU") << QStringList{QStringLiteral("--cross-check"), QStringLiteral("--device"), QStringLiteral("1=") + kW7800,
@@ -273,7 +273,7 @@ void TestCliCompare::crossCheckRefusals_data()
                            << QStringLiteral("--cross-check-count: expected a positive integer");
     QTest::newRow("missing device id") << QStringList{QStringLiteral("--cross-check"), QStringLiteral("--device"), QStringLiteral("1=replay:no/such"),
                                                       QStringLiteral("--device"), b}
-                                       << QStringLiteral("--device 1=replay:no/such");
+                                       << QStringLiteral("cross-check of session 1 on 'replay:no/such'");
 }
 
 // Refused before anything is measured: exit 2, the message names what to give, and the store

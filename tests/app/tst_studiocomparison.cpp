@@ -9,11 +9,15 @@
 #include "models/PortabilityModel.h"
 #include "session/Session.h"
 #include "views/ComparisonView.h"
+#include "views/CrossCheckBar.h"
+#include "views/CrossCheckDialog.h"
 #include "views/LandscapeView.h"
 
 #include <QAction>
 #include <QComboBox>
 #include <QHeaderView>
+#include <QLineEdit>
+#include <QPushButton>
 #include <QTableView>
 #include <QListWidget>
 #include <QTableWidget>
@@ -124,6 +128,85 @@ private slots:
         QCOMPARE(view.bestTable()->rowCount(), 0);
         QCOMPARE(view.scatter()->graph(0)->dataCount(), 0);
     }
+    // Issue 16 item 5 in the studio: two sparse sessions show estimates in italics and the
+    // cross-check bar; the dialog's device fields start empty (the stored device is shown, taken
+    // only on "Use"); measuring fills the matrix with measured values and hides the bar.
+    void crossCheckFillsTheMatrix()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString db = dir.filePath(QStringLiteral("results.sqlite"));
+        QVector<qint64> ids;
+        {
+            auto store = test::openStore(db);
+            quint64 seed = 3;
+            for (const QString& gpu : {kGpus[0], kGpus[1]}) {
+                SessionOptions o;
+                o.strategy = QStringLiteral("random");
+                o.seed = seed += 4;
+                o.maxEvaluations = 25;
+                o.remeasureTop = 0;
+                auto session = Session::create(*store, test::openDevice(kPrefix + gpu), o);
+                QVERIFY2(session, qPrintable(session.error()));
+                QVERIFY(session.value()->run());
+                ids.append(session.value()->id());
+            }
+        }
+        ComparisonView view;
+        view.resize(900, 700);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.setDatabasePath(db);
+        const QStringList checked{QStringLiteral("session:%1").arg(ids[0]), QStringLiteral("session:%1").arg(ids[1])};
+        view.setChecked(checked);
+        const QStringList listed = view.checkedIds(); // in list order: newest session first
+        PortabilityModel* model = view.portabilityModel();
+        QCOMPARE(model->rowCount(), 2);
+        for (auto [i, j] : {std::pair{0, 1}, std::pair{1, 0}}) {
+            QVERIFY(model->matrix().unmeasured(i, j));
+            QVERIFY(model->index(i, j).data().toString().endsWith(QLatin1String(" est.")));
+        }
+        CrossCheckBar* bar = view.crossCheckBar();
+        QVERIFY(bar->isVisible());
+        QCOMPARE(bar->targets().size(), 2);
+        QVERIFY2(bar->text().contains(QLatin1String("estimates")), qPrintable(bar->text()));
+
+        QTest::mouseClick(bar->button(), Qt::LeftButton);
+        CrossCheckDialog* dialog = bar->dialog();
+        QVERIFY(dialog);
+        QLineEdit* first = dialog->deviceField(ids[0]);
+        QVERIFY(first && first->text().isEmpty());
+        QVERIFY(first->placeholderText().contains(kPrefix + kGpus[0]));
+        // Nothing given: refused, nothing stored, and the stored device is named.
+        QSignalSpy ended(dialog, &CrossCheckDialog::crossChecked);
+        dialog->start();
+        QVERIFY(ended.wait(30000));
+        QCOMPARE(ended.takeFirst().at(0).toBool(), false);
+        QVERIFY2(dialog->report().contains(QLatin1String("nothing measured")), qPrintable(dialog->report()));
+        QCOMPARE(test::openStore(db)->sessions()->size(), 2);
+        // "Use" takes the stored device for the first; the second is typed.
+        auto* use = dialog->findChild<QPushButton*>(QStringLiteral("crossCheckUseStored%1").arg(ids[0]));
+        QVERIFY(use);
+        QTest::mouseClick(use, Qt::LeftButton);
+        QCOMPARE(first->text(), kPrefix + kGpus[0]);
+        dialog->deviceField(ids[1])->setText(kPrefix + kGpus[1]);
+        dialog->start();
+        QVERIFY(ended.wait(30000));
+        QCOMPARE(ended.takeFirst().at(0).toBool(), true);
+        QVERIFY2(dialog->report().contains(QLatin1String("measured (session 3)")), qPrintable(dialog->report()));
+        // The comparison read the sessions again, the cross-checks merged in.
+        QTRY_VERIFY_WITH_TIMEOUT(!model->matrix().unmeasured(0, 1), 5000);
+        QCOMPARE(view.checkedIds(), listed);
+        for (auto [i, j] : {std::pair{0, 1}, std::pair{1, 0}}) {
+            QVERIFY(!model->matrix().unmeasured(i, j));
+            QVERIFY(!model->index(i, j).data().toString().contains(QLatin1String("est.")));
+        }
+        QVERIFY(model->headerData(0, Qt::Horizontal).toString().contains(QLatin1String("+ cross-check")));
+        QVERIFY(!bar->isVisible());
+        // The cross-check sessions are part of their sessions, not listed beside them.
+        QCOMPARE(view.datasetList()->findItems(QStringLiteral("Session 3"), Qt::MatchStartsWith).size(), 0);
+    }
+
     // Two stored sessions side by side: a configuration one never measured is "not measured on"
     // it (was "not in dataset"), its heat-map cells stay empty (were drawn as failures), the rank
     // correlation over their few common configurations carries a warning, the scatter's points
@@ -165,7 +248,16 @@ private slots:
                 QVERIFY2(!text.contains(QStringLiteral("not in dataset")), qPrintable(text));
                 if (core.unmeasured(i, j)) {
                     ++unmeasured;
-                    QCOMPARE(text, QStringLiteral("not measured on %1").arg(core.names()[j]));
+                    // Estimated by the surrogate of the column's session (marked, in italics), or
+                    // said as unknown when it has too few measurements to learn from.
+                    const double estimate = model->index(i, j).data(PortabilityModel::EstimateRole).toDouble();
+                    if (std::isfinite(estimate)) {
+                        QVERIFY2(text.startsWith(QLatin1Char('~')) && text.endsWith(QLatin1String(" est.")), qPrintable(text));
+                        QVERIFY(model->index(i, j).data(Qt::FontRole).value<QFont>().italic());
+                        QVERIFY(model->index(i, j).data(Qt::ToolTipRole).toString().contains(QLatin1String("a guess until a cross-check")));
+                    } else {
+                        QCOMPARE(text, QStringLiteral("not measured on %1").arg(core.names()[j]));
+                    }
                     QVERIFY(!model->index(i, j).data(Qt::ForegroundRole).isValid()); // no failure colour
                 }
             }

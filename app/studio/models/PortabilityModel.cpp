@@ -3,6 +3,8 @@
 #include "theme/SlowdownColors.h"
 #include "theme/StatusColors.h"
 
+#include <QFont>
+
 #include <cmath>
 
 namespace dv::studio {
@@ -17,11 +19,19 @@ QString slowdownText(double s)
 
 } // namespace
 
-void PortabilityModel::setMatrix(const Portability& portability)
+void PortabilityModel::setMatrix(const Portability& portability, const PortabilityEstimate& estimates)
 {
     beginResetModel();
     m_portability = portability;
+    m_estimates = estimates;
     endResetModel();
+}
+
+const EstimatedSlowdown* PortabilityModel::estimate(int i, int j) const
+{
+    if (m_estimates.size() != m_portability.size() || !m_portability.unmeasured(i, j) || !m_estimates.at(i, j).isValid())
+        return nullptr;
+    return &m_estimates.at(i, j);
 }
 
 void PortabilityModel::clear()
@@ -54,9 +64,20 @@ QVariant PortabilityModel::data(const QModelIndex& index, int role) const
         return int(status);
     case BestKeyRole:
         return m_portability.bestKey(i);
+    case EstimateRole:
+        return estimate(i, j) ? estimate(i, j)->slowdown : std::nan("");
+    case Qt::FontRole:
+        if (estimate(i, j)) {
+            QFont italic;
+            italic.setItalic(true);
+            return italic;
+        }
+        return {};
     case Qt::DisplayRole:
         if (ran)
             return slowdownText(s);
+        if (const EstimatedSlowdown* e = estimate(i, j))
+            return tr("~%1 est.").arg(slowdownText(e->slowdown));
         // A session's partial landscape knows nothing of configurations it never ran: saying
         // "not in dataset" (or drawing a failure) there would be false.
         if (m_portability.unmeasured(i, j))
@@ -74,6 +95,10 @@ QVariant PortabilityModel::data(const QModelIndex& index, int role) const
         const QString& from = m_portability.names()[i];
         const QString& on = m_portability.names()[j];
         const QString head = tr("Tuned on %1: %2").arg(from, m_portability.bestKey(i));
+        if (const EstimatedSlowdown* e = estimate(i, j))
+            return tr("%1\nOn %2: not measured. Estimated %3 its own best (95 %: %4 to %5) by a surrogate of the %6 "
+                      "configurations measured there: a guess until a cross-check measures it.")
+                .arg(head, on, slowdownText(e->slowdown), slowdownText(e->low), slowdownText(e->high)).arg(e->observations);
         if (!ran)
             return tr("%1\nOn %2: %3").arg(head, on, data(index, Qt::DisplayRole).toString());
         return tr("%1\nOn %2: %3 its own best (%4 ms)")
@@ -103,6 +128,7 @@ QHash<int, QByteArray> PortabilityModel::roleNames() const
     names.insert(SlowdownRole, "slowdown");
     names.insert(StatusRole, "status");
     names.insert(BestKeyRole, "bestKey");
+    names.insert(EstimateRole, "estimate");
     return names;
 }
 

@@ -3,11 +3,14 @@
 #include "analysis/LandscapeGrid.h"
 #include "analysis/LandscapeSource.h"
 #include "analysis/Portability.h"
+#include "analysis/PortabilityEstimate.h"
 #include "device/DeviceRegistry.h"
 #include "models/PortabilityModel.h"
 #include "session/ResultStore.h"
 #include "theme/PlotTheme.h"
 #include "theme/SlowdownColors.h"
+#include "views/CrossCheckBar.h"
+#include "views/CrossCheckDialog.h"
 #include "views/DatasetLabels.h"
 #include "views/LandscapeView.h"
 #include "views/PortableConfigPanel.h"
@@ -74,6 +77,7 @@ ComparisonView::ComparisonView(QWidget* parent)
     , m_gpuB(new QComboBox(this))
     , m_scatter(new QCustomPlot(this))
     , m_portable(new PortableConfigPanel(this))
+    , m_crossCheck(new CrossCheckBar(this))
 {
     setWindowTitle(tr("Compare GPUs — Deja Vu Studio"));
     m_kernel->setObjectName(QStringLiteral("comparisonKernelCombo"));
@@ -106,6 +110,8 @@ ComparisonView::ComparisonView(QWidget* parent)
                               matrixBox);
     legend->setWordWrap(true);
     matrixLayout->addWidget(legend);
+    matrixLayout->addWidget(m_crossCheck);
+    connect(m_crossCheck, &CrossCheckBar::measured, this, &ComparisonView::reloadSessions);
 
     m_best->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_best->setSelectionMode(QAbstractItemView::NoSelection);
@@ -293,6 +299,8 @@ void ComparisonView::fillSessions(const QString& kernel)
     for (const SessionRecord& r : sessions.value()) {
         if (r.kernel != kernel || (r.trialCount == 0 && !m_following.contains(r.id)))
             continue;
+        if (r.strategyOptions.contains(QLatin1String("crossCheckOf")))
+            continue; // part of the session it completes (LandscapeSource::session merges it)
         const QString id = kSessionPrefix + QString::number(r.id);
         m_labelOf.insert(id, tr("session %1 (%2)").arg(r.id).arg(r.device.name));
         auto* item = new QListWidgetItem(tr("Session %1: %2, %3, %Ln trial(s)", nullptr, r.trialCount)
@@ -360,6 +368,15 @@ void ComparisonView::followSessions(const QList<qint64>& ids)
     setChecked(checked);
 }
 
+void ComparisonView::reloadSessions()
+{
+    for (auto it = m_loaded.begin(); it != m_loaded.end();)
+        it = it.key().startsWith(kSessionPrefix) ? m_loaded.erase(it) : std::next(it);
+    const QStringList checked = checkedIds();
+    setDatabasePath(m_databasePath); // lists the sessions again
+    setChecked(checked);
+}
+
 void ComparisonView::refreshFollowed()
 {
     for (qint64 id : std::as_const(m_following))
@@ -393,13 +410,17 @@ void ComparisonView::recompute()
 {
     m_checked.clear();
     m_message->clear();
+    QList<qint64> sessionIds; // per checked landscape, 0 for a dataset
     for (const QString& id : checkedIds()) {
-        if (const Landscape* l = landscape(id))
+        if (const Landscape* l = landscape(id)) {
             m_checked.push_back(*l);
+            sessionIds.append(id.startsWith(kSessionPrefix) ? id.mid(kSessionPrefix.size()).toLongLong() : 0);
+        }
     }
     auto portability = Portability::compute(m_checked);
+    m_crossCheck->setComparison(m_databasePath, portability ? m_checked : std::vector<Landscape>{}, sessionIds);
     if (portability) {
-        m_model->setMatrix(portability.value());
+        m_model->setMatrix(portability.value(), PortabilityEstimate::compute(m_checked, portability.value()));
         fitSections(m_matrix->horizontalHeader());
     } else {
         m_model->clear();

@@ -19,6 +19,7 @@ class QTableWidget;
 
 namespace dv::studio {
 
+class CrossCheckBar;
 class LandscapeView;
 class PortabilityModel;
 class PortableConfigPanel;
@@ -41,6 +42,8 @@ public:
     /// The most portable configuration of the checked landscapes, beside the matrix.
     PortableConfigPanel* portablePanel() const { return m_portable; }
     QListWidget* datasetList() const { return m_datasets; }
+    /// What the compared sessions never measured, and the button that cross-checks it.
+    CrossCheckBar* crossCheckBar() const { return m_crossCheck; }
     QTableWidget* bestTable() const { return m_best; }
     QCustomPlot* scatter() const { return m_scatter; }
     /// What the scatter's title says (also read by tests): Spearman's rho over the common
@@ -58,6 +61,8 @@ public:
     /// landscapes show side by side; refreshFollowed() reloads them with the trials stored since.
     void followSessions(const QList<qint64>& ids);
     void refreshFollowed();
+    /// Reads every checked session again (after a cross-check stored what they lacked).
+    void reloadSessions();
     QList<qint64> followedSessions() const { return m_following; }
 
     QTabWidget* tabs() const { return m_tabs; }
@@ -106,6 +111,7 @@ private:
     QCustomPlot* m_scatter;
     QCPTextElement* m_title;
     PortableConfigPanel* m_portable;
+    CrossCheckBar* m_crossCheck;
     bool m_titleWarns = false; ///< the title is a warning (too few common configurations)
     QTabWidget* m_tabs;
     QComboBox* m_landX;
