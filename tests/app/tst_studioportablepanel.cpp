@@ -5,6 +5,13 @@
 #include "views/ComparisonView.h"
 #include "views/PortableConfigPanel.h"
 #include "views/ValueText.h"
+#include "export/PortableDefaultExporter.h"
+
+#include <QComboBox>
+#include <QFile>
+#include <QFileInfo>
+#include <QPushButton>
+#include <QTemporaryDir>
 
 #include <QHeaderView>
 #include <QTableWidget>
@@ -68,6 +75,56 @@ private slots:
         panel.setLandscapes({a, b});
         QCOMPARE(panel.table()->rowCount(), 0);
         QVERIFY2(panel.summary().startsWith(QLatin1String("no configuration ran ok on all 2 GPUs")), qPrintable(panel.summary()));
+        QVERIFY(!panel.exportButton()->isEnabled());
+        QTemporaryDir dir;
+        QVERIFY(!panel.exportDefault(dir.filePath(QStringLiteral("p.json")), false));
+        QVERIFY(!QFileInfo::exists(dir.filePath(QStringLiteral("p.json"))));
+    }
+
+    // "Export as default…" writes what `compare --export-default` writes, byte for byte, in each
+    // format and criterion; a vLLM file of a kernel vLLM does not have is refused, nothing written;
+    // another file there is kept unless forced.
+    void exportsTheDefault()
+    {
+        const Landscape a = test::convolutionLandscape(QStringLiteral("A100")), b = test::convolutionLandscape(QStringLiteral("MI250X"));
+        PortableConfigPanel panel;
+        panel.setLandscapes({a, b});
+        QVERIFY(panel.exportButton()->isEnabled());
+        auto portable = PortableConfig::compute({a, b});
+        QVERIFY(portable);
+        QTemporaryDir dir;
+        for (int f = 0; f < panel.formatBox()->count(); ++f) {
+            for (int c = 0; c < panel.criterionBox()->count(); ++c) {
+                panel.formatBox()->setCurrentIndex(f);
+                panel.criterionBox()->setCurrentIndex(c);
+                const QString format = panel.formatBox()->currentData().toString();
+                const QString path = dir.filePath(QStringLiteral("%1-%2.out").arg(format).arg(c));
+                const auto criterion = PortableDefaultExporter::Criterion(panel.criterionBox()->currentData().toInt());
+                auto expected = PortableDefaultExporter::render(format, portable.value(), criterion, a.space.name());
+                auto written = panel.exportDefault(path, false);
+                if (format == QLatin1String("vllm")) { // the convolution has none of the fused-MoE kernel's parameters
+                    QVERIFY(!expected && !written);
+                    QVERIFY(!QFileInfo::exists(path));
+                    QVERIFY(!panel.exportMessage().isEmpty());
+                    continue;
+                }
+                QVERIFY2(written, qPrintable(written.error()));
+                QFile file(path);
+                QVERIFY(file.open(QIODevice::ReadOnly));
+                QCOMPARE(file.readAll(), expected.value());
+                QVERIFY(panel.exportMessage().contains(path));
+            }
+        }
+        // Another file there: kept without force.
+        const QString other = dir.filePath(QStringLiteral("other.json"));
+        QFile o(other);
+        QVERIFY(o.open(QIODevice::WriteOnly));
+        o.write("{}\n");
+        o.close();
+        panel.formatBox()->setCurrentIndex(panel.formatBox()->findData(QStringLiteral("json")));
+        QVERIFY(!panel.exportDefault(other, false));
+        QVERIFY(o.open(QIODevice::ReadOnly));
+        QCOMPARE(o.readAll(), QByteArray("{}\n"));
     }
 };
 
