@@ -21,6 +21,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDirIterator>
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -328,6 +329,48 @@ private slots:
 
     // File > Export… of ladders in the formats deployments load: a vLLM file and a
     // triton-dejavu tree, read back with core's readers; refusals leave nothing behind.
+    // sglang from the dialog: the sessions ran on replays (no Triton version recorded), so the
+    // Triton version field names the folder; without it the export is refused, nothing written.
+    void sglangTakesTheTritonVersion()
+    {
+        MainWindow window(m_ladderDb);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.findChild<QAction*>(QStringLiteral("exportAction"))->trigger();
+        ExportDialog* dialog = window.exportDialog();
+        QVERIFY(dialog);
+        auto* sessions = dialog->findChild<QListWidget*>(QStringLiteral("exportSessions"));
+        auto* format = dialog->findChild<QComboBox*>(QStringLiteral("exportFormat"));
+        auto* path = dialog->findChild<QLineEdit*>(QStringLiteral("exportPath"));
+        auto* experts = dialog->findChild<QSpinBox*>(QStringLiteral("exportExperts"));
+        auto* n = dialog->findChild<QSpinBox*>(QStringLiteral("exportN"));
+        auto* triton = dialog->findChild<QLineEdit*>(QStringLiteral("exportTritonVersion"));
+        auto* button = dialog->findChild<QPushButton*>(QStringLiteral("exportButton"));
+        QVERIFY(sessions && format && path && experts && n && triton && button);
+        QSignalSpy exported(dialog, &ExportDialog::exported);
+        format->setCurrentText(QStringLiteral("sglang"));
+        QVERIFY(triton->isVisible());
+        selectSessions(sessions, m_moe);
+        experts->setValue(8);
+        n->setValue(14336);
+        const QString dir = m_dir.filePath(QStringLiteral("gui-sglang"));
+        path->setText(dir);
+        QTest::mouseClick(button, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, 60000);
+        QVERIFY(!exported.at(0).at(0).toBool());
+        QVERIFY2(dialog->message().contains(QLatin1String("Triton")), qPrintable(dialog->message()));
+        QVERIFY(!QFileInfo::exists(dir) || QDir(dir).isEmpty());
+        triton->setText(QStringLiteral("3.4.0"));
+        QTest::mouseClick(button, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 2, 60000);
+        QVERIFY2(exported.at(1).at(0).toBool(), qPrintable(dialog->message()));
+        const QString file = dir + QStringLiteral("/configs/triton_3_4_0/E=8,N=14336,device_name=NVIDIA_H100_80GB_HBM3.json");
+        QVERIFY2(QFileInfo::exists(file), qPrintable(dialog->message()));
+        const QJsonObject body = QJsonDocument::fromJson(readAll(file)).object();
+        QCOMPARE(body.keys(), (QStringList{QStringLiteral("1024"), QStringLiteral("4096")}));
+        QVERIFY(!body.contains(QLatin1String("triton_version")));
+    }
+
     void deploymentExportsFromTheWindow()
     {
         MainWindow window(m_ladderDb);

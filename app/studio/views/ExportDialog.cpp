@@ -39,6 +39,7 @@ ExportDialog::ExportDialog(const QString& databasePath, const QVector<SessionRec
     , m_dtype(new QComboBox(m_vllm))
     , m_blockShape(new QLineEdit(m_vllm))
     , m_deviceName(new QLineEdit(m_vllm))
+    , m_tritonVersion(new QLineEdit(m_vllm))
     , m_keyPosition(new QSpinBox(m_vllm))
     , m_force(new QCheckBox(tr("&Replace existing files that differ"), this))
     , m_form(new QFormLayout)
@@ -58,6 +59,7 @@ ExportDialog::ExportDialog(const QString& databasePath, const QVector<SessionRec
     m_dtype->setObjectName(QStringLiteral("exportDtype"));
     m_blockShape->setObjectName(QStringLiteral("exportBlockShape"));
     m_deviceName->setObjectName(QStringLiteral("exportDeviceName"));
+    m_tritonVersion->setObjectName(QStringLiteral("exportTritonVersion"));
     m_keyPosition->setObjectName(QStringLiteral("exportKeyPosition"));
     m_force->setObjectName(QStringLiteral("exportForce"));
     m_progress->setObjectName(QStringLiteral("exportProgress"));
@@ -103,6 +105,9 @@ ExportDialog::ExportDialog(const QString& databasePath, const QVector<SessionRec
     m_dtype->lineEdit()->setPlaceholderText(tr("none (float16, bfloat16)"));
     m_blockShape->setPlaceholderText(tr("none, or N,K of block quantisation (128,128)"));
     m_deviceName->setPlaceholderText(tr("the GPU the sessions ran on"));
+    m_tritonVersion->setPlaceholderText(tr("the sessions' Triton, when they ran on the Triton worker"));
+    m_tritonVersion->setToolTip(tr("sglang: the Triton version whose folder (triton_3_4_0) holds the file; "
+                                   "vLLM: recorded as triton_version"));
     m_keyPosition->setRange(0, 16);
     m_keyPosition->setToolTip(tr("Where M is in each session's problem"));
     auto* vllmForm = new QFormLayout(m_vllm);
@@ -111,6 +116,7 @@ ExportDialog::ExportDialog(const QString& databasePath, const QVector<SessionRec
     vllmForm->addRow(tr("&Dtype:"), m_dtype);
     vllmForm->addRow(tr("B&lock shape:"), m_blockShape);
     vllmForm->addRow(tr("Device &name:"), m_deviceName);
+    vllmForm->addRow(tr("&Triton version:"), m_tritonVersion);
     vllmForm->addRow(tr("&M at problem position:"), m_keyPosition);
 
     m_path->setPlaceholderText(tr("output file (.gz compresses)"));
@@ -278,6 +284,7 @@ void ExportDialog::start()
         job.vllm.n = m_n->value();
         job.vllm.dtype = m_dtype->currentText().trimmed();
         job.vllm.deviceName = m_deviceName->text().trimmed();
+        job.vllm.tritonVersion = m_tritonVersion->text().trimmed();
         job.keyPosition = m_keyPosition->value();
         const QString shape = m_blockShape->text().trimmed();
         if (!shape.isEmpty()) {

@@ -69,6 +69,7 @@ private:
     QComboBox* m_dtype;
     QLineEdit* m_blockShape;
     QLineEdit* m_deviceName;
+    QLineEdit* m_tritonVersion;
     QSpinBox* m_keyPosition;
     QCheckBox* m_force;
     QFormLayout* m_form;
