@@ -258,7 +258,7 @@ void printReport(const Compared& c, const Portability& m, const PortabilityEstim
     }
     if (est.any())
         out(QStringLiteral("  ~ est.: not measured; estimated by a surrogate of the column GPU's measured configurations "
-                           "(a guess: measure it with --cross-check)"));
+                           "(a guess, often off by 1.2x to 5x: measure it with --cross-check)"));
     for (const CrossCheckTarget& t : missing)
         out(QStringLiteral("  not measured on %1").arg(CrossCheck::describe(t)));
     if (!missing.isEmpty())

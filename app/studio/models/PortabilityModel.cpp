@@ -96,8 +96,8 @@ QVariant PortabilityModel::data(const QModelIndex& index, int role) const
         const QString& on = m_portability.names()[j];
         const QString head = tr("Tuned on %1: %2").arg(from, m_portability.bestKey(i));
         if (const EstimatedSlowdown* e = estimate(i, j))
-            return tr("%1\nOn %2: not measured. Estimated %3 its own best (95 %: %4 to %5) by a surrogate of the %6 "
-                      "configurations measured there: a guess until a cross-check measures it.")
+            return tr("%1\nOn %2: not measured. Estimated %3 its own best (the model's 95 %: %4 to %5, often too narrow) "
+                      "by a surrogate of the %6 configurations measured there: a guess until a cross-check measures it.")
                 .arg(head, on, slowdownText(e->slowdown), slowdownText(e->low), slowdownText(e->high)).arg(e->observations);
         if (!ran)
             return tr("%1\nOn %2: %3").arg(head, on, data(index, Qt::DisplayRole).toString());
