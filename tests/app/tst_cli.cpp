@@ -1,3 +1,4 @@
+#include "CliRun.h"
 #include "space/ConfigSpace.h"
 #include "base/Format.h"
 #include "base/Gzip.h"
@@ -21,18 +22,7 @@ using namespace dv;
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QProcess::ExitStatus exitStatus = QProcess::CrashExit;
-    QByteArray out;
-    QByteArray err;
-    QString describe() const
-    {
-        return QStringLiteral("exit %1\nstdout: %2\nstderr: %3")
-            .arg(exitCode)
-            .arg(QString::fromUtf8(out.left(2000)), QString::fromUtf8(err.left(2000)));
-    }
-};
+using Run = dv::test::CliRun;
 
 QString dataset(const QString& relative) { return QStringLiteral(DEJAVU_DATASETS_DIR "/") + relative; }
 
@@ -133,25 +123,7 @@ private:
 
 Run TestCli::cli(const QStringList& args) const
 {
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    // The default result database must never be the user's own.
-    env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath(QStringLiteral("xdg-data")));
-    env.insert(QStringLiteral("HOME"), m_dir.path());
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(DEJAVU_TUNE_PATH), args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished(5000);
-        r.err = "did not run to the end: " + p.errorString().toUtf8();
-        return r;
-    }
-    r.exitCode = p.exitCode();
-    r.exitStatus = p.exitStatus();
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
+    return test::runCli(args, test::inFolder(m_dir.path()));
 }
 
 void TestCli::initTestCase()

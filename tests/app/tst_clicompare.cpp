@@ -1,5 +1,6 @@
 // `dejavu-tune compare`: the portability matrix, the rank correlations and the most portable
 // configuration of datasets and stored sessions, and --export-default through the safe writer.
+#include "CliRun.h"
 #include "TestSupport.h"
 #include "analysis/PortableConfig.h"
 #include "export/VllmConfigExporter.h"
@@ -20,10 +21,7 @@ using namespace dv;
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out, err;
-};
+using Run = dv::test::CliRun;
 
 const QString kA100 = QStringLiteral("replay:kerneltuner/convolution_A100");
 const QString kMi250x = QStringLiteral("replay:kerneltuner/convolution_MI250X");
@@ -59,23 +57,7 @@ private:
 
 Run TestCliCompare::cli(const QStringList& args) const
 {
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath(QStringLiteral("xdg-data")));
-    env.insert(QStringLiteral("HOME"), m_dir.path());
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(DEJAVU_TUNE_PATH), args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished(5000);
-        r.err = "did not run to the end";
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
+    return test::runCli(args, test::inFolder(m_dir.path()));
 }
 
 void TestCliCompare::initTestCase()

@@ -1,5 +1,6 @@
 // The deployment formats of `dejavu-tune export` (dejavu, vllm, triton-cache): a ladder of
 // replayed sessions goes in, the consumer's files come out, and bad input exits 2 with nothing written.
+#include "CliRun.h"
 #include "TestSupport.h"
 #include "export/DejavuDeployment.h"
 #include "export/VllmConfigExporter.h"
@@ -19,10 +20,7 @@ using namespace dv;
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray err;
-};
+using Run = dv::test::CliRun;
 
 QByteArray readFile(const QString& path)
 {
@@ -61,22 +59,7 @@ private:
 
 Run TestCliExport::cli(const QStringList& args) const
 {
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath(QStringLiteral("xdg-data")));
-    env.insert(QStringLiteral("HOME"), m_dir.path());
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(DEJAVU_TUNE_PATH), args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished(5000);
-        r.err = "did not run to the end";
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.err = p.readAllStandardError();
-    return r;
+    return test::runCli(args, test::inFolder(m_dir.path()));
 }
 
 void TestCliExport::initTestCase()

@@ -1,6 +1,7 @@
 // `dejavu-tune ladder`, `export --format triton-cache` and `bundle` end to end on the recorded
 // H100 landscapes (replay): one session per key, warm-started; the coverage; Triton's cache
 // files for the ladder; a bundle that round-trips into another database.
+#include "CliRun.h"
 #include "TestSupport.h"
 #include "export/TritonCacheExporter.h"
 
@@ -23,15 +24,16 @@ struct Run {
     int exitCode = -1;
     QString out;
     QString err;
+    QString describe() const { return QStringLiteral("exit %1\nstdout: %2\nstderr: %3").arg(exitCode).arg(out.left(3000), err.left(3000)); }
 };
+
+Run textOf(const dv::test::CliRun& r) { return Run{r.exitCode, r.outText(), r.errText()}; }
 
 Run cli(const QStringList& args, const QString& workingDirectory = {})
 {
-    QProcess p;
-    p.setWorkingDirectory(workingDirectory);
-    p.start(QStringLiteral(DEJAVU_TUNE_PATH), args);
-    p.waitForFinished(120000);
-    return Run{p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+    dv::test::CliEnv env;
+    env.workingDirectory = workingDirectory;
+    return textOf(dv::test::runCli(args, env));
 }
 
 const QString kRmsTemplate = QStringLiteral("replay:h100/triton_rmsnorm_fp16_rows{rows}_N4096");

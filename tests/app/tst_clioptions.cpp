@@ -2,6 +2,7 @@
 // exit statuses a script can tell apart (3: a session ran but nothing succeeded), one default
 // strategy and seed, --db and --database, --budget on resume as the session's total, and numbers
 // printed the same in progress, summary and `sessions`.
+#include "CliRun.h"
 #include "base/Format.h"
 #include "export/SessionExport.h"
 #include "search/StrategyFactory.h"
@@ -27,6 +28,8 @@ struct Run {
     QString err;
     QString describe() const { return QStringLiteral("exit %1\nstdout: %2\nstderr: %3").arg(exitCode).arg(out.left(3000), err.left(3000)); }
 };
+
+Run textOf(const dv::test::CliRun& r) { return Run{r.exitCode, r.outText(), r.errText()}; }
 
 bool writeFile(const QString& path, const QByteArray& bytes)
 {
@@ -79,24 +82,9 @@ private:
 
 Run TestCliOptions::cli(const QStringList& args) const
 {
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath(QStringLiteral("xdg-data")));
-    env.insert(QStringLiteral("HOME"), m_dir.path());
-    p.setProcessEnvironment(env);
-    p.setWorkingDirectory(m_dir.path());
-    p.start(QStringLiteral(DEJAVU_TUNE_PATH), args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished(5000);
-        r.err = QStringLiteral("did not run to the end");
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+    test::CliEnv env = test::inFolder(m_dir.path());
+    env.workingDirectory = m_dir.path();
+    return textOf(test::runCli(args, env));
 }
 
 // `dejavu-tune --help` exited 2 on stderr and `bundle --help` was an error; every usage line

@@ -2,6 +2,7 @@
 // tuned on keeps every best (table and --json), from stored sessions and from a bundle; bad input
 // (an unknown session, another kernel, a bundle without sessions, no device) exits 2 naming the
 // file or field, with nothing stored.
+#include "CliRun.h"
 #include "TestSupport.h"
 #include "export/Bundle.h"
 
@@ -21,14 +22,14 @@ struct Run {
     int exitCode = -1;
     QString out;
     QString err;
+    QString describe() const { return QStringLiteral("exit %1\nstdout: %2\nstderr: %3").arg(exitCode).arg(out.left(3000), err.left(3000)); }
 };
+
+Run textOf(const dv::test::CliRun& r) { return Run{r.exitCode, r.outText(), r.errText()}; }
 
 Run cli(const QStringList& args)
 {
-    QProcess p;
-    p.start(QStringLiteral(DEJAVU_TUNE_PATH), args);
-    p.waitForFinished(120000);
-    return Run{p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+    return textOf(dv::test::runCli(args));
 }
 
 const QString kRms = QStringLiteral("replay:h100/triton_rmsnorm_fp16_rows{key}_N4096");

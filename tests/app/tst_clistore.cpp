@@ -1,6 +1,8 @@
 // Result databases through `dejavu-tune`: a store the user may not write is still listed and
 // exported (SQLite's read-only open), and files that are not stores of a known version, or not
 // files at all, are refused untouched with exit status 2.
+#include "CliRun.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -15,11 +17,7 @@
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using Run = dv::test::CliRun;
 
 QByteArray bytesOf(const QString& path)
 {
@@ -56,29 +54,12 @@ private:
     /// root, whom permission bits do not stop, through setpriv; otherwise the user already is one).
     Run cli(const QStringList& args, bool asNobody = false) const
     {
-        QProcess p;
-        QStringList all = args;
-        QString program = QStringLiteral(DEJAVU_TUNE_PATH);
-        if (asNobody && ::geteuid() == 0) {
-            all = QStringList{QStringLiteral("--reuid=65534"), QStringLiteral("--regid=65534"), QStringLiteral("--clear-groups"), program} + args;
-            program = QStandardPaths::findExecutable(QStringLiteral("setpriv"));
-        }
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("HOME"), m_dir.path());
-        env.insert(QStringLiteral("XDG_DATA_HOME"), path(QStringLiteral("xdg")));
-        p.setProcessEnvironment(env);
-        p.start(program, all);
-        Run r;
-        if (!p.waitForFinished(60000)) {
-            p.kill();
-            p.waitForFinished();
-            r.err = "did not finish";
-            return r;
-        }
-        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.out = p.readAllStandardOutput();
-        r.err = p.readAllStandardError();
-        return r;
+        dv::test::CliEnv env = dv::test::inFolder(m_dir.path(), path(QStringLiteral("xdg")));
+        env.timeoutMs = 60000;
+        if (asNobody && ::geteuid() == 0)
+            env.prefix = QStringList{QStandardPaths::findExecutable(QStringLiteral("setpriv")), QStringLiteral("--reuid=65534"),
+                                     QStringLiteral("--regid=65534"), QStringLiteral("--clear-groups")};
+        return dv::test::runCli(args, env);
     }
 
     QString tunedStore(const QString& name)

@@ -1,6 +1,7 @@
 // `dejavu-tune export --format triton-cache` warns (stderr) that GPUs of the tuned GPU's
 // architecture load the export as their own, with what it costs where the store measured them,
 // and still writes it.
+#include "CliRun.h"
 #include "TestSupport.h"
 #include "base/Gzip.h"
 
@@ -21,24 +22,8 @@ private slots:
     void warnsAndWrites();
 
 private:
-    struct Run {
-        int exitCode = -1;
-        QByteArray err;
-    };
-    Run cli(const QStringList& args) const
-    {
-        QProcess p;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("HOME"), m_dir.path());
-        env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath(QStringLiteral("xdg")));
-        p.setProcessEnvironment(env);
-        p.start(QStringLiteral(DEJAVU_TUNE_PATH), args);
-        Run r;
-        if (p.waitForStarted(10000) && p.waitForFinished(120000) && p.exitStatus() == QProcess::NormalExit)
-            r.exitCode = p.exitCode();
-        r.err = p.readAllStandardError();
-        return r;
-    }
+    using Run = dv::test::CliRun;
+    Run cli(const QStringList& args) const { return test::runCli(args, test::inFolder(m_dir.path(), path(QStringLiteral("xdg")))); }
     QString path(const QString& name) const { return m_dir.filePath(name); }
     QTemporaryDir m_dir;
 };

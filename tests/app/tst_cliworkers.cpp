@@ -2,6 +2,7 @@
 // exit 130 and 143 with the finished trials stored; a device command line read from a store or
 // a bundle is shown, never run, by every command that only reads (docs/worker-protocol.md).
 #include "ProcessSupport.h"
+#include "CliRun.h"
 #include "TestSupport.h"
 #include "device/DeviceRegistry.h"
 #include "session/ResultStore.h"
@@ -22,15 +23,7 @@ namespace {
 
 const QString kWorker = QStringLiteral(DEJAVU_TEST_WORKER_PATH);
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-    QString describe() const
-    {
-        return QStringLiteral("exit %1\nstdout: %2\nstderr: %3").arg(exitCode).arg(QString::fromUtf8(out.left(3000)), QString::fromUtf8(err.left(3000)));
-    }
-};
+using Run = dv::test::CliRun;
 
 QByteArray readAll(const QString& path)
 {
@@ -294,23 +287,9 @@ private:
 
     Run cli(const QStringList& args) const
     {
-        QProcess p;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath(QStringLiteral("xdg-data")));
-        env.insert(QStringLiteral("HOME"), m_dir.path());
-        p.setProcessEnvironment(env);
-        p.start(QStringLiteral(DEJAVU_TUNE_PATH), args);
-        Run r;
-        if (!p.waitForStarted(10000) || !p.waitForFinished(60000)) {
-            p.kill();
-            p.waitForFinished(5000);
-            r.err = "did not run to the end";
-            return r;
-        }
-        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.out = p.readAllStandardOutput();
-        r.err = p.readAllStandardError();
-        return r;
+        test::CliEnv env = test::inFolder(m_dir.path());
+        env.timeoutMs = 60000;
+        return test::runCli(args, env);
     }
 
     /// A store as someone else might hand it over: a real session replayed on `replayId`

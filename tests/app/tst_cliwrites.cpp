@@ -3,6 +3,7 @@
 // runs the real binary against a hostile target made in a QTemporaryDir (mkfifo, mknod, bind,
 // links) and checks the exit status, the message, and that the target is still what it was.
 #include "HostileFiles.h"
+#include "CliRun.h"
 #include "TestSupport.h"
 #include "export/TrialExporter.h"
 
@@ -17,15 +18,7 @@ using namespace dv::test;
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-    QString describe() const
-    {
-        return QStringLiteral("exit %1\nstdout: %2\nstderr: %3").arg(exitCode).arg(QString::fromUtf8(out.left(2000)), QString::fromUtf8(err));
-    }
-};
+using Run = dv::test::CliRun;
 
 const QString kVllmName = QStringLiteral("E=8,N=14336,device_name=NVIDIA_H100_80GB_HBM3.json");
 
@@ -54,25 +47,12 @@ private:
 
 Run TestCliWrites::cli(const QStringList& args) const
 {
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath(QStringLiteral("xdg-data")));
-    env.insert(QStringLiteral("HOME"), m_dir.path());
-    p.setProcessEnvironment(env);
-    p.setWorkingDirectory(m_dir.path()); // a file named "-" would appear here
-    p.start(QStringLiteral(DEJAVU_TUNE_PATH), args);
-    Run r;
-    // An old binary opens a FIFO target and blocks; that must fail the test, not hang it.
-    if (!p.waitForStarted(10000) || !p.waitForFinished(60000)) {
-        p.kill();
-        p.waitForFinished(5000);
-        r.err = "did not run to the end";
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
+    // In the test's folder: a file named "-" would appear here. An old binary opens a FIFO target
+    // and blocks; that must fail the test, not hang it.
+    test::CliEnv env = test::inFolder(m_dir.path());
+    env.workingDirectory = m_dir.path();
+    env.timeoutMs = 60000;
+    return test::runCli(args, env);
 }
 
 void TestCliWrites::initTestCase()
