@@ -284,6 +284,29 @@ void printReport(const Compared& c, const Portability& m, const PortabilityEstim
     }
 }
 
+/// --export-default: the portable configuration written as the default for GPUs with no entry.
+int exportDefault(const Result<PortableConfig>& portable, const QString& kernel, const QString& exportPath, const QString& format,
+                  const QString& criterionName, bool force)
+{
+    if (!portable) {
+        err(QStringLiteral("--export-default: nothing written: %1").arg(portable.error()));
+        return kNoResult;
+    }
+    const auto criterion = criterionName == QLatin1String("geomean") ? PortableDefaultExporter::Criterion::Geomean
+                                                                     : PortableDefaultExporter::Criterion::Minimax;
+    // A configuration the format cannot hold is bad input; a refused target too (nothing written).
+    if (auto rendered = PortableDefaultExporter::render(format, portable.value(), criterion, kernel); !rendered) {
+        err(QStringLiteral("--export-default %1: nothing written: %2").arg(format, rendered.error()));
+        return kBadInput;
+    }
+    if (auto written = PortableDefaultExporter::write(format, portable.value(), criterion, kernel, exportPath, force); !written) {
+        err(written.error());
+        return SafeFile::isRefusal(written.error()) ? kBadInput : kFailed;
+    }
+    std::fprintf(stderr, "wrote the %s portable configuration (%s) to %s\n", qPrintable(criterionName), qPrintable(format), qPrintable(exportPath));
+    return kOk;
+}
+
 } // namespace
 
 int Cli::compare(const QStringList& args)
@@ -395,24 +418,7 @@ int Cli::compare(const QStringList& args)
         printReport(c, m, estimates, portable, missing.value());
     if (exportPath.isEmpty())
         return portable ? kOk : kNoResult;
-    if (!portable) {
-        err(QStringLiteral("--export-default: nothing written: %1").arg(portable.error()));
-        return kNoResult;
-    }
-    const auto criterion = criterionName == QLatin1String("geomean") ? PortableDefaultExporter::Criterion::Geomean
-                                                                     : PortableDefaultExporter::Criterion::Minimax;
-    // A configuration the format cannot hold is bad input; a refused target too (nothing written).
-    if (auto rendered = PortableDefaultExporter::render(format, portable.value(), criterion, c.kernel); !rendered) {
-        err(QStringLiteral("--export-default %1: nothing written: %2").arg(format, rendered.error()));
-        return kBadInput;
-    }
-    if (auto written = PortableDefaultExporter::write(format, portable.value(), criterion, c.kernel, exportPath, p.isSet(QStringLiteral("force")));
-        !written) {
-        err(written.error());
-        return SafeFile::isRefusal(written.error()) ? kBadInput : kFailed;
-    }
-    std::fprintf(stderr, "wrote the %s portable configuration (%s) to %s\n", qPrintable(criterionName), qPrintable(format), qPrintable(exportPath));
-    return kOk;
+    return exportDefault(portable, c.kernel, exportPath, format, criterionName, p.isSet(QStringLiteral("force")));
 }
 
 } // namespace dv
