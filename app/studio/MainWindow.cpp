@@ -77,6 +77,32 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
         m_statusText->setText(tr("%1 is read-only: its sessions can be opened and exported, not continued; "
                                  "a new session needs a store you may write.").arg(databasePath));
 
+    connectRunner();
+
+    m_redraw.setSingleShot(true);
+    m_redraw.setInterval(1000 / kRedrawHz);
+    connect(&m_redraw, &QTimer::timeout, this, &MainWindow::flushPending);
+
+    connect(m_control, &SessionControl::changed, this, &MainWindow::updateControls);
+    connect(m_landscape, &LandscapeView::axesChanged, this, &MainWindow::rebuildGrid);
+
+    // A click on a landscape cell selects that configuration's best trial in the table.
+    connect(m_landscape, &LandscapeView::configurationClicked, m_browser, &TrialBrowser::selectConfiguration);
+    connect(m_browser, &TrialBrowser::trialSelected, m_landscape, [this](const Trial& t) { m_landscape->showConfiguration(t.config); });
+
+    buildLayout();
+    buildMenus();
+    refreshSessions();
+    resize(1400, 900);
+    const StudioSettings settings;
+    settings.restoreWindow(*this, splitters());
+    settings.restoreSetup(*m_setup);
+    updateControls();
+}
+
+void MainWindow::connectRunner()
+{
+    // The session runs on its own thread; everything it reports arrives here queued.
     m_runner->moveToThread(&m_workerThread);
     connect(&m_workerThread, &QThread::finished, m_runner, &QObject::deleteLater);
     connect(m_runner, &SessionRunner::started, this,
@@ -108,18 +134,10 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
     connect(m_runner, &SessionRunner::failed, this, [this](const QString& message) { onEnded(message, true); });
     m_workerThread.setObjectName(QStringLiteral("dejavu-session"));
     m_workerThread.start();
+}
 
-    m_redraw.setSingleShot(true);
-    m_redraw.setInterval(1000 / kRedrawHz);
-    connect(&m_redraw, &QTimer::timeout, this, &MainWindow::flushPending);
-
-    connect(m_control, &SessionControl::changed, this, &MainWindow::updateControls);
-    connect(m_landscape, &LandscapeView::axesChanged, this, &MainWindow::rebuildGrid);
-
-    // A click on a landscape cell selects that configuration's best trial in the table.
-    connect(m_landscape, &LandscapeView::configurationClicked, m_browser, &TrialBrowser::selectConfiguration);
-    connect(m_browser, &TrialBrowser::trialSelected, m_landscape, [this](const Trial& t) { m_landscape->showConfiguration(t.config); });
-
+void MainWindow::buildLayout()
+{
     m_sessionView->setModel(m_sessionModel);
     m_sessionView->setObjectName(QStringLiteral("sessionView"));
     m_sessionView->verticalHeader()->hide();
@@ -180,13 +198,6 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
     statusBar()->addPermanentWidget(m_stateLabel);
     statusBar()->addWidget(m_statusText, 1);
     statusBar()->addPermanentWidget(m_progress);
-    buildMenus();
-    refreshSessions();
-    resize(1400, 900);
-    const StudioSettings settings;
-    settings.restoreWindow(*this, splitters());
-    settings.restoreSetup(*m_setup);
-    updateControls();
 }
 
 MainWindow::~MainWindow()
@@ -196,107 +207,6 @@ MainWindow::~MainWindow()
     m_runner->requestStop();
     m_workerThread.quit();
     m_workerThread.wait();
-}
-
-void MainWindow::buildMenus()
-{
-    QStyle* st = style();
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    QAction* openDatasetAction = file->addAction(tr("Open &dataset…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open a recorded dataset"), QString(),
-                                                          tr("Kernel Tuner cache files (*.json *.json.gz);;All files (*)"));
-        if (!path.isEmpty())
-            openDataset(path);
-    });
-    openDatasetAction->setShortcut(QKeySequence::Open);
-    openDatasetAction->setObjectName(QStringLiteral("openDatasetAction"));
-    QAction* openSpaceAction = file->addAction(tr("Open &space…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open a space file"), QString(),
-                                                          tr("Space files (*.json);;All files (*)"));
-        if (!path.isEmpty())
-            openSpaceFile(path);
-    });
-    openSpaceAction->setShortcut(Qt::CTRL | Qt::SHIFT | Qt::Key_O);
-    openSpaceAction->setObjectName(QStringLiteral("openSpaceAction"));
-    m_recentMenu = file->addMenu(tr("Open &recent"));
-    m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
-    QAction* saveSpace = file->addAction(tr("Save space &as…"), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Save the edited space"), m_setup->spaceEditor()->sourceName(),
-                                                          tr("Space files (*.json)"));
-        if (path.isEmpty())
-            return;
-        auto saved = m_setup->spaceEditor()->saveFile(path);
-        if (!saved) {
-            QMessageBox::warning(this, tr("Space not saved"), saved.error());
-            return;
-        }
-        StudioSettings().addRecentFile({StudioSettings::RecentFile::Kind::Space, path});
-        rebuildRecentMenu();
-        m_statusText->setText(tr("Saved the space to %1").arg(path));
-    });
-    saveSpace->setShortcut(QKeySequence::SaveAs);
-    file->addSeparator();
-    QAction* fresh = file->addAction(tr("&New session"), this, &MainWindow::newSession);
-    fresh->setShortcut(QKeySequence::New);
-    QAction* exportAction = file->addAction(tr("&Export…"), this, &MainWindow::showExportDialog);
-    exportAction->setShortcut(Qt::CTRL | Qt::Key_E);
-    exportAction->setObjectName(QStringLiteral("exportAction"));
-    file->addSeparator();
-    QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
-    quit->setShortcut(QKeySequence::Quit);
-
-    QMenu* session = menuBar()->addMenu(tr("&Session"));
-    m_startAction = session->addAction(st->standardIcon(QStyle::SP_MediaPlay), tr("&Start"), this, &MainWindow::startSession);
-    m_startAction->setShortcut(Qt::CTRL | Qt::Key_R);
-    m_pauseAction = session->addAction(st->standardIcon(QStyle::SP_MediaPause), tr("&Pause"), this, &MainWindow::pauseSession);
-    m_pauseAction->setShortcut(Qt::CTRL | Qt::Key_P);
-    m_resumeAction = session->addAction(st->standardIcon(QStyle::SP_MediaSeekForward), tr("Res&ume"), this,
-                                        &MainWindow::resumeSession);
-    m_resumeAction->setShortcut(Qt::CTRL | Qt::SHIFT | Qt::Key_R);
-    m_stopAction = session->addAction(st->standardIcon(QStyle::SP_MediaStop), tr("S&top"), this, &MainWindow::stopSession);
-    m_stopAction->setShortcut(Qt::CTRL | Qt::Key_Period);
-    const std::pair<QAction*, QString> tips[] = {
-        {m_startAction, tr("Start a new session with the set-up on the left")},
-        {m_pauseAction, tr("Pause after the evaluation in progress; every finished trial is stored")},
-        {m_resumeAction, tr("Continue the paused, stopped or reopened session")},
-        {m_stopAction, tr("End the session after the evaluation in progress")}};
-    for (const auto& [action, tip] : tips) {
-        action->setToolTip(QStringLiteral("%1 (%2)").arg(tip, action->shortcut().toString(QKeySequence::NativeText)));
-        action->setObjectName(action->text().remove(QLatin1Char('&')).toLower() + QStringLiteral("Action"));
-    }
-    session->addSeparator();
-    session->addAction(tr("&Refresh session list"), this, &MainWindow::refreshSessions);
-    session->addAction(tr("Refresh on this &GPU…"), this, &MainWindow::showRefreshDialog)->setObjectName(QStringLiteral("refreshOnGpuAction"));
-    m_setup->bindActions(m_startAction, m_pauseAction, m_resumeAction, m_stopAction);
-
-    QToolBar* toolbar = addToolBar(tr("Session"));
-    toolbar->setObjectName(QStringLiteral("sessionToolBar"));
-    toolbar->addActions({m_startAction, m_pauseAction, m_resumeAction, m_stopAction});
-
-    QMenu* view = menuBar()->addMenu(tr("&View"));
-    QAction* compare = view->addAction(tr("Compare &GPUs…"), this, &MainWindow::showComparison);
-    compare->setObjectName(QStringLiteral("compareAction"));
-    compare->setShortcut(Qt::CTRL | Qt::Key_G);
-    view->addAction(tr("Space &editor"), this, [this] { m_setup->showSpaceEditor(); });
-    view->addSeparator();
-    view->addAction(toolbar->toggleViewAction());
-
-    QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About Deja Vu Studio"), this, [this] {
-        QMessageBox::about(this, tr("About Deja Vu Studio"),
-                           tr("<p><b>Deja Vu Studio</b> %1</p><p>GPU kernel autotuning: search a configuration space "
-                              "on a GPU or a recorded landscape, watch the landscape fill in, compare GPUs and export "
-                              "the tuned configurations.</p><p>The same engine runs from the command line as "
-                              "<tt>dejavu-tune</tt>.</p>").arg(QApplication::applicationVersion()));
-    });
-    help->addAction(tr("&Licences of the datasets"), this, [this] {
-        QMessageBox box(QMessageBox::Information, tr("Licences of the datasets"),
-                        tr("The recorded landscapes shipped with the studio and where they come from."), QMessageBox::Close, this);
-        box.setDetailedText(DeviceRegistry::datasetNotices());
-        box.exec();
-    });
-    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
-    rebuildRecentMenu();
 }
 
 bool MainWindow::isRunning() const { return m_control->isActive(); }

@@ -111,7 +111,9 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
-    void buildMenus();
+    void buildMenus(); // MainWindowMenus.cpp
+    void connectRunner();
+    void buildLayout();
     void updateControls();
     void onPaused(qint64 sessionId);
     void rebuildRecentMenu();

@@ -9,7 +9,6 @@
 #include <vector>
 
 class QComboBox;
-class QCPTextElement;
 class QCustomPlot;
 class QLabel;
 class QListWidget;
@@ -20,6 +19,7 @@ class QTableWidget;
 namespace dv::studio {
 
 class CrossCheckBar;
+class GpuScatter;
 class LandscapeView;
 class PortabilityModel;
 class PortableConfigPanel;
@@ -45,10 +45,11 @@ public:
     /// What the compared sessions never measured, and the button that cross-checks it.
     CrossCheckBar* crossCheckBar() const { return m_crossCheck; }
     QTableWidget* bestTable() const { return m_best; }
-    QCustomPlot* scatter() const { return m_scatter; }
+    QCustomPlot* scatter() const;
     /// What the scatter's title says (also read by tests): Spearman's rho over the common
     /// configurations, or a warning when they are too few (RankCorrelation::fewCommon).
     QString scatterTitle() const;
+    GpuScatter* scatterBox() const { return m_scatter; }
     /// The ids of the checked datasets, in list order.
     QStringList checkedIds() const;
     /// Checks exactly these datasets (switching the kernel if needed) and recomputes once.
@@ -74,9 +75,6 @@ public:
     /// Picks the heat maps' parameters by name (the landscapes may order them differently).
     void setLandscapeAxes(const QString& xName, const QString& yName);
 
-protected:
-    void changeEvent(QEvent* event) override;
-
 signals:
     /// After the matrix, best-configuration table and scatter show the checked datasets.
     void updated();
@@ -86,8 +84,6 @@ private:
     void fillDatasets(const QString& kernel);
     void recompute();
     void fillBestTable();
-    void fillPickers();
-    void drawScatter();
     void fillSessions(const QString& kernel);
     void fillLandscapePickers();
     void drawLandscapes();
@@ -106,13 +102,9 @@ private:
     PortabilityModel* m_model;
     QTableView* m_matrix;
     QTableWidget* m_best;
-    QComboBox* m_gpuA;
-    QComboBox* m_gpuB;
-    QCustomPlot* m_scatter;
-    QCPTextElement* m_title;
+    GpuScatter* m_scatter;
     PortableConfigPanel* m_portable;
     CrossCheckBar* m_crossCheck;
-    bool m_titleWarns = false; ///< the title is a warning (too few common configurations)
     QTabWidget* m_tabs;
     QComboBox* m_landX;
     QComboBox* m_landY;
