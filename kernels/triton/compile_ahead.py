@@ -20,6 +20,8 @@ import sys
 import time
 import traceback
 
+import worker_trace
+
 _module = None
 _problem = None
 _device = None
@@ -31,11 +33,13 @@ def init(kernel_path, module_name, problem, device_index, ready):
     """Pool initializer: runs once in each compile process; sets `ready` (a multiprocessing
     Event) when this process can compile."""
     global _module, _problem, _device, _meta_state
+    worker_trace.event("compile process: init")
     try:
         os.nice(5)  # the worker's main process times kernels; it goes first
     except OSError:
         pass
     import torch
+    worker_trace.event("compile process: torch imported")
     spec = importlib.util.spec_from_file_location(module_name, kernel_path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module  # triton reads the source of jit functions through it
@@ -43,15 +47,24 @@ def init(kernel_path, module_name, problem, device_index, ready):
     _module, _problem = module, problem
     torch.cuda.set_device(device_index)
     _device = torch.device("cuda", device_index)
+    worker_trace.event("compile process: device set")
     try:
         _meta_state = module.build(problem, torch.device("meta"))
     except Exception:
         _meta_state = None
     ready.set()
+    worker_trace.event("compile process: ready")
 
 
 def compile_config(config):
     """Compiles one configuration into Triton's cache: (ok, milliseconds, error text or None, on meta)."""
+    worker_trace.event("compile process: compiling")
+    result = _compile(config)
+    worker_trace.event(f"compile process: compiled ok={result[0]} {result[1]:.0f} ms")
+    return result
+
+
+def _compile(config):
     global _meta_state, _gpu_state
     t0 = time.perf_counter()
     if _meta_state is not None:

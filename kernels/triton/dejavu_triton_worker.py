@@ -12,6 +12,9 @@ problem fields override those of --problem (which override the kernel's own defa
 
 import os
 import sys
+import time
+
+_STARTED = time.time()  # the trace's first event (worker_trace.py)
 
 # Keep the real stdout for protocol lines and point fd 1 (C libraries, ptxas, print()) at
 # stderr, before anything else can write to it.
@@ -29,13 +32,13 @@ import math  # noqa: E402
 import multiprocessing  # noqa: E402
 import platform  # noqa: E402
 import subprocess  # noqa: E402
-import time  # noqa: E402
 import traceback  # noqa: E402
 
 import compile_ahead  # noqa: E402  (next to this file)
 # What the exporters need about a deployment of a kernel (Triton's cache keys, triton-dejavu's
 # folder values), sent as loaded.extra.deployment.
 import deployment  # noqa: E402  (next to this file)
+import worker_trace  # noqa: E402  (next to this file)
 
 # 0.2.0: graph timing, compile-ahead (prepare), "verified" in every ok measurement.
 WORKER_VERSION = "0.2.0"
@@ -312,10 +315,13 @@ class Worker:
             field(request, rtype, "id", lambda v: is_int(v) and v >= 1, "an integer >= 1")
             if rtype == "load":
                 send(self.load(request))
+                worker_trace.event("load: answered")
             elif rtype == "evaluate":
                 self.evaluate(request)
             elif rtype == "prepare":
+                worker_trace.event("prepare: received")
                 send(self.prepare(request))
+                worker_trace.event("prepare: answered")
             elif rtype == "shutdown":
                 send({"type": "bye", "id": req_id})
                 return False
@@ -336,6 +342,7 @@ class Worker:
                        required=False, default=0)
         if device >= torch.cuda.device_count():
             raise RequestError("bad_request", f"load.device: no device {device} (this worker sees {torch.cuda.device_count()})")
+        worker_trace.event("load: received")
         module, identity, path, module_name = import_kernel(kernel)
         merged = dict(self.default_problem if kernel == self.default_kernel else {})
         merged.update(problem)
@@ -355,6 +362,7 @@ class Worker:
             state = module.build(normalized, self.device)
             ref = module.reference(state) if hasattr(module, "reference") else None
             torch.cuda.synchronize(self.device)
+            worker_trace.event("load: problem and reference built")
         except Exception as e:
             log(traceback.format_exc())
             raise RequestError("internal", f"cannot build problem {module.canonical_problem(normalized)}: {describe(e)}")
@@ -370,9 +378,11 @@ class Worker:
         log(f"loaded {kernel} {module.canonical_problem(normalized)} ({identity}) on {torch.cuda.get_device_name(device)}")
         answer = {"type": "loaded", "id": request["id"], "kernel": kernel,
                   "problem": module.canonical_problem(normalized), "identity": identity, "space": module.SPACE}
+        worker_trace.event("load: flush buffer and NVML ready")
         extra = self.deployment_extra(module, normalized)
         if extra:
             answer["extra"] = extra
+        worker_trace.event("load: deployment values ready")
         return answer
 
     def deployment_extra(self, module, problem):
@@ -426,6 +436,7 @@ class Worker:
                 max_workers=size, mp_context=context, initializer=compile_ahead.init,
                 initargs=(self.kernel_path, self.module_name, self.problem, self.device_index, self.pool_ready))
             log(f"compile-ahead pool of {size} processes for {self.kernel_name}")
+            worker_trace.event(f"prepare: pool of {size} created")
         return self.pool
 
     def stop_pool(self):
@@ -463,6 +474,7 @@ class Worker:
             return {"compiled_ahead": False}
         extra = {"compiled_ahead": bool(ok), "ahead_compile_ms": ms,
                  "ahead_wait_ms": (time.monotonic() - t0) * 1000.0, "ahead_on_meta": bool(on_meta)}
+        worker_trace.event(f"evaluate: waited {extra['ahead_wait_ms']:.0f} ms for the compile process")
         if not ok:
             extra["ahead_error"] = error
             log(f"compile ahead of {key} failed: {error}")
@@ -470,6 +482,7 @@ class Worker:
 
     def evaluate(self, request):
         started = time.monotonic()
+        worker_trace.event("evaluate: received")
         req_id = request["id"]
         config = field(request, "evaluate", "config", lambda v: isinstance(v, dict), "an object")
         opts = field(request, "evaluate", "options", lambda v: isinstance(v, dict), "an object")
@@ -498,6 +511,7 @@ class Worker:
             sys.stderr.flush()
             os._exit(3)
         send(answer)
+        worker_trace.event(f"evaluate: answered {answer.get('status')}")
 
     # -- one configuration -----------------------------------------------------------------------
 
@@ -534,6 +548,7 @@ class Worker:
         log(f"evaluating {json.dumps(config, sort_keys=True)}")
         run = lambda: module.launch(state, config)  # noqa: E731
         ahead = self.await_ahead(config, deadline)
+        worker_trace.event(f"evaluate: ahead {json.dumps(ahead, sort_keys=True)}")
 
         # 0. fresh random inputs for this evaluation (never the same set twice, never zeros),
         # drawn in place so that buffers, strides and alignment stay those of the load, and the
@@ -563,6 +578,7 @@ class Worker:
             compile_ms = (time.perf_counter() - t0) * 1000.0
             phase = "run"
             torch.cuda.synchronize(self.device)
+            worker_trace.event(f"evaluate: first launch done (compile_ms {compile_ms:.0f})")
         except Exception as e:
             status = self.classify(e, phase)
             log(f"{status}: {describe(e)}")
@@ -582,6 +598,7 @@ class Worker:
             return self.failure(req_id, "wrong_result", message, compile_ms, info.get("extra"))
         if time.monotonic() > deadline:
             return self.failure(req_id, "timeout", "compiling and checking took the whole trial time", compile_ms)
+        worker_trace.event("evaluate: verified")
 
         # 3. time.
         try:
@@ -591,6 +608,7 @@ class Worker:
             log(traceback.format_exc())
             return self.fail_and_maybe_exit(req_id, "runtime_error", describe(e), compile_ms)
         gpu = self.gpu_state.read() if self.gpu_state else {}
+        worker_trace.event(f"evaluate: timed ({len(samples)} runs)")
         if not samples:
             return self.failure(req_id, "timeout", "no timed run fitted in the trial time", compile_ms)
         objective = quantile(samples, 0.5)
@@ -782,10 +800,14 @@ def main():
         log(f"--problem: expected a JSON object: {e}")
         return 2
 
+    worker_trace.event("worker: started", _STARTED)
+    worker_trace.event("worker: own modules imported")
     try:
         import torch as _torch
+        worker_trace.event("worker: torch imported")
         import triton as _triton
         torch, triton = _torch, _triton
+        worker_trace.event("worker: triton imported")
     except Exception as e:
         log(f"cannot import torch and triton: {describe(e)}")
         return 2
@@ -793,6 +815,7 @@ def main():
         log("no CUDA device is visible to torch")
         return 2
     send(hello_message())
+    worker_trace.event("worker: hello sent")
 
     worker = Worker(args.kernel, default_problem)
     stdin = sys.stdin.buffer
