@@ -60,6 +60,7 @@ def one(cmd, db, trace, keys, good, limit, stop_after_good, extra_env):
     th.start()
     seen = {}
     first_good = None
+    gpu_apps = None
     try:
         while time.time() - t0 < limit:
             rows = read_trials(db) if os.path.exists(db) else []
@@ -72,6 +73,12 @@ def one(cmd, db, trace, keys, good, limit, stop_after_good, extra_env):
                         first_good = (now, seq)
             if first_good is not None and stop_after_good:
                 break
+            if seen and gpu_apps is None:
+                # Who holds a CUDA context once the first trial is in (the worker; compile
+                # processes that should not).
+                q = subprocess.run(["nvidia-smi", "--query-compute-apps=pid,used_memory", "--format=csv,noheader"],
+                                   capture_output=True, text=True)
+                gpu_apps = [l.strip() for l in q.stdout.splitlines() if l.strip()]
             if p.poll() is not None:
                 break
             time.sleep(0.02)
@@ -91,7 +98,7 @@ def one(cmd, db, trace, keys, good, limit, stop_after_good, extra_env):
                 parts = raw.rstrip("\n").split(" ", 2)
                 if len(parts) == 3:
                     events.append((float(parts[0]) - t0, int(parts[1]), parts[2]))
-    return {"trials": seen, "first_good": first_good, "stderr": lines, "files": sorted(files), "events": sorted(events)}
+    return {"trials": seen, "first_good": first_good, "gpu_apps": gpu_apps, "stderr": lines, "files": sorted(files), "events": sorted(events)}
 
 
 def milestones(r):
@@ -180,7 +187,7 @@ def main():
         durations, gaps, aheads = per_evaluation(r, main_pid)
         print(f"== {tag}: first within 2 % at {r['first_good'][0] if r['first_good'] else float('inf'):.2f} s "
               f"(evaluation {r['first_good'][1] if r['first_good'] else '-'}), {len(r['trials'])} trials stored, "
-              f"{nchildren} compile processes", flush=True)
+              f"{nchildren} compile processes; CUDA contexts after the first trial: {r['gpu_apps']}", flush=True)
         prev = 0.0
         for name, t in sorted(ms.items(), key=lambda kv: kv[1]):
             print(f"  {t:7.2f}  (+{t - prev:5.2f})  {name}")

@@ -32,6 +32,7 @@ import math  # noqa: E402
 import multiprocessing  # noqa: E402
 import platform  # noqa: E402
 import subprocess  # noqa: E402
+import threading  # noqa: E402
 import traceback  # noqa: E402
 
 import compile_ahead  # noqa: E402  (next to this file)
@@ -274,8 +275,27 @@ CUDA_RUNTIME_MARKERS = ("CUDA error", "CUDA_ERROR", "cudaError", "illegal memory
                         "out of memory")
 
 
+def warm_triton():
+    """Triton's host-side start, done in a thread while the main thread initialises CUDA and
+    builds the problem (load), rather than inside the first compile: its key (a hash of its
+    sources and of libtriton, part of every cache key) and its driver utilities (a C module that
+    the host's compiler builds into the cache when it is not there yet). Both are cached for the
+    process; a failure here is only logged (the first compile meets it again and reports it)."""
+    try:
+        try:
+            from triton.runtime.cache import triton_key
+        except ImportError:
+            from triton.compiler.compiler import triton_key
+        triton_key()
+        worker_trace.event("warm-up: triton key computed")
+        triton.runtime.driver.active.get_current_target()
+        worker_trace.event("warm-up: triton driver ready")
+    except Exception as e:
+        log(f"warming Triton up: {describe(e)}")
+
+
 class Worker:
-    def __init__(self, default_kernel, default_problem):
+    def __init__(self, default_kernel, default_problem, mp_context=None, warm_up=None):
         self.default_kernel = default_kernel
         self.default_problem = default_problem
         self.module = None
@@ -293,7 +313,10 @@ class Worker:
         self.module_name = None
         self.pool = None
         self.pool_ready = None
-        self.ahead = {}  # config key -> (future, time submitted)
+        # Where compile processes come from (compile_ahead.start_server); spawn without one.
+        self.mp_context = mp_context or multiprocessing.get_context("spawn")
+        self.warm_up = warm_up  # the thread running warm_triton(), joined before Triton is used here
+        self.ahead = {}  # config key -> (future or None: compiled here, time submitted)
         self.graph_launches = 0
         self.input_draws = 0  # fresh input sets drawn since load (the seed of the next one)
 
@@ -379,11 +402,17 @@ class Worker:
         answer = {"type": "loaded", "id": request["id"], "kernel": kernel,
                   "problem": module.canonical_problem(normalized), "identity": identity, "space": module.SPACE}
         worker_trace.event("load: flush buffer and NVML ready")
+        self.join_warm_up()
         extra = self.deployment_extra(module, normalized)
         if extra:
             answer["extra"] = extra
         worker_trace.event("load: deployment values ready")
         return answer
+
+    def join_warm_up(self):
+        if self.warm_up is not None:
+            self.warm_up.join()
+            self.warm_up = None
 
     def deployment_extra(self, module, problem):
         """loaded.extra: what deployment.py says the exporters need, or why it could not (a
@@ -397,7 +426,10 @@ class Worker:
     # -- compile ahead ---------------------------------------------------------------------------
 
     def prepare(self, request):
-        """Queues the configurations for the compile processes and answers at once."""
+        """Queues the configurations for the compile processes and answers at once. The first
+        new one is the engine's next evaluation (the protocol sends them in order): this process
+        compiles it itself when it comes, as fast as a compile process and without waiting for
+        one to start."""
         configs = field(request, "prepare", "configs", lambda v: isinstance(v, list), "an array")
         if self.module is None:
             raise RequestError("not_loaded", "prepare before load")
@@ -410,6 +442,10 @@ class Worker:
                 continue  # the evaluation will say so
             key = json.dumps(clean, sort_keys=True)
             if key in self.ahead:
+                continue
+            if queued == 0:
+                self.ahead[key] = (None, time.monotonic())
+                queued += 1
                 continue
             try:
                 future = self.compile_pool().submit(compile_ahead.compile_config, clean)
@@ -429,8 +465,9 @@ class Worker:
             except AttributeError:
                 cores = os.cpu_count() or 1
             size = int(os.environ.get("DEJAVU_COMPILE_PROCESSES", "0") or 0) or cores
-            # spawn: this process has a CUDA context, which a forked child must not inherit.
-            context = multiprocessing.get_context("spawn")
+            # Never a plain fork: this process has a CUDA context, which a forked child must not
+            # inherit (the fork server has none).
+            context = self.mp_context
             self.pool_ready = context.Event()
             self.pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=size, mp_context=context, initializer=compile_ahead.init,
@@ -461,6 +498,8 @@ class Worker:
         if entry is None:
             return {}
         future, submitted = entry
+        if future is None:  # the first of a prepare: compiled here
+            return {"compiled_ahead": False}
         if future.cancel():  # not started yet: compiling here is as fast
             return {"compiled_ahead": False}
         if not future.done() and not self.pool_ready.is_set():
@@ -802,6 +841,8 @@ def main():
 
     worker_trace.event("worker: started", _STARTED)
     worker_trace.event("worker: own modules imported")
+    # The compile processes' server imports torch and Triton while this process does.
+    mp_context = compile_ahead.start_server()
     try:
         import torch as _torch
         worker_trace.event("worker: torch imported")
@@ -811,13 +852,15 @@ def main():
     except Exception as e:
         log(f"cannot import torch and triton: {describe(e)}")
         return 2
+    warm_up = threading.Thread(target=warm_triton, name="warm-triton", daemon=True)
+    warm_up.start()
     if not torch.cuda.is_available() or torch.cuda.device_count() == 0:
         log("no CUDA device is visible to torch")
         return 2
     send(hello_message())
     worker_trace.event("worker: hello sent")
 
-    worker = Worker(args.kernel, default_problem)
+    worker = Worker(args.kernel, default_problem, mp_context, warm_up)
     stdin = sys.stdin.buffer
     while True:
         raw = stdin.readline()
