@@ -46,7 +46,19 @@ def start_server():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["compile_preload"])
         from multiprocessing import forkserver
-        forkserver.ensure_running()
+        # The server finds compile_preload (next to this file) through PYTHONPATH: Python
+        # before 3.13 does not give it this process's sys.path, and a missing preload module
+        # is skipped silently.
+        saved = os.environ.get("PYTHONPATH")
+        here = os.path.dirname(os.path.abspath(__file__))
+        os.environ["PYTHONPATH"] = here + (os.pathsep + saved if saved else "")
+        try:
+            forkserver.ensure_running()
+        finally:
+            if saved is None:
+                del os.environ["PYTHONPATH"]
+            else:
+                os.environ["PYTHONPATH"] = saved
         worker_trace.event("compile server: started")
         return context
     except Exception as e:  # no fork server on this platform, or it cannot start

@@ -276,19 +276,21 @@ CUDA_RUNTIME_MARKERS = ("CUDA error", "CUDA_ERROR", "cudaError", "illegal memory
 
 
 def warm_triton():
-    """Triton's host-side start, done in a thread while the main thread initialises CUDA and
-    builds the problem (load), rather than inside the first compile: its key (a hash of its
-    sources and of libtriton, part of every cache key) and its driver utilities (a C module that
-    the host's compiler builds into the cache when it is not there yet). Both are cached for the
-    process; a failure here is only logged (the first compile meets it again and reports it)."""
+    """Triton's host-side start, done in a thread while the main thread imports torch and
+    initialises CUDA, rather than inside the first compile: its key (a hash of its sources and
+    of the 400 MB libtriton, part of every cache key; file reads and hashing mostly run without
+    the GIL) and its driver (whose C utilities the fork server has usually built into the cache
+    by then). Both are cached for the process; a failure here is only logged (the first compile
+    meets it again and reports it)."""
     try:
+        import triton as _triton
         try:
             from triton.runtime.cache import triton_key
         except ImportError:
             from triton.compiler.compiler import triton_key
         triton_key()
         worker_trace.event("warm-up: triton key computed")
-        triton.runtime.driver.active.get_current_target()
+        _triton.runtime.driver.active.get_current_target()
         worker_trace.event("warm-up: triton driver ready")
     except Exception as e:
         log(f"warming Triton up: {describe(e)}")
@@ -394,6 +396,7 @@ class Worker:
         if self.gpu_state is None:
             self.gpu_state = GpuState(device)
         self.module, self.state, self.ref = module, state, ref
+        self.warm_verification()
         self.input_draws = 0
         self.kernel_name = kernel
         self.problem = normalized
@@ -408,6 +411,19 @@ class Worker:
             answer["extra"] = extra
         worker_trace.event("load: deployment values ready")
         return answer
+
+    def warm_verification(self):
+        """Runs the verification once on a zeroed output, whatever it finds, so that CUDA loads
+        its kernels (lazily, at first use) now, while the warm-up thread still hashes Triton,
+        rather than in the first evaluation. Evaluations poison the output before each launch."""
+        if self.ref is None:
+            return
+        try:
+            self.state.out.zero_()
+            self.verify()
+            torch.cuda.synchronize(self.device)
+        except Exception as e:
+            log(f"warming the verification up: {describe(e)}")
 
     def join_warm_up(self):
         if self.warm_up is not None:
@@ -843,6 +859,8 @@ def main():
     worker_trace.event("worker: own modules imported")
     # The compile processes' server imports torch and Triton while this process does.
     mp_context = compile_ahead.start_server()
+    warm_up = threading.Thread(target=warm_triton, name="warm-triton", daemon=True)
+    warm_up.start()
     try:
         import torch as _torch
         worker_trace.event("worker: torch imported")
@@ -852,8 +870,6 @@ def main():
     except Exception as e:
         log(f"cannot import torch and triton: {describe(e)}")
         return 2
-    warm_up = threading.Thread(target=warm_triton, name="warm-triton", daemon=True)
-    warm_up.start()
     if not torch.cuda.is_available() or torch.cuda.device_count() == 0:
         log("no CUDA device is visible to torch")
         return 2

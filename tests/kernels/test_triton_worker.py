@@ -77,8 +77,9 @@ class Worker:
         self.trace = os.path.join(self.dir, "trace.txt")
         env = dict(os.environ, TRITON_CACHE_DIR=os.path.join(self.dir, "cache"), DEJAVU_WORKER_TRACE=self.trace,
                    DEJAVU_COMPILE_PROCESSES=str(processes))
+        self.err = open(os.path.join(self.dir, "stderr.txt"), "w")
         self.p = subprocess.Popen([sys.executable, WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=open(os.path.join(self.dir, "stderr.txt"), "w"), text=True, env=env)
+                                  stderr=self.err, text=True, env=env)
         self.lines = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
         self.next_id = 0
@@ -115,6 +116,9 @@ class Worker:
         if self.p.poll() is None:
             self.p.kill()
         self.p.wait()
+        self.p.stdin.close()
+        self.p.stdout.close()
+        self.err.close()
 
 
 class TritonWorkerTest(unittest.TestCase):
