@@ -13,8 +13,9 @@ The processes are forked from a fork server (multiprocessing's "forkserver" meth
 worker starts before it imports torch itself: the server imports torch and Triton and computes
 Triton's key once (compile_preload.py), in parallel with the worker's own start, so that each
 compile process starts in milliseconds instead of importing torch again. The server never
-touches CUDA (a forked process could not use it); a compile process on device 0 does not
-either unless it must build the problem on the GPU, so it holds no CUDA context of its own.
+touches CUDA (a forked process could not use it); a compile process on device 0 answers
+Triton's question for the current stream itself (it never launches), so it creates no CUDA
+context of its own unless it must build the problem on the GPU.
 
 A kernel whose state cannot be built on the meta device is built on the GPU instead (once per
 process). Nothing here writes to stdout: a compile process inherits the worker's stderr as its
@@ -76,6 +77,20 @@ def _exit_with_parent():
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+def _no_stream_for_warmup():
+    """Triton asks torch for the current CUDA stream at every call of a JIT function, warmup()
+    included, and torch creates a CUDA context (half a GiB of GPU memory, and the driver creates
+    them one at a time) to answer. A compile process never launches, so it answers 0 itself;
+    should it build its problem on the GPU (below), that creates the context anyway."""
+    try:
+        from triton.runtime import driver
+        active = driver.active
+        if hasattr(active, "get_current_stream"):
+            active.get_current_stream = lambda *args, **kwargs: 0
+    except Exception as e:  # another Triton: the context is created as before
+        worker_trace.event(f"compile process: current stream kept: {type(e).__name__}: {e}")
+
+
 def init(kernel_path, module_name, problem, device_index, ready):
     """Pool initializer: runs once in each compile process; sets `ready` (a multiprocessing
     Event) when this process can compile."""
@@ -91,11 +106,13 @@ def init(kernel_path, module_name, problem, device_index, ready):
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module  # triton reads the source of jit functions through it
     spec.loader.exec_module(module)
+    worker_trace.event("compile process: kernel module imported")
     _module, _problem, _device_index = module, problem, device_index
     if device_index != 0:
         # Triton compiles for the current device; choosing another creates a CUDA context
         # (device 0 is the current one without).
         torch.cuda.set_device(device_index)
+    _no_stream_for_warmup()
     try:
         _meta_state = module.build(problem, torch.device("meta"))
     except Exception:

@@ -26,5 +26,11 @@ try:
     worker_trace.event("compile server: triton key computed")
     import torch  # noqa: F401
     worker_trace.event("compile server: torch imported")
+    # What is here now stays untouched by the collector in every forked process: a collection
+    # would otherwise write to every object's header, copying the server's memory page by
+    # page into each of them.
+    import gc
+    gc.collect()
+    gc.freeze()
 except Exception as e:  # the compile processes import what is missing themselves (and say why)
     worker_trace.event(f"compile server: preload stopped: {type(e).__name__}: {e}")

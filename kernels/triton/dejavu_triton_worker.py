@@ -23,8 +23,6 @@ os.dup2(2, 1)
 sys.stdout = sys.stderr
 
 import argparse  # noqa: E402
-import concurrent.futures  # noqa: E402
-import concurrent.futures.process  # noqa: E402
 import hashlib  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
@@ -36,6 +34,7 @@ import threading  # noqa: E402
 import traceback  # noqa: E402
 
 import compile_ahead  # noqa: E402  (next to this file)
+from compile_pool import CompilePool  # noqa: E402  (next to this file)
 # What the exporters need about a deployment of a kernel (Triton's cache keys, triton-dejavu's
 # folder values), sent as loaded.extra.deployment.
 import deployment  # noqa: E402  (next to this file)
@@ -314,7 +313,6 @@ class Worker:
         self.kernel_path = None
         self.module_name = None
         self.pool = None
-        self.pool_ready = None
         # Where compile processes come from (compile_ahead.start_server); spawn without one.
         self.mp_context = mp_context or multiprocessing.get_context("spawn")
         self.warm_up = warm_up  # the thread running warm_triton(), joined before Triton is used here
@@ -463,14 +461,7 @@ class Worker:
                 self.ahead[key] = (None, time.monotonic())
                 queued += 1
                 continue
-            try:
-                future = self.compile_pool().submit(compile_ahead.compile_config, clean)
-            except concurrent.futures.process.BrokenProcessPool:
-                # A compile process died (a compiler crash): start a new pool once.
-                log("the compile processes died; starting new ones")
-                self.stop_pool()
-                future = self.compile_pool().submit(compile_ahead.compile_config, clean)
-            self.ahead[key] = (future, time.monotonic())
+            self.ahead[key] = (self.compile_pool().submit(clean), time.monotonic())
             queued += 1
         return {"type": "prepared", "id": request["id"], "queued": queued}
 
@@ -483,13 +474,9 @@ class Worker:
             size = int(os.environ.get("DEJAVU_COMPILE_PROCESSES", "0") or 0) or cores
             # Never a plain fork: this process has a CUDA context, which a forked child must not
             # inherit (the fork server has none).
-            context = self.mp_context
-            self.pool_ready = context.Event()
-            self.pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=size, mp_context=context, initializer=compile_ahead.init,
-                initargs=(self.kernel_path, self.module_name, self.problem, self.device_index, self.pool_ready))
+            self.pool = CompilePool(self.mp_context, size, self.kernel_path, self.module_name, self.problem,
+                                    self.device_index)
             log(f"compile-ahead pool of {size} processes for {self.kernel_name}")
-            worker_trace.event(f"prepare: pool of {size} created")
         return self.pool
 
     def stop_pool(self):
@@ -497,13 +484,7 @@ class Worker:
         if self.pool is None:
             return
         pool, self.pool = self.pool, None
-        processes = list(getattr(pool, "_processes", {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for p in processes:  # a compile in progress is not worth waiting for
-            try:
-                p.terminate()
-            except Exception:
-                pass
+        pool.stop()
 
     def await_ahead(self, config, deadline):
         """Before the main process compiles `config`: waits for its compile process, if one has
@@ -518,7 +499,7 @@ class Worker:
             return {"compiled_ahead": False}
         if future.cancel():  # not started yet: compiling here is as fast
             return {"compiled_ahead": False}
-        if not future.done() and not self.pool_ready.is_set():
+        if not future.done() and not self.pool.ready.is_set():
             # The processes are still starting (importing torch): compiling here is faster.
             return {"compiled_ahead": False, "ahead_pool_starting": True}
         t0 = time.monotonic()

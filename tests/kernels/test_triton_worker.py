@@ -108,6 +108,14 @@ class Worker:
                 out.append((float(t), int(pid), text))
         return out
 
+    def wait_for_compiles(self, count, timeout=180):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if sum(1 for _, _, e in self.events() if e.startswith("compile process: compiled")) >= count:
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"fewer than {count} compiles ahead within {timeout} s:\n{self.stderr()[-3000:]}")
+
     def stderr(self):
         with open(os.path.join(self.dir, "stderr.txt")) as f:
             return f.read()
@@ -142,6 +150,7 @@ class TritonWorkerTest(unittest.TestCase):
 
             # The others come from the compile processes (on the meta device), and are still
             # verified against the reference.
+            w.wait_for_compiles(len(CONFIGS))  # CONFIGS[1:] and TOO_BIG
             for config in CONFIGS[1:]:
                 m = w.ask({"type": "evaluate", "config": config, "options": OPTIONS})
                 self.assertEqual(m["status"], "ok", m)
@@ -159,6 +168,7 @@ class TritonWorkerTest(unittest.TestCase):
             events = w.events()
             compilers = sorted({pid for _, pid, e in events if e == "compile process: ready"})
             self.assertGreaterEqual(len(compilers), 1)
+            self.assertLessEqual(len(compilers), 4)  # DEJAVU_COMPILE_PROCESSES
             server = [pid for _, pid, e in events if e == "compile server: preloading"]
             self.assertEqual(len(server), 1, "one fork server")
             # Forked from the server, not spawned by the worker (which would import torch again).
