@@ -19,15 +19,13 @@ context of its own unless it must build the problem on the GPU.
 
 A kernel whose state cannot be built on the meta device is built on the GPU instead (once per
 process). Nothing here writes to stdout: a compile process inherits the worker's stderr as its
-stdout (the worker points fd 1 at stderr before it starts any process). A compile process
-whose parent is gone (the worker killed) exits within a second.
+stdout (the worker points fd 1 at stderr before it starts any process).
 """
 
 import importlib.util
 import multiprocessing
 import os
 import sys
-import threading
 import time
 import traceback
 
@@ -40,16 +38,17 @@ _meta_state = None
 _gpu_state = None
 
 
-def start_server():
+def start_server(preload=("compile_preload",)):
     """The multiprocessing context the pool's processes come from: a fork server, started now
-    (it imports torch while the caller does), or spawn where there is no fork server."""
+    (it imports `preload`, torch, while the caller goes on), or spawn where there is no fork
+    server."""
     try:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["compile_preload"])
+        context.set_forkserver_preload(list(preload))
         from multiprocessing import forkserver
         # The server finds compile_preload (next to this file) through PYTHONPATH: Python
         # before 3.13 does not give it this process's sys.path, and a missing preload module
-        # is skipped silently.
+        # is skipped silently. (Other preload modules must be on PYTHONPATH already.)
         saved = os.environ.get("PYTHONPATH")
         here = os.path.dirname(os.path.abspath(__file__))
         os.environ["PYTHONPATH"] = here + (os.pathsep + saved if saved else "")
@@ -67,16 +66,6 @@ def start_server():
         return multiprocessing.get_context("spawn")
 
 
-def _exit_with_parent():
-    parent = os.getppid()
-
-    def watch():
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(0)
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
 def _no_stream_for_warmup():
     """Triton asks torch for the current CUDA stream at every call of a JIT function, warmup()
     included, and torch creates a CUDA context (half a GiB of GPU memory, and the driver creates
@@ -91,12 +80,11 @@ def _no_stream_for_warmup():
         worker_trace.event(f"compile process: current stream kept: {type(e).__name__}: {e}")
 
 
-def init(kernel_path, module_name, problem, device_index, ready):
-    """Pool initializer: runs once in each compile process; sets `ready` (a multiprocessing
-    Event) when this process can compile."""
+def init(kernel_path, module_name, problem, device_index):
+    """Pool initializer: runs once in each compile process (compile_pool.py says when it is
+    ready)."""
     global _module, _problem, _device_index, _meta_state
     worker_trace.event("compile process: init")
-    _exit_with_parent()
     try:
         os.nice(5)  # the worker's main process times kernels; it goes first
     except OSError:
@@ -117,8 +105,6 @@ def init(kernel_path, module_name, problem, device_index, ready):
         _meta_state = module.build(problem, torch.device("meta"))
     except Exception:
         _meta_state = None
-    ready.set()
-    worker_trace.event("compile process: ready")
 
 
 def compile_config(config):

@@ -1,28 +1,35 @@
 """The Triton worker's side of its compile processes (compile_ahead.py runs in them).
 
-submit() never blocks: a thread of the worker hands the configurations to the processes. A
-process comes from the fork server (compile_ahead.start_server), and starting one waits until
-the server has imported torch, which can be after the worker's first `prepare`; answering that
-prepare, or evaluating the first configuration, must not wait for it. A configuration that the
-thread has not handed over yet can still be cancelled (the worker then compiles it itself).
+submit() never blocks: a thread of the worker hands the calls to the processes. A process comes
+from the fork server (compile_ahead.start_server), and starting one waits until the server has
+imported torch, which can be after the worker's first `prepare`; answering that prepare, or
+evaluating the first configuration, must not wait for it. A call that the thread has not handed
+over yet can still be cancelled (the worker then compiles that configuration itself).
+
+Each process watches the worker and exits within a second once it is gone (killed by the
+engine, say): the fork server cannot tell its children so, and ends only after them.
 """
 
 import concurrent.futures
 import concurrent.futures.process
+import os
 import queue
 import sys
 import threading
+import time
 
-import compile_ahead
 import worker_trace
 
 
 class CompilePool:
-    def __init__(self, context, size, kernel_path, module_name, problem, device_index):
+    def __init__(self, context, size, initializer, initargs, function):
+        """`size` processes from `context`, each running initializer(*initargs) once, then
+        function(argument) for each submitted argument."""
         self.size = size
-        self.ready = context.Event()  # set by the first compile process that can compile
+        self.ready = context.Event()  # set by the first process whose initializer returned
         self._context = context
-        self._initargs = (kernel_path, module_name, problem, device_index, self.ready)
+        self._function = function
+        self._initargs = (os.getpid(), self.ready, initializer, tuple(initargs))
         self._queue = queue.SimpleQueue()
         self._executor = None
         self._lock = threading.Lock()  # guards _executor between the feeding thread and stop()
@@ -30,13 +37,13 @@ class CompilePool:
         self._thread = threading.Thread(target=self._feed, name="compile-feed", daemon=True)
         self._thread.start()
 
-    def submit(self, config):
-        """A future of compile_ahead.compile_config(config)'s result; cancellable until handed over."""
+    def submit(self, argument):
+        """A future of function(argument)'s result; cancellable until handed over."""
         future = concurrent.futures.Future()
         if self._stopped:
             future.set_exception(RuntimeError("the compile processes were stopped"))
         else:
-            self._queue.put((future, config))
+            self._queue.put((future, argument))
         return future
 
     def stop(self):
@@ -53,21 +60,21 @@ class CompilePool:
             item = self._queue.get()
             if item is None:
                 return
-            future, config = item
+            future, argument = item
             if not future.set_running_or_notify_cancel():
                 continue  # the worker compiled it itself meanwhile
             try:
-                inner = self._submit(config)
+                inner = self._submit(argument)
             except Exception as e:
                 future.set_exception(e)
                 continue
             inner.add_done_callback(lambda done, outer=future: _copy(done, outer))
 
-    def _submit(self, config):
+    def _submit(self, argument):
         for attempt in (1, 2):
             executor = self._executor_now()
             try:
-                return executor.submit(compile_ahead.compile_config, config)
+                return executor.submit(self._function, argument)
             except concurrent.futures.process.BrokenProcessPool:
                 # A compile process died (a compiler crash): start new ones, once.
                 sys.stderr.write("dejavu-triton-worker: the compile processes died; starting new ones\n")
@@ -84,10 +91,33 @@ class CompilePool:
                 raise RuntimeError("the compile processes were stopped")
             if self._executor is None:
                 self._executor = concurrent.futures.ProcessPoolExecutor(
-                    max_workers=self.size, mp_context=self._context, initializer=compile_ahead.init,
+                    max_workers=self.size, mp_context=self._context, initializer=_child_init,
                     initargs=self._initargs)
                 worker_trace.event(f"compile pool: {self.size} processes")
             return self._executor
+
+
+def _child_init(worker_pid, ready, initializer, initargs):
+    threading.Thread(target=_exit_after, args=(worker_pid,), name="worker-watch", daemon=True).start()
+    initializer(*initargs)
+    ready.set()
+    worker_trace.event("compile process: ready")
+
+
+def _exit_after(pid):
+    """Exits this process once `pid` is gone (or a zombie nobody reaped yet)."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(pid, 0)
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[-1].split()[0] == "Z":
+                    break
+        except ProcessLookupError:
+            break
+        except OSError:
+            pass  # no /proc: the signal test alone
+    os._exit(0)
 
 
 def _copy(done, outer):

@@ -474,8 +474,9 @@ class Worker:
             size = int(os.environ.get("DEJAVU_COMPILE_PROCESSES", "0") or 0) or cores
             # Never a plain fork: this process has a CUDA context, which a forked child must not
             # inherit (the fork server has none).
-            self.pool = CompilePool(self.mp_context, size, self.kernel_path, self.module_name, self.problem,
-                                    self.device_index)
+            self.pool = CompilePool(self.mp_context, size, compile_ahead.init,
+                                    (self.kernel_path, self.module_name, self.problem, self.device_index),
+                                    compile_ahead.compile_config)
             log(f"compile-ahead pool of {size} processes for {self.kernel_name}")
         return self.pool
 
