@@ -10,6 +10,7 @@ the session's SQLite database as the engine commits them (every 20 ms).
 
 usage (repository root on the GPU host, Qt runtime installed):
   bench/gpu/refresh_h200.py --tune .devpack/bin/dejavu-tune --judge .devpack/h200_matmul.json.gz --runs 5 --out OUT
+  [--worker OTHER/dejavu_triton_worker.py]   (another copy of the worker, e.g. an older one, to compare)
 """
 import argparse
 import gzip
@@ -21,8 +22,12 @@ import subprocess
 import tempfile
 import time
 
-DEVICE = ("worker:kernel=matmul 'problem={\"M\":4096,\"N\":4096,\"K\":4096}' prepare=16 timeout=120 "
-          "python3 kernels/triton/dejavu_triton_worker.py")
+WORKER = "kernels/triton/dejavu_triton_worker.py"
+
+
+def device(worker):
+    return ("worker:kernel=matmul 'problem={\"M\":4096,\"N\":4096,\"K\":4096}' prepare=16 timeout=120 "
+            f"python3 {worker}")
 H100 = "replay:h100/triton_matmul_fp16_M4096_N4096_K4096"
 
 
@@ -38,6 +43,15 @@ def judge(path):
     best = min(times.values())
     good = {k for k, t in times.items() if t <= 1.02 * best}
     return keys, good, best
+
+
+def versions():
+    """The GPU, driver, torch and Triton this run measures with."""
+    gpu = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"],
+                         capture_output=True, text=True).stdout.strip()
+    py = subprocess.run(["python3", "-c", "import torch, triton; print('torch', torch.__version__, 'Triton', "
+                         "triton.__version__)"], capture_output=True, text=True).stdout.strip()
+    return f"{gpu}; {py}"
 
 
 def first_good(db, keys, good):
@@ -79,8 +93,11 @@ def main():
     a.add_argument("--runs", type=int, default=5)
     a.add_argument("--limit", type=float, default=60)
     a.add_argument("--out", required=True)
+    a.add_argument("--worker", default=WORKER, help="the Triton worker to start (default: this checkout's)")
     args = a.parse_args()
     os.makedirs(args.out, exist_ok=True)
+    dev = device(args.worker)
+    print("host:", versions(), flush=True)
     keys, good, best = judge(args.judge)
     print(f"judge: {len(good)} configurations within 2 % of the H200 sweep's best {best:.4f} ms")
     results = {"refresh (H100 prior)": [], "cold bayes": []}
@@ -88,9 +105,9 @@ def main():
         for mode in results:
             db = os.path.join(args.out, f"{mode.split()[0]}-{run}.sqlite")
             if mode.startswith("refresh"):
-                cmd = [args.tune, "refresh", "--dataset", H100, "--device", DEVICE, "--db", db, "--budget", "100"]
+                cmd = [args.tune, "refresh", "--dataset", H100, "--device", dev, "--db", db, "--budget", "100"]
             else:
-                cmd = [args.tune, "tune", "--device", DEVICE, "--strategy", "bayes", "--seed", str(run), "--budget", "100",
+                cmd = [args.tune, "tune", "--device", dev, "--strategy", "bayes", "--seed", str(run), "--budget", "100",
                        "--remeasure", "0", "--db", db, "--quiet"]
             t, seq = one(cmd, db, keys, good, args.limit)
             results[mode].append((t, seq))

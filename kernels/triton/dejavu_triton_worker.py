@@ -12,6 +12,9 @@ problem fields override those of --problem (which override the kernel's own defa
 
 import os
 import sys
+import time
+
+_STARTED = time.time()  # the trace's first event (worker_trace.py)
 
 # Keep the real stdout for protocol lines and point fd 1 (C libraries, ptxas, print()) at
 # stderr, before anything else can write to it.
@@ -20,8 +23,6 @@ os.dup2(2, 1)
 sys.stdout = sys.stderr
 
 import argparse  # noqa: E402
-import concurrent.futures  # noqa: E402
-import concurrent.futures.process  # noqa: E402
 import hashlib  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
@@ -29,13 +30,15 @@ import math  # noqa: E402
 import multiprocessing  # noqa: E402
 import platform  # noqa: E402
 import subprocess  # noqa: E402
-import time  # noqa: E402
+import threading  # noqa: E402
 import traceback  # noqa: E402
 
 import compile_ahead  # noqa: E402  (next to this file)
+from compile_pool import CompilePool  # noqa: E402  (next to this file)
 # What the exporters need about a deployment of a kernel (Triton's cache keys, triton-dejavu's
 # folder values), sent as loaded.extra.deployment.
 import deployment  # noqa: E402  (next to this file)
+import worker_trace  # noqa: E402  (next to this file)
 
 # 0.2.0: graph timing, compile-ahead (prepare), "verified" in every ok measurement.
 WORKER_VERSION = "0.2.0"
@@ -271,8 +274,29 @@ CUDA_RUNTIME_MARKERS = ("CUDA error", "CUDA_ERROR", "cudaError", "illegal memory
                         "out of memory")
 
 
+def warm_triton():
+    """Triton's host-side start, done in a thread while the main thread imports torch and
+    initialises CUDA, rather than inside the first compile: its key (a hash of its sources and
+    of the 400 MB libtriton, part of every cache key; file reads and hashing mostly run without
+    the GIL) and its driver (whose C utilities the fork server has usually built into the cache
+    by then). Both are cached for the process; a failure here is only logged (the first compile
+    meets it again and reports it)."""
+    try:
+        import triton as _triton
+        try:
+            from triton.runtime.cache import triton_key
+        except ImportError:
+            from triton.compiler.compiler import triton_key
+        triton_key()
+        worker_trace.event("warm-up: triton key computed")
+        _triton.runtime.driver.active.get_current_target()
+        worker_trace.event("warm-up: triton driver ready")
+    except Exception as e:
+        log(f"warming Triton up: {describe(e)}")
+
+
 class Worker:
-    def __init__(self, default_kernel, default_problem):
+    def __init__(self, default_kernel, default_problem, mp_context=None, warm_up=None):
         self.default_kernel = default_kernel
         self.default_problem = default_problem
         self.module = None
@@ -289,8 +313,10 @@ class Worker:
         self.kernel_path = None
         self.module_name = None
         self.pool = None
-        self.pool_ready = None
-        self.ahead = {}  # config key -> (future, time submitted)
+        # Where compile processes come from (compile_ahead.start_server); spawn without one.
+        self.mp_context = mp_context or multiprocessing.get_context("spawn")
+        self.warm_up = warm_up  # the thread running warm_triton(), joined before Triton is used here
+        self.ahead = {}  # config key -> (future or None: compiled here, time submitted)
         self.graph_launches = 0
         self.input_draws = 0  # fresh input sets drawn since load (the seed of the next one)
 
@@ -312,10 +338,13 @@ class Worker:
             field(request, rtype, "id", lambda v: is_int(v) and v >= 1, "an integer >= 1")
             if rtype == "load":
                 send(self.load(request))
+                worker_trace.event("load: answered")
             elif rtype == "evaluate":
                 self.evaluate(request)
             elif rtype == "prepare":
+                worker_trace.event("prepare: received")
                 send(self.prepare(request))
+                worker_trace.event("prepare: answered")
             elif rtype == "shutdown":
                 send({"type": "bye", "id": req_id})
                 return False
@@ -336,6 +365,7 @@ class Worker:
                        required=False, default=0)
         if device >= torch.cuda.device_count():
             raise RequestError("bad_request", f"load.device: no device {device} (this worker sees {torch.cuda.device_count()})")
+        worker_trace.event("load: received")
         module, identity, path, module_name = import_kernel(kernel)
         merged = dict(self.default_problem if kernel == self.default_kernel else {})
         merged.update(problem)
@@ -355,6 +385,7 @@ class Worker:
             state = module.build(normalized, self.device)
             ref = module.reference(state) if hasattr(module, "reference") else None
             torch.cuda.synchronize(self.device)
+            worker_trace.event("load: problem and reference built")
         except Exception as e:
             log(traceback.format_exc())
             raise RequestError("internal", f"cannot build problem {module.canonical_problem(normalized)}: {describe(e)}")
@@ -363,6 +394,7 @@ class Worker:
         if self.gpu_state is None:
             self.gpu_state = GpuState(device)
         self.module, self.state, self.ref = module, state, ref
+        self.warm_verification()
         self.input_draws = 0
         self.kernel_name = kernel
         self.problem = normalized
@@ -370,10 +402,31 @@ class Worker:
         log(f"loaded {kernel} {module.canonical_problem(normalized)} ({identity}) on {torch.cuda.get_device_name(device)}")
         answer = {"type": "loaded", "id": request["id"], "kernel": kernel,
                   "problem": module.canonical_problem(normalized), "identity": identity, "space": module.SPACE}
+        worker_trace.event("load: flush buffer and NVML ready")
+        self.join_warm_up()
         extra = self.deployment_extra(module, normalized)
         if extra:
             answer["extra"] = extra
+        worker_trace.event("load: deployment values ready")
         return answer
+
+    def warm_verification(self):
+        """Runs the verification once on a zeroed output, whatever it finds, so that CUDA loads
+        its kernels (lazily, at first use) now, while the warm-up thread still hashes Triton,
+        rather than in the first evaluation. Evaluations poison the output before each launch."""
+        if self.ref is None:
+            return
+        try:
+            self.state.out.zero_()
+            self.verify()
+            torch.cuda.synchronize(self.device)
+        except Exception as e:
+            log(f"warming the verification up: {describe(e)}")
+
+    def join_warm_up(self):
+        if self.warm_up is not None:
+            self.warm_up.join()
+            self.warm_up = None
 
     def deployment_extra(self, module, problem):
         """loaded.extra: what deployment.py says the exporters need, or why it could not (a
@@ -387,7 +440,10 @@ class Worker:
     # -- compile ahead ---------------------------------------------------------------------------
 
     def prepare(self, request):
-        """Queues the configurations for the compile processes and answers at once."""
+        """Queues the configurations for the compile processes and answers at once. The first
+        new one is the engine's next evaluation (the protocol sends them in order): this process
+        compiles it itself when it comes, as fast as a compile process and without waiting for
+        one to start."""
         configs = field(request, "prepare", "configs", lambda v: isinstance(v, list), "an array")
         if self.module is None:
             raise RequestError("not_loaded", "prepare before load")
@@ -401,14 +457,11 @@ class Worker:
             key = json.dumps(clean, sort_keys=True)
             if key in self.ahead:
                 continue
-            try:
-                future = self.compile_pool().submit(compile_ahead.compile_config, clean)
-            except concurrent.futures.process.BrokenProcessPool:
-                # A compile process died (a compiler crash): start a new pool once.
-                log("the compile processes died; starting new ones")
-                self.stop_pool()
-                future = self.compile_pool().submit(compile_ahead.compile_config, clean)
-            self.ahead[key] = (future, time.monotonic())
+            if queued == 0:
+                self.ahead[key] = (None, time.monotonic())
+                queued += 1
+                continue
+            self.ahead[key] = (self.compile_pool().submit(clean), time.monotonic())
             queued += 1
         return {"type": "prepared", "id": request["id"], "queued": queued}
 
@@ -419,12 +472,11 @@ class Worker:
             except AttributeError:
                 cores = os.cpu_count() or 1
             size = int(os.environ.get("DEJAVU_COMPILE_PROCESSES", "0") or 0) or cores
-            # spawn: this process has a CUDA context, which a forked child must not inherit.
-            context = multiprocessing.get_context("spawn")
-            self.pool_ready = context.Event()
-            self.pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=size, mp_context=context, initializer=compile_ahead.init,
-                initargs=(self.kernel_path, self.module_name, self.problem, self.device_index, self.pool_ready))
+            # Never a plain fork: this process has a CUDA context, which a forked child must not
+            # inherit (the fork server has none).
+            self.pool = CompilePool(self.mp_context, size, compile_ahead.init,
+                                    (self.kernel_path, self.module_name, self.problem, self.device_index),
+                                    compile_ahead.compile_config)
             log(f"compile-ahead pool of {size} processes for {self.kernel_name}")
         return self.pool
 
@@ -433,13 +485,7 @@ class Worker:
         if self.pool is None:
             return
         pool, self.pool = self.pool, None
-        processes = list(getattr(pool, "_processes", {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for p in processes:  # a compile in progress is not worth waiting for
-            try:
-                p.terminate()
-            except Exception:
-                pass
+        pool.stop()
 
     def await_ahead(self, config, deadline):
         """Before the main process compiles `config`: waits for its compile process, if one has
@@ -450,9 +496,11 @@ class Worker:
         if entry is None:
             return {}
         future, submitted = entry
+        if future is None:  # the first of a prepare: compiled here
+            return {"compiled_ahead": False}
         if future.cancel():  # not started yet: compiling here is as fast
             return {"compiled_ahead": False}
-        if not future.done() and not self.pool_ready.is_set():
+        if not future.done() and not self.pool.ready.is_set():
             # The processes are still starting (importing torch): compiling here is faster.
             return {"compiled_ahead": False, "ahead_pool_starting": True}
         t0 = time.monotonic()
@@ -463,6 +511,7 @@ class Worker:
             return {"compiled_ahead": False}
         extra = {"compiled_ahead": bool(ok), "ahead_compile_ms": ms,
                  "ahead_wait_ms": (time.monotonic() - t0) * 1000.0, "ahead_on_meta": bool(on_meta)}
+        worker_trace.event(f"evaluate: waited {extra['ahead_wait_ms']:.0f} ms for the compile process")
         if not ok:
             extra["ahead_error"] = error
             log(f"compile ahead of {key} failed: {error}")
@@ -470,6 +519,7 @@ class Worker:
 
     def evaluate(self, request):
         started = time.monotonic()
+        worker_trace.event("evaluate: received")
         req_id = request["id"]
         config = field(request, "evaluate", "config", lambda v: isinstance(v, dict), "an object")
         opts = field(request, "evaluate", "options", lambda v: isinstance(v, dict), "an object")
@@ -498,6 +548,7 @@ class Worker:
             sys.stderr.flush()
             os._exit(3)
         send(answer)
+        worker_trace.event(f"evaluate: answered {answer.get('status')}")
 
     # -- one configuration -----------------------------------------------------------------------
 
@@ -534,6 +585,7 @@ class Worker:
         log(f"evaluating {json.dumps(config, sort_keys=True)}")
         run = lambda: module.launch(state, config)  # noqa: E731
         ahead = self.await_ahead(config, deadline)
+        worker_trace.event(f"evaluate: ahead {json.dumps(ahead, sort_keys=True)}")
 
         # 0. fresh random inputs for this evaluation (never the same set twice, never zeros),
         # drawn in place so that buffers, strides and alignment stay those of the load, and the
@@ -563,6 +615,7 @@ class Worker:
             compile_ms = (time.perf_counter() - t0) * 1000.0
             phase = "run"
             torch.cuda.synchronize(self.device)
+            worker_trace.event(f"evaluate: first launch done (compile_ms {compile_ms:.0f})")
         except Exception as e:
             status = self.classify(e, phase)
             log(f"{status}: {describe(e)}")
@@ -582,6 +635,7 @@ class Worker:
             return self.failure(req_id, "wrong_result", message, compile_ms, info.get("extra"))
         if time.monotonic() > deadline:
             return self.failure(req_id, "timeout", "compiling and checking took the whole trial time", compile_ms)
+        worker_trace.event("evaluate: verified")
 
         # 3. time.
         try:
@@ -591,6 +645,7 @@ class Worker:
             log(traceback.format_exc())
             return self.fail_and_maybe_exit(req_id, "runtime_error", describe(e), compile_ms)
         gpu = self.gpu_state.read() if self.gpu_state else {}
+        worker_trace.event(f"evaluate: timed ({len(samples)} runs)")
         if not samples:
             return self.failure(req_id, "timeout", "no timed run fitted in the trial time", compile_ms)
         objective = quantile(samples, 0.5)
@@ -782,10 +837,18 @@ def main():
         log(f"--problem: expected a JSON object: {e}")
         return 2
 
+    worker_trace.event("worker: started", _STARTED)
+    worker_trace.event("worker: own modules imported")
+    # The compile processes' server imports torch and Triton while this process does.
+    mp_context = compile_ahead.start_server()
+    warm_up = threading.Thread(target=warm_triton, name="warm-triton", daemon=True)
+    warm_up.start()
     try:
         import torch as _torch
+        worker_trace.event("worker: torch imported")
         import triton as _triton
         torch, triton = _torch, _triton
+        worker_trace.event("worker: triton imported")
     except Exception as e:
         log(f"cannot import torch and triton: {describe(e)}")
         return 2
@@ -793,8 +856,9 @@ def main():
         log("no CUDA device is visible to torch")
         return 2
     send(hello_message())
+    worker_trace.event("worker: hello sent")
 
-    worker = Worker(args.kernel, default_problem)
+    worker = Worker(args.kernel, default_problem, mp_context, warm_up)
     stdin = sys.stdin.buffer
     while True:
         raw = stdin.readline()
